@@ -1,0 +1,83 @@
+/**
+ * The one route table. The CDK stack builds API resources and one function per route from it,
+ * and the local gateway routes with it. Adding a route is one entry here and one handler file.
+ */
+
+/** DynamoDB actions a route's function may call on the jobs table. */
+export type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:Query';
+
+export interface RouteAccess {
+  /** Actions on the jobs table (and its indexes, for Query). */
+  readonly table: readonly TableAction[];
+  /** May send messages to the jobs queue. */
+  readonly queueSend?: boolean;
+  /** May read the cursor-signing secret. */
+  readonly cursorSecret?: boolean;
+}
+
+export interface RouteDefinition {
+  /** Stable name: the function's construct id and the handler file's base name. */
+  readonly name: string;
+  readonly method: 'GET' | 'POST';
+  /** API Gateway resource path, `{param}` for path parameters. */
+  readonly path: string;
+  /** Handler module, relative to the project root; it exports `handler`. */
+  readonly entry: string;
+  readonly summary: string;
+  readonly access: RouteAccess;
+}
+
+const handlerEntry = (name: string) => `lambdas/api/handlers/${name}.ts`;
+
+export const ROUTES = [
+  {
+    name: 'create-job',
+    method: 'POST',
+    path: '/api/jobs',
+    entry: handlerEntry('create-job'),
+    summary: 'Create a job; 202 with its record and Location',
+    access: { table: ['dynamodb:PutItem'], queueSend: true },
+  },
+  {
+    name: 'list-jobs',
+    method: 'GET',
+    path: '/api/jobs',
+    entry: handlerEntry('list-jobs'),
+    summary: "List the caller's jobs, newest first",
+    access: { table: ['dynamodb:Query'], cursorSecret: true },
+  },
+  {
+    name: 'get-job',
+    method: 'GET',
+    path: '/api/jobs/{id}',
+    entry: handlerEntry('get-job'),
+    summary: 'Get a job record (poll this every 3 seconds)',
+    access: { table: ['dynamodb:GetItem'] },
+  },
+  {
+    name: 'get-job-result',
+    method: 'GET',
+    path: '/api/jobs/{id}/result',
+    entry: handlerEntry('get-job-result'),
+    summary: "Get a completed job's result",
+    access: { table: ['dynamodb:GetItem'] },
+  },
+  {
+    name: 'cancel-job',
+    method: 'POST',
+    path: '/api/jobs/{id}/cancel',
+    entry: handlerEntry('cancel-job'),
+    summary: 'Cancel a pending or processing job',
+    access: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  },
+  {
+    name: 'retry-job',
+    method: 'POST',
+    path: '/api/jobs/{id}/retry',
+    entry: handlerEntry('retry-job'),
+    summary: 'Run a failed or cancelled job again',
+    access: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queueSend: true },
+  },
+] as const satisfies readonly RouteDefinition[];
+
+export type RouteName = (typeof ROUTES)[number]['name'];

@@ -1,0 +1,97 @@
+/**
+ * Job types. A type declares its input schema, maxAttempts and timeout (the definition, which
+ * the API needs to validate a create) and its processor (which only the worker needs). They are
+ * kept in separate modules so the API functions never bundle processor dependencies.
+ * No AWS imports here.
+ */
+import type { z } from 'zod';
+import type { JsonObject } from './json.ts';
+import type { JobProgress } from './job.ts';
+
+export interface JobTypeDefinition<Input = unknown> {
+  /** Upper-case name clients pass as `type`, e.g. `AI_PREVIEW`. */
+  readonly name: string;
+  readonly description: string;
+  /** Validates `input` at create time; the processor receives the parsed value. */
+  readonly input: z.ZodType<Input>;
+  /** Attempts before the job ends FAILED (default 3). */
+  readonly maxAttempts: number;
+  /** Time limit of one attempt, in seconds. */
+  readonly timeoutSeconds: number;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ProcessorContext {
+  readonly jobId: string;
+  readonly ownerId: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** Aborted when the attempt times out or the job is cancelled: pass it to every call. */
+  readonly signal: AbortSignal;
+  /**
+   * Records progress shown by GET /api/jobs/{id}. One write per call: report steps, not ticks.
+   * Once the job is cancelled the call aborts `signal` and resolves without writing.
+   */
+  reportProgress(progress: JobProgress): Promise<void>;
+  readonly logger: Logger;
+}
+
+/** Runs one attempt. Throw NonRetryableError to fail the job at once; anything else is retried. */
+export type Processor<Input = unknown> = (input: Input, context: ProcessorContext) => Promise<JsonObject>;
+
+/** A definition together with its processor: what the worker runs. */
+export interface JobType<Input = unknown> extends JobTypeDefinition<Input> {
+  readonly process: Processor<Input>;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** Declares a job type's definition with defaults filled in and checked. */
+export function defineJobType<Input>(
+  spec: Omit<JobTypeDefinition<Input>, 'maxAttempts'> & { maxAttempts?: number },
+): JobTypeDefinition<Input> {
+  const definition = { ...spec, maxAttempts: spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS };
+  if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(definition.name)) {
+    throw new Error(`Job type name "${definition.name}" must be UPPER_SNAKE_CASE`);
+  }
+  if (!Number.isInteger(definition.maxAttempts) || definition.maxAttempts < 1 || definition.maxAttempts > 10) {
+    throw new Error(`Job type ${definition.name}: maxAttempts must be an integer from 1 to 10`);
+  }
+  if (!(definition.timeoutSeconds > 0)) {
+    throw new Error(`Job type ${definition.name}: timeoutSeconds must be positive`);
+  }
+  return definition;
+}
+
+/** Looks up definitions by name. */
+export class JobTypeCatalog<T extends JobTypeDefinition<any> = JobTypeDefinition> {
+  private readonly byName: ReadonlyMap<string, T>;
+
+  constructor(types: readonly T[]) {
+    const byName = new Map<string, T>();
+    for (const type of types) {
+      if (byName.has(type.name)) throw new Error(`Job type ${type.name} is registered twice`);
+      byName.set(type.name, type);
+    }
+    this.byName = byName;
+  }
+
+  get(name: string): T | undefined {
+    return this.byName.get(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  all(): T[] {
+    return [...this.byName.values()];
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The job record and its status machine. Pure functions: they compute the record a transition
+ * leads to; the store applies it with a conditional write. No AWS imports here.
+ */
+import type { JsonObject } from './json.ts';
+
+export const JOB_STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const JOB_PRIORITIES = ['low', 'normal', 'high'] as const;
+export type JobPriority = (typeof JOB_PRIORITIES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+export const isTerminal = (status: JobStatus): boolean => TERMINAL_STATUSES.has(status);
+
+export interface JobProgress {
+  /** 0..100 */
+  readonly percent: number;
+  readonly message: string | null;
+}
+
+/** The full stored record. Fields below `updatedAt` are internal and never returned to clients. */
+export interface Job {
+  readonly id: string;
+  readonly type: string;
+  readonly status: JobStatus;
+  readonly result: JsonObject | null;
+  readonly error: string | null;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly progress: JobProgress | null;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly completedAt: string | null;
+  readonly updatedAt: string;
+
+  readonly ownerId: string;
+  readonly input: unknown;
+  readonly priority: JobPriority;
+  /** Fencing token of the current (or last) attempt: a new one per claim. */
+  readonly runId: string | null;
+  /** ISO time after which a PROCESSING attempt is presumed dead and may be claimed again. */
+  readonly leaseExpiresAt: string | null;
+  /** ISO time at which the reconciler looks at an unfinished job; null once finished. */
+  readonly dueAt: string | null;
+  /** TTL in epoch seconds; set once finished. */
+  readonly expiresAt: number | null;
+}
+
+/** What GET /api/jobs/{id} returns: the seed-001 fields plus maxAttempts and progress. */
+export interface JobView {
+  id: string;
+  type: string;
+  status: JobStatus;
+  result: JsonObject | null;
+  error: string | null;
+  attempts: number;
+  maxAttempts: number;
+  progress: JobProgress | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  updatedAt: string;
+}
+
+export function toView(job: Job): JobView {
+  return {
+    id: job.id,
+    type: job.type,
+    status: job.status,
+    result: job.result,
+    error: job.error,
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    progress: job.status === 'PROCESSING' ? job.progress : null,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    completedAt: job.completedAt,
+    updatedAt: job.updatedAt,
+  };
+}
+
+/** The legal status changes, by action. */
+const TRANSITIONS = {
+  claim: ['PENDING'],
+  cancel: ['PENDING', 'PROCESSING'],
+  retry: ['FAILED', 'CANCELLED'],
+  complete: ['PROCESSING'],
+  fail: ['PENDING', 'PROCESSING'],
+} as const satisfies Record<string, readonly JobStatus[]>;
+
+export type JobAction = keyof typeof TRANSITIONS;
+
+export function allowedFrom(action: JobAction): readonly JobStatus[] {
+  return TRANSITIONS[action];
+}
+
+export function canTransition(status: JobStatus, action: JobAction): boolean {
+  return (TRANSITIONS[action] as readonly JobStatus[]).includes(status);
+}
+
+/** Timing rules shared by the service, the worker and the reconciler. */
+export interface LifecycleSettings {
+  /** How long a PENDING job may wait for its message before the reconciler re-sends it. */
+  readonly stalePendingMs: number;
+  /** Extra time past a lease before the reconciler treats the attempt as lost. */
+  readonly leaseGraceMs: number;
+  /** How long finished jobs are kept (DynamoDB TTL). */
+  readonly retentionMs: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const ttl = (now: Date, settings: LifecycleSettings) =>
+  Math.floor((now.getTime() + settings.retentionMs) / 1000);
+
+export interface NewJob {
+  id: string;
+  ownerId: string;
+  type: string;
+  input: unknown;
+  priority: JobPriority;
+  maxAttempts: number;
+}
+
+export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings): Job {
+  const at = now.toISOString();
+  return {
+    ...spec,
+    status: 'PENDING',
+    result: null,
+    error: null,
+    attempts: 0,
+    progress: null,
+    createdAt: at,
+    startedAt: null,
+    completedAt: null,
+    updatedAt: at,
+    runId: null,
+    leaseExpiresAt: null,
+    dueAt: iso(now.getTime() + settings.stalePendingMs),
+    expiresAt: null,
+  };
+}
+
+/** A partial record: the fields a transition sets. `null` clears a field. */
+export type JobPatch = Partial<Omit<Job, 'id' | 'ownerId' | 'type' | 'input' | 'createdAt' | 'maxAttempts'>>;
+
+export function cancelPatch(now: Date, settings: LifecycleSettings): JobPatch {
+  const at = now.toISOString();
+  return {
+    status: 'CANCELLED',
+    completedAt: at,
+    updatedAt: at,
+    progress: null,
+    leaseExpiresAt: null,
+    dueAt: null,
+    expiresAt: ttl(now, settings),
+  };
+}
+
+export function retryPatch(now: Date, settings: LifecycleSettings): JobPatch {
+  const at = now.toISOString();
+  return {
+    status: 'PENDING',
+    attempts: 0,
+    result: null,
+    error: null,
+    progress: null,
+    startedAt: null,
+    completedAt: null,
+    updatedAt: at,
+    runId: null,
+    leaseExpiresAt: null,
+    dueAt: iso(now.getTime() + settings.stalePendingMs),
+    expiresAt: null,
+  };
+}
+
+export function completePatch(result: JsonObject, now: Date, settings: LifecycleSettings): JobPatch {
+  const at = now.toISOString();
+  return {
+    status: 'COMPLETED',
+    result,
+    error: null,
+    progress: null,
+    completedAt: at,
+    updatedAt: at,
+    leaseExpiresAt: null,
+    dueAt: null,
+    expiresAt: ttl(now, settings),
+  };
+}
+
+export function failPatch(error: string, now: Date, settings: LifecycleSettings): JobPatch {
+  const at = now.toISOString();
+  return {
+    status: 'FAILED',
+    error,
+    progress: null,
+    completedAt: at,
+    updatedAt: at,
+    leaseExpiresAt: null,
+    dueAt: null,
+    expiresAt: ttl(now, settings),
+  };
+}
+
+/** Back to PENDING after a retryable failure; the next attempt is due after `delaySeconds`. */
+export function retryLaterPatch(
+  error: string,
+  delaySeconds: number,
+  now: Date,
+  settings: LifecycleSettings,
+): JobPatch {
+  return {
+    status: 'PENDING',
+    error,
+    progress: null,
+    updatedAt: now.toISOString(),
+    leaseExpiresAt: null,
+    dueAt: iso(now.getTime() + delaySeconds * 1000 + settings.stalePendingMs),
+  };
+}
+
+export function progressPatch(progress: JobProgress, now: Date): JobPatch {
+  return { progress, updatedAt: now.toISOString() };
+}
+
+/** Exponential backoff with equal jitter: attempt 1 → ~base, 2 → ~2×base, … capped at max. */
+export function retryDelaySeconds(
+  attempt: number,
+  baseSeconds: number,
+  maxSeconds: number,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}

@@ -1,0 +1,70 @@
+/**
+ * The shape of the AWS resources, shared by the CDK stack, the local runtime and the tests, so
+ * the table, its indexes and the queue settings cannot drift between them.
+ * No AWS SDK or CDK imports here.
+ */
+
+export const JOBS_TABLE = {
+  partitionKey: 'id',
+  /** Epoch seconds; set once a job reaches a terminal state. */
+  ttlAttribute: 'expiresAt',
+  /** The caller's jobs, newest first. */
+  ownerIndex: { name: 'byOwner', partitionKey: 'ownerId', sortKey: 'createdAt' },
+  /**
+   * Sparse index of unfinished jobs by the time the reconciler should look at them. Only
+   * PENDING and PROCESSING jobs carry `activeShard`, so the index stays as small as the backlog.
+   */
+  dueIndex: {
+    name: 'byDue',
+    partitionKey: 'activeShard',
+    sortKey: 'dueAt',
+    nonKeyAttributes: ['status', 'runId', 'attempts', 'maxAttempts'],
+  },
+} as const;
+
+/** The value of `activeShard` on unfinished jobs. */
+export const ACTIVE_SHARD = 'ACTIVE';
+
+export const WORKER = {
+  /** Lambda timeout of the worker; every job type's timeout must fit inside it with a margin. */
+  timeoutSeconds: 120,
+  /** Time kept back from the Lambda deadline to record the outcome of an attempt. */
+  finishMarginSeconds: 10,
+  batchSize: 5,
+  maxBatchingWindowSeconds: 1,
+  /** Deliveries before SQS moves a message to the DLQ; larger than any job's maxAttempts. */
+  maxReceiveCount: 10,
+  /** AWS guidance: at least six times the function timeout. */
+  visibilityTimeoutSeconds: 6 * 120,
+  /** Upper bound on concurrent worker instances (protects downstream quotas such as Bedrock). */
+  maxConcurrency: 10,
+} as const;
+
+export const DLQ_CONSUMER = {
+  timeoutSeconds: 30,
+  batchSize: 10,
+  visibilityTimeoutSeconds: 6 * 30,
+  /** DLQ messages are kept 14 days (the SQS maximum) for inspection. */
+  retentionDays: 14,
+} as const;
+
+export const RECONCILER = {
+  timeoutSeconds: 60,
+  /** How often the reconciler looks for stuck jobs. */
+  scheduleMinutes: 5,
+} as const;
+
+/** Environment variable names read by the functions. */
+export const ENV = {
+  tableName: 'JOBS_TABLE_NAME',
+  queueUrl: 'JOBS_QUEUE_URL',
+  cursorSecretArn: 'CURSOR_SECRET_ARN',
+  cursorSecret: 'CURSOR_SECRET',
+  allowedOrigins: 'ALLOWED_ORIGINS',
+  bedrockModelId: 'BEDROCK_MODEL_ID',
+  bedrockRegion: 'BEDROCK_REGION',
+  retentionDays: 'JOB_RETENTION_DAYS',
+  retryBaseDelaySeconds: 'RETRY_BASE_DELAY_SECONDS',
+  retryMaxDelaySeconds: 'RETRY_MAX_DELAY_SECONDS',
+  stalePendingSeconds: 'STALE_PENDING_SECONDS',
+} as const;
