@@ -1,0 +1,10 @@
+import { jobIdParameter } from '../../http/request.ts';
+import { createRouteHandler, type RouteLogic } from '../route-handler.ts';
+
+/** GET /api/jobs/{id}/result → { id, status, result } once COMPLETED, else 409 naming the status. */
+export const getJobResult: RouteLogic = async (request, service) => ({
+  status: 200,
+  body: await service.result(request.ownerId, jobIdParameter(request.event)),
+});
+
+export const handler = createRouteHandler('get-job-result', getJobResult);

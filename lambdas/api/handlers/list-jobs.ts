@@ -1,0 +1,37 @@
+import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from '../../domain/job-service.ts';
+import { JOB_STATUSES, toView, type JobStatus } from '../../domain/job.ts';
+import { HttpError } from '../../http/problem.ts';
+import { queryParameters } from '../../http/request.ts';
+import { createRouteHandler, type RouteLogic } from '../route-handler.ts';
+
+const TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/** GET /api/jobs?status=&type=&limit=&cursor= → { items, nextCursor }, newest first. */
+export const listJobs: RouteLogic = async (request, service) => {
+  const query = queryParameters(request.event, ['status', 'type', 'limit', 'cursor']);
+  if (query.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(query.status)) {
+    throw new HttpError(400, 'INVALID_QUERY', `status must be one of ${JOB_STATUSES.join(', ')}`);
+  }
+  if (query.type !== undefined && !TYPE_PATTERN.test(query.type)) {
+    throw new HttpError(400, 'INVALID_QUERY', 'type must be a job type name such as AI_PREVIEW');
+  }
+  let limit = LIST_DEFAULT_LIMIT;
+  if (query.limit !== undefined) {
+    limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
+    if (!(limit >= 1 && limit <= LIST_MAX_LIMIT)) {
+      throw new HttpError(400, 'INVALID_QUERY', `limit must be an integer from 1 to ${LIST_MAX_LIMIT}`);
+    }
+  }
+  if (query.cursor !== undefined && query.cursor.length === 0) {
+    throw new HttpError(400, 'INVALID_CURSOR', 'cursor must not be empty; omit it for the first page');
+  }
+  const page = await service.list(request.ownerId, {
+    limit,
+    ...(query.status ? { status: query.status as JobStatus } : {}),
+    ...(query.type ? { type: query.type } : {}),
+    ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+  });
+  return { status: 200, body: { items: page.items.map(toView), nextCursor: page.nextCursor } };
+};
+
+export const handler = createRouteHandler('list-jobs', listJobs);

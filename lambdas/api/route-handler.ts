@@ -1,0 +1,99 @@
+/**
+ * Turns route logic into a Lambda handler for API Gateway REST proxy events: request id,
+ * caller, CORS, JSON responses and problem+json errors are handled here once for every route.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { HmacCursorCodec } from '../adapters/hmac-cursor-codec.ts';
+import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
+import { secretsManagerSecret } from '../adapters/secrets-manager-secret.ts';
+import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { ConfigurationError } from '../domain/errors.ts';
+import { JobService } from '../domain/job-service.ts';
+import type { Logger } from '../domain/job-types.ts';
+import { jobTypeCatalog } from '../job-types/definitions.ts';
+import { callerId } from '../http/request.ts';
+import { corsHeaders, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
+import { allowedOrigins, lifecycleSettings, requireEnv } from '../shared/config.ts';
+import { JsonLogger } from '../shared/logger.ts';
+import { ENV } from '../shared/resources.ts';
+import { ROUTES, type RouteAccess, type RouteName } from './routes.ts';
+
+export interface ApiDependencies {
+  readonly service: JobService;
+  readonly logger: JsonLogger;
+  readonly origins: readonly string[];
+}
+
+export interface ApiRequest {
+  readonly event: APIGatewayProxyEvent;
+  readonly ownerId: string;
+  readonly requestId: string;
+  readonly logger: Logger;
+}
+
+export type RouteLogic = (request: ApiRequest, service: JobService) => Promise<ApiResponse>;
+
+type Env = Record<string, string | undefined>;
+
+/** Builds the service a route needs from the environment; what it needs comes from the route table. */
+export function apiDependencies(access: RouteAccess, env: Env = process.env): ApiDependencies {
+  const logger = new JsonLogger();
+  const service = new JobService({
+    store: new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName) }),
+    types: jobTypeCatalog,
+    settings: lifecycleSettings(env),
+    logger,
+    queue: access.queueSend ? new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }) : undefined,
+    cursors: access.cursorSecret ? new HmacCursorCodec(cursorSecret(env)) : undefined,
+  });
+  return { service, logger, origins: allowedOrigins(env) };
+}
+
+function cursorSecret(env: Env): string | (() => Promise<string>) {
+  const direct = env[ENV.cursorSecret]?.trim();
+  if (direct) {
+    if (direct.length < 32) throw new ConfigurationError(`${ENV.cursorSecret} must be at least 32 characters`);
+    return direct;
+  }
+  return secretsManagerSecret(requireEnv(env, ENV.cursorSecretArn));
+}
+
+export function routeAccess(name: RouteName): RouteAccess {
+  const route = ROUTES.find((candidate) => candidate.name === name);
+  if (!route) throw new Error(`No route named ${name}`);
+  return route.access;
+}
+
+/**
+ * The Lambda handler for a route. Dependencies default to ones built from the environment at
+ * start-up (so a missing variable fails the cold start, not a request).
+ */
+export function createRouteHandler(
+  name: RouteName,
+  logic: RouteLogic,
+  deps: ApiDependencies = apiDependencies(routeAccess(name)),
+) {
+  const baseLogger = deps.logger.child({ route: name });
+  return async (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
+    const requestId = event.requestContext?.requestId || context?.awsRequestId || crypto.randomUUID();
+    const logger = baseLogger.child({ requestId });
+    const cors = corsHeaders(event, deps.origins);
+    const started = Date.now();
+    try {
+      const ownerId = callerId(event);
+      const response = await logic({ event, ownerId, requestId, logger }, deps.service);
+      logger.info('request', { method: event.httpMethod, status: response.status, durationMs: Date.now() - started });
+      return toResult(response, requestId, cors);
+    } catch (error) {
+      const result = problemResult(error, requestId, cors, logger);
+      logger.info('request', { method: event.httpMethod, status: result.statusCode, durationMs: Date.now() - started });
+      return result;
+    }
+  };
+}
+
+/** The API's base path before `/api/...` (the stage, e.g. `/prod`, or empty behind a custom domain). */
+export function basePath(event: APIGatewayProxyEvent): string {
+  const full = event.requestContext?.path ?? event.path;
+  return full && event.path && full.endsWith(event.path) ? full.slice(0, full.length - event.path.length) : '';
+}

@@ -1,0 +1,306 @@
+/**
+ * The worker's use cases: run one attempt of a job, fail jobs whose messages exhausted
+ * delivery, and reconcile jobs that are stuck. At-least-once delivery is assumed throughout:
+ * attempts are claimed with a conditional write and finished with a write fenced on the
+ * attempt's runId, so duplicates, late attempts and cancellations cannot overwrite newer state.
+ * No AWS imports here.
+ */
+import {
+  AttemptAbandonedError,
+  AttemptTimeoutError,
+  ConcurrentUpdateError,
+  NonRetryableError,
+} from './errors.ts';
+import {
+  completePatch,
+  failPatch,
+  progressPatch,
+  retryDelaySeconds,
+  retryLaterPatch,
+  type Job,
+  type JobProgress,
+  type LifecycleSettings,
+} from './job.ts';
+import type { JobType, JobTypeCatalog, Logger, ProcessorContext } from './job-types.ts';
+import { isJsonObject, type JsonObject } from './json.ts';
+import type { Clock, DueJob, IdGenerator, JobGuard, JobQueue, JobStore } from './ports.ts';
+
+/** DynamoDB items are limited to 400 KB; keep results well inside with the rest of the record. */
+export const MAX_RESULT_BYTES = 300 * 1024;
+const MAX_ERROR_LENGTH = 1000;
+const MAX_PROGRESS_MESSAGE_LENGTH = 200;
+
+export interface RunnerSettings {
+  readonly lifecycle: LifecycleSettings;
+  readonly retryBaseDelaySeconds: number;
+  readonly retryMaxDelaySeconds: number;
+  /** Time kept back from the invocation deadline to record the outcome. */
+  readonly finishMarginMs: number;
+}
+
+export interface RunnerDependencies {
+  readonly store: JobStore;
+  readonly queue: JobQueue;
+  readonly types: JobTypeCatalog<JobType<any>>;
+  readonly settings: RunnerSettings;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly newRunId?: IdGenerator;
+  readonly random?: () => number;
+}
+
+/** What the event source should do with the message. */
+export type RunOutcome =
+  | { readonly kind: 'done'; readonly detail: string }
+  | { readonly kind: 'retry-later'; readonly delaySeconds: number };
+
+export interface ReconcileReport {
+  readonly resent: number;
+  readonly requeued: number;
+  readonly failed: number;
+  readonly skipped: number;
+}
+
+export class JobRunner {
+  private readonly clock: Clock;
+  private readonly newRunId: IdGenerator;
+  private readonly random: () => number;
+
+  constructor(private readonly deps: RunnerDependencies) {
+    this.clock = deps.clock ?? (() => new Date());
+    this.newRunId = deps.newRunId ?? (() => crypto.randomUUID());
+    this.random = deps.random ?? Math.random;
+  }
+
+  /**
+   * Runs one attempt of the job, if it can be claimed.
+   * @param deadline epoch ms by which the invocation must have recorded the outcome.
+   */
+  async run(jobId: string, deadline: number): Promise<RunOutcome> {
+    const { store, settings } = this.deps;
+    const now = this.clock();
+    const leaseExpiresAt = new Date(Math.max(deadline, now.getTime()) + 5_000);
+    const runId = this.newRunId();
+    const job = await store.claim(jobId, {
+      runId,
+      now: now.toISOString(),
+      leaseExpiresAt: leaseExpiresAt.toISOString(),
+      dueAt: new Date(leaseExpiresAt.getTime() + settings.lifecycle.leaseGraceMs).toISOString(),
+    });
+    if (!job) return this.notClaimed(jobId);
+
+    const logger = childLogger(this.deps.logger, { jobId, type: job.type, attempt: job.attempts, runId });
+    const fence: JobGuard = { statusIn: ['PROCESSING'], runId };
+    const type = this.deps.types.get(job.type);
+    if (!type) return this.fail(job, fence, `Unknown job type ${job.type}: no processor is registered`, logger);
+    const input = type.input.safeParse(job.input);
+    if (!input.success) {
+      return this.fail(job, fence, `The stored input is not valid for job type ${job.type}`, logger);
+    }
+
+    const budgetMs = Math.min(type.timeoutSeconds * 1000, deadline - settings.finishMarginMs - now.getTime());
+    logger.info('attempt started', { maxAttempts: job.maxAttempts, budgetMs });
+    const started = Date.now();
+    try {
+      const result = await this.attempt(job, type, input.data, fence, budgetMs, logger);
+      const outcome = await this.finish(job, fence, () => completePatch(result, this.clock(), settings.lifecycle), logger);
+      logger.info('attempt completed', { durationMs: Date.now() - started });
+      return outcome;
+    } catch (error) {
+      logger.warn('attempt failed', { durationMs: Date.now() - started, error });
+      return this.afterFailure(job, fence, error, logger);
+    }
+  }
+
+  /**
+   * Marks a job FAILED because its message exhausted delivery (the worker crashed or timed
+   * out every time). A job that already finished is left alone.
+   */
+  async failExhausted(jobId: string): Promise<RunOutcome> {
+    const job = await this.deps.store.get(jobId);
+    if (!job) return { kind: 'done', detail: 'job not found' };
+    if (job.status !== 'PENDING' && job.status !== 'PROCESSING') {
+      return { kind: 'done', detail: `already ${job.status}` };
+    }
+    const error =
+      'The job could not be processed: its message was delivered repeatedly without an outcome being ' +
+      `recorded (the worker crashed or timed out; ${job.attempts} attempt(s) started)`;
+    return this.finish(job, { statusIn: ['PENDING', 'PROCESSING'], runId: job.runId }, () =>
+      failPatch(error, this.clock(), this.deps.settings.lifecycle),
+    this.deps.logger);
+  }
+
+  /**
+   * Looks at unfinished jobs whose dueAt has passed: re-sends PENDING jobs whose message was
+   * lost (a failed send after create or retry), and treats PROCESSING jobs whose lease is long
+   * gone as a failed attempt (requeued if attempts remain, FAILED otherwise).
+   */
+  async reconcile(limit = 100): Promise<ReconcileReport> {
+    const now = this.clock();
+    const due = await this.deps.store.findDue(now.toISOString(), limit);
+    const report = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
+    for (const job of due) {
+      try {
+        const kind = await this.reconcileOne(job, now);
+        report[kind]++;
+      } catch (error) {
+        report.skipped++;
+        if (!(error instanceof ConcurrentUpdateError)) {
+          this.deps.logger.warn('reconcile failed for a job', { jobId: job.id, error });
+        }
+      }
+    }
+    if (due.length) this.deps.logger.info('reconciled', { ...report });
+    return report;
+  }
+
+  private async reconcileOne(job: DueJob, now: Date): Promise<'resent' | 'requeued' | 'failed' | 'skipped'> {
+    const { store, queue, settings } = this.deps;
+    const nextDue = new Date(now.getTime() + settings.lifecycle.stalePendingMs).toISOString();
+    if (job.status === 'PENDING') {
+      await store.update(job.id, { statusIn: ['PENDING'], dueAt: job.dueAt }, { dueAt: nextDue });
+      await queue.enqueue(job.id);
+      return 'resent';
+    }
+    if (job.status !== 'PROCESSING') return 'skipped';
+    const fence: JobGuard = { statusIn: ['PROCESSING'], runId: job.runId, dueAt: job.dueAt };
+    const error = `Attempt ${job.attempts} was lost: the worker stopped without recording an outcome`;
+    if (job.attempts >= job.maxAttempts) {
+      await store.update(job.id, fence, failPatch(error, now, settings.lifecycle));
+      return 'failed';
+    }
+    await store.update(job.id, fence, retryLaterPatch(error, 0, now, settings.lifecycle));
+    await queue.enqueue(job.id);
+    return 'requeued';
+  }
+
+  private async attempt(
+    job: Job,
+    type: JobType<any>,
+    input: unknown,
+    fence: JobGuard,
+    budgetMs: number,
+    logger: Logger,
+  ): Promise<JsonObject> {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new AttemptTimeoutError(`Attempt ${job.attempts} timed out after ${Math.round(budgetMs / 1000)} s`)),
+      Math.max(0, budgetMs),
+    );
+    const context: ProcessorContext = {
+      jobId: job.id,
+      ownerId: job.ownerId,
+      attempt: job.attempts,
+      maxAttempts: job.maxAttempts,
+      signal: controller.signal,
+      logger,
+      reportProgress: (progress) => this.reportProgress(job.id, fence, progress, controller, logger),
+    };
+    try {
+      // Processors should honour the signal; the race makes sure a stuck one cannot hold us.
+      const result = await Promise.race([type.process(input, context), rejectOnAbort(controller.signal)]);
+      if (!isJsonObject(result)) throw new NonRetryableError(`Job type ${type.name} returned a result that is not an object`);
+      const bytes = Buffer.byteLength(JSON.stringify(result));
+      if (bytes > MAX_RESULT_BYTES) {
+        throw new NonRetryableError(`The result is too large to store (${bytes} bytes; the limit is ${MAX_RESULT_BYTES})`);
+      }
+      return result;
+    } finally {
+      clearTimeout(timer);
+      if (!controller.signal.aborted) controller.abort(new AttemptAbandonedError('attempt finished'));
+    }
+  }
+
+  private async reportProgress(
+    jobId: string,
+    fence: JobGuard,
+    progress: JobProgress,
+    controller: AbortController,
+    logger: Logger,
+  ): Promise<void> {
+    if (controller.signal.aborted) return;
+    const clean: JobProgress = {
+      percent: Math.min(100, Math.max(0, Math.round(Number(progress.percent) || 0))),
+      message: progress.message ? String(progress.message).slice(0, MAX_PROGRESS_MESSAGE_LENGTH) : null,
+    };
+    try {
+      await this.deps.store.update(jobId, fence, progressPatch(clean, this.clock()));
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError) {
+        // Cancelled, or the lease was taken over: stop working on it.
+        controller.abort(new AttemptAbandonedError('The job was cancelled or taken over during the attempt'));
+        return;
+      }
+      logger.warn('progress not recorded', { error });
+    }
+  }
+
+  private async afterFailure(job: Job, fence: JobGuard, error: unknown, logger: Logger): Promise<RunOutcome> {
+    if (error instanceof AttemptAbandonedError) return { kind: 'done', detail: 'attempt abandoned (cancelled)' };
+    const message = errorMessage(error);
+    const { settings } = this.deps;
+    if (error instanceof NonRetryableError) return this.fail(job, fence, message, logger);
+    if (job.attempts >= job.maxAttempts) return this.fail(job, fence, message, logger);
+    const delaySeconds = retryDelaySeconds(
+      job.attempts,
+      settings.retryBaseDelaySeconds,
+      settings.retryMaxDelaySeconds,
+      this.random,
+    );
+    const outcome = await this.finish(
+      job,
+      fence,
+      () => retryLaterPatch(message, delaySeconds, this.clock(), settings.lifecycle),
+      logger,
+    );
+    if (outcome.kind === 'done' && outcome.detail !== 'recorded') return outcome;
+    logger.info('attempt will be retried', { delaySeconds });
+    return { kind: 'retry-later', delaySeconds };
+  }
+
+  private fail(job: Job, fence: JobGuard, message: string, logger: Logger): Promise<RunOutcome> {
+    logger.warn('job failed', { error: message });
+    return this.finish(job, fence, () => failPatch(message, this.clock(), this.deps.settings.lifecycle), logger);
+  }
+
+  /** Writes the outcome if the attempt still owns the job; a lost fence means someone else won. */
+  private async finish(
+    job: Job,
+    guard: JobGuard,
+    patch: () => ReturnType<typeof failPatch>,
+    logger: Logger,
+  ): Promise<RunOutcome> {
+    try {
+      await this.deps.store.update(job.id, guard, patch());
+      return { kind: 'done', detail: 'recorded' };
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+      logger.info('outcome not recorded: the job changed during the attempt (cancelled or taken over)');
+      return { kind: 'done', detail: 'superseded' };
+    }
+  }
+
+  private async notClaimed(jobId: string): Promise<RunOutcome> {
+    const current = await this.deps.store.get(jobId);
+    const detail = current ? `not claimable (${current.status}, attempts ${current.attempts})` : 'job not found';
+    this.deps.logger.info('message acknowledged without running', { jobId, detail });
+    return { kind: 'done', detail };
+  }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message || error.name : String(error);
+  return message.length > MAX_ERROR_LENGTH ? `${message.slice(0, MAX_ERROR_LENGTH - 1)}…` : message;
+}
+
+function childLogger(logger: Logger, fields: Record<string, unknown>): Logger {
+  const child = (logger as { child?: (f: Record<string, unknown>) => Logger }).child;
+  return child ? child.call(logger, fields) : logger;
+}

@@ -1,0 +1,216 @@
+/**
+ * The API's use cases: create, read, list, cancel and retry a caller's jobs. Rules live here and
+ * in job.ts; handlers only parse HTTP and map errors. No AWS imports here.
+ */
+import { z } from 'zod';
+import {
+  ConcurrentUpdateError,
+  InvalidCursorError,
+  InvalidTransitionError,
+  JobNotCompletedError,
+  JobNotFoundError,
+  ValidationError,
+  type FieldError,
+} from './errors.ts';
+import {
+  JOB_PRIORITIES,
+  allowedFrom,
+  canTransition,
+  cancelPatch,
+  createJob,
+  retryPatch,
+  type Job,
+  type JobAction,
+  type JobPatch,
+  type JobStatus,
+  type LifecycleSettings,
+} from './job.ts';
+import type { JobTypeCatalog, JobTypeDefinition, Logger } from './job-types.ts';
+import type { JsonObject } from './json.ts';
+import type { Clock, CursorCodec, IdGenerator, JobQueue, JobStore } from './ports.ts';
+
+export const LIST_DEFAULT_LIMIT = 20;
+export const LIST_MAX_LIMIT = 100;
+
+const createRequestSchema = z
+  .object({
+    type: z.string({ error: 'type is required and must be a string' }).min(1).max(64),
+    input: z.unknown().optional(),
+    priority: z.enum(JOB_PRIORITIES).optional(),
+  })
+  .strict();
+
+export interface ListRequest {
+  readonly status?: JobStatus;
+  readonly type?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export interface ListResult {
+  readonly items: readonly Job[];
+  readonly nextCursor: string | null;
+}
+
+export interface JobResult {
+  readonly id: string;
+  readonly status: JobStatus;
+  readonly result: JsonObject | null;
+}
+
+export interface JobServiceDependencies {
+  readonly store: JobStore;
+  readonly types: JobTypeCatalog;
+  readonly settings: LifecycleSettings;
+  readonly logger: Logger;
+  /** Needed by create and retry. */
+  readonly queue?: JobQueue;
+  /** Needed by list. */
+  readonly cursors?: CursorCodec;
+  readonly clock?: Clock;
+  readonly newId?: IdGenerator;
+}
+
+export class JobService {
+  private readonly clock: Clock;
+  private readonly newId: IdGenerator;
+
+  constructor(private readonly deps: JobServiceDependencies) {
+    this.clock = deps.clock ?? (() => new Date());
+    this.newId = deps.newId ?? (() => crypto.randomUUID());
+  }
+
+  /** Validates the request against the job type's schema, stores the job and enqueues it. */
+  async create(ownerId: string, request: unknown): Promise<Job> {
+    const envelope = createRequestSchema.safeParse(request);
+    if (!envelope.success) {
+      throw new ValidationError('The request body is not a valid job request', fieldErrors(envelope.error));
+    }
+    const { type: typeName, input, priority } = envelope.data;
+    const type = this.deps.types.get(typeName);
+    if (!type) {
+      const known = this.deps.types.names().join(', ');
+      throw new ValidationError(
+        `Unknown job type "${typeName}"`,
+        [{ path: 'type', message: `must be one of: ${known}` }],
+        'UNKNOWN_JOB_TYPE',
+      );
+    }
+    const parsed = (type as JobTypeDefinition).input.safeParse(input);
+    if (!parsed.success) {
+      throw new ValidationError(`The input is not valid for job type ${type.name}`, fieldErrors(parsed.error, ['input']));
+    }
+    const job = createJob(
+      {
+        id: this.newId(),
+        ownerId,
+        type: type.name,
+        input: parsed.data,
+        priority: priority ?? 'normal',
+        maxAttempts: type.maxAttempts,
+      },
+      this.clock(),
+      this.deps.settings,
+    );
+    await this.deps.store.create(job);
+    await this.enqueue(job);
+    return job;
+  }
+
+  /** The caller's job; JobNotFoundError when missing or someone else's. */
+  async get(ownerId: string, id: string): Promise<Job> {
+    const job = await this.deps.store.get(id);
+    if (!job || job.ownerId !== ownerId) throw new JobNotFoundError(id);
+    return job;
+  }
+
+  async result(ownerId: string, id: string): Promise<JobResult> {
+    const job = await this.get(ownerId, id);
+    if (job.status !== 'COMPLETED') throw new JobNotCompletedError(id, job.status);
+    return { id: job.id, status: job.status, result: job.result };
+  }
+
+  async list(ownerId: string, request: ListRequest): Promise<ListResult> {
+    const cursors = this.required(this.deps.cursors, 'cursors');
+    const filters = { status: request.status ?? null, type: request.type ?? null };
+    let after;
+    if (request.cursor !== undefined) {
+      const payload = await cursors.decode(request.cursor);
+      if (payload.ownerId !== ownerId || payload.status !== filters.status || payload.type !== filters.type) {
+        throw new InvalidCursorError();
+      }
+      after = payload.position;
+    }
+    const page = await this.deps.store.list(ownerId, {
+      limit: request.limit,
+      ...(request.status ? { status: request.status } : {}),
+      ...(request.type ? { type: request.type } : {}),
+      ...(after ? { after } : {}),
+    });
+    const nextCursor = page.next ? await cursors.encode({ ownerId, ...filters, position: page.next }) : null;
+    return { items: page.jobs, nextCursor };
+  }
+
+  async cancel(ownerId: string, id: string): Promise<Job> {
+    return this.transition(ownerId, id, 'cancel', () => cancelPatch(this.clock(), this.deps.settings));
+  }
+
+  /** FAILED or CANCELLED → PENDING with attempts reset, and the message sent again. */
+  async retry(ownerId: string, id: string): Promise<Job> {
+    const job = await this.transition(ownerId, id, 'retry', () => retryPatch(this.clock(), this.deps.settings));
+    await this.enqueue(job);
+    return job;
+  }
+
+  private async transition(ownerId: string, id: string, action: JobAction, patch: () => JobPatch): Promise<Job> {
+    // A lost race re-reads the job and decides again; two rounds are plenty for a human caller.
+    for (let round = 0; ; round++) {
+      const job = await this.get(ownerId, id);
+      if (!canTransition(job.status, action)) throw new InvalidTransitionError(id, job.status, action);
+      try {
+        return await this.deps.store.update(id, { statusIn: allowedFrom(action), ownerId, runId: job.runId }, patch());
+      } catch (error) {
+        if (!(error instanceof ConcurrentUpdateError) || round >= 2) throw error;
+      }
+    }
+  }
+
+  /**
+   * Sends the job's message. If the send fails the job is already stored as PENDING with a
+   * dueAt, so the reconciler re-sends it: the create still succeeds and nothing is lost. We pull
+   * dueAt forward so that happens on the reconciler's next run.
+   */
+  private async enqueue(job: Job): Promise<void> {
+    const queue = this.required(this.deps.queue, 'queue');
+    try {
+      await queue.enqueue(job.id);
+    } catch (error) {
+      this.deps.logger.warn('enqueue failed; the reconciler will send the job', { jobId: job.id, error });
+      try {
+        await this.deps.store.update(
+          job.id,
+          { statusIn: ['PENDING'], runId: job.runId },
+          { dueAt: this.clock().toISOString() },
+        );
+      } catch (markError) {
+        this.deps.logger.warn('could not mark the job due; it is sent when its dueAt passes', {
+          jobId: job.id,
+          error: markError,
+        });
+      }
+    }
+  }
+
+  private required<T>(value: T | undefined, name: string): T {
+    if (value === undefined) throw new Error(`JobService was built without ${name}`);
+    return value;
+  }
+}
+
+/** Zod issues as `{ path, message }` with dotted paths. */
+export function fieldErrors(error: z.ZodError, prefix: readonly (string | number)[] = []): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path].map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+}

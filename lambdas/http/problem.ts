@@ -1,0 +1,74 @@
+/** RFC 9457 problem details: every error response of the API. */
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Stable, machine-readable error codes; `type` is derived from them. */
+export type ProblemCode =
+  | 'INVALID_JSON'
+  | 'INVALID_JOB_ID'
+  | 'INVALID_QUERY'
+  | 'INVALID_CURSOR'
+  | 'UNAUTHENTICATED'
+  | 'JOB_NOT_FOUND'
+  | 'INVALID_TRANSITION'
+  | 'JOB_NOT_COMPLETED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'VALIDATION_FAILED'
+  | 'UNKNOWN_JOB_TYPE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_ERROR';
+
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: ProblemCode;
+  readonly requestId: string;
+  readonly [extension: string]: unknown;
+}
+
+const TITLES: Record<ProblemCode, string> = {
+  INVALID_JSON: 'Malformed request body',
+  INVALID_JOB_ID: 'Invalid job id',
+  INVALID_QUERY: 'Invalid query parameters',
+  INVALID_CURSOR: 'Invalid cursor',
+  UNAUTHENTICATED: 'Authentication required',
+  JOB_NOT_FOUND: 'Job not found',
+  INVALID_TRANSITION: 'Action not allowed in the current status',
+  JOB_NOT_COMPLETED: 'Job has no result',
+  PAYLOAD_TOO_LARGE: 'Request body too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  VALIDATION_FAILED: 'Validation failed',
+  UNKNOWN_JOB_TYPE: 'Unknown job type',
+  SERVICE_UNAVAILABLE: 'Service temporarily unavailable',
+  INTERNAL_ERROR: 'Internal error',
+};
+
+export function problemType(code: ProblemCode): string {
+  return `urn:async-jobs:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+}
+
+export function problem(
+  status: number,
+  code: ProblemCode,
+  detail: string,
+  requestId: string,
+  extensions: Record<string, unknown> = {},
+): Problem {
+  return { type: problemType(code), title: TITLES[code], status, detail, code, requestId, ...extensions };
+}
+
+/** An error the HTTP layer raises itself (bad query, bad body…), carrying its problem. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = 'HttpError';
+  }
+}

@@ -1,0 +1,76 @@
+/** Reading API Gateway REST proxy events: caller, path id, query and JSON body. */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { isUuid } from '../shared/messages.ts';
+import { HttpError } from './problem.ts';
+
+/** Largest JSON body accepted by POST /api/jobs (256 KB). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The caller: the `sub` claim the Cognito authorizer verified. */
+export function callerId(event: APIGatewayProxyEvent): string {
+  const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
+  const sub = claims?.sub;
+  if (typeof sub !== 'string' || sub.length === 0) {
+    throw new HttpError(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
+  }
+  return sub;
+}
+
+/** The `{id}` path parameter, which must be a UUID. */
+export function jobIdParameter(event: APIGatewayProxyEvent): string {
+  const id = event.pathParameters?.id ?? '';
+  if (!isUuid(id)) {
+    throw new HttpError(400, 'INVALID_JOB_ID', `The job id must be a UUID, got "${id.slice(0, 64)}"`);
+  }
+  return id.toLowerCase();
+}
+
+/** Single-valued query parameters; unknown or repeated parameters are refused. */
+export function queryParameters<K extends string>(
+  event: APIGatewayProxyEvent,
+  allowed: readonly K[],
+): Partial<Record<K, string>> {
+  const result: Partial<Record<K, string>> = {};
+  const multi = event.multiValueQueryStringParameters ?? {};
+  for (const [key, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (!(allowed as readonly string[]).includes(key)) {
+      throw new HttpError(400, 'INVALID_QUERY', `Unknown query parameter "${key}"; allowed: ${allowed.join(', ')}`);
+    }
+    if ((multi[key]?.length ?? 1) > 1) {
+      throw new HttpError(400, 'INVALID_QUERY', `Query parameter "${key}" is given more than once`);
+    }
+    if (value !== undefined) result[key as K] = value;
+  }
+  return result;
+}
+
+/** The body parsed as JSON: 415 for a non-JSON content type, 413 over 256 KB, 400 when malformed. */
+export function jsonBody(event: APIGatewayProxyEvent): unknown {
+  const contentType = header(event, 'content-type');
+  if (contentType && !/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(contentType.trim())) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json, not ${contentType.slice(0, 100)}`);
+  }
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) {
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The body is ${bytes.length} bytes; the limit is ${MAX_BODY_BYTES}`, {
+      limitBytes: MAX_BODY_BYTES,
+    });
+  }
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') throw new HttpError(400, 'INVALID_JSON', 'The request body is empty; send a JSON object');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? error.message : 'not JSON';
+    throw new HttpError(400, 'INVALID_JSON', `The request body is not valid JSON: ${reason.slice(0, 200)}`);
+  }
+}

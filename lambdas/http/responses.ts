@@ -1,0 +1,94 @@
+/** Building responses: JSON bodies, CORS, the request id header, and errors as problems. */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import {
+  InvalidCursorError,
+  InvalidTransitionError,
+  JobNotCompletedError,
+  JobNotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../domain/errors.ts';
+import type { Logger } from '../domain/job-types.ts';
+import { HttpError, PROBLEM_CONTENT_TYPE, problem, type Problem } from './problem.ts';
+import { header } from './request.ts';
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/** CORS headers for the request's Origin, given the allowed origins (`*` allows any). */
+export function corsHeaders(event: APIGatewayProxyEvent, origins: readonly string[]): Record<string, string> {
+  const exposed = { 'Access-Control-Expose-Headers': `Location, Retry-After, ${REQUEST_ID_HEADER}` };
+  if (origins.includes('*')) return { 'Access-Control-Allow-Origin': '*', ...exposed };
+  const origin = header(event, 'origin');
+  if (origin && origins.includes(origin)) return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...exposed };
+  return { Vary: 'Origin' };
+}
+
+export function toResult(
+  response: ApiResponse,
+  requestId: string,
+  cors: Record<string, string>,
+  contentType = 'application/json',
+): APIGatewayProxyResult {
+  return {
+    statusCode: response.status,
+    headers: {
+      'Content-Type': contentType,
+      'Cache-Control': 'no-store',
+      [REQUEST_ID_HEADER]: requestId,
+      ...cors,
+      ...response.headers,
+    },
+    body: JSON.stringify(response.body),
+  };
+}
+
+/** Maps an error to a problem. Unknown errors become a 500 that reveals nothing. */
+export function toProblem(error: unknown, requestId: string, logger: Logger): { problem: Problem; headers?: Record<string, string> } {
+  if (error instanceof HttpError) {
+    return { problem: problem(error.status, error.code, error.detail, requestId, error.extensions) };
+  }
+  if (error instanceof ValidationError) {
+    return { problem: problem(422, error.code, error.message, requestId, { errors: error.errors }) };
+  }
+  if (error instanceof JobNotFoundError) {
+    return { problem: problem(404, 'JOB_NOT_FOUND', error.message, requestId) };
+  }
+  if (error instanceof InvalidTransitionError) {
+    return {
+      problem: problem(409, 'INVALID_TRANSITION', error.message, requestId, { currentStatus: error.currentStatus }),
+    };
+  }
+  if (error instanceof JobNotCompletedError) {
+    return {
+      problem: problem(409, 'JOB_NOT_COMPLETED', error.message, requestId, { currentStatus: error.currentStatus }),
+    };
+  }
+  if (error instanceof InvalidCursorError) {
+    return { problem: problem(400, 'INVALID_CURSOR', error.message, requestId) };
+  }
+  if (error instanceof ServiceUnavailableError) {
+    logger.warn('dependency unavailable', { error });
+    return {
+      problem: problem(503, 'SERVICE_UNAVAILABLE', 'Please retry shortly', requestId),
+      headers: { 'Retry-After': '3' },
+    };
+  }
+  logger.error('unhandled error', { error });
+  return { problem: problem(500, 'INTERNAL_ERROR', 'An unexpected error occurred; quote the requestId when reporting it', requestId) };
+}
+
+export function problemResult(
+  error: unknown,
+  requestId: string,
+  cors: Record<string, string>,
+  logger: Logger,
+): APIGatewayProxyResult {
+  const { problem: body, headers } = toProblem(error, requestId, logger);
+  return toResult({ status: body.status, body, ...(headers ? { headers } : {}) }, requestId, cors, PROBLEM_CONTENT_TYPE);
+}

@@ -1,0 +1,54 @@
+/**
+ * Configuration, read once from the environment and validated at start-up: a missing or
+ * malformed variable fails fast with a message that names it.
+ */
+import { ConfigurationError } from '../domain/errors.ts';
+import type { LifecycleSettings } from '../domain/job.ts';
+import { ENV } from './resources.ts';
+
+type Env = Record<string, string | undefined>;
+
+export function requireEnv(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(`Missing required environment variable ${name}`);
+  return value;
+}
+
+export function numberEnv(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigurationError(`Environment variable ${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function lifecycleSettings(env: Env): LifecycleSettings {
+  return {
+    stalePendingMs: numberEnv(env, ENV.stalePendingSeconds, 300, 1, 86_400) * 1000,
+    leaseGraceMs: 60_000,
+    retentionMs: numberEnv(env, ENV.retentionDays, 30, 1, 3650) * 86_400_000,
+  };
+}
+
+export interface RetrySettings {
+  readonly baseDelaySeconds: number;
+  readonly maxDelaySeconds: number;
+}
+
+export function retrySettings(env: Env): RetrySettings {
+  return {
+    baseDelaySeconds: numberEnv(env, ENV.retryBaseDelaySeconds, 5, 0, 900),
+    maxDelaySeconds: numberEnv(env, ENV.retryMaxDelaySeconds, 300, 0, 900),
+  };
+}
+
+/** `*` or a comma-separated list of origins allowed to call the API from a browser. */
+export function allowedOrigins(env: Env): readonly string[] {
+  const raw = env[ENV.allowedOrigins]?.trim() || '*';
+  return raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+}

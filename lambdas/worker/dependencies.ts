@@ -1,0 +1,48 @@
+/** Builds the worker-side dependencies (store, queue, runner) from the environment. */
+import { ConfigurationError } from '../domain/errors.ts';
+import type { JobQueue } from '../domain/ports.ts';
+import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
+import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { JobRunner } from '../domain/job-runner.ts';
+import type { JobType } from '../domain/job-types.ts';
+import { JobTypeCatalog } from '../domain/job-types.ts';
+import { lifecycleSettings, requireEnv, retrySettings } from '../shared/config.ts';
+import { JsonLogger } from '../shared/logger.ts';
+import { ENV, WORKER } from '../shared/resources.ts';
+
+type Env = Record<string, string | undefined>;
+
+export interface WorkerDependencies {
+  readonly runner: JobRunner;
+  readonly queue: JobQueue;
+  readonly logger: JsonLogger;
+}
+
+/** For functions that never send or defer messages (the DLQ consumer). */
+const NO_QUEUE: JobQueue = {
+  enqueue: () => Promise.reject(new ConfigurationError(`${ENV.queueUrl} is not configured for this function`)),
+  deferMessage: () => Promise.reject(new ConfigurationError(`${ENV.queueUrl} is not configured for this function`)),
+};
+
+export function workerDependencies(
+  types: readonly JobType<any>[],
+  env: Env = process.env,
+  options: { readonly queue: boolean } = { queue: true },
+): WorkerDependencies {
+  const logger = new JsonLogger();
+  const queue = options.queue ? new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }) : NO_QUEUE;
+  const retry = retrySettings(env);
+  const runner = new JobRunner({
+    store: new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName) }),
+    queue,
+    types: new JobTypeCatalog(types),
+    logger,
+    settings: {
+      lifecycle: lifecycleSettings(env),
+      retryBaseDelaySeconds: retry.baseDelaySeconds,
+      retryMaxDelaySeconds: retry.maxDelaySeconds,
+      finishMarginMs: WORKER.finishMarginSeconds * 1000,
+    },
+  });
+  return { runner, queue, logger };
+}

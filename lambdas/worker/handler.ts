@@ -1,0 +1,25 @@
+/** The worker: runs one attempt per SQS message, with partial batch failure reporting. */
+import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import { BedrockModel } from '../adapters/bedrock-model.ts';
+import { createJobTypes } from '../job-types/processors.ts';
+import { requireEnv } from '../shared/config.ts';
+import { ENV } from '../shared/resources.ts';
+import { workerDependencies, type WorkerDependencies } from './dependencies.ts';
+import { processBatch } from './sqs-batch.ts';
+
+export function createWorkerHandler(deps: Pick<WorkerDependencies, 'runner' | 'queue' | 'logger'>) {
+  return async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
+    const deadline = Date.now() + context.getRemainingTimeInMillis();
+    return processBatch(event.Records, (jobId) => deps.runner.run(jobId, deadline), deps.queue, deps.logger);
+  };
+}
+
+function defaultDependencies(env = process.env): WorkerDependencies {
+  const model = new BedrockModel({
+    defaultModelId: requireEnv(env, ENV.bedrockModelId),
+    ...(env[ENV.bedrockRegion] ? { region: env[ENV.bedrockRegion] } : {}),
+  });
+  return workerDependencies(createJobTypes({ model }), env);
+}
+
+export const handler = createWorkerHandler(defaultDependencies());

@@ -1,0 +1,99 @@
+/**
+ * An in-memory JobStore that honours guards the way the DynamoDB adapter's conditions do.
+ * For domain unit tests; integration tests use the real adapter on dynalite.
+ */
+import { ConcurrentUpdateError, JobAlreadyExistsError } from '../../lambdas/domain/errors.ts';
+import type { Job, JobPatch } from '../../lambdas/domain/job.ts';
+import type { ClaimRequest, DueJob, JobGuard, JobStore, ListPage, ListQuery } from '../../lambdas/domain/ports.ts';
+
+export class MemoryJobStore implements JobStore {
+  readonly jobs = new Map<string, Job>();
+  writes = 0;
+
+  async create(job: Job): Promise<void> {
+    if (this.jobs.has(job.id)) throw new JobAlreadyExistsError(job.id);
+    this.jobs.set(job.id, structuredClone(job));
+    this.writes++;
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const job = this.jobs.get(id);
+    return job && structuredClone(job);
+  }
+
+  async list(ownerId: string, query: ListQuery): Promise<ListPage> {
+    const mine = [...this.jobs.values()]
+      .filter((job) => job.ownerId === ownerId)
+      .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
+    let start = 0;
+    if (query.after) start = mine.findIndex((job) => job.id === query.after!.id) + 1;
+    const matching = mine
+      .slice(start)
+      .filter((job) => (!query.status || job.status === query.status) && (!query.type || job.type === query.type));
+    const jobs = matching.slice(0, query.limit);
+    const last = jobs[jobs.length - 1];
+    return {
+      jobs: jobs.map((job) => structuredClone(job)),
+      next: matching.length > query.limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+    };
+  }
+
+  async update(id: string, guard: JobGuard, patch: JobPatch): Promise<Job> {
+    const job = this.jobs.get(id);
+    if (!job || !holds(job, guard)) throw new ConcurrentUpdateError(id);
+    const updated = { ...job, ...definedOnly(patch) } as Job;
+    this.jobs.set(id, updated);
+    this.writes++;
+    return structuredClone(updated);
+  }
+
+  async claim(id: string, request: ClaimRequest): Promise<Job | undefined> {
+    const job = this.jobs.get(id);
+    if (!job || job.attempts >= job.maxAttempts) return undefined;
+    const claimable =
+      job.status === 'PENDING' ||
+      (job.status === 'PROCESSING' && job.leaseExpiresAt !== null && job.leaseExpiresAt < request.now);
+    if (!claimable) return undefined;
+    const updated: Job = {
+      ...job,
+      status: 'PROCESSING',
+      attempts: job.attempts + 1,
+      runId: request.runId,
+      leaseExpiresAt: request.leaseExpiresAt,
+      dueAt: request.dueAt,
+      updatedAt: request.now,
+      progress: null,
+      startedAt: job.startedAt ?? request.now,
+    };
+    this.jobs.set(id, updated);
+    this.writes++;
+    return structuredClone(updated);
+  }
+
+  async findDue(now: string, limit: number): Promise<readonly DueJob[]> {
+    return [...this.jobs.values()]
+      .filter((job) => job.dueAt !== null && job.dueAt <= now)
+      .sort((a, b) => a.dueAt!.localeCompare(b.dueAt!))
+      .slice(0, limit)
+      .map((job) => ({
+        id: job.id,
+        status: job.status,
+        runId: job.runId,
+        attempts: job.attempts,
+        maxAttempts: job.maxAttempts,
+        dueAt: job.dueAt!,
+      }));
+  }
+}
+
+function holds(job: Job, guard: JobGuard): boolean {
+  if (guard.statusIn && !guard.statusIn.includes(job.status)) return false;
+  if (guard.ownerId !== undefined && job.ownerId !== guard.ownerId) return false;
+  if (guard.runId !== undefined && job.runId !== guard.runId) return false;
+  if (guard.dueAt !== undefined && job.dueAt !== guard.dueAt) return false;
+  return true;
+}
+
+function definedOnly(patch: JobPatch): JobPatch {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,207 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
+import { JobRunner } from '../../../lambdas/domain/job-runner.ts';
+import { createJob, type Job } from '../../../lambdas/domain/job.ts';
+import { JobTypeCatalog, defineJobType, type JobType, type Processor } from '../../../lambdas/domain/job-types.ts';
+import { z } from 'zod';
+import { ManualClock, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
+import { MemoryJobStore } from '../../support/memory-job-store.ts';
+
+let store: MemoryJobStore;
+let queue: RecordingQueue;
+let clock: ManualClock;
+let processor: Processor<{ n: number }>;
+let runner: JobRunner;
+let runIds: number;
+
+const definition = defineJobType({ name: 'TEST', description: 'test', input: z.object({ n: z.number() }), timeoutSeconds: 5 });
+
+beforeEach(() => {
+  store = new MemoryJobStore();
+  queue = new RecordingQueue();
+  clock = new ManualClock();
+  runIds = 0;
+  processor = async (input) => ({ doubled: input.n * 2 });
+  const type: JobType<{ n: number }> = { ...definition, process: (input, context) => processor(input, context) };
+  runner = new JobRunner({
+    store,
+    queue,
+    types: new JobTypeCatalog([type]),
+    logger: silentLogger,
+    clock: clock.read,
+    newRunId: () => `run-${++runIds}`,
+    random: () => 1,
+    settings: { lifecycle: testLifecycle, retryBaseDelaySeconds: 10, retryMaxDelaySeconds: 300, finishMarginMs: 1000 },
+  });
+});
+
+async function seed(overrides: Partial<Job> = {}): Promise<Job> {
+  const job = { ...createJob({ id: `job-${store.jobs.size + 1}`, ownerId: 'user-a', type: 'TEST', input: { n: 21 }, priority: 'normal', maxAttempts: 3 }, clock.read(), testLifecycle), ...overrides };
+  await store.create(job);
+  return job;
+}
+
+const deadline = () => clock.read().getTime() + 60_000;
+
+describe('JobRunner.run', () => {
+  it('claims, processes and completes a pending job', async () => {
+    const job = await seed();
+    const outcome = await runner.run(job.id, deadline());
+    expect(outcome).toEqual({ kind: 'done', detail: 'recorded' });
+    expect(store.jobs.get(job.id)).toMatchObject({
+      status: 'COMPLETED',
+      result: { doubled: 42 },
+      attempts: 1,
+      startedAt: clock.read().toISOString(),
+      completedAt: clock.read().toISOString(),
+      dueAt: null,
+    });
+  });
+
+  it('puts a retryable failure back to PENDING with the error and a growing delay', async () => {
+    processor = async () => {
+      throw new RetryableError('Bedrock API error: ThrottlingException - Rate exceeded');
+    };
+    const job = await seed();
+    expect(await runner.run(job.id, deadline())).toEqual({ kind: 'retry-later', delaySeconds: 10 });
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', attempts: 1, error: 'Bedrock API error: ThrottlingException - Rate exceeded' });
+    expect(await runner.run(job.id, deadline())).toEqual({ kind: 'retry-later', delaySeconds: 20 });
+  });
+
+  it('fails the job on the last attempt with the last error', async () => {
+    processor = async () => {
+      throw new Error('upstream 503');
+    };
+    const job = await seed();
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) outcomes.push((await runner.run(job.id, deadline())).kind);
+    expect(outcomes).toEqual(['retry-later', 'retry-later', 'done']);
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 3, error: 'upstream 503' });
+  });
+
+  it('fails at once on a NonRetryableError', async () => {
+    processor = async () => {
+      throw new NonRetryableError('Bedrock API error: ValidationException - bad model');
+    };
+    const job = await seed();
+    expect((await runner.run(job.id, deadline())).kind).toBe('done');
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 1 });
+  });
+
+  it('does not run a finished job again on a duplicate delivery', async () => {
+    const job = await seed();
+    await runner.run(job.id, deadline());
+    let calls = 0;
+    processor = async () => {
+      calls++;
+      return {};
+    };
+    const before = store.jobs.get(job.id);
+    expect(await runner.run(job.id, deadline())).toMatchObject({ kind: 'done', detail: expect.stringContaining('COMPLETED') });
+    expect(calls).toBe(0);
+    expect(store.jobs.get(job.id)).toEqual(before);
+  });
+
+  it('does not run a job another worker holds a live lease on', async () => {
+    const job = await seed({ status: 'PROCESSING', attempts: 1, runId: 'other', leaseExpiresAt: '2026-03-04T12:10:00.000Z' });
+    expect((await runner.run(job.id, deadline())).kind).toBe('done');
+    expect(store.jobs.get(job.id)).toMatchObject({ runId: 'other', attempts: 1 });
+  });
+
+  it('takes over a PROCESSING job whose lease expired, as a new attempt', async () => {
+    const job = await seed({ status: 'PROCESSING', attempts: 1, runId: 'dead', leaseExpiresAt: '2026-03-04T11:00:00.000Z' });
+    await runner.run(job.id, deadline());
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'COMPLETED', attempts: 2, runId: 'run-1' });
+  });
+
+  it('leaves a job cancelled during the attempt CANCELLED', async () => {
+    const job = await seed();
+    processor = async () => {
+      await store.update(job.id, {}, { status: 'CANCELLED' });
+      return { late: true };
+    };
+    expect(await runner.run(job.id, deadline())).toEqual({ kind: 'done', detail: 'superseded' });
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'CANCELLED', result: null });
+  });
+
+  it('aborts the processor when a progress write finds the job cancelled', async () => {
+    const job = await seed();
+    let aborted = false;
+    processor = async (_input, context) => {
+      await context.reportProgress({ percent: 10, message: 'step 1' });
+      expect(store.jobs.get(job.id)?.progress).toEqual({ percent: 10, message: 'step 1' });
+      await store.update(job.id, {}, { status: 'CANCELLED' });
+      await context.reportProgress({ percent: 20, message: 'step 2' });
+      aborted = context.signal.aborted;
+      return {};
+    };
+    expect((await runner.run(job.id, deadline())).kind).toBe('done');
+    expect(aborted).toBe(true);
+    expect(store.jobs.get(job.id)?.status).toBe('CANCELLED');
+  });
+
+  it('does not let a late attempt overwrite a retried job', async () => {
+    const job = await seed();
+    processor = async () => {
+      // Meanwhile the job is cancelled and retried by the user: the fence (runId) is gone.
+      await store.update(job.id, {}, { status: 'PENDING', attempts: 0, runId: null });
+      return { stale: true };
+    };
+    await runner.run(job.id, deadline());
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', result: null });
+  });
+
+  it('times out an attempt that overruns its budget, as a retryable failure', async () => {
+    const job = await seed();
+    processor = () => new Promise(() => {});
+    const outcome = await runner.run(job.id, clock.read().getTime() + 1_050);
+    expect(outcome.kind).toBe('retry-later');
+    expect(store.jobs.get(job.id)?.error).toMatch(/timed out/);
+  });
+
+  it('fails a job of an unregistered type without retrying', async () => {
+    const job = await seed({ type: 'GONE' });
+    await runner.run(job.id, deadline());
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', error: expect.stringContaining('Unknown job type GONE') });
+  });
+});
+
+describe('JobRunner.failExhausted', () => {
+  it('fails an unfinished job whose message was dead-lettered', async () => {
+    const job = await seed({ status: 'PROCESSING', attempts: 2, runId: 'r' });
+    await runner.failExhausted(job.id);
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', error: expect.stringContaining('crashed or timed out') });
+  });
+
+  it('leaves a finished job alone', async () => {
+    const job = await seed({ status: 'COMPLETED', result: { ok: true }, dueAt: null });
+    await runner.failExhausted(job.id);
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'COMPLETED', result: { ok: true } });
+  });
+});
+
+describe('JobRunner.reconcile', () => {
+  it('re-sends a PENDING job whose message was lost, once it is due', async () => {
+    const job = await seed();
+    expect((await runner.reconcile()).resent).toBe(0);
+    clock.advance(testLifecycle.stalePendingMs);
+    expect(await runner.reconcile()).toMatchObject({ resent: 1 });
+    expect(queue.sent.map((m) => m.jobId)).toEqual([job.id]);
+    expect((await runner.reconcile()).resent).toBe(0);
+  });
+
+  it('requeues a PROCESSING job whose lease is long gone, counting the lost attempt', async () => {
+    const job = await seed();
+    await store.claim(job.id, { runId: 'dead', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:01:00.000Z', dueAt: '2026-03-04T12:02:00.000Z' });
+    clock.advance(3 * 60_000);
+    expect(await runner.reconcile()).toMatchObject({ requeued: 1 });
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', attempts: 1, error: expect.stringContaining('lost') });
+    expect(queue.sent.map((m) => m.jobId)).toEqual([job.id]);
+  });
+
+  it('fails a PROCESSING job whose lost attempt was its last', async () => {
+    const job = await seed({ status: 'PROCESSING', attempts: 3, runId: 'dead', leaseExpiresAt: '2026-03-04T11:00:00.000Z', dueAt: '2026-03-04T11:01:00.000Z' });
+    expect(await runner.reconcile()).toMatchObject({ failed: 1 });
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 3 });
+  });
+});

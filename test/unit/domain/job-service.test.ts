@@ -1,0 +1,163 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { HmacCursorCodec } from '../../../lambdas/adapters/hmac-cursor-codec.ts';
+import {
+  InvalidCursorError,
+  InvalidTransitionError,
+  JobNotCompletedError,
+  JobNotFoundError,
+  ValidationError,
+} from '../../../lambdas/domain/errors.ts';
+import { JobService } from '../../../lambdas/domain/job-service.ts';
+import { jobTypeCatalog } from '../../../lambdas/job-types/definitions.ts';
+import { ManualClock, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
+import { MemoryJobStore } from '../../support/memory-job-store.ts';
+
+let store: MemoryJobStore;
+let queue: RecordingQueue;
+let clock: ManualClock;
+let service: JobService;
+let ids: number;
+
+beforeEach(() => {
+  store = new MemoryJobStore();
+  queue = new RecordingQueue();
+  clock = new ManualClock();
+  ids = 0;
+  service = new JobService({
+    store,
+    queue,
+    types: jobTypeCatalog,
+    settings: testLifecycle,
+    logger: silentLogger,
+    cursors: new HmacCursorCodec('a-test-secret-that-is-long-enough-0123'),
+    clock: clock.read,
+    newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+  });
+});
+
+const preview = { type: 'AI_PREVIEW', input: { prompt: 'Summarise the risks' } };
+
+async function failedJob(owner = 'user-a') {
+  const job = await service.create(owner, preview);
+  await store.update(job.id, {}, { status: 'FAILED', error: 'boom', attempts: 3, dueAt: null });
+  return job;
+}
+
+describe('JobService.create', () => {
+  it('stores a PENDING job for the caller and sends its message', async () => {
+    const job = await service.create('user-a', preview);
+    expect(job).toMatchObject({ status: 'PENDING', type: 'AI_PREVIEW', ownerId: 'user-a', attempts: 0, maxAttempts: 3, priority: 'normal' });
+    expect(store.jobs.get(job.id)?.input).toEqual({ prompt: 'Summarise the risks' });
+    expect(queue.sent).toEqual([{ jobId: job.id, delaySeconds: 0 }]);
+  });
+
+  it('refuses an unknown type with UNKNOWN_JOB_TYPE naming the known types', async () => {
+    const error = await service.create('user-a', { type: 'NOPE', input: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).code).toBe('UNKNOWN_JOB_TYPE');
+    expect((error as ValidationError).errors[0]).toMatchObject({ path: 'type', message: expect.stringContaining('AI_PREVIEW') });
+    expect(store.writes).toBe(0);
+  });
+
+  it('reports input errors with paths under input', async () => {
+    const error = (await service.create('user-a', { type: 'AI_PREVIEW', input: { prompt: 42 } }).catch((e: unknown) => e)) as ValidationError;
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.errors.map((e) => e.path)).toContain('input.prompt');
+  });
+
+  it('refuses unknown top-level fields and a bad priority', async () => {
+    const error = (await service.create('user-a', { ...preview, priority: 'urgent', imput: {} }).catch((e: unknown) => e)) as ValidationError;
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.errors.map((e) => e.path).sort()).toEqual(['(body)', 'priority'].sort());
+  });
+
+  it('keeps the job and pulls its due time forward when the send fails', async () => {
+    queue.failSends = true;
+    const job = await service.create('user-a', preview);
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', dueAt: clock.read().toISOString() });
+  });
+});
+
+describe('JobService.get / result', () => {
+  it("answers another user's job exactly like a missing one", async () => {
+    const job = await service.create('user-a', preview);
+    await expect(service.get('user-b', job.id)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(service.get('user-b', '00000000-0000-4000-8000-999999999999')).rejects.toBeInstanceOf(JobNotFoundError);
+  });
+
+  it('refuses the result of an unfinished job, naming its status', async () => {
+    const job = await service.create('user-a', preview);
+    const error = (await service.result('user-a', job.id).catch((e: unknown) => e)) as JobNotCompletedError;
+    expect(error).toBeInstanceOf(JobNotCompletedError);
+    expect(error.currentStatus).toBe('PENDING');
+  });
+
+  it('returns id, status and result once completed', async () => {
+    const job = await service.create('user-a', preview);
+    await store.update(job.id, {}, { status: 'COMPLETED', result: { output: 'done' } });
+    expect(await service.result('user-a', job.id)).toEqual({ id: job.id, status: 'COMPLETED', result: { output: 'done' } });
+  });
+});
+
+describe('JobService.cancel / retry', () => {
+  it('cancels a pending job', async () => {
+    const job = await service.create('user-a', preview);
+    const cancelled = await service.cancel('user-a', job.id);
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', completedAt: clock.read().toISOString(), dueAt: null });
+  });
+
+  it('refuses to cancel a finished job with the current status', async () => {
+    const job = await failedJob();
+    const error = (await service.cancel('user-a', job.id).catch((e: unknown) => e)) as InvalidTransitionError;
+    expect(error).toBeInstanceOf(InvalidTransitionError);
+    expect(error.currentStatus).toBe('FAILED');
+  });
+
+  it('retries a failed job: PENDING, attempts reset, message sent again', async () => {
+    const job = await failedJob();
+    queue.sent.length = 0;
+    const retried = await service.retry('user-a', job.id);
+    expect(retried).toMatchObject({ status: 'PENDING', attempts: 0, error: null, startedAt: null, completedAt: null });
+    expect(queue.sent.map((m) => m.jobId)).toEqual([job.id]);
+  });
+
+  it('refuses to retry a pending job', async () => {
+    const job = await service.create('user-a', preview);
+    await expect(service.retry('user-a', job.id)).rejects.toBeInstanceOf(InvalidTransitionError);
+  });
+
+  it("cannot cancel or retry another user's job", async () => {
+    const job = await failedJob('user-a');
+    await expect(service.retry('user-b', job.id)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(service.cancel('user-b', job.id)).rejects.toBeInstanceOf(JobNotFoundError);
+    expect(store.jobs.get(job.id)?.status).toBe('FAILED');
+  });
+});
+
+describe('JobService.list', () => {
+  it("walks all of the caller's jobs newest first and nobody else's", async () => {
+    const mine: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      mine.unshift((await service.create('user-a', preview)).id);
+      await service.create('user-b', preview);
+      clock.advance(1000);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await service.list('user-a', { limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((job) => job.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(mine);
+  });
+
+  it("refuses another user's cursor and a cursor issued for other filters", async () => {
+    for (let i = 0; i < 3; i++) await service.create('user-a', preview);
+    const { nextCursor } = await service.list('user-a', { limit: 1 });
+    expect(nextCursor).toBeTypeOf('string');
+    await expect(service.list('user-b', { limit: 1, cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(service.list('user-a', { limit: 1, status: 'FAILED', cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+});
