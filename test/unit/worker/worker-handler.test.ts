@@ -1,0 +1,140 @@
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDlqHandler } from '../../../lambdas/dlq/handler.ts';
+import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
+import type { Model } from '../../../lambdas/domain/model.ts';
+import { createJobTypes } from '../../../lambdas/job-types/processors.ts';
+import { workerDependencies } from '../../../lambdas/worker/dependencies.ts';
+import { createWorkerHandler } from '../../../lambdas/worker/handler.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+
+const ID = '550e8400-e29b-41d4-a716-446655440000';
+const OTHER = '550e8400-e29b-41d4-a716-446655440001';
+
+function record(body: string, messageId = `m-${Math.random()}`): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body,
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:jobs',
+    awsRegion: 'us-east-1',
+  };
+}
+
+const claimed = (id: string, attempts = 1) => ({
+  id, ownerId: 'user-a', type: 'AI_PREVIEW', status: 'PROCESSING', input: { prompt: 'hi' }, attempts, maxAttempts: 3,
+  createdAt: '2026-03-04T12:00:00.000Z', updatedAt: '2026-03-04T12:00:00.000Z', runId: 'r', result: null, error: null,
+});
+
+let model: Model;
+const context = { getRemainingTimeInMillis: () => 60_000 };
+
+function worker() {
+  const types = createJobTypes({ model: { generate: (request) => model.generate(request) } });
+  return createWorkerHandler(workerDependencies(types, { ...process.env, RETRY_BASE_DELAY_SECONDS: '8', RETRY_MAX_DELAY_SECONDS: '8' }));
+}
+
+beforeEach(() => {
+  ddb.reset();
+  sqs.reset();
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  model = {
+    generate: async () => ({ text: 'ok', modelId: 'm', usage: { inputTokens: 1, outputTokens: 2 }, stopReason: 'end_turn', latencyMs: 5 }),
+  };
+});
+
+describe('worker handler', () => {
+  it('completes a claimed job and reports no failures', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: claimed(ID) });
+    const response = await worker()({ Records: [record(JSON.stringify({ jobId: ID }))] } as SQSEvent, context);
+    expect(response.batchItemFailures).toEqual([]);
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates[0]!.ConditionExpression).toContain('#attempts < #maxAttempts');
+    const completion = updates.at(-1)!;
+    expect(completion.ExpressionAttributeValues).toEqual(expect.objectContaining({}));
+    expect(Object.values(completion.ExpressionAttributeValues ?? {})).toContain('COMPLETED');
+    expect(completion.ConditionExpression).toContain('#runId =');
+  });
+
+  it('reports only the retryable message as a batch failure and delays its next delivery', async () => {
+    ddb.on(UpdateCommand).callsFake((input) => ({
+      Attributes: { ...claimed(input.Key.id), input: { prompt: input.Key.id === OTHER ? 'throttle' : 'fine' } },
+    }));
+    model = {
+      generate: async (request) => {
+        if (request.prompt === 'throttle') throw new RetryableError('Bedrock API error: ThrottlingException - Rate exceeded');
+        return { text: 'ok', modelId: 'm', usage: { inputTokens: 1, outputTokens: 1 }, stopReason: 'end_turn', latencyMs: 1 };
+      },
+    };
+    const response = await worker()(
+      { Records: [record(JSON.stringify({ jobId: ID }), 'ok'), record(JSON.stringify({ jobId: OTHER }), 'retry')] } as SQSEvent,
+      context,
+    );
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'retry' }]);
+    const visibility = sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input);
+    expect(visibility).toHaveLength(1);
+    expect(visibility[0]!.ReceiptHandle).toBe('rh-retry');
+    // Equal jitter: between half the ceiling (8 s) and the ceiling.
+    expect(visibility[0]!.VisibilityTimeout).toBeGreaterThanOrEqual(4);
+    expect(visibility[0]!.VisibilityTimeout).toBeLessThanOrEqual(8);
+  });
+
+  it('acknowledges a non-retryable failure after recording FAILED', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: claimed(ID) });
+    model = { generate: async () => { throw new NonRetryableError('Bedrock API error: AccessDeniedException - no access'); } };
+    const response = await worker()({ Records: [record(JSON.stringify({ jobId: ID }))] } as SQSEvent, context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(Object.values(ddb.commandCalls(UpdateCommand).at(-1)!.args[0].input.ExpressionAttributeValues ?? {})).toContain('FAILED');
+  });
+
+  it('acknowledges a duplicate delivery of a finished job without calling the model', async () => {
+    ddb.on(UpdateCommand).rejects(Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' }));
+    ddb.on(GetCommand).resolves({ Item: { ...claimed(ID), status: 'COMPLETED' } });
+    let calls = 0;
+    model = { generate: async () => { calls++; throw new Error('must not run'); } };
+    const response = await worker()({ Records: [record(JSON.stringify({ jobId: ID }))] } as SQSEvent, context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(calls).toBe(0);
+  });
+
+  it('discards a message that carries no job id instead of looping on it', async () => {
+    const response = await worker()({ Records: [record('garbage')] } as SQSEvent, context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('returns the message when DynamoDB is unavailable, to be delivered again', async () => {
+    ddb.on(UpdateCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    const response = await worker()({ Records: [record(JSON.stringify({ jobId: ID }), 'x')] } as SQSEvent, context);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'x' }]);
+  });
+});
+
+describe('DLQ handler', () => {
+  it('marks an unfinished job FAILED', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...claimed(ID), status: 'PENDING', runId: undefined } });
+    ddb.on(UpdateCommand).resolves({ Attributes: {} });
+    const handler = createDlqHandler(workerDependencies([], process.env, { queue: false }));
+    const response = await handler({ Records: [record(JSON.stringify({ jobId: ID }))] } as SQSEvent);
+    expect(response.batchItemFailures).toEqual([]);
+    const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(Object.values(update.ExpressionAttributeValues ?? {})).toContain('FAILED');
+    expect(update.ConditionExpression).toContain('attribute_not_exists(#runId)');
+  });
+
+  it('leaves a completed job untouched', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...claimed(ID), status: 'COMPLETED' } });
+    const handler = createDlqHandler(workerDependencies([], process.env, { queue: false }));
+    await handler({ Records: [record(JSON.stringify({ jobId: ID }))] } as SQSEvent);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
