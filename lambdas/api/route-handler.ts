@@ -3,10 +3,8 @@
  * caller, CORS, JSON responses and problem+json errors are handled here once for every route.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { HmacCursorCodec } from '../adapters/hmac-cursor-codec.ts';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
-import { secretsManagerSecret } from '../adapters/secrets-manager-secret.ts';
-import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { HmacCursorCodec } from '../adapters/hmac-cursor-codec.ts';
 import { ConfigurationError } from '../domain/errors.ts';
 import { JobService } from '../domain/job-service.ts';
 import type { Logger } from '../domain/job-types.ts';
@@ -35,27 +33,40 @@ export type RouteLogic = (request: ApiRequest, service: JobService) => Promise<A
 
 type Env = Record<string, string | undefined>;
 
-/** Builds the service a route needs from the environment; what it needs comes from the route table. */
-export function apiDependencies(access: RouteAccess, env: Env = process.env): ApiDependencies {
+/**
+ * Builds the service a route needs from the environment; what it needs comes from the route
+ * table. The SQS and Secrets Manager clients are loaded only by routes that use them, so the
+ * other functions do not evaluate them at cold start.
+ */
+export async function apiDependencies(access: RouteAccess, env: Env = process.env): Promise<ApiDependencies> {
+  const tableName = requireEnv(env, ENV.tableName);
+  const queueUrl = access.queueSend ? requireEnv(env, ENV.queueUrl) : undefined;
+  const secret = access.cursorSecret ? cursorSecretSetting(env) : undefined;
   const logger = new JsonLogger();
   const service = new JobService({
-    store: new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName) }),
+    store: new DynamoJobStore({ tableName }),
     types: jobTypeCatalog,
     settings: lifecycleSettings(env),
     logger,
-    queue: access.queueSend ? new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }) : undefined,
-    cursors: access.cursorSecret ? new HmacCursorCodec(cursorSecret(env)) : undefined,
+    queue: queueUrl ? new (await import('../adapters/sqs-job-queue.ts')).SqsJobQueue({ queueUrl }) : undefined,
+    cursors: secret ? new HmacCursorCodec(await cursorSecretSource(secret)) : undefined,
   });
   return { service, logger, origins: allowedOrigins(env) };
 }
 
-function cursorSecret(env: Env): string | (() => Promise<string>) {
-  const direct = env[ENV.cursorSecret]?.trim();
-  if (direct) {
-    if (direct.length < 32) throw new ConfigurationError(`${ENV.cursorSecret} must be at least 32 characters`);
-    return direct;
-  }
-  return secretsManagerSecret(requireEnv(env, ENV.cursorSecretArn));
+type SecretSetting = { readonly value: string } | { readonly arn: string };
+
+function cursorSecretSetting(env: Env): SecretSetting {
+  const value = env[ENV.cursorSecret]?.trim();
+  if (!value) return { arn: requireEnv(env, ENV.cursorSecretArn) };
+  if (value.length < 32) throw new ConfigurationError(`${ENV.cursorSecret} must be at least 32 characters`);
+  return { value };
+}
+
+async function cursorSecretSource(setting: SecretSetting): Promise<string | (() => Promise<string>)> {
+  if ('value' in setting) return setting.value;
+  const { secretsManagerSecret } = await import('../adapters/secrets-manager-secret.ts');
+  return secretsManagerSecret(setting.arn);
 }
 
 export function routeAccess(name: RouteName): RouteAccess {
@@ -65,14 +76,14 @@ export function routeAccess(name: RouteName): RouteAccess {
 }
 
 /**
- * The Lambda handler for a route. Dependencies default to ones built from the environment at
- * start-up (so a missing variable fails the cold start, not a request).
+ * The Lambda handler for a route. Handler modules build their dependencies from the environment
+ * with top-level await, so a missing variable fails the cold start, not a request.
  */
-export function createRouteHandler(
-  name: RouteName,
-  logic: RouteLogic,
-  deps: ApiDependencies = apiDependencies(routeAccess(name)),
-) {
+export async function routeHandler(name: RouteName, logic: RouteLogic, deps?: ApiDependencies) {
+  return createRouteHandler(name, logic, deps ?? (await apiDependencies(routeAccess(name))));
+}
+
+export function createRouteHandler(name: RouteName, logic: RouteLogic, deps: ApiDependencies) {
   const baseLogger = deps.logger.child({ route: name });
   return async (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext?.requestId || context?.awsRequestId || crypto.randomUUID();

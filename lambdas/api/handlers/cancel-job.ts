@@ -1,6 +1,6 @@
 import { toView } from '../../domain/job.ts';
 import { jobIdParameter } from '../../http/request.ts';
-import { createRouteHandler, type RouteLogic } from '../route-handler.ts';
+import { routeHandler, type RouteLogic } from '../route-handler.ts';
 
 /** POST /api/jobs/{id}/cancel → 200 with the CANCELLED job; 409 once finished. */
 export const cancelJob: RouteLogic = async (request, service) => ({
@@ -8,4 +8,4 @@ export const cancelJob: RouteLogic = async (request, service) => ({
   body: toView(await service.cancel(request.ownerId, jobIdParameter(request.event))),
 });
 
-export const handler = createRouteHandler('cancel-job', cancelJob);
+export const handler = await routeHandler('cancel-job', cancelJob);

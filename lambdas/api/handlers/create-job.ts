@@ -1,6 +1,6 @@
 import { toView } from '../../domain/job.ts';
 import { jsonBody } from '../../http/request.ts';
-import { basePath, createRouteHandler, type RouteLogic } from '../route-handler.ts';
+import { basePath, routeHandler, type RouteLogic } from '../route-handler.ts';
 
 /** POST /api/jobs → 202 with the PENDING job, Location and Retry-After. */
 export const createJob: RouteLogic = async (request, service) => {
@@ -12,4 +12,4 @@ export const createJob: RouteLogic = async (request, service) => {
   };
 };
 
-export const handler = createRouteHandler('create-job', createJob);
+export const handler = await routeHandler('create-job', createJob);

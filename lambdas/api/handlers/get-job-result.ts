@@ -1,5 +1,5 @@
 import { jobIdParameter } from '../../http/request.ts';
-import { createRouteHandler, type RouteLogic } from '../route-handler.ts';
+import { routeHandler, type RouteLogic } from '../route-handler.ts';
 
 /** GET /api/jobs/{id}/result → { id, status, result } once COMPLETED, else 409 naming the status. */
 export const getJobResult: RouteLogic = async (request, service) => ({
@@ -7,4 +7,4 @@ export const getJobResult: RouteLogic = async (request, service) => ({
   body: await service.result(request.ownerId, jobIdParameter(request.event)),
 });
 
-export const handler = createRouteHandler('get-job-result', getJobResult);
+export const handler = await routeHandler('get-job-result', getJobResult);

@@ -1,6 +1,6 @@
 import { toView } from '../../domain/job.ts';
 import { jobIdParameter } from '../../http/request.ts';
-import { createRouteHandler, type RouteLogic } from '../route-handler.ts';
+import { routeHandler, type RouteLogic } from '../route-handler.ts';
 
 /** GET /api/jobs/{id} → the job record; 404 for a missing job or another user's. */
 export const getJob: RouteLogic = async (request, service) => ({
@@ -8,4 +8,4 @@ export const getJob: RouteLogic = async (request, service) => ({
   body: toView(await service.get(request.ownerId, jobIdParameter(request.event))),
 });
 
-export const handler = createRouteHandler('get-job', getJob);
+export const handler = await routeHandler('get-job', getJob);

@@ -2,7 +2,7 @@ import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from '../../domain/job-service.ts'
 import { JOB_STATUSES, toView, type JobStatus } from '../../domain/job.ts';
 import { HttpError } from '../../http/problem.ts';
 import { queryParameters } from '../../http/request.ts';
-import { createRouteHandler, type RouteLogic } from '../route-handler.ts';
+import { routeHandler, type RouteLogic } from '../route-handler.ts';
 
 const TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 
@@ -34,4 +34,4 @@ export const listJobs: RouteLogic = async (request, service) => {
   return { status: 200, body: { items: page.items.map(toView), nextCursor: page.nextCursor } };
 };
 
-export const handler = createRouteHandler('list-jobs', listJobs);
+export const handler = await routeHandler('list-jobs', listJobs);

@@ -1,6 +1,6 @@
 import { toView } from '../../domain/job.ts';
 import { jobIdParameter } from '../../http/request.ts';
-import { basePath, createRouteHandler, type RouteLogic } from '../route-handler.ts';
+import { basePath, routeHandler, type RouteLogic } from '../route-handler.ts';
 
 /** POST /api/jobs/{id}/retry → 202 with the PENDING job; 409 unless FAILED or CANCELLED. */
 export const retryJob: RouteLogic = async (request, service) => {
@@ -12,4 +12,4 @@ export const retryJob: RouteLogic = async (request, service) => {
   };
 };
 
-export const handler = createRouteHandler('retry-job', retryJob);
+export const handler = await routeHandler('retry-job', retryJob);
