@@ -1,9 +1,8 @@
 /** Every function of the stack, by name and entry: the routes plus the queue and schedule consumers. */
 import { ROUTES } from '../lambdas/api/routes.ts';
+import { BACKGROUND_ENTRIES } from '../lambdas/shared/resources.ts';
 
 export const FUNCTIONS: readonly { name: string; entry: string }[] = [
   ...ROUTES.map((route) => ({ name: route.name, entry: route.entry })),
-  { name: 'worker', entry: 'lambdas/worker/handler.ts' },
-  { name: 'dlq', entry: 'lambdas/dlq/handler.ts' },
-  { name: 'reconciler', entry: 'lambdas/reconciler/handler.ts' },
+  ...Object.entries(BACKGROUND_ENTRIES).map(([name, entry]) => ({ name, entry })),
 ];

@@ -54,6 +54,13 @@ export const RECONCILER = {
   scheduleMinutes: 5,
 } as const;
 
+/** Entries of the functions that are not API routes (those are in lambdas/api/routes.ts). */
+export const BACKGROUND_ENTRIES = {
+  worker: 'lambdas/worker/handler.ts',
+  dlqConsumer: 'lambdas/dlq/handler.ts',
+  reconciler: 'lambdas/reconciler/handler.ts',
+} as const;
+
 /** Environment variable names read by the functions. */
 export const ENV = {
   tableName: 'JOBS_TABLE_NAME',

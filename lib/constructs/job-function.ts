@@ -1,0 +1,111 @@
+/**
+ * The one place Lambda defaults live. Every function of the stack is a JobFunction, and the
+ * `use*` helpers grant access to a resource and set the environment variable naming it together.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { TableAction } from '../../lambdas/api/routes.ts';
+import { ENV } from '../../lambdas/shared/resources.ts';
+import { acknowledge } from '../nag.ts';
+import type { JobsTable } from './jobs-table.ts';
+
+/** The repository root: handler entries in the route table are relative to it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * ESM bundles of CommonJS dependencies call `require` for Node built-ins; esbuild's ESM output has
+ * no `require`, so give it one.
+ */
+const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+export interface JobFunctionProps {
+  /** Handler module, relative to the project root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** @default 256 MB */
+  readonly memorySize?: number;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+  /** Extra environment variables; `use*` helpers add the resource ones. */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A Node.js function with the stack's defaults: Node.js 24 on arm64, active tracing, an explicit
+ * log group kept one month, an own role (logs write on its log group only, no managed policy), and
+ * a minified ESM bundle with source maps that includes the AWS SDK v3: the pinned, tested SDK
+ * versions run in Lambda instead of whatever the runtime ships, and only the used clients are bundled.
+ */
+export class JobFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: JobFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        externalModules: [],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+      },
+    });
+
+    // Active tracing adds xray:PutTraceSegments/PutTelemetryRecords on `*` to the role.
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; this is the only `*` statement (added by Tracing.ACTIVE).');
+  }
+
+  /** Grants exactly `actions` on the jobs table (Query also on `indexNames`) and sets its name. */
+  useTable(jobsTable: JobsTable, actions: readonly TableAction[], indexNames?: readonly string[]): this {
+    jobsTable.grant(this.function, actions, indexNames);
+    this.function.addEnvironment(ENV.tableName, jobsTable.table.tableName);
+    return this;
+  }
+
+  /** Grants exactly `actions` on the queue and sets the jobs queue URL. */
+  useJobsQueue(queue: IQueue, ...actions: readonly string[]): this {
+    queue.grant(this.function, ...actions);
+    this.function.addEnvironment(ENV.queueUrl, queue.queueUrl);
+    return this;
+  }
+
+  /** Grants read on the cursor-signing secret and sets its ARN. */
+  useCursorSecret(secret: ISecret): this {
+    secret.grantRead(this.function);
+    this.function.addEnvironment(ENV.cursorSecretArn, secret.secretArn);
+    return this;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The REST API, built from the route table: one resource path, one method and one least-privilege
+ * function per route, every method behind the Cognito authorizer except the CORS preflights.
+ */
+import { Duration } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  CognitoUserPoolsAuthorizer,
+  Cors,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
+import { ENV } from '../../lambdas/shared/resources.ts';
+import { acknowledge } from '../nag.ts';
+import { JobFunction } from './job-function.ts';
+import type { JobsTable } from './jobs-table.ts';
+
+export interface JobsApiProps {
+  readonly jobsTable: JobsTable;
+  readonly jobsQueue: IQueue;
+  readonly userPool: IUserPool;
+  /** CORS origins; `['*']` allows any origin. */
+  readonly allowedOrigins: readonly string[];
+  /** Passed to every function as JOB_RETENTION_DAYS (terminal transitions set the TTL). */
+  readonly jobRetentionDays: number;
+  /** Stage throttling, requests per second. @default 50 */
+  readonly throttlingRateLimit?: number;
+  /** Stage throttling, burst. @default 100 */
+  readonly throttlingBurstLimit?: number;
+}
+
+export const API_STAGE = 'prod';
+
+/**
+ * Regional REST API, stage `prod`: JSON access logs kept one month, ERROR execution logs (no
+ * request bodies), X-Ray tracing, CloudWatch metrics and stage throttling. Errors produced by API
+ * Gateway itself carry CORS headers so browsers can read them.
+ */
+export class JobsApi extends Construct {
+  readonly restApi: RestApi;
+  readonly authorizer: CognitoUserPoolsAuthorizer;
+  /** Signs list-jobs pagination cursors; readable only by routes with `access.cursorSecret`. */
+  readonly cursorSecret: Secret;
+  readonly routeFunctions: ReadonlyMap<RouteName, JobFunction>;
+
+  constructor(scope: Construct, id: string, props: JobsApiProps) {
+    super(scope, id);
+    if (props.allowedOrigins.length === 0) throw new Error('JobsApi needs at least one allowed origin');
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
+    this.restApi = new RestApi(this, 'RestApi', {
+      description: 'Asynchronous jobs API',
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // API Gateway needs the account-level CloudWatch role to write access and execution logs.
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: API_STAGE,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        throttlingRateLimit: props.throttlingRateLimit ?? 50,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: [...props.allowedOrigins],
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowHeaders: Cors.DEFAULT_HEADERS,
+        maxAge: Duration.hours(1),
+      },
+    });
+    this.addCorsGatewayResponses(props.allowedOrigins);
+
+    this.authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [props.userPool] });
+    this.cursorSecret = new Secret(this, 'CursorSecret', {
+      description: 'HMAC key signing list-jobs pagination cursors',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    // API Gateway checks the required path parameters declared per method. Bodies are validated by
+    // the handlers, the one schema source: body validation applies only to methods given a model.
+    const validator = this.restApi.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    const functions = new Map<RouteName, JobFunction>();
+    for (const route of ROUTES) {
+      const fn = this.routeFunction(route, props);
+      functions.set(route.name, fn);
+      this.restApi.root.resourceForPath(route.path).addMethod(route.method, new LambdaIntegration(fn.function), {
+        operationName: route.name,
+        authorizationType: AuthorizationType.COGNITO,
+        authorizer: this.authorizer,
+        requestValidator: validator,
+        requestParameters: pathParameters(route.path),
+      });
+    }
+    this.routeFunctions = functions;
+
+    this.acknowledgeFindings();
+  }
+
+  private routeFunction(route: RouteDefinition, props: JobsApiProps): JobFunction {
+    const fn = new JobFunction(this, constructId(route.name), {
+      entry: route.entry,
+      description: `${route.method} ${route.path}: ${route.summary}`,
+      environment: {
+        [ENV.allowedOrigins]: props.allowedOrigins.join(','),
+        [ENV.retentionDays]: String(props.jobRetentionDays),
+      },
+    });
+    fn.useTable(props.jobsTable, route.access.table);
+    if (route.access.queueSend) fn.useJobsQueue(props.jobsQueue, 'sqs:SendMessage');
+    if (route.access.cursorSecret) fn.useCursorSecret(this.cursorSecret);
+    return fn;
+  }
+
+  /**
+   * API Gateway answers 401/403/429/5xx itself, before any function runs; without CORS headers a
+   * browser hides those answers from the page. Specific response types do not inherit from
+   * DEFAULT_4XX, so the two with a problem+json body repeat the headers.
+   */
+  private addCorsGatewayResponses(allowedOrigins: readonly string[]): void {
+    const headers = corsResponseHeaders(allowedOrigins);
+    this.restApi.addGatewayResponse('Default4xx', { type: ResponseType.DEFAULT_4XX, responseHeaders: headers });
+    this.restApi.addGatewayResponse('Default5xx', { type: ResponseType.DEFAULT_5XX, responseHeaders: headers });
+    const problems = [
+      { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, status: 401, title: 'Unauthorized' },
+      { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, status: 403, title: 'Forbidden' },
+    ];
+    for (const { id, type, status, title } of problems) {
+      this.restApi.addGatewayResponse(id, {
+        type,
+        statusCode: String(status),
+        responseHeaders: { ...headers, 'Content-Type': "'application/problem+json'" },
+        templates: {
+          'application/json': `{"type":"about:blank","title":"${title}","status":${status},"detail":$context.error.messageString}`,
+        },
+      });
+    }
+  }
+
+  private acknowledgeFindings(): void {
+    const api = this.restApi;
+    acknowledge(api, 'AwsSolutions-APIG3', 'No WAF web ACL by default (billed per ACL and rule); every method requires a Cognito token and the stage is throttled. Associate a web ACL with the stage where needed.');
+    const cloudWatchRole = api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      acknowledge(cloudWatchRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]', 'The AWS-managed policy for the account-level API Gateway logging role is the documented way to let API Gateway write access and execution logs.');
+    }
+    acknowledge(this.cursorSecret, 'AwsSolutions-SMG4', 'The cursor-signing key only signs short-lived pagination cursors; rotating it would just invalidate cursors in flight. Rotate by replacing the secret value.');
+  }
+}
+
+/** `/api/jobs/{id}/cancel` → `{ 'method.request.path.id': true }` (required). */
+function pathParameters(path: string): Record<string, boolean> {
+  const names = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+  return Object.fromEntries(names.map((name) => [`method.request.path.${name}`, true]));
+}
+
+/**
+ * `*` and a single origin are static values; with several origins the request's Origin is echoed
+ * (gateway responses cannot match a list) and `Vary: Origin` keeps caches honest. These
+ * responses carry only API Gateway's own error messages, never job data.
+ */
+function corsResponseHeaders(allowedOrigins: readonly string[]): Record<string, string> {
+  const [first] = allowedOrigins;
+  if (allowedOrigins.length === 1 && first) return { 'Access-Control-Allow-Origin': `'${first}'` };
+  return { 'Access-Control-Allow-Origin': 'method.request.header.Origin', Vary: "'Origin'" };
+}
+
+/** `get-job-result` → `GetJobResult`. */
+function constructId(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
+}

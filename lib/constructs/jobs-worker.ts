@@ -1,0 +1,100 @@
+/**
+ * The background side: the worker that runs jobs from the queue, the consumer that fails jobs
+ * whose messages reached the dead-letter queue, and the scheduled reconciler.
+ */
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, JOBS_TABLE, RECONCILER, WORKER } from '../../lambdas/shared/resources.ts';
+import { bedrockModelAccess } from '../bedrock.ts';
+import { acknowledge } from '../nag.ts';
+import { JobFunction } from './job-function.ts';
+import type { JobsTable } from './jobs-table.ts';
+
+export interface JobsWorkerProps {
+  readonly jobsTable: JobsTable;
+  readonly jobsQueue: IQueue;
+  readonly deadLetterQueue: IQueue;
+  /** Model the worker may invoke, e.g. `amazon.nova-lite-v1:0` or `us.anthropic.…` (a profile). */
+  readonly bedrockModelId: string;
+  /** Days a finished job is kept; terminal transitions set the TTL from it. */
+  readonly jobRetentionDays: number;
+  /** Maximum concurrent worker instances for the SQS event source. @default WORKER.maxConcurrency */
+  readonly maxConcurrency?: number;
+}
+
+export class JobsWorker extends Construct {
+  /** Runs jobs: claims, calls the processor, records the outcome. */
+  readonly worker: JobFunction;
+  /** Marks jobs whose message reached the dead-letter queue FAILED. */
+  readonly dlqConsumer: JobFunction;
+  /** Re-enqueues stale PENDING jobs and fails PROCESSING jobs whose lease is long gone. */
+  readonly reconciler: JobFunction;
+  readonly reconcilerSchedule: Rule;
+
+  constructor(scope: Construct, id: string, props: JobsWorkerProps) {
+    super(scope, id);
+    const retention = { [ENV.retentionDays]: String(props.jobRetentionDays) };
+
+    this.worker = new JobFunction(this, 'Worker', {
+      entry: BACKGROUND_ENTRIES.worker,
+      description: 'Runs jobs from the jobs queue',
+      memorySize: 512,
+      timeout: Duration.seconds(WORKER.timeoutSeconds),
+      environment: { ...retention, [ENV.bedrockModelId]: props.bedrockModelId },
+    })
+      .useTable(props.jobsTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
+      // Retries back off by changing the visibility of the message being processed.
+      .useJobsQueue(props.jobsQueue, 'sqs:ChangeMessageVisibility');
+    this.worker.function.addEventSource(
+      new SqsEventSource(props.jobsQueue, {
+        batchSize: WORKER.batchSize,
+        maxBatchingWindow: Duration.seconds(WORKER.maxBatchingWindowSeconds),
+        reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency ?? WORKER.maxConcurrency,
+      }),
+    );
+    const bedrock = bedrockModelAccess(this, props.bedrockModelId);
+    for (const statement of bedrock.statements) this.worker.function.addToRolePolicy(statement);
+    if (bedrock.anyRegionModelId) {
+      // cdk-nag names the finding by the rendered ARN; the partition is a literal once the Region is known.
+      const { partition } = Stack.of(this);
+      const partitionText = Token.isUnresolved(partition) ? '<AWS::Partition>' : partition;
+      acknowledge(
+        this.worker.role,
+        `AwsSolutions-IAM5[Resource::arn:${partitionText}:bedrock:*::foundation-model/${bedrock.anyRegionModelId}]`,
+        'A cross-Region inference profile routes to this one model in any of its Regions; the statement is limited to calls made through the configured profile (bedrock:InferenceProfileArn).',
+      );
+    }
+
+    this.dlqConsumer = new JobFunction(this, 'DlqConsumer', {
+      entry: BACKGROUND_ENTRIES.dlqConsumer,
+      description: 'Marks jobs whose messages reached the dead-letter queue as FAILED',
+      timeout: Duration.seconds(DLQ_CONSUMER.timeoutSeconds),
+      environment: retention,
+    }).useTable(props.jobsTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    this.dlqConsumer.function.addEventSource(
+      new SqsEventSource(props.deadLetterQueue, {
+        batchSize: DLQ_CONSUMER.batchSize,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    this.reconciler = new JobFunction(this, 'Reconciler', {
+      entry: BACKGROUND_ENTRIES.reconciler,
+      description: 'Re-enqueues stale PENDING jobs and fails PROCESSING jobs with expired leases',
+      timeout: Duration.seconds(RECONCILER.timeoutSeconds),
+      environment: retention,
+    })
+      .useTable(props.jobsTable, ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], [JOBS_TABLE.dueIndex.name])
+      .useJobsQueue(props.jobsQueue, 'sqs:SendMessage');
+    this.reconcilerSchedule = new Rule(this, 'ReconcilerSchedule', {
+      description: `Runs the jobs reconciler every ${RECONCILER.scheduleMinutes} minutes`,
+      schedule: Schedule.rate(Duration.minutes(RECONCILER.scheduleMinutes)),
+      targets: [new LambdaFunction(this.reconciler.function, { retryAttempts: 2 })],
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { DLQ_CONSUMER, ENV, JOBS_TABLE, RECONCILER, WORKER } from '../../lambdas/shared/resources.ts';
+import {
+  actionsOf,
+  logicalId,
+  resourcesOf,
+  roleActions,
+  roleStatements,
+  synthDefaultStack,
+  synthStack,
+} from './support/synth.ts';
+
+const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+/** What the SQS event source needs to poll and delete messages. */
+const CONSUME_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
+
+describe('worker', () => {
+  const { stack, template } = synthDefaultStack();
+  const role = logicalId(stack.worker.worker.role);
+  const statementsWith = (action: string) =>
+    roleStatements(template, role).filter((statement) => actionsOf(statement).includes(action));
+
+  it('may only read and update jobs, consume the jobs queue and invoke the model', () => {
+    expect(roleActions(template, role)).toEqual(
+      [...BASELINE_ACTIONS, ...CONSUME_ACTIONS, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'bedrock:InvokeModel'].sort(),
+    );
+  });
+
+  it('may change message visibility on the jobs queue only', () => {
+    const queueArn = `\${${logicalId(stack.queues.jobsQueue)}.Arn}`;
+    const statements = statementsWith('sqs:ChangeMessageVisibility');
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) expect(resourcesOf(statement)).toEqual([queueArn]);
+  });
+
+  it('may invoke only the configured foundation model in its own Region', () => {
+    const resources = statementsWith('bedrock:InvokeModel').flatMap(resourcesOf);
+    expect(resources).toEqual(['arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/amazon.nova-lite-v1:0']);
+  });
+
+  it('runs for WORKER.timeoutSeconds with 512 MB and the model id, table and queue in its environment', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.worker.worker.function)];
+    expect(fn?.Properties).toMatchObject({ Timeout: WORKER.timeoutSeconds, MemorySize: 512 });
+    expect(Object.keys(fn?.Properties.Environment.Variables).sort()).toEqual(
+      ['NODE_OPTIONS', ENV.bedrockModelId, ENV.retentionDays, ENV.tableName, ENV.queueUrl].sort(),
+    );
+    expect(fn?.Properties.Environment.Variables).toMatchObject({ [ENV.bedrockModelId]: 'amazon.nova-lite-v1:0', [ENV.retentionDays]: '30' });
+  });
+
+  it('polls the jobs queue in batches with partial batch responses and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.jobsQueue), 'Arn'] },
+      FunctionName: { Ref: logicalId(stack.worker.worker.function) },
+      BatchSize: WORKER.batchSize,
+      MaximumBatchingWindowInSeconds: WORKER.maxBatchingWindowSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: WORKER.maxConcurrency },
+    });
+  });
+});
+
+describe('worker with context', () => {
+  it('takes its maximum concurrency from workerMaxConcurrency', () => {
+    const { template } = synthStack({ workerMaxConcurrency: '25' });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 25 } });
+  });
+
+  it('may invoke a cross-Region inference profile and, through it only, its model in any Region', () => {
+    const modelId = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
+    const { stack, template } = synthStack({ bedrockModelId: modelId });
+    const statements = roleStatements(template, logicalId(stack.worker.worker.role)).filter((statement) =>
+      actionsOf(statement).includes('bedrock:InvokeModel'),
+    );
+    const profileArn = `arn:\${AWS::Partition}:bedrock:\${AWS::Region}:\${AWS::AccountId}:inference-profile/${modelId}`;
+    expect(statements.flatMap(resourcesOf).sort()).toEqual(
+      [profileArn, 'arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0'].sort(),
+    );
+    const anyRegion = statements.find((statement) => resourcesOf(statement).some((arn) => arn.includes(':*::')));
+    expect(anyRegion?.Condition?.StringEquals?.['bedrock:InferenceProfileArn']).toSatisfy(
+      (value: unknown) => JSON.stringify(value).includes(`inference-profile/${modelId}`),
+    );
+  });
+});
+
+describe('dead-letter queue consumer', () => {
+  const { stack, template } = synthDefaultStack();
+
+  it('may only read and update jobs and consume the dead-letter queue', () => {
+    expect(roleActions(template, logicalId(stack.worker.dlqConsumer.role))).toEqual(
+      [...BASELINE_ACTIONS, ...CONSUME_ACTIONS, 'dynamodb:GetItem', 'dynamodb:UpdateItem'].sort(),
+    );
+  });
+
+  it('polls the dead-letter queue with partial batch responses', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.deadLetterQueue), 'Arn'] },
+      FunctionName: { Ref: logicalId(stack.worker.dlqConsumer.function) },
+      BatchSize: DLQ_CONSUMER.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('times out after DLQ_CONSUMER.timeoutSeconds', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.worker.dlqConsumer.function)];
+    expect(fn?.Properties.Timeout).toBe(DLQ_CONSUMER.timeoutSeconds);
+  });
+});
+
+describe('reconciler', () => {
+  const { stack, template } = synthDefaultStack();
+  const role = logicalId(stack.worker.reconciler.role);
+
+  it('may query the due index, read and update jobs and send to the jobs queue', () => {
+    expect(roleActions(template, role)).toEqual(
+      [...BASELINE_ACTIONS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'sqs:SendMessage'].sort(),
+    );
+  });
+
+  it('queries only the byDue index (and the table), not the owner index', () => {
+    const tableArn = `\${${logicalId(stack.jobsTable.table)}.Arn}`;
+    const query = roleStatements(template, role).filter((statement) => actionsOf(statement).includes('dynamodb:Query'));
+    expect(query.flatMap(resourcesOf).sort()).toEqual([tableArn, `${tableArn}/index/${JOBS_TABLE.dueIndex.name}`].sort());
+  });
+
+  it(`runs every ${RECONCILER.scheduleMinutes} minutes with a ${RECONCILER.timeoutSeconds}s timeout`, () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: `rate(${RECONCILER.scheduleMinutes} minutes)`,
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.worker.reconciler.function), 'Arn'] } })],
+    });
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.worker.reconciler.function)];
+    expect(fn?.Properties.Timeout).toBe(RECONCILER.timeoutSeconds);
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
+import { ENV, JOBS_TABLE } from '../../lambdas/shared/resources.ts';
+import {
+  actionsOf,
+  logicalId,
+  resourcesOf,
+  roleActions,
+  roleStatements,
+  synthDefaultStack,
+  type Statement,
+} from './support/synth.ts';
+
+/** What every function's role holds besides its route's access: its own logs and X-Ray. */
+const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const SECRET_READ_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+
+/** The route table, widened so that optional access flags can be read on every entry. */
+const routes: readonly RouteDefinition[] = ROUTES;
+
+describe('route functions', () => {
+  const { stack, template } = synthDefaultStack();
+  const functionOf = (name: string) => {
+    const fn = stack.api.routeFunctions.get(name as RouteName);
+    if (!fn) throw new Error(`no function for route ${name}`);
+    return fn;
+  };
+
+  it('creates one function per route', () => {
+    expect([...stack.api.routeFunctions.keys()].sort()).toEqual(ROUTES.map((route) => route.name).sort());
+    const ids = new Set([...stack.api.routeFunctions.values()].map((fn) => logicalId(fn.function)));
+    expect(ids.size).toBe(ROUTES.length);
+    const functions = template.findResources('AWS::Lambda::Function');
+    for (const id of ids) expect(functions[id], id).toBeDefined();
+  });
+
+  it.each(routes)('grants $name exactly the actions of its route-table entry', (route) => {
+    const expected = [
+      ...route.access.table,
+      ...(route.access.queueSend ? ['sqs:SendMessage'] : []),
+      ...(route.access.cursorSecret ? SECRET_READ_ACTIONS : []),
+      ...BASELINE_ACTIONS,
+    ].sort();
+    expect(roleActions(template, logicalId(functionOf(route.name).role))).toEqual(expected);
+  });
+
+  it.each(routes)('scopes the table actions of $name to the jobs table (and its indexes for Query)', (route) => {
+    const tableArn = `\${${logicalId(stack.jobsTable.table)}.Arn}`;
+    const statements = roleStatements(template, logicalId(functionOf(route.name).role)).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      const expected = actionsOf(statement).includes('dynamodb:Query')
+        ? [tableArn, `${tableArn}/index/${JOBS_TABLE.ownerIndex.name}`, `${tableArn}/index/${JOBS_TABLE.dueIndex.name}`]
+        : [tableArn];
+      expect(resourcesOf(statement).sort()).toEqual(expected.sort());
+    }
+  });
+
+  it('lets only the roles of routes with cursorSecret read any secret, and only the cursor-signing one', () => {
+    const secretRef = { Ref: logicalId(stack.api.cursorSecret) };
+    const readers = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) =>
+        (policy.Properties.PolicyDocument.Statement as Statement[]).some((statement) => {
+          const readsSecret = actionsOf(statement).some((action) => action.startsWith('secretsmanager:'));
+          if (readsSecret) expect(statement.Resource).toEqual(secretRef);
+          return readsSecret;
+        }),
+      )
+      .flatMap((policy) => (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref));
+    const expected = routes.filter((route) => route.access.cursorSecret).map((route) => logicalId(functionOf(route.name).role));
+    expect(readers.sort()).toEqual(expected.sort());
+  });
+
+  it.each(routes)('gives $name the environment of its access and nothing it may not use', (route) => {
+    const fn = functionOf(route.name);
+    const resource = template.findResources('AWS::Lambda::Function')[logicalId(fn.function)];
+    const variables = Object.keys(resource?.Properties.Environment.Variables ?? {}).sort();
+    const expected = [
+      'NODE_OPTIONS',
+      ENV.tableName,
+      ENV.allowedOrigins,
+      ENV.retentionDays,
+      ...(route.access.queueSend ? [ENV.queueUrl] : []),
+      ...(route.access.cursorSecret ? [ENV.cursorSecretArn] : []),
+    ].sort();
+    expect(variables).toEqual(expected);
+  });
+});
