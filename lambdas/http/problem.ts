@@ -9,6 +9,7 @@ export type ProblemCode =
   | 'INVALID_QUERY'
   | 'INVALID_CURSOR'
   | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
   | 'JOB_NOT_FOUND'
   | 'INVALID_TRANSITION'
   | 'JOB_NOT_COMPLETED'
@@ -29,12 +30,13 @@ export interface Problem {
   readonly [extension: string]: unknown;
 }
 
-const TITLES: Record<ProblemCode, string> = {
+export const PROBLEM_TITLES: Record<ProblemCode, string> = {
   INVALID_JSON: 'Malformed request body',
   INVALID_JOB_ID: 'Invalid job id',
   INVALID_QUERY: 'Invalid query parameters',
   INVALID_CURSOR: 'Invalid cursor',
   UNAUTHENTICATED: 'Authentication required',
+  FORBIDDEN: 'Forbidden',
   JOB_NOT_FOUND: 'Job not found',
   INVALID_TRANSITION: 'Action not allowed in the current status',
   JOB_NOT_COMPLETED: 'Job has no result',
@@ -57,7 +59,7 @@ export function problem(
   requestId: string,
   extensions: Record<string, unknown> = {},
 ): Problem {
-  return { type: problemType(code), title: TITLES[code], status, detail, code, requestId, ...extensions };
+  return { type: problemType(code), title: PROBLEM_TITLES[code], status, detail, code, requestId, ...extensions };
 }
 
 /** An error the HTTP layer raises itself (bad query, bad body…), carrying its problem. */

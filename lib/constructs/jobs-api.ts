@@ -22,6 +22,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
 import { ENV } from '../../lambdas/shared/resources.ts';
+import { PROBLEM_TITLES, problemType } from '../../lambdas/http/problem.ts';
 import { acknowledge } from '../nag.ts';
 import { JobFunction } from './job-function.ts';
 import type { JobsTable } from './jobs-table.ts';
@@ -138,16 +139,25 @@ export class JobsApi extends Construct {
     this.restApi.addGatewayResponse('Default4xx', { type: ResponseType.DEFAULT_4XX, responseHeaders: headers });
     this.restApi.addGatewayResponse('Default5xx', { type: ResponseType.DEFAULT_5XX, responseHeaders: headers });
     const problems = [
-      { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, status: 401, title: 'Unauthorized' },
-      { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, status: 403, title: 'Forbidden' },
+      { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, status: 401, code: 'UNAUTHENTICATED' as const },
+      { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, status: 403, code: 'FORBIDDEN' as const },
     ];
-    for (const { id, type, status, title } of problems) {
+    for (const { id, type, status, code } of problems) {
+      const body = {
+        type: problemType(code),
+        title: PROBLEM_TITLES[code],
+        status,
+        detail: '__DETAIL__',
+        code,
+        requestId: '$context.requestId',
+      };
       this.restApi.addGatewayResponse(id, {
         type,
         statusCode: String(status),
         responseHeaders: { ...headers, 'Content-Type': "'application/problem+json'" },
         templates: {
-          'application/json': `{"type":"about:blank","title":"${title}","status":${status},"detail":$context.error.messageString}`,
+          // $context.error.messageString is already a quoted JSON string.
+          'application/json': JSON.stringify(body).replace('"__DETAIL__"', '$context.error.messageString'),
         },
       });
     }

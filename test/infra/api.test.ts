@@ -96,14 +96,18 @@ describe('jobs API', () => {
   );
 
   it.each([
-    ['UNAUTHORIZED', '401'],
-    ['ACCESS_DENIED', '403'],
-  ])('answers %s with a problem+json body and status %s', (type, status) => {
+    ['UNAUTHORIZED', '401', 'UNAUTHENTICATED'],
+    ['ACCESS_DENIED', '403', 'FORBIDDEN'],
+  ])('answers %s with a problem+json body, status %s and code %s', (type, status, code) => {
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: type,
       StatusCode: status,
       ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Content-Type': "'application/problem+json'" }),
-      ResponseTemplates: { 'application/json': Match.stringLikeRegexp(`"status":${status}`) },
+      ResponseTemplates: {
+        'application/json': Match.stringLikeRegexp(
+          `"status":${status},"detail":\\$context.error.messageString,"code":"${code}","requestId":"\\$context.requestId"`,
+        ),
+      },
     });
   });
 
