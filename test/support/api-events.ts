@@ -1,0 +1,125 @@
+/**
+ * API Gateway REST proxy events as a Lambda proxy integration behind a Cognito user-pool
+ * authorizer receives them, and a way to call a route handler with one.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+
+export interface ApiEventSpec {
+  readonly method: 'GET' | 'POST';
+  /** The request path without the stage, e.g. `/api/jobs/123`. */
+  readonly path: string;
+  /** The API resource that matched, e.g. `/api/jobs/{id}` (default: the path). */
+  readonly resource?: string;
+  readonly pathParameters?: Record<string, string>;
+  readonly query?: Record<string, string>;
+  /** An object is sent as JSON; a string as is. */
+  readonly body?: unknown;
+  /** The caller's `sub` claim; null for a request without authorizer claims. */
+  readonly sub: string | null;
+  readonly headers?: Record<string, string>;
+  /**
+   * What API Gateway puts before the path in `requestContext.path`: `/<stage>` on the
+   * execute-api host (default `/prod`), empty behind a custom domain's base-path mapping.
+   */
+  readonly basePath?: string;
+}
+
+export function apiEvent(spec: ApiEventSpec): APIGatewayProxyEvent {
+  const basePath = spec.basePath ?? '/prod';
+  const stage = basePath.replace(/^\//, '') || 'prod';
+  const body = spec.body === undefined ? null : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    Authorization: 'Bearer test-id-token',
+    Host: 'api.test.invalid',
+    ...(body !== null ? { 'Content-Type': 'application/json' } : {}),
+    ...spec.headers,
+  };
+  const query = spec.query && Object.keys(spec.query).length > 0 ? spec.query : null;
+  const requestId = crypto.randomUUID();
+  const now = Date.now();
+  return {
+    httpMethod: spec.method,
+    path: spec.path,
+    resource: spec.resource ?? spec.path,
+    pathParameters: spec.pathParameters ?? null,
+    queryStringParameters: query,
+    multiValueQueryStringParameters: query
+      ? Object.fromEntries(Object.entries(query).map(([key, value]) => [key, [value]]))
+      : null,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, [value]])),
+    body,
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'testapi',
+      authorizer:
+        spec.sub === null
+          ? null
+          : {
+              claims: {
+                sub: spec.sub,
+                token_use: 'id',
+                'cognito:username': spec.sub,
+                iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test',
+              },
+            },
+      protocol: 'HTTP/1.1',
+      httpMethod: spec.method,
+      identity: identity(),
+      path: `${basePath}${spec.path}`,
+      stage,
+      requestId,
+      requestTimeEpoch: now,
+      resourceId: 'test',
+      resourcePath: spec.resource ?? spec.path,
+    },
+  };
+}
+
+function identity(): APIGatewayProxyEvent['requestContext']['identity'] {
+  return {
+    accessKey: null,
+    accountId: null,
+    apiKey: null,
+    apiKeyId: null,
+    caller: null,
+    clientCert: null,
+    cognitoAuthenticationProvider: null,
+    cognitoAuthenticationType: null,
+    cognitoIdentityId: null,
+    cognitoIdentityPoolId: null,
+    principalOrgId: null,
+    sourceIp: '127.0.0.1',
+    user: null,
+    userAgent: 'integration-test',
+    userArn: null,
+  };
+}
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+
+export interface ApiResult {
+  readonly status: number;
+  /** Header names lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The parsed body; tests read it freely. */
+  readonly json: any;
+}
+
+/** Calls a route handler as API Gateway would and parses its answer. */
+export async function invoke(handler: ApiHandler, event: APIGatewayProxyEvent): Promise<ApiResult> {
+  const result = await handler(event);
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),
+  );
+  let json: unknown;
+  try {
+    json = result.body ? JSON.parse(result.body) : undefined;
+  } catch {
+    throw new Error(`The handler answered ${result.statusCode} with a body that is not JSON: ${result.body.slice(0, 200)}`);
+  }
+  return { status: result.statusCode, headers, json };
+}

@@ -1,0 +1,174 @@
+/**
+ * The whole product wired for integration tests: the engines and resources (emulators.ts), the
+ * real API route handlers loaded from the route table, and factories for the real worker, DLQ
+ * consumer and reconciler handlers. Handler modules read their configuration from the
+ * environment when imported, so they are imported here only after the environment is set.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SqsJobQueue } from '../../lambdas/adapters/sqs-job-queue.ts';
+import { DynamoJobStore } from '../../lambdas/adapters/dynamo-job-store.ts';
+import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
+import { JobRunner, type ReconcileReport } from '../../lambdas/domain/job-runner.ts';
+import { JobTypeCatalog } from '../../lambdas/domain/job-types.ts';
+import type { JobView } from '../../lambdas/domain/job.ts';
+import type { Model } from '../../lambdas/domain/model.ts';
+import type { Clock } from '../../lambdas/domain/ports.ts';
+import { createJobTypes } from '../../lambdas/job-types/processors.ts';
+import { lifecycleSettings, requireEnv, retrySettings } from '../../lambdas/shared/config.ts';
+import { JsonLogger } from '../../lambdas/shared/logger.ts';
+import { ENV, WORKER } from '../../lambdas/shared/resources.ts';
+import { workerDependencies } from '../../lambdas/worker/dependencies.ts';
+import { apiEvent, invoke, type ApiEventSpec, type ApiHandler, type ApiResult } from './api-events.ts';
+import { startEmulators, type EmulatorOptions, type TestInfrastructure } from './emulators.ts';
+import { drainQueue, type DrainOptions, type DrainReport, type SqsHandler } from './event-source.ts';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+type WorkerModule = typeof import('../../lambdas/worker/handler.ts');
+type DlqModule = typeof import('../../lambdas/dlq/handler.ts');
+type ReconcilerModule = typeof import('../../lambdas/reconciler/handler.ts');
+
+export type DrainWith = Omit<DrainOptions, 'sqs' | 'queueUrl' | 'handler'>;
+
+export interface Harness {
+  readonly infra: TestInfrastructure;
+  /** Every route's real `handler`, loaded from its entry in the route table. */
+  readonly routes: Readonly<Record<RouteName, ApiHandler>>;
+  /** An API caller signed in as `sub` (null: no authorizer claims). */
+  as(sub: string | null): JobsClient;
+  /** A fresh caller with a random sub. */
+  newUser(): JobsClient;
+  /** The real worker handler, running the real job types on `model`. */
+  worker(model: Model): SqsHandler;
+  /** The real DLQ consumer, built as its module builds it. */
+  dlqConsumer(): SqsHandler;
+  /** The real reconciler handler on a runner whose clock is `clock`. */
+  reconcilerAt(clock: Clock): () => Promise<ReconcileReport>;
+  /** Feeds the jobs queue to `handler` until it is empty. */
+  drainJobs(handler: SqsHandler, options?: DrainWith): Promise<DrainReport>;
+  /** Feeds the DLQ to `handler` until it is empty. */
+  drainDlq(handler: SqsHandler, options?: DrainWith): Promise<DrainReport>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: EmulatorOptions = {}): Promise<Harness> {
+  const infra = await startEmulators(options);
+  try {
+    const routes = {} as Record<RouteName, ApiHandler>;
+    for (const route of ROUTES) {
+      const module: unknown = await import(resolve(PROJECT_ROOT, route.entry));
+      const handler = (module as { handler?: unknown }).handler;
+      if (typeof handler !== 'function') throw new Error(`${route.entry} does not export a handler function`);
+      routes[route.name] = handler as ApiHandler;
+    }
+    const workerModule: WorkerModule = await import('../../lambdas/worker/handler.ts');
+    const dlqModule: DlqModule = await import('../../lambdas/dlq/handler.ts');
+    const reconcilerModule: ReconcilerModule = await import('../../lambdas/reconciler/handler.ts');
+
+    const as = (sub: string | null) => new JobsClient(routes, sub);
+    return {
+      infra,
+      routes,
+      as,
+      newUser: () => as(`user-${crypto.randomUUID()}`),
+      worker: (model) => workerModule.createWorkerHandler(workerDependencies(createJobTypes({ model }))),
+      dlqConsumer: () => dlqModule.createDlqHandler(workerDependencies([], process.env, { queue: false })),
+      reconcilerAt: (clock) => reconcilerModule.createReconcilerHandler({ runner: runnerWithClock(clock) }),
+      drainJobs: (handler, drainOptions = {}) =>
+        drainQueue({ sqs: infra.sqs, queueUrl: infra.queueUrl, handler, ...drainOptions }),
+      drainDlq: (handler, drainOptions = {}) =>
+        drainQueue({ sqs: infra.sqs, queueUrl: infra.dlqUrl, handler, ...drainOptions }),
+      stop: () => infra.stop(),
+    };
+  } catch (error) {
+    await infra.stop().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * The runner the reconciler's module builds (workerDependencies([])), but with an injected
+ * clock so a test can look at the backlog "later" without waiting. workerDependencies takes no
+ * clock, hence the few lines that mirror it.
+ */
+function runnerWithClock(clock: Clock): JobRunner {
+  const env = process.env;
+  const retry = retrySettings(env);
+  return new JobRunner({
+    store: new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName) }),
+    queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }),
+    types: new JobTypeCatalog([]),
+    logger: new JsonLogger(),
+    settings: {
+      lifecycle: lifecycleSettings(env),
+      retryBaseDelaySeconds: retry.baseDelaySeconds,
+      retryMaxDelaySeconds: retry.maxDelaySeconds,
+      finishMarginMs: WORKER.finishMarginSeconds * 1000,
+    },
+    clock,
+  });
+}
+
+type CallSpec = Pick<ApiEventSpec, 'query' | 'body' | 'headers' | 'basePath'> & { readonly id?: string };
+
+/** Calls the route handlers the way API Gateway would for one signed-in user. */
+export class JobsClient {
+  constructor(
+    private readonly routes: Readonly<Record<RouteName, ApiHandler>>,
+    readonly sub: string | null,
+  ) {}
+
+  /** Any route, by its name in the route table. */
+  call(name: RouteName, spec: CallSpec = {}): Promise<ApiResult> {
+    const route = ROUTES.find((candidate) => candidate.name === name)!;
+    const path = spec.id === undefined ? route.path : route.path.replace('{id}', spec.id);
+    return invoke(
+      this.routes[name],
+      apiEvent({
+        method: route.method,
+        path,
+        resource: route.path,
+        ...(spec.id !== undefined ? { pathParameters: { id: spec.id } } : {}),
+        ...(spec.query ? { query: spec.query } : {}),
+        ...(spec.body !== undefined ? { body: spec.body } : {}),
+        ...(spec.headers ? { headers: spec.headers } : {}),
+        ...(spec.basePath !== undefined ? { basePath: spec.basePath } : {}),
+        sub: this.sub,
+      }),
+    );
+  }
+
+  create(body: unknown, spec: Omit<CallSpec, 'body' | 'id'> = {}): Promise<ApiResult> {
+    return this.call('create-job', { ...spec, body });
+  }
+  get(id: string): Promise<ApiResult> {
+    return this.call('get-job', { id });
+  }
+  result(id: string): Promise<ApiResult> {
+    return this.call('get-job-result', { id });
+  }
+  cancel(id: string): Promise<ApiResult> {
+    return this.call('cancel-job', { id });
+  }
+  retry(id: string): Promise<ApiResult> {
+    return this.call('retry-job', { id });
+  }
+  list(query: Record<string, string> = {}): Promise<ApiResult> {
+    return this.call('list-jobs', { query });
+  }
+
+  /** Creates an AI_PREVIEW job and returns its record; throws unless the API answers 202. */
+  async createPreview(prompt = 'Summarise the market risks.'): Promise<JobView> {
+    const response = await this.create({ type: 'AI_PREVIEW', input: { prompt } });
+    if (response.status !== 202) throw new Error(`create answered ${response.status}: ${JSON.stringify(response.json)}`);
+    return response.json as JobView;
+  }
+
+  /** The job's record as GET /api/jobs/{id} returns it; throws unless 200. */
+  async job(id: string): Promise<JobView> {
+    const response = await this.get(id);
+    if (response.status !== 200) throw new Error(`get ${id} answered ${response.status}: ${JSON.stringify(response.json)}`);
+    return response.json as JobView;
+  }
+}
