@@ -223,6 +223,7 @@ export class DynamoJobStore implements JobStore {
         runId: typeof item.runId === 'string' ? item.runId : null,
         attempts: Number(item.attempts ?? 0),
         maxAttempts: Number(item.maxAttempts ?? 0),
+        generation: Number(item.generation ?? 0),
         dueAt: String(item.dueAt),
       }));
     } catch (error) {
@@ -289,6 +290,16 @@ class ExpressionBuilder {
     if (guard.runId === null) conditions.push(`attribute_not_exists(${this.name('runId')})`);
     else if (guard.runId !== undefined) conditions.push(`${this.name('runId')} = ${this.value(guard.runId)}`);
     if (guard.dueAt !== undefined) conditions.push(`${this.name('dueAt')} = ${this.value(guard.dueAt)}`);
+    if (guard.generation !== undefined) {
+      // Records written before generations existed are on run 0.
+      const generation = this.name('generation');
+      const value = this.value(guard.generation);
+      conditions.push(
+        guard.generation === 0
+          ? `(attribute_not_exists(${generation}) OR ${generation} = ${value})`
+          : `${generation} = ${value}`,
+      );
+    }
     return conditions.join(' AND ');
   }
 }
@@ -321,6 +332,7 @@ function fromItem(item: Item): Job {
     ownerId: String(item.ownerId),
     input: item.input ?? null,
     priority: (item.priority as Job['priority']) ?? 'normal',
+    generation: Number(item.generation ?? 0),
     runId: text('runId'),
     leaseExpiresAt: text('leaseExpiresAt'),
     dueAt: text('dueAt'),

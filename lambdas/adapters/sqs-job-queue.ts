@@ -1,7 +1,7 @@
 /** JobQueue on Amazon SQS: the message body is only the job id. */
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ServiceUnavailableError } from '../domain/errors.ts';
-import type { JobQueue } from '../domain/ports.ts';
+import type { JobQueue, JobRef } from '../domain/ports.ts';
 import { encodeJobMessage } from '../shared/messages.ts';
 
 /** SQS limits DelaySeconds to 15 minutes; visibility to 12 hours. */
@@ -22,12 +22,12 @@ export class SqsJobQueue implements JobQueue {
     this.client = options.client ?? new SQSClient({});
   }
 
-  async enqueue(jobId: string, delaySeconds = 0): Promise<void> {
+  async enqueue(job: JobRef, delaySeconds = 0): Promise<void> {
     try {
       await this.client.send(
         new SendMessageCommand({
           QueueUrl: this.queueUrl,
-          MessageBody: encodeJobMessage(jobId),
+          MessageBody: encodeJobMessage({ jobId: job.id, generation: job.generation }),
           DelaySeconds: clamp(delaySeconds, MAX_DELAY_SECONDS),
         }),
       );

@@ -10,9 +10,9 @@ export function createDlqHandler(deps: Pick<WorkerDependencies, 'runner' | 'queu
   return async (event: SQSEvent): Promise<SQSBatchResponse> =>
     processBatch(
       event.Records,
-      async (jobId) => {
-        const outcome = await deps.runner.failExhausted(jobId);
-        deps.logger.warn('dead-lettered job', { jobId, detail: outcome.kind === 'done' ? outcome.detail : outcome.kind });
+      async ({ jobId, generation }) => {
+        const outcome = await deps.runner.failExhausted({ id: jobId, generation });
+        deps.logger.warn('dead-lettered job', { jobId, generation, detail: outcome.kind === 'done' ? outcome.detail : outcome.kind });
         return outcome;
       },
       // Failed DLQ records are simply left to come back after the DLQ's visibility timeout.

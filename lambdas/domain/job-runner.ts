@@ -23,7 +23,7 @@ import {
 } from './job.ts';
 import type { JobType, JobTypeCatalog, Logger, ProcessorContext } from './job-types.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
-import type { Clock, DueJob, IdGenerator, JobGuard, JobQueue, JobStore } from './ports.ts';
+import type { Clock, DueJob, IdGenerator, JobGuard, JobQueue, JobRef, JobStore } from './ports.ts';
 
 /** DynamoDB items are limited to 400 KB; keep results well inside with the rest of the record. */
 export const MAX_RESULT_BYTES = 300 * 1024;
@@ -114,18 +114,23 @@ export class JobRunner {
 
   /**
    * Marks a job FAILED because its message exhausted delivery (the worker crashed or timed
-   * out every time). A job that already finished is left alone.
+   * out every time). A job that already finished is left alone, and so is a job retried since
+   * the message was sent: the message belongs to an earlier run.
    */
-  async failExhausted(jobId: string): Promise<RunOutcome> {
-    const job = await this.deps.store.get(jobId);
+  async failExhausted(message: JobRef): Promise<RunOutcome> {
+    const job = await this.deps.store.get(message.id);
     if (!job) return { kind: 'done', detail: 'job not found' };
+    if (job.generation !== message.generation) {
+      return { kind: 'done', detail: `message of run ${message.generation}; the job is on run ${job.generation}` };
+    }
     if (job.status !== 'PENDING' && job.status !== 'PROCESSING') {
       return { kind: 'done', detail: `already ${job.status}` };
     }
     const error =
       'The job could not be processed: its message was delivered repeatedly without an outcome being ' +
       `recorded (the worker crashed or timed out; ${job.attempts} attempt(s) started)`;
-    return this.finish(job, { statusIn: ['PENDING', 'PROCESSING'], runId: job.runId }, () =>
+    const guard: JobGuard = { statusIn: ['PENDING', 'PROCESSING'], runId: job.runId, generation: job.generation };
+    return this.finish(job, guard, () =>
       failPatch(error, this.clock(), this.deps.settings.lifecycle),
     this.deps.logger);
   }
@@ -159,7 +164,7 @@ export class JobRunner {
     const nextDue = new Date(now.getTime() + settings.lifecycle.stalePendingMs).toISOString();
     if (job.status === 'PENDING') {
       await store.update(job.id, { statusIn: ['PENDING'], dueAt: job.dueAt }, { dueAt: nextDue });
-      await queue.enqueue(job.id);
+      await queue.enqueue(job);
       return 'resent';
     }
     if (job.status !== 'PROCESSING') return 'skipped';
@@ -170,7 +175,7 @@ export class JobRunner {
       return 'failed';
     }
     await store.update(job.id, fence, retryLaterPatch(error, 0, now, settings.lifecycle));
-    await queue.enqueue(job.id);
+    await queue.enqueue(job);
     return 'requeued';
   }
 

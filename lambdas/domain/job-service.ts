@@ -157,18 +157,18 @@ export class JobService {
 
   /** FAILED or CANCELLED → PENDING with attempts reset, and the message sent again. */
   async retry(ownerId: string, id: string): Promise<Job> {
-    const job = await this.transition(ownerId, id, 'retry', () => retryPatch(this.clock(), this.deps.settings));
+    const job = await this.transition(ownerId, id, 'retry', (current) => retryPatch(current, this.clock(), this.deps.settings));
     await this.enqueue(job);
     return job;
   }
 
-  private async transition(ownerId: string, id: string, action: JobAction, patch: () => JobPatch): Promise<Job> {
+  private async transition(ownerId: string, id: string, action: JobAction, patch: (job: Job) => JobPatch): Promise<Job> {
     // A lost race re-reads the job and decides again; two rounds are plenty for a human caller.
     for (let round = 0; ; round++) {
       const job = await this.get(ownerId, id);
       if (!canTransition(job.status, action)) throw new InvalidTransitionError(id, job.status, action);
       try {
-        return await this.deps.store.update(id, { statusIn: allowedFrom(action), ownerId, runId: job.runId }, patch());
+        return await this.deps.store.update(id, { statusIn: allowedFrom(action), ownerId, runId: job.runId }, patch(job));
       } catch (error) {
         if (!(error instanceof ConcurrentUpdateError) || round >= 2) throw error;
       }
@@ -183,7 +183,7 @@ export class JobService {
   private async enqueue(job: Job): Promise<void> {
     const queue = this.required(this.deps.queue, 'queue');
     try {
-      await queue.enqueue(job.id);
+      await queue.enqueue(job);
     } catch (error) {
       this.deps.logger.warn('enqueue failed; the reconciler will send the job', { jobId: job.id, error });
       try {

@@ -37,6 +37,8 @@ export interface Job {
   readonly ownerId: string;
   readonly input: unknown;
   readonly priority: JobPriority;
+  /** Runs of the job: 0 at create, +1 per retry. Queue messages carry it. */
+  readonly generation: number;
   /** Fencing token of the current (or last) attempt: a new one per claim. */
   readonly runId: string | null;
   /** ISO time after which a PROCESSING attempt is presumed dead and may be claimed again. */
@@ -135,6 +137,7 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
     startedAt: null,
     completedAt: null,
     updatedAt: at,
+    generation: 0,
     runId: null,
     leaseExpiresAt: null,
     dueAt: iso(now.getTime() + settings.stalePendingMs),
@@ -158,10 +161,12 @@ export function cancelPatch(now: Date, settings: LifecycleSettings): JobPatch {
   };
 }
 
-export function retryPatch(now: Date, settings: LifecycleSettings): JobPatch {
+/** A new run of a FAILED or CANCELLED job. */
+export function retryPatch(job: Pick<Job, 'generation'>, now: Date, settings: LifecycleSettings): JobPatch {
   const at = now.toISOString();
   return {
     status: 'PENDING',
+    generation: job.generation + 1,
     attempts: 0,
     result: null,
     error: null,

@@ -14,6 +14,8 @@ export interface JobGuard {
   readonly runId?: string | null;
   /** Optimistic check used by the reconciler. */
   readonly dueAt?: string;
+  /** The job must still be on this run (not retried since). */
+  readonly generation?: number;
 }
 
 export interface ClaimRequest {
@@ -50,6 +52,7 @@ export interface DueJob {
   readonly runId: string | null;
   readonly attempts: number;
   readonly maxAttempts: number;
+  readonly generation: number;
   readonly dueAt: string;
 }
 
@@ -72,9 +75,15 @@ export interface JobStore {
   findDue(now: string, limit: number): Promise<readonly DueJob[]>;
 }
 
+/** A job as its queue message names it: the id and the run (generation) it belongs to. */
+export interface JobRef {
+  readonly id: string;
+  readonly generation: number;
+}
+
 export interface JobQueue {
-  /** Sends the job's message; `delaySeconds` up to 900. */
-  enqueue(jobId: string, delaySeconds?: number): Promise<void>;
+  /** Sends the message for the job's current run; `delaySeconds` up to 900. */
+  enqueue(job: JobRef, delaySeconds?: number): Promise<void>;
   /** Makes a received message visible again after `delaySeconds` (backoff between attempts). */
   deferMessage(receiptHandle: string, delaySeconds: number): Promise<void>;
 }

@@ -18,7 +18,7 @@ export const JOBS_TABLE = {
     name: 'byDue',
     partitionKey: 'activeShard',
     sortKey: 'dueAt',
-    nonKeyAttributes: ['status', 'runId', 'attempts', 'maxAttempts'],
+    nonKeyAttributes: ['status', 'runId', 'attempts', 'maxAttempts', 'generation'],
   },
 } as const;
 

@@ -6,29 +6,30 @@ import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from 'aws-lambd
 import type { Logger } from '../domain/job-types.ts';
 import type { RunOutcome } from '../domain/job-runner.ts';
 import type { JobQueue } from '../domain/ports.ts';
-import { decodeJobMessage } from '../shared/messages.ts';
+import { decodeJobMessage, type JobMessage } from '../shared/messages.ts';
 
 /** Visibility given to a message whose handling hit an unexpected error (e.g. DynamoDB down). */
 export const ERROR_RETRY_SECONDS = 30;
 
 export async function processBatch(
   records: readonly SQSRecord[],
-  handle: (jobId: string, record: SQSRecord) => Promise<RunOutcome>,
+  handle: (message: JobMessage, record: SQSRecord) => Promise<RunOutcome>,
   queue: Pick<JobQueue, 'deferMessage'>,
   logger: Logger,
 ): Promise<SQSBatchResponse> {
   const failures: SQSBatchItemFailure[] = [];
   await Promise.all(
     records.map(async (record) => {
-      const jobId = decodeJobMessage(record.body);
-      if (!jobId) {
+      const message = decodeJobMessage(record.body);
+      if (!message) {
         // Not one of ours: there is no job to update, so keeping it would only loop.
         logger.error('discarding a message that carries no job id', { messageId: record.messageId });
         return;
       }
+      const { jobId } = message;
       let delaySeconds: number;
       try {
-        const outcome = await handle(jobId, record);
+        const outcome = await handle(message, record);
         if (outcome.kind === 'done') return;
         delaySeconds = outcome.delaySeconds;
       } catch (error) {

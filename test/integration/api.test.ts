@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiResult } from '../support/api-events.ts';
 import { deleteMessages, queueCounts, receive } from '../support/event-source.ts';
 import { startHarness, type Harness, type JobsClient } from '../support/harness.ts';
+import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
 
 let h: Harness;
 
@@ -64,7 +65,7 @@ describe('POST /api/jobs', () => {
     expect(created.headers.location).toBe(`/api/jobs/${created.json.id}`);
     expect(created.headers['retry-after']).toBe('3');
     const messages = await receive(h.infra.sqs, h.infra.queueUrl, 10);
-    expect(messages.map((message) => message.Body)).toEqual([JSON.stringify({ jobId: created.json.id })]);
+    expect(messages.map((message) => message.Body)).toEqual([encodeJobMessage({ jobId: created.json.id, generation: 0 })]);
     await deleteMessages(h.infra.sqs, h.infra.queueUrl, messages);
     expect(await user.job(created.json.id)).toEqual(created.json);
   });

@@ -11,6 +11,7 @@ import { deliverBatch, receiveExactly, type SqsHandler } from '../support/event-
 import { startHarness, type Harness, type JobsClient } from '../support/harness.ts';
 import { within } from '../support/poll.ts';
 import { FAKE_MODEL_ID, ScriptedModel } from '../support/scripted-model.ts';
+import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -32,7 +33,7 @@ beforeEach(async () => {
 /** Sends the job's message again, as an at-least-once queue may. */
 async function redeliver(jobId: string): Promise<void> {
   await h.infra.sqs.send(
-    new SendMessageCommand({ QueueUrl: h.infra.queueUrl, MessageBody: JSON.stringify({ jobId }) }),
+    new SendMessageCommand({ QueueUrl: h.infra.queueUrl, MessageBody: encodeJobMessage({ jobId, generation: 0 }) }),
   );
 }
 
@@ -75,7 +76,7 @@ describe('a job created through the API and run by the worker', () => {
     expect(report.deliveries).toEqual([
       {
         messageId: expect.any(String),
-        body: JSON.stringify({ jobId: id }),
+        body: encodeJobMessage({ jobId: id, generation: 0 }),
         receiveCount: 1,
         receivedAt: expect.any(Number),
         outcome: 'deleted',
@@ -238,7 +239,7 @@ describe('at-least-once delivery', () => {
     const report = await h.drainJobs(h.worker(model));
 
     expect(report.deliveries).toEqual([
-      expect.objectContaining({ body: JSON.stringify({ jobId: job.id }), outcome: 'deleted' }),
+      expect.objectContaining({ body: encodeJobMessage({ jobId: job.id, generation: 0 }), outcome: 'deleted' }),
     ]);
     expect(model.calls).toBe(1);
     expect(await user.job(job.id)).toEqual(completed);

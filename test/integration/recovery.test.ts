@@ -11,6 +11,7 @@ import { deleteMessages, queueCounts, receiveExactly, type SqsHandler } from '..
 import { JobsClient, startHarness, type Harness } from '../support/harness.ts';
 import { within } from '../support/poll.ts';
 import { ScriptedModel } from '../support/scripted-model.ts';
+import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
 
 const NOTHING_DONE = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
 
@@ -31,13 +32,13 @@ beforeEach(async () => {
 /** Takes the only message off the jobs queue, as if its send had been lost. */
 async function loseMessage(jobId: string): Promise<void> {
   const [message] = await receiveExactly(h.infra.sqs, h.infra.queueUrl, 1);
-  expect(message!.Body).toBe(JSON.stringify({ jobId }));
+  expect(message!.Body).toBe(encodeJobMessage({ jobId, generation: 0 }));
   await deleteMessages(h.infra.sqs, h.infra.queueUrl, [message!]);
 }
 
 /** Puts a job's message on the DLQ, as SQS redrive does after maxReceiveCount receives. */
 async function deadLetter(jobId: string): Promise<void> {
-  await h.infra.sqs.send(new SendMessageCommand({ QueueUrl: h.infra.dlqUrl, MessageBody: JSON.stringify({ jobId }) }));
+  await h.infra.sqs.send(new SendMessageCommand({ QueueUrl: h.infra.dlqUrl, MessageBody: encodeJobMessage({ jobId, generation: 0 }) }));
 }
 
 /** Ten minutes from now: past every lease (worker deadline + 5 s) and its grace period. */
@@ -63,7 +64,7 @@ describe('the reconciler', () => {
     const report = await h.drainJobs(h.worker(model));
 
     expect(report.deliveries).toEqual([
-      expect.objectContaining({ body: JSON.stringify({ jobId: job.id }), outcome: 'deleted' }),
+      expect.objectContaining({ body: encodeJobMessage({ jobId: job.id, generation: 0 }), outcome: 'deleted' }),
     ]);
     expect(await user.job(job.id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });
   });
@@ -224,13 +225,10 @@ describe('the DLQ consumer', () => {
   });
 
   /**
-   * KNOWN ISSUE (lambdas/domain/job-runner.ts, failExhausted): a message dead-lettered before the
-   * user retried the job still fails the retried run, which then never runs. Messages carry only
-   * the job id, so the DLQ consumer cannot tell a stale message from a current one; DESIGN.md's
-   * rule that "a late attempt can never overwrite a newer state" is broken by a late message.
-   * `it.fails` keeps the suite green while documenting it; make it `it` once fixed.
+   * A message dead-lettered before the user retried the job belongs to the earlier run: messages
+   * carry the job's generation, so the DLQ consumer leaves the new run alone.
    */
-  it.fails('KNOWN ISSUE: does not fail a job retried after its earlier message was dead-lettered', async () => {
+  it('does not fail a job retried after its earlier message was dead-lettered', async () => {
     const user = h.newUser();
     const job = await user.createPreview();
     // The first run's message ends up on the DLQ, but the DLQ consumer has not got to it yet.
@@ -243,7 +241,6 @@ describe('the DLQ consumer', () => {
     await h.drainDlq(h.dlqConsumer());
     await h.drainJobs(h.worker(new ScriptedModel()));
 
-    // Today: FAILED, attempts 0, "delivered repeatedly ... 0 attempt(s) started".
     expect(await user.job(job.id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });
   });
 
@@ -277,7 +274,7 @@ describe('the DLQ consumer', () => {
     const report = await h.drainDlq(h.dlqConsumer());
 
     expect(report.deliveries).toEqual([
-      expect.objectContaining({ body: JSON.stringify({ jobId: job.id }), outcome: 'deleted' }),
+      expect.objectContaining({ body: encodeJobMessage({ jobId: job.id, generation: 0 }), outcome: 'deleted' }),
     ]);
     expect(await user.job(job.id)).toMatchObject({ status: 'FAILED', attempts: 0 });
   });

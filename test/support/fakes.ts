@@ -1,16 +1,16 @@
 /** Small fakes for domain unit tests. */
-import type { JobQueue } from '../../lambdas/domain/ports.ts';
+import type { JobQueue, JobRef } from '../../lambdas/domain/ports.ts';
 import type { Logger } from '../../lambdas/domain/job-types.ts';
 import type { LifecycleSettings } from '../../lambdas/domain/job.ts';
 
 export class RecordingQueue implements JobQueue {
-  readonly sent: { jobId: string; delaySeconds: number }[] = [];
+  readonly sent: { jobId: string; generation: number; delaySeconds: number }[] = [];
   readonly deferred: { receiptHandle: string; delaySeconds: number }[] = [];
   failSends = false;
 
-  async enqueue(jobId: string, delaySeconds = 0): Promise<void> {
+  async enqueue(job: JobRef, delaySeconds = 0): Promise<void> {
     if (this.failSends) throw new Error('queue unavailable');
-    this.sent.push({ jobId, delaySeconds });
+    this.sent.push({ jobId: job.id, generation: job.generation, delaySeconds });
   }
 
   async deferMessage(receiptHandle: string, delaySeconds: number): Promise<void> {

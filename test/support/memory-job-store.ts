@@ -81,6 +81,7 @@ export class MemoryJobStore implements JobStore {
         runId: job.runId,
         attempts: job.attempts,
         maxAttempts: job.maxAttempts,
+        generation: job.generation,
         dueAt: job.dueAt!,
       }));
   }
@@ -91,6 +92,7 @@ function holds(job: Job, guard: JobGuard): boolean {
   if (guard.ownerId !== undefined && job.ownerId !== guard.ownerId) return false;
   if (guard.runId !== undefined && job.runId !== guard.runId) return false;
   if (guard.dueAt !== undefined && job.dueAt !== guard.dueAt) return false;
+  if (guard.generation !== undefined && job.generation !== guard.generation) return false;
   return true;
 }
 

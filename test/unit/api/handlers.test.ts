@@ -63,7 +63,7 @@ describe('POST /api/jobs', () => {
     const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;
     expect(put.Item).toMatchObject({ id: response.json.id, ownerId: 'user-a', input: { prompt: 'Summarise' }, activeShard: 'ACTIVE' });
     expect(put.ConditionExpression).toBe('attribute_not_exists(#id)');
-    expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody).toBe(JSON.stringify({ jobId: response.json.id }));
+    expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody).toBe(JSON.stringify({ jobId: response.json.id, generation: 0 }));
   });
 
   it('keeps the stage in Location when called through the execute-api URL', async () => {

@@ -169,13 +169,19 @@ describe('JobRunner.run', () => {
 describe('JobRunner.failExhausted', () => {
   it('fails an unfinished job whose message was dead-lettered', async () => {
     const job = await seed({ status: 'PROCESSING', attempts: 2, runId: 'r' });
-    await runner.failExhausted(job.id);
+    await runner.failExhausted(job);
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', error: expect.stringContaining('crashed or timed out') });
+  });
+
+  it('ignores a message of an earlier run of a job retried since', async () => {
+    const job = await seed({ status: 'PENDING', generation: 1 });
+    expect(await runner.failExhausted({ id: job.id, generation: 0 })).toMatchObject({ kind: 'done', detail: expect.stringContaining('run 0') });
+    expect(store.jobs.get(job.id)?.status).toBe('PENDING');
   });
 
   it('leaves a finished job alone', async () => {
     const job = await seed({ status: 'COMPLETED', result: { ok: true }, dueAt: null });
-    await runner.failExhausted(job.id);
+    await runner.failExhausted(job);
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'COMPLETED', result: { ok: true } });
   });
 });

@@ -48,7 +48,7 @@ describe('JobService.create', () => {
     const job = await service.create('user-a', preview);
     expect(job).toMatchObject({ status: 'PENDING', type: 'AI_PREVIEW', ownerId: 'user-a', attempts: 0, maxAttempts: 3, priority: 'normal' });
     expect(store.jobs.get(job.id)?.input).toEqual({ prompt: 'Summarise the risks' });
-    expect(queue.sent).toEqual([{ jobId: job.id, delaySeconds: 0 }]);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 0 }]);
   });
 
   it('refuses an unknown type with UNKNOWN_JOB_TYPE naming the known types', async () => {
@@ -118,8 +118,8 @@ describe('JobService.cancel / retry', () => {
     const job = await failedJob();
     queue.sent.length = 0;
     const retried = await service.retry('user-a', job.id);
-    expect(retried).toMatchObject({ status: 'PENDING', attempts: 0, error: null, startedAt: null, completedAt: null });
-    expect(queue.sent.map((m) => m.jobId)).toEqual([job.id]);
+    expect(retried).toMatchObject({ status: 'PENDING', attempts: 0, error: null, startedAt: null, completedAt: null, generation: 1 });
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 1, delaySeconds: 0 }]);
   });
 
   it('refuses to retry a pending job', async () => {

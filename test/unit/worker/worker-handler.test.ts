@@ -138,3 +138,19 @@ describe('DLQ handler', () => {
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 });
+
+describe('job messages', () => {
+  it('round-trip the job id and generation, and read a message without generation as run 0', async () => {
+    const { decodeJobMessage, encodeJobMessage } = await import('../../../lambdas/shared/messages.ts');
+    expect(decodeJobMessage(encodeJobMessage({ jobId: ID, generation: 2 }))).toEqual({ jobId: ID, generation: 2 });
+    expect(decodeJobMessage(JSON.stringify({ jobId: ID.toUpperCase() }))).toEqual({ jobId: ID, generation: 0 });
+  });
+
+  it.each(['{}', 'null', '[]', '{"jobId":"nope"}', `{"jobId":"${ID}","generation":-1}`, `{"jobId":"${ID}","generation":"1"}`])(
+    'refuse %s',
+    async (body) => {
+      const { decodeJobMessage } = await import('../../../lambdas/shared/messages.ts');
+      expect(decodeJobMessage(body)).toBeUndefined();
+    },
+  );
+});
