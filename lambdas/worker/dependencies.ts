@@ -1,6 +1,6 @@
 /** Builds the worker-side dependencies (store, queue, runner) from the environment. */
 import { ConfigurationError } from '../domain/errors.ts';
-import type { JobQueue } from '../domain/ports.ts';
+import type { Clock, JobQueue } from '../domain/ports.ts';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { JobRunner } from '../domain/job-runner.ts';
@@ -27,10 +27,10 @@ const NO_QUEUE: JobQueue = {
 export function workerDependencies(
   types: readonly JobType<any>[],
   env: Env = process.env,
-  options: { readonly queue: boolean } = { queue: true },
+  options: { readonly queue?: boolean; readonly clock?: Clock } = {},
 ): WorkerDependencies {
   const logger = new JsonLogger();
-  const queue = options.queue ? new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }) : NO_QUEUE;
+  const queue = options.queue !== false ? new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }) : NO_QUEUE;
   const retry = retrySettings(env);
   const runner = new JobRunner({
     store: new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName) }),
@@ -43,6 +43,7 @@ export function workerDependencies(
       retryMaxDelaySeconds: retry.maxDelaySeconds,
       finishMarginMs: WORKER.finishMarginSeconds * 1000,
     },
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return { runner, queue, logger };
 }

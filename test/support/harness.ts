@@ -6,18 +6,12 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SqsJobQueue } from '../../lambdas/adapters/sqs-job-queue.ts';
-import { DynamoJobStore } from '../../lambdas/adapters/dynamo-job-store.ts';
 import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
-import { JobRunner, type ReconcileReport } from '../../lambdas/domain/job-runner.ts';
-import { JobTypeCatalog } from '../../lambdas/domain/job-types.ts';
+import type { ReconcileReport } from '../../lambdas/domain/job-runner.ts';
 import type { JobView } from '../../lambdas/domain/job.ts';
 import type { Model } from '../../lambdas/domain/model.ts';
 import type { Clock } from '../../lambdas/domain/ports.ts';
 import { createJobTypes } from '../../lambdas/job-types/processors.ts';
-import { lifecycleSettings, requireEnv, retrySettings } from '../../lambdas/shared/config.ts';
-import { JsonLogger } from '../../lambdas/shared/logger.ts';
-import { ENV, WORKER } from '../../lambdas/shared/resources.ts';
 import { workerDependencies } from '../../lambdas/worker/dependencies.ts';
 import { apiEvent, invoke, type ApiEventSpec, type ApiHandler, type ApiResult } from './api-events.ts';
 import { startEmulators, type EmulatorOptions, type TestInfrastructure } from './emulators.ts';
@@ -74,7 +68,7 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
       newUser: () => as(`user-${crypto.randomUUID()}`),
       worker: (model) => workerModule.createWorkerHandler(workerDependencies(createJobTypes({ model }))),
       dlqConsumer: () => dlqModule.createDlqHandler(workerDependencies([], process.env, { queue: false })),
-      reconcilerAt: (clock) => reconcilerModule.createReconcilerHandler({ runner: runnerWithClock(clock) }),
+      reconcilerAt: (clock) => reconcilerModule.createReconcilerHandler(workerDependencies([], process.env, { clock })),
       drainJobs: (handler, drainOptions = {}) =>
         drainQueue({ sqs: infra.sqs, queueUrl: infra.queueUrl, handler, ...drainOptions }),
       drainDlq: (handler, drainOptions = {}) =>
@@ -85,29 +79,6 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
     await infra.stop().catch(() => {});
     throw error;
   }
-}
-
-/**
- * The runner the reconciler's module builds (workerDependencies([])), but with an injected
- * clock so a test can look at the backlog "later" without waiting. workerDependencies takes no
- * clock, hence the few lines that mirror it.
- */
-function runnerWithClock(clock: Clock): JobRunner {
-  const env = process.env;
-  const retry = retrySettings(env);
-  return new JobRunner({
-    store: new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName) }),
-    queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }),
-    types: new JobTypeCatalog([]),
-    logger: new JsonLogger(),
-    settings: {
-      lifecycle: lifecycleSettings(env),
-      retryBaseDelaySeconds: retry.baseDelaySeconds,
-      retryMaxDelaySeconds: retry.maxDelaySeconds,
-      finishMarginMs: WORKER.finishMarginSeconds * 1000,
-    },
-    clock,
-  });
 }
 
 type CallSpec = Pick<ApiEventSpec, 'query' | 'body' | 'headers' | 'basePath'> & { readonly id?: string };

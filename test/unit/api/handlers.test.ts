@@ -9,7 +9,34 @@ import { handler as getJobResult } from '../../../lambdas/api/handlers/get-job-r
 import { handler as getJob } from '../../../lambdas/api/handlers/get-job.ts';
 import { handler as listJobs } from '../../../lambdas/api/handlers/list-jobs.ts';
 import { handler as retryJob } from '../../../lambdas/api/handlers/retry-job.ts';
-import { apiEvent, parse } from '../../support/api-gateway-event.ts';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { apiEvent as gatewayEvent, invoke, type ApiHandler } from '../../support/api-events.ts';
+
+interface Spec {
+  readonly method?: 'GET' | 'POST';
+  readonly id?: string;
+  readonly path?: string;
+  readonly query?: Record<string, string>;
+  readonly body?: string;
+  readonly headers?: Record<string, string>;
+  readonly sub?: string | null;
+}
+
+/** A request from user-a through a custom domain (no stage in the path). */
+function apiEvent(spec: Spec = {}): APIGatewayProxyEvent {
+  return gatewayEvent({
+    method: spec.method ?? 'GET',
+    path: spec.path ?? (spec.id ? `/api/jobs/${spec.id}` : '/api/jobs'),
+    ...(spec.id !== undefined ? { pathParameters: { id: spec.id } } : {}),
+    ...(spec.query ? { query: spec.query } : {}),
+    ...(spec.body !== undefined ? { body: spec.body } : {}),
+    ...(spec.headers ? { headers: spec.headers } : {}),
+    sub: spec.sub === undefined ? 'user-a' : spec.sub,
+    basePath: '',
+  });
+}
+
+const call = (handler: ApiHandler, event: APIGatewayProxyEvent) => invoke(handler, event);
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -49,17 +76,17 @@ afterEach(() => {
 });
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
-  apiEvent({ method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers });
+  apiEvent({ method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } });
 
 describe('POST /api/jobs', () => {
   it('answers 202 with the PENDING record, Location and Retry-After, and sends the job id to SQS', async () => {
     ddb.on(PutCommand).resolves({});
-    const response = parse(await createJob(post({ type: 'AI_PREVIEW', input: { prompt: 'Summarise' } })));
+    const response = (await call(createJob, post({ type: 'AI_PREVIEW', input: { prompt: 'Summarise' } })));
     expect(response.status).toBe(202);
     expect(response.json).toMatchObject({ type: 'AI_PREVIEW', status: 'PENDING', attempts: 0, maxAttempts: 3, result: null, error: null });
-    expect(response.headers.Location).toBe(`/api/jobs/${response.json.id}`);
-    expect(response.headers['Retry-After']).toBe('3');
-    expect(response.headers['X-Request-Id']).toBeTruthy();
+    expect(response.headers['location']).toBe(`/api/jobs/${response.json.id}`);
+    expect(response.headers['retry-after']).toBe('3');
+    expect(response.headers['x-request-id']).toBeTruthy();
     const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;
     expect(put.Item).toMatchObject({ id: response.json.id, ownerId: 'user-a', input: { prompt: 'Summarise' }, activeShard: 'ACTIVE' });
     expect(put.ConditionExpression).toBe('attribute_not_exists(#id)');
@@ -68,47 +95,46 @@ describe('POST /api/jobs', () => {
 
   it('keeps the stage in Location when called through the execute-api URL', async () => {
     ddb.on(PutCommand).resolves({});
-    const event = { ...post({ type: 'AI_PREVIEW', input: { prompt: 'x' } }) };
-    event.requestContext = { ...event.requestContext, path: '/prod/api/jobs' };
-    const response = parse(await createJob(event));
-    expect(response.headers.Location).toBe(`/prod/api/jobs/${response.json.id}`);
+    const event = gatewayEvent({ method: 'POST', path: '/api/jobs', body: { type: 'AI_PREVIEW', input: { prompt: 'x' } }, sub: 'user-a', basePath: '/prod' });
+    const response = (await call(createJob, event));
+    expect(response.headers['location']).toBe(`/prod/api/jobs/${response.json.id}`);
   });
 
   it('answers 400 problem+json for malformed JSON', async () => {
-    const response = parse(await createJob(post('{"type": ')));
+    const response = (await call(createJob, post('{"type": ')));
     expect(response.status).toBe(400);
-    expect(response.headers['Content-Type']).toBe('application/problem+json');
+    expect(response.headers['content-type']).toBe('application/problem+json');
     expect(response.json).toMatchObject({ status: 400, code: 'INVALID_JSON', title: expect.any(String), detail: expect.any(String), type: expect.stringContaining('invalid-json') });
-    expect(response.json.requestId).toBe(response.headers['X-Request-Id']);
+    expect(response.json.requestId).toBe(response.headers['x-request-id']);
     expect(ddb.calls()).toHaveLength(0);
   });
 
   it('answers 422 with field errors for an unknown type', async () => {
-    const response = parse(await createJob(post({ type: 'MINE_BITCOIN', input: {} })));
+    const response = (await call(createJob, post({ type: 'MINE_BITCOIN', input: {} })));
     expect(response.status).toBe(422);
     expect(response.json).toMatchObject({ code: 'UNKNOWN_JOB_TYPE', errors: [{ path: 'type' }] });
   });
 
   it('answers 422 with field errors for input failing the schema', async () => {
-    const response = parse(await createJob(post({ type: 'AI_PREVIEW', input: { prompt: '', maxTokens: 'lots' } })));
+    const response = (await call(createJob, post({ type: 'AI_PREVIEW', input: { prompt: '', maxTokens: 'lots' } })));
     expect(response.status).toBe(422);
     expect(response.json.code).toBe('VALIDATION_FAILED');
     expect(response.json.errors.map((e: { path: string }) => e.path).sort()).toEqual(['input.maxTokens', 'input.prompt']);
   });
 
   it('answers 413 for a body over 256 KB', async () => {
-    const response = parse(await createJob(post({ type: 'AI_PREVIEW', input: { prompt: 'x'.repeat(300 * 1024) } })));
+    const response = (await call(createJob, post({ type: 'AI_PREVIEW', input: { prompt: 'x'.repeat(300 * 1024) } })));
     expect(response.status).toBe(413);
     expect(response.json.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('answers 415 for a non-JSON content type', async () => {
-    const response = parse(await createJob(post('type=AI_PREVIEW', { 'Content-Type': 'application/x-www-form-urlencoded' })));
+    const response = (await call(createJob, post('type=AI_PREVIEW', { 'Content-Type': 'application/x-www-form-urlencoded' })));
     expect(response.status).toBe(415);
   });
 
   it('answers 401 when the authorizer passed no caller', async () => {
-    const response = parse(await createJob({ ...post({ type: 'AI_PREVIEW', input: { prompt: 'x' } }), ...{ requestContext: { ...apiEvent({ sub: null }).requestContext } } }));
+    const response = (await call(createJob, apiEvent({ method: 'POST', body: JSON.stringify({ type: 'AI_PREVIEW', input: { prompt: 'x' } }), sub: null })));
     expect(response.status).toBe(401);
     expect(response.json.code).toBe('UNAUTHENTICATED');
   });
@@ -117,33 +143,33 @@ describe('POST /api/jobs', () => {
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({ Attributes: storedJob() });
     sqs.on(SendMessageCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
-    const response = parse(await createJob(post({ type: 'AI_PREVIEW', input: { prompt: 'x' } })));
+    const response = (await call(createJob, post({ type: 'AI_PREVIEW', input: { prompt: 'x' } })));
     expect(response.status).toBe(202);
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.UpdateExpression).toContain('#dueAt');
   });
 
   it('answers 503 without internals when DynamoDB throttles', async () => {
     ddb.on(PutCommand).rejects(Object.assign(new Error('Rate exceeded for table arn:aws:dynamodb:...'), { name: 'ProvisionedThroughputExceededException' }));
-    const response = parse(await createJob(post({ type: 'AI_PREVIEW', input: { prompt: 'x' } })));
+    const response = (await call(createJob, post({ type: 'AI_PREVIEW', input: { prompt: 'x' } })));
     expect(response.status).toBe(503);
-    expect(response.headers['Retry-After']).toBe('3');
+    expect(response.headers['retry-after']).toBe('3');
     expect(JSON.stringify(response.json)).not.toContain('arn:aws');
   });
 
   it('answers 500 with no stack trace or message for an unexpected error', async () => {
     ddb.on(PutCommand).rejects(new TypeError('secret internal detail at line 42'));
-    const response = parse(await createJob(post({ type: 'AI_PREVIEW', input: { prompt: 'x' } })));
+    const response = (await call(createJob, post({ type: 'AI_PREVIEW', input: { prompt: 'x' } })));
     expect(response.status).toBe(500);
     expect(JSON.stringify(response.json)).not.toMatch(/secret internal|at line|TypeError/);
   });
 
   it('sends CORS headers on success and on errors', async () => {
     ddb.on(PutCommand).resolves({});
-    const ok = parse(await createJob(post({ type: 'AI_PREVIEW', input: { prompt: 'x' } })));
-    const bad = parse(await createJob(post('nope')));
+    const ok = (await call(createJob, post({ type: 'AI_PREVIEW', input: { prompt: 'x' } })));
+    const bad = (await call(createJob, post('nope')));
     for (const response of [ok, bad]) {
-      expect(response.headers['Access-Control-Allow-Origin']).toBe('*');
-      expect(response.headers['Access-Control-Expose-Headers']).toContain('Location');
+      expect(response.headers['access-control-allow-origin']).toBe('*');
+      expect(response.headers['access-control-expose-headers']).toContain('Location');
     }
   });
 });
@@ -151,7 +177,7 @@ describe('POST /api/jobs', () => {
 describe('GET /api/jobs/{id}', () => {
   it('returns exactly the public fields of the record', async () => {
     ddb.on(GetCommand).resolves({ Item: storedJob() });
-    const response = parse(await getJob(apiEvent({ id: ID })));
+    const response = (await call(getJob, apiEvent({ id: ID })));
     expect(response.status).toBe(200);
     expect(response.json).toEqual({
       id: ID, type: 'AI_PREVIEW', status: 'PENDING', result: null, error: null, attempts: 0, maxAttempts: 3,
@@ -161,7 +187,7 @@ describe('GET /api/jobs/{id}', () => {
   });
 
   it('answers 400 for an id that is not a UUID', async () => {
-    const response = parse(await getJob(apiEvent({ id: 'not-a-uuid' })));
+    const response = (await call(getJob, apiEvent({ id: 'not-a-uuid' })));
     expect(response.status).toBe(400);
     expect(response.json.code).toBe('INVALID_JOB_ID');
     expect(ddb.calls()).toHaveLength(0);
@@ -169,29 +195,29 @@ describe('GET /api/jobs/{id}', () => {
 
   it("answers 404 for another user's job, identical to a missing one", async () => {
     ddb.on(GetCommand).resolves({ Item: storedJob({ ownerId: 'user-b' }) });
-    const foreign = parse(await getJob(apiEvent({ id: ID })));
+    const foreign = (await call(getJob, apiEvent({ id: ID })));
     ddb.on(GetCommand).resolves({});
-    const missing = parse(await getJob(apiEvent({ id: ID })));
+    const missing = (await call(getJob, apiEvent({ id: ID })));
     expect(foreign.status).toBe(404);
     expect({ ...foreign.json, requestId: '' }).toEqual({ ...missing.json, requestId: '' });
   });
 
   it('treats an expired record (TTL not yet applied) as missing', async () => {
     ddb.on(GetCommand).resolves({ Item: storedJob({ status: 'COMPLETED', expiresAt: 1_000 }) });
-    expect(parse(await getJob(apiEvent({ id: ID }))).status).toBe(404);
+    expect((await call(getJob, apiEvent({ id: ID }))).status).toBe(404);
   });
 });
 
 describe('GET /api/jobs/{id}/result', () => {
   it('returns id, status and result when COMPLETED', async () => {
     ddb.on(GetCommand).resolves({ Item: storedJob({ status: 'COMPLETED', result: { output: 'hello' }, dueAt: undefined }) });
-    const response = parse(await getJobResult(apiEvent({ id: ID, path: `/api/jobs/${ID}/result` })));
+    const response = (await call(getJobResult, apiEvent({ id: ID, path: `/api/jobs/${ID}/result` })));
     expect(response).toMatchObject({ status: 200, json: { id: ID, status: 'COMPLETED', result: { output: 'hello' } } });
   });
 
   it('answers 409 naming the current status otherwise', async () => {
     ddb.on(GetCommand).resolves({ Item: storedJob({ status: 'PROCESSING' }) });
-    const response = parse(await getJobResult(apiEvent({ id: ID, path: `/api/jobs/${ID}/result` })));
+    const response = (await call(getJobResult, apiEvent({ id: ID, path: `/api/jobs/${ID}/result` })));
     expect(response.status).toBe(409);
     expect(response.json).toMatchObject({ code: 'JOB_NOT_COMPLETED', currentStatus: 'PROCESSING' });
     expect(response.json.detail).toContain('PROCESSING');
@@ -202,7 +228,7 @@ describe('POST /api/jobs/{id}/cancel and /retry', () => {
   it('cancels with an update guarded on status and owner', async () => {
     ddb.on(GetCommand).resolves({ Item: storedJob() });
     ddb.on(UpdateCommand).resolves({ Attributes: storedJob({ status: 'CANCELLED', completedAt: '2026-03-04T12:01:00.000Z' }) });
-    const response = parse(await cancelJob(apiEvent({ method: 'POST', id: ID, path: `/api/jobs/${ID}/cancel` })));
+    const response = (await call(cancelJob, apiEvent({ method: 'POST', id: ID, path: `/api/jobs/${ID}/cancel` })));
     expect(response).toMatchObject({ status: 200, json: { status: 'CANCELLED' } });
     const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(update.ConditionExpression).toContain('#status IN');
@@ -212,7 +238,7 @@ describe('POST /api/jobs/{id}/cancel and /retry', () => {
 
   it('answers 409 for cancelling a finished job', async () => {
     ddb.on(GetCommand).resolves({ Item: storedJob({ status: 'COMPLETED' }) });
-    const response = parse(await cancelJob(apiEvent({ method: 'POST', id: ID, path: `/api/jobs/${ID}/cancel` })));
+    const response = (await call(cancelJob, apiEvent({ method: 'POST', id: ID, path: `/api/jobs/${ID}/cancel` })));
     expect(response.status).toBe(409);
     expect(response.json).toMatchObject({ code: 'INVALID_TRANSITION', currentStatus: 'COMPLETED' });
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
@@ -221,7 +247,7 @@ describe('POST /api/jobs/{id}/cancel and /retry', () => {
   it('answers 409 with the new status when the job changed between read and write', async () => {
     ddb.on(GetCommand).resolvesOnce({ Item: storedJob({ status: 'PROCESSING', runId: 'r1' }) }).resolves({ Item: storedJob({ status: 'COMPLETED' }) });
     ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
-    const response = parse(await cancelJob(apiEvent({ method: 'POST', id: ID, path: `/api/jobs/${ID}/cancel` })));
+    const response = (await call(cancelJob, apiEvent({ method: 'POST', id: ID, path: `/api/jobs/${ID}/cancel` })));
     expect(response.status).toBe(409);
     expect(response.json.currentStatus).toBe('COMPLETED');
   });
@@ -229,14 +255,14 @@ describe('POST /api/jobs/{id}/cancel and /retry', () => {
   it('retries a failed job: 202 PENDING and the message sent again', async () => {
     ddb.on(GetCommand).resolves({ Item: storedJob({ status: 'FAILED', attempts: 3, error: 'boom', dueAt: undefined }) });
     ddb.on(UpdateCommand).resolves({ Attributes: storedJob({ status: 'PENDING', attempts: 0 }) });
-    const response = parse(await retryJob(apiEvent({ method: 'POST', id: ID, path: `/api/jobs/${ID}/retry` })));
+    const response = (await call(retryJob, apiEvent({ method: 'POST', id: ID, path: `/api/jobs/${ID}/retry` })));
     expect(response).toMatchObject({ status: 202, json: { status: 'PENDING', attempts: 0 } });
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
 
   it('answers 409 for retrying a job that is still pending', async () => {
     ddb.on(GetCommand).resolves({ Item: storedJob() });
-    const response = parse(await retryJob(apiEvent({ method: 'POST', id: ID, path: `/api/jobs/${ID}/retry` })));
+    const response = (await call(retryJob, apiEvent({ method: 'POST', id: ID, path: `/api/jobs/${ID}/retry` })));
     expect(response.status).toBe(409);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
@@ -245,7 +271,7 @@ describe('POST /api/jobs/{id}/cancel and /retry', () => {
 describe('GET /api/jobs', () => {
   it('queries the owner index newest first and returns items with a null cursor at the end', async () => {
     ddb.on(QueryCommand).resolves({ Items: [storedJob()] });
-    const response = parse(await listJobs(apiEvent({ query: { status: 'PENDING' } })));
+    const response = (await call(listJobs, apiEvent({ query: { status: 'PENDING' } })));
     expect(response).toMatchObject({ status: 200, json: { items: [{ id: ID }], nextCursor: null } });
     const query = ddb.commandCalls(QueryCommand)[0]!.args[0].input;
     expect(query).toMatchObject({ IndexName: 'byOwner', ScanIndexForward: false, ExpressionAttributeValues: expect.objectContaining({ ':owner': 'user-a', ':status': 'PENDING' }) });
@@ -254,12 +280,12 @@ describe('GET /api/jobs', () => {
   it('returns a cursor that continues the list, and refuses it once modified', async () => {
     const items = [0, 1, 2].map((i) => storedJob({ id: `550e8400-e29b-41d4-a716-44665544000${i}`, createdAt: `2026-03-04T12:00:0${i}.000Z` }));
     ddb.on(QueryCommand).resolves({ Items: items });
-    const first = parse(await listJobs(apiEvent({ query: { limit: '2' } })));
+    const first = (await call(listJobs, apiEvent({ query: { limit: '2' } })));
     expect(first.json.items).toHaveLength(2);
     const cursor: string = first.json.nextCursor;
     expect(cursor).toBeTypeOf('string');
     const tampered = cursor.slice(0, 5) + (cursor[5] === 'A' ? 'B' : 'A') + cursor.slice(6);
-    const refused = parse(await listJobs(apiEvent({ query: { cursor: tampered } })));
+    const refused = (await call(listJobs, apiEvent({ query: { cursor: tampered } })));
     expect(refused.status).toBe(400);
     expect(refused.json.code).toBe('INVALID_CURSOR');
     await listJobs(apiEvent({ query: { cursor } }));
@@ -272,7 +298,7 @@ describe('GET /api/jobs', () => {
     [{ limit: '0' }], [{ limit: '101' }], [{ limit: 'ten' }], [{ limit: '2.5' }],
     [{ status: 'DONE' }], [{ sort: 'asc' }], [{ type: 'lower-case' }],
   ])('answers 400 for %j', async (query) => {
-    const response = parse(await listJobs(apiEvent({ query })));
+    const response = (await call(listJobs, apiEvent({ query })));
     expect(response.status).toBe(400);
     expect(response.json.code).toBe('INVALID_QUERY');
     expect(ddb.calls()).toHaveLength(0);
