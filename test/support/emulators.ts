@@ -24,26 +24,14 @@
  * redrive policy to the DLQ. Then it sets the environment variables the handlers read at import
  * time, so import handler modules (`await import(...)`) only after `startEmulators()` resolved.
  *
- * Known gaps of the embedded engines (the code under test must not rely on them):
- * - dynalite has no TTL (not configured here: the store filters expired items itself), no
- *   transactions and no PartiQL, and ignores ReturnValuesOnConditionCheckFailure.
- * - fauxqs hands out queue URLs on `sqs.<region>.<host>:<port>`. The AWS SDK's SQS client sends
- *   each request to the queue URL's origin when that differs from its endpoint and the endpoint
- *   came from the environment (as in the handlers), so `sqs.us-east-1.localhost` would have to
- *   resolve, and it does not here. We pass fauxqs the host `fauxqs@127.0.0.1`: the URLs become
- *   `http://sqs.us-east-1.fauxqs@127.0.0.1:<port>/000000000000/<name>`, whose origin is exactly the
- *   endpoint (the prefix is only URL user info), so every client talks to 127.0.0.1 without DNS
- *   tricks and without the SDK's "QueueUrl differs" warning on every call. A start-up check fails
- *   loudly if that ever stops holding.
+ * Known gaps of the embedded engines (the code under test must not rely on them): dynalite has
+ * no TTL (not configured here: the store filters expired items itself), no transactions and no
+ * PartiQL, and ignores ReturnValuesOnConditionCheckFailure. The engines and the fauxqs queue-URL
+ * arrangement are in lib/local/engines.ts, shared with the local runtime (`npm run dev`).
  */
 import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
-  CreateTableCommand,
   DeleteTableCommand,
-  DescribeTableCommand,
   DynamoDBClient,
   ScanCommand,
   BatchWriteItemCommand,
@@ -51,24 +39,15 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
-  CreateQueueCommand,
   DeleteMessageBatchCommand,
   DeleteQueueCommand,
-  GetQueueAttributesCommand,
   PurgeQueueCommand,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
-import { buildApp } from 'fauxqs';
-import { DLQ_CONSUMER, ENV, JOBS_TABLE, WORKER } from '../../lambdas/shared/resources.ts';
-
-/** Where a service is served from. */
-export interface Engine {
-  readonly endpoint: string;
-  /** True when started by us in this process; false for an endpoint given in the environment. */
-  readonly embedded: boolean;
-}
+import { ENV, JOBS_TABLE } from '../../lambdas/shared/resources.ts';
+import { startDynamoEngine, startSqsEngine, type Engine } from '../../lib/local/engines.ts';
+import { assertQueueReachable, ensureJobQueues, ensureJobsTable } from '../../lib/local/resources.ts';
 
 export interface TestInfrastructure {
   readonly region: string;
@@ -99,9 +78,6 @@ export interface EmulatorOptions {
 }
 
 const DEFAULT_REGION = 'us-east-1';
-/** fauxqs puts this before the host in queue URLs; see the note at the top. */
-const FAUXQS_URL_HOST = 'fauxqs@127.0.0.1';
-const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<TestInfrastructure> {
   const env = new EnvironmentPatch();
@@ -117,8 +93,10 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
     env.setDefault('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
     const region = process.env.AWS_REGION ?? DEFAULT_REGION;
 
-    const dynamodb = await dynamoEngine(stops);
-    const sqsEngine = await sqsEngineFor(stops);
+    const dynamodb = await startDynamoEngine();
+    stops.push(() => dynamodb.stop());
+    const sqsEngine = await startSqsEngine();
+    stops.push(() => sqsEngine.stop());
     if (dynamodb.embedded) env.set('AWS_ENDPOINT_URL_DYNAMODB', dynamodb.endpoint);
     if (sqsEngine.embedded) env.set('AWS_ENDPOINT_URL_SQS', sqsEngine.endpoint);
 
@@ -132,22 +110,16 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
 
     const name = uniqueName(options.prefix ?? 'it');
     const tableName = `${name}-jobs`;
-    await createJobsTable(ddb, tableName);
     stops.push(() => ignoreMissing(ddb.send(new DeleteTableCommand({ TableName: tableName }))));
-    await waitForTableActive(ddb, tableName);
+    await ensureJobsTable(ddb, tableName);
 
-    const dlq = await createQueue(sqs, `${name}-dlq`, {
-      VisibilityTimeout: String(DLQ_CONSUMER.visibilityTimeoutSeconds),
-      MessageRetentionPeriod: String(DLQ_CONSUMER.retentionDays * 86_400),
-    });
+    const { jobs, dlq } = await ensureJobQueues(sqs, { jobs: `${name}-jobs`, dlq: `${name}-dlq` });
     stops.push(() => ignoreMissing(sqs.send(new DeleteQueueCommand({ QueueUrl: dlq.url }))));
-    const jobs = await createQueue(sqs, `${name}-jobs`, {
-      VisibilityTimeout: String(WORKER.visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: WORKER.maxReceiveCount }),
-    });
     stops.push(() => ignoreMissing(sqs.send(new DeleteQueueCommand({ QueueUrl: jobs.url }))));
-    if (sqsEngine.embedded) assertSameOrigin(jobs.url, sqsEngine.endpoint);
-    else await assertReachableQueueHost(jobs.url, sqsEngine.endpoint);
+    if (sqsEngine.embedded && new URL(jobs.url).origin !== new URL(sqsEngine.endpoint).origin) {
+      throw new Error(`fauxqs queue URL ${jobs.url} is not on the endpoint ${sqsEngine.endpoint} (see lib/local/engines.ts)`);
+    }
+    await assertQueueReachable(jobs.url, sqsEngine.endpoint);
 
     const handlerEnv: Record<string, string> = {
       [ENV.tableName]: tableName,
@@ -200,125 +172,13 @@ function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-function configuredEndpoint(service: 'DYNAMODB' | 'SQS'): string | undefined {
-  return process.env[`AWS_ENDPOINT_URL_${service}`]?.trim() || process.env.AWS_ENDPOINT_URL?.trim() || undefined;
-}
 
-async function dynamoEngine(stops: (() => Promise<void>)[]): Promise<Engine> {
-  const external = configuredEndpoint('DYNAMODB');
-  if (external) return { endpoint: external, embedded: false };
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  stops.push(
-    () =>
-      new Promise<void>((resolve) => {
-        // The handlers' SDK clients keep sockets alive; close them or close() waits for them.
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}`, embedded: true };
-}
 
-async function sqsEngineFor(stops: (() => Promise<void>)[]): Promise<Engine> {
-  const external = configuredEndpoint('SQS');
-  if (external) return { endpoint: external, embedded: false };
-  // buildApp, not startFauxqs: the latter listens on 0.0.0.0.
-  const app = buildApp({ logger: false, host: FAUXQS_URL_HOST });
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  stops.push(() => app.close());
-  return { endpoint: new URL(address).origin, embedded: true };
-}
 
-async function createJobsTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, ownerIndex, dueIndex } = JOBS_TABLE;
-  const keyNames = [partitionKey, ownerIndex.partitionKey, ownerIndex.sortKey, dueIndex.partitionKey, dueIndex.sortKey];
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [...new Set(keyNames)].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: ownerIndex.name,
-          KeySchema: [
-            { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
-            { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          IndexName: dueIndex.name,
-          KeySchema: [
-            { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
-            { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...dueIndex.nonKeyAttributes] },
-        },
-      ],
-    }),
-  );
-}
 
-async function waitForTableActive(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
-  for (;;) {
-    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
-    const indexes = Table?.GlobalSecondaryIndexes ?? [];
-    if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Table ${tableName} is not ACTIVE after ${TABLE_ACTIVE_TIMEOUT_MS} ms (status ${Table?.TableStatus}, ` +
-          `indexes ${indexes.map((index) => `${index.IndexName}=${index.IndexStatus}`).join(', ')})`,
-      );
-    }
-    await sleep(100);
-  }
-}
 
-async function createQueue(
-  sqs: SQSClient,
-  queueName: string,
-  attributes: Record<string, string>,
-): Promise<{ url: string; arn: string }> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: attributes }));
-  if (!QueueUrl) throw new Error(`CreateQueue ${queueName} returned no QueueUrl`);
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  const arn = Attributes?.QueueArn;
-  if (!arn) throw new Error(`Queue ${queueName} has no QueueArn`);
-  return { url: QueueUrl, arn };
-}
 
-function assertSameOrigin(queueUrl: string, endpoint: string): void {
-  if (new URL(queueUrl).origin !== new URL(endpoint).origin) {
-    throw new Error(
-      `fauxqs queue URL ${queueUrl} is not on the endpoint ${endpoint}: the handlers' SQS clients would ` +
-        'send to the queue URL host instead (see the note at the top of test/support/emulators.ts)',
-    );
-  }
-}
 
-/**
- * The handlers' SQS clients send to the queue URL's host when it differs from the endpoint; if
- * that host does not resolve, every send would fail later with a less helpful error.
- */
-async function assertReachableQueueHost(queueUrl: string, endpoint: string): Promise<void> {
-  const url = new URL(queueUrl);
-  if (url.origin === new URL(endpoint).origin) return;
-  try {
-    await lookup(url.hostname);
-  } catch {
-    throw new Error(
-      `The queue URL ${queueUrl} names host ${url.hostname}, which does not resolve; the handlers' SQS clients ` +
-        `would call it instead of ${endpoint}. With LocalStack, start it with SQS_ENDPOINT_STRATEGY=path.`,
-    );
-  }
-}
 
 async function deleteAllItems(ddb: DynamoDBClient, tableName: string): Promise<void> {
   const key = JOBS_TABLE.partitionKey;

@@ -1,0 +1,73 @@
+/**
+ * The DynamoDB and SQS engines of the local runtime and the integration tests: dynalite and
+ * fauxqs embedded in this process on loopback, or an endpoint given in the environment
+ * (`AWS_ENDPOINT_URL`, or `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SQS`), e.g. LocalStack.
+ *
+ * fauxqs hands out queue URLs on `sqs.<region>.<host>:<port>`. The AWS SDK's SQS client sends each
+ * request to the queue URL's origin when that differs from its endpoint and the endpoint came from
+ * the environment (as in the handlers), so `sqs.us-east-1.localhost` would have to resolve, and it
+ * does not here. We pass fauxqs the host `fauxqs@127.0.0.1`: the URLs become
+ * `http://sqs.us-east-1.fauxqs@127.0.0.1:<port>/000000000000/<name>`, whose origin is exactly the
+ * endpoint (the prefix is only URL user info), so every client talks to 127.0.0.1 without DNS.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+import { buildApp } from 'fauxqs';
+
+/** Where a service is served from. */
+export interface Engine {
+  readonly endpoint: string;
+  /** True when started by us in this process; false for an endpoint given in the environment. */
+  readonly embedded: boolean;
+  /** Stops an embedded engine; a no-op for an external one. */
+  stop(): Promise<void>;
+}
+
+/** fauxqs puts this before the host in queue URLs; see the note at the top. */
+const FAUXQS_URL_HOST = 'fauxqs@127.0.0.1';
+
+export function configuredEndpoint(service: 'DYNAMODB' | 'SQS', env = process.env): string | undefined {
+  return env[`AWS_ENDPOINT_URL_${service}`]?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
+}
+
+export interface DynamoEngineOptions {
+  /** LevelDB folder that keeps the data across restarts; in memory when absent. */
+  readonly path?: string;
+  readonly port?: number;
+}
+
+export async function startDynamoEngine(options: DynamoEngineOptions = {}): Promise<Engine> {
+  const external = configuredEndpoint('DYNAMODB');
+  if (external) return { endpoint: external, embedded: false, stop: async () => {} };
+  const server: Server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    embedded: true,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        // SDK clients keep sockets alive; close them or close() waits for them.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function startSqsEngine(options: { readonly port?: number } = {}): Promise<Engine> {
+  const external = configuredEndpoint('SQS');
+  if (external) return { endpoint: external, embedded: false, stop: async () => {} };
+  // buildApp, not startFauxqs: the latter listens on 0.0.0.0.
+  const app = buildApp({ logger: false, host: FAUXQS_URL_HOST });
+  const address = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
+  return { endpoint: new URL(address).origin, embedded: true, stop: () => app.close() };
+}

@@ -1,0 +1,112 @@
+/**
+ * Creates the jobs table and queues on a DynamoDB/SQS endpoint with the same shape as the CDK
+ * stack, from the same constants (lambdas/shared/resources.ts): the table with its `byOwner` and
+ * sparse `byDue` indexes, the queue's visibility timeout and its redrive policy to the DLQ.
+ * Creating what already exists is not an error, so a restart finds its data again.
+ */
+import { lookup } from 'node:dns/promises';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DLQ_CONSUMER, JOBS_TABLE, WORKER } from '../../lambdas/shared/resources.ts';
+
+const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
+
+export interface QueueRef {
+  readonly url: string;
+  readonly arn: string;
+}
+
+/** Creates the jobs table unless it exists, and waits until it and its indexes are ACTIVE. */
+export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  const { partitionKey, ownerIndex, dueIndex } = JOBS_TABLE;
+  const keyNames = [partitionKey, ownerIndex.partitionKey, ownerIndex.sortKey, dueIndex.partitionKey, dueIndex.sortKey];
+  try {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...new Set(keyNames)].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: ownerIndex.name,
+            KeySchema: [
+              { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: dueIndex.name,
+            KeySchema: [
+              { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...dueIndex.nonKeyAttributes] },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
+  }
+  await waitForTableActive(ddb, tableName);
+}
+
+async function waitForTableActive(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
+  for (;;) {
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = Table?.GlobalSecondaryIndexes ?? [];
+    if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Table ${tableName} is not ACTIVE after ${TABLE_ACTIVE_TIMEOUT_MS} ms (status ${Table?.TableStatus}, ` +
+          `indexes ${indexes.map((index) => `${index.IndexName}=${index.IndexStatus}`).join(', ')})`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Creates (or finds) the DLQ and the jobs queue with the stack's settings. */
+export async function ensureJobQueues(
+  sqs: SQSClient,
+  names: { readonly jobs: string; readonly dlq: string },
+): Promise<{ readonly jobs: QueueRef; readonly dlq: QueueRef }> {
+  const dlq = await ensureQueue(sqs, names.dlq, {
+    VisibilityTimeout: String(DLQ_CONSUMER.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(DLQ_CONSUMER.retentionDays * 86_400),
+  });
+  const jobs = await ensureQueue(sqs, names.jobs, {
+    VisibilityTimeout: String(WORKER.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: WORKER.maxReceiveCount }),
+  });
+  return { jobs, dlq };
+}
+
+async function ensureQueue(sqs: SQSClient, queueName: string, attributes: Record<string, string>): Promise<QueueRef> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: attributes }));
+  if (!QueueUrl) throw new Error(`CreateQueue ${queueName} returned no QueueUrl`);
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = Attributes?.QueueArn;
+  if (!arn) throw new Error(`Queue ${queueName} has no QueueArn`);
+  return { url: QueueUrl, arn };
+}
+
+/**
+ * The handlers' SQS clients send to the queue URL's host when it differs from the endpoint; if
+ * that host does not resolve, every send would fail later with a less helpful error.
+ */
+export async function assertQueueReachable(queueUrl: string, endpoint: string): Promise<void> {
+  const url = new URL(queueUrl);
+  if (url.origin === new URL(endpoint).origin) return;
+  try {
+    await lookup(url.hostname);
+  } catch {
+    throw new Error(
+      `The queue URL ${queueUrl} names host ${url.hostname}, which does not resolve; the handlers' SQS clients ` +
+        `would call it instead of ${endpoint}. With LocalStack, start it with SQS_ENDPOINT_STRATEGY=path.`,
+    );
+  }
+}
