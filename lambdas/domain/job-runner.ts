@@ -54,6 +54,20 @@ export type RunOutcome =
   | { readonly kind: 'done'; readonly detail: string }
   | { readonly kind: 'retry-later'; readonly delaySeconds: number };
 
+export interface ReconcileOptions {
+  /** Most jobs looked at in one run (default 100). */
+  readonly limit?: number;
+  /**
+   * Every unfinished job, due or not: for a restart after which no worker can still be running
+   * and no message is left (the local runtime's in-memory queue). PENDING jobs are re-sent and
+   * PROCESSING ones count as a lost attempt.
+   */
+  readonly all?: boolean;
+}
+
+/** Later than any dueAt. */
+const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
+
 export interface ReconcileReport {
   readonly resent: number;
   readonly requeued: number;
@@ -136,13 +150,15 @@ export class JobRunner {
   }
 
   /**
-   * Looks at unfinished jobs whose dueAt has passed: re-sends PENDING jobs whose message was
+   * Looks at unfinished jobs whose dueAt has passed (or all of them, see ReconcileOptions.all):
+   * re-sends PENDING jobs whose message was
    * lost (a failed send after create or retry), and treats PROCESSING jobs whose lease is long
    * gone as a failed attempt (requeued if attempts remain, FAILED otherwise).
    */
-  async reconcile(limit = 100): Promise<ReconcileReport> {
+  async reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
     const now = this.clock();
-    const due = await this.deps.store.findDue(now.toISOString(), limit);
+    const dueBy = options.all ? FAR_FUTURE : now.toISOString();
+    const due = await this.deps.store.findDue(dueBy, options.limit ?? 100);
     const report = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
     for (const job of due) {
       try {

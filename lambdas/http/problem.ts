@@ -18,7 +18,11 @@ export type ProblemCode =
   | 'VALIDATION_FAILED'
   | 'UNKNOWN_JOB_TYPE'
   | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  // Only the local gateway (lib/local/gateway.ts) answers these; API Gateway itself answers
+  // 403 "Missing Authentication Token" for an unknown path or method.
+  | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED';
 
 export interface Problem {
   readonly type: string;
@@ -46,6 +50,8 @@ export const PROBLEM_TITLES: Record<ProblemCode, string> = {
   UNKNOWN_JOB_TYPE: 'Unknown job type',
   SERVICE_UNAVAILABLE: 'Service temporarily unavailable',
   INTERNAL_ERROR: 'Internal error',
+  ROUTE_NOT_FOUND: 'No such route',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
 };
 
 export function problemType(code: ProblemCode): string {

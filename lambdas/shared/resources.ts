@@ -70,6 +70,8 @@ export const ENV = {
   allowedOrigins: 'ALLOWED_ORIGINS',
   bedrockModelId: 'BEDROCK_MODEL_ID',
   bedrockRegion: 'BEDROCK_REGION',
+  /** HTTP attempts per model call inside one job attempt (the SDK's retries); default 3. */
+  bedrockMaxAttempts: 'BEDROCK_MAX_ATTEMPTS',
   retentionDays: 'JOB_RETENTION_DAYS',
   retryBaseDelaySeconds: 'RETRY_BASE_DELAY_SECONDS',
   retryMaxDelaySeconds: 'RETRY_MAX_DELAY_SECONDS',

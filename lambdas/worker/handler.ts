@@ -1,8 +1,9 @@
 /** The worker: runs one attempt per SQS message, with partial batch failure reporting. */
 import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockModel } from '../adapters/bedrock-model.ts';
 import { createJobTypes } from '../job-types/processors.ts';
-import { requireEnv } from '../shared/config.ts';
+import { numberEnv, requireEnv } from '../shared/config.ts';
 import { ENV } from '../shared/resources.ts';
 import { workerDependencies, type WorkerDependencies } from './dependencies.ts';
 import { processBatch } from './sqs-batch.ts';
@@ -15,9 +16,10 @@ export function createWorkerHandler(deps: Pick<WorkerDependencies, 'runner' | 'q
 }
 
 function defaultDependencies(env = process.env): WorkerDependencies {
+  const region = env[ENV.bedrockRegion]?.trim() || undefined;
   const model = new BedrockModel({
     defaultModelId: requireEnv(env, ENV.bedrockModelId),
-    ...(env[ENV.bedrockRegion] ? { region: env[ENV.bedrockRegion] } : {}),
+    client: new BedrockRuntimeClient({ region, maxAttempts: numberEnv(env, ENV.bedrockMaxAttempts, 3, 1, 10) }),
   });
   return workerDependencies(createJobTypes({ model }), env);
 }

@@ -1,6 +1,6 @@
 /**
- * A stand-in for the Lambda SQS event source mapping: receives batches, invokes a handler with
- * an SQSEvent, and deletes what the handler did not report as failed (ReportBatchItemFailures).
+ * Drains a queue through the Lambda SQS event-source stand-in (lib/local/event-source.ts) until
+ * it is empty, recording every delivery, for tests.
  *
  * As in Lambda:
  * - a message listed in `batchItemFailures` is left alone: it comes back when its visibility
@@ -10,20 +10,27 @@
  *   queue's redrive policy moves a message to the DLQ after maxReceiveCount receives.
  * It polls one batch at a time (one "instance"); run two drains at once for two instances.
  */
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { GetQueueAttributesCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { WORKER } from '../../lambdas/shared/resources.ts';
+import {
+  deliverBatch,
+  getQueueArn,
+  receive,
+  type Delivery,
+  type SqsHandler,
+} from '../../lib/local/event-source.ts';
 
-export type LambdaContextLike = Pick<Context, 'getRemainingTimeInMillis'>;
-
-/** The worker, DLQ consumer or any other SQS-triggered handler. */
-export type SqsHandler = (event: SQSEvent, context: LambdaContextLike) => Promise<SQSBatchResponse | void>;
+export {
+  deleteMessages,
+  deliverBatch,
+  getQueueArn,
+  receive,
+  toSqsEvent,
+  type DeliverOptions,
+  type Delivery,
+  type LambdaContextLike,
+  type SqsHandler,
+} from '../../lib/local/event-source.ts';
 
 export interface DrainOptions {
   readonly sqs: SQSClient;
@@ -43,16 +50,6 @@ export interface DrainOptions {
    * many are in flight (default 0).
    */
   readonly allowInFlight?: number;
-}
-
-/** What happened to one received message in one invocation. */
-export interface Delivery {
-  readonly messageId: string;
-  readonly body: string;
-  readonly receiveCount: number;
-  /** When the event source received it (epoch ms). */
-  readonly receivedAt: number;
-  readonly outcome: 'deleted' | 'failed' | 'batch-error';
 }
 
 export interface DrainReport {
@@ -111,124 +108,6 @@ export async function drainQueue(options: DrainOptions): Promise<DrainReport> {
   }
 }
 
-export interface DeliverOptions {
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
-  readonly queueArn: string;
-  readonly handler: SqsHandler;
-  readonly messages: readonly Message[];
-  /** When the messages were received (default: now). */
-  readonly receivedAt?: number;
-  readonly invocationTimeoutMs?: number;
-}
-
-/** One invocation: the handler gets the messages as one event; the successes are deleted. */
-export async function deliverBatch(
-  options: DeliverOptions,
-): Promise<{ readonly deliveries: readonly Delivery[]; readonly error?: unknown }> {
-  const { sqs, queueUrl, messages } = options;
-  const receivedAt = options.receivedAt ?? Date.now();
-  const event = toSqsEvent(messages, options.queueArn);
-  const invocationDeadline = Date.now() + (options.invocationTimeoutMs ?? 60_000);
-  const context: LambdaContextLike = { getRemainingTimeInMillis: () => Math.max(0, invocationDeadline - Date.now()) };
-
-  let failedIds: ReadonlySet<string>;
-  let error: unknown;
-  try {
-    const response = await options.handler(event, context);
-    const ids = (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier);
-    const known = new Set(event.Records.map((record) => record.messageId));
-    // Lambda treats a response naming an unknown (or empty) id as a failure of the whole batch.
-    failedIds = ids.every((id) => known.has(id)) ? new Set(ids) : known;
-  } catch (thrown) {
-    error = thrown;
-    failedIds = new Set(event.Records.map((record) => record.messageId));
-  }
-
-  const done = messages.filter((message) => !failedIds.has(message.MessageId!));
-  await deleteMessages(sqs, queueUrl, done);
-  const deliveries = messages.map(
-    (message): Delivery => ({
-      messageId: message.MessageId!,
-      body: message.Body ?? '',
-      receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
-      receivedAt,
-      outcome: error !== undefined ? 'batch-error' : failedIds.has(message.MessageId!) ? 'failed' : 'deleted',
-    }),
-  );
-  return error !== undefined ? { deliveries, error } : { deliveries };
-}
-
-/** Builds the event Lambda would pass for these received messages. */
-export function toSqsEvent(messages: readonly Message[], queueArn: string): SQSEvent {
-  const region = queueArn.split(':')[3] ?? 'us-east-1';
-  return {
-    Records: messages.map((message): SQSRecord => {
-      const attributes = message.Attributes ?? {};
-      return {
-        messageId: required(message.MessageId, 'MessageId'),
-        receiptHandle: required(message.ReceiptHandle, 'ReceiptHandle'),
-        body: message.Body ?? '',
-        attributes: {
-          ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-          SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-          SenderId: attributes.SenderId ?? '000000000000',
-          ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-          ...(attributes.AWSTraceHeader ? { AWSTraceHeader: attributes.AWSTraceHeader } : {}),
-          ...(attributes.DeadLetterQueueSourceArn ? { DeadLetterQueueSourceArn: attributes.DeadLetterQueueSourceArn } : {}),
-        },
-        messageAttributes: messageAttributes(message),
-        md5OfBody: message.MD5OfBody ?? '',
-        ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
-        eventSource: 'aws:sqs',
-        eventSourceARN: queueArn,
-        awsRegion: region,
-      };
-    }),
-  };
-}
-
-function messageAttributes(message: Message): SQSMessageAttributes {
-  const result: SQSMessageAttributes = {};
-  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-    result[name] = {
-      dataType: value.DataType ?? 'String',
-      ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
-      ...(value.BinaryValue !== undefined ? { binaryValue: Buffer.from(value.BinaryValue).toString('base64') } : {}),
-      stringListValues: [],
-      binaryListValues: [],
-    };
-  }
-  return result;
-}
-
-/** One short-poll receive, with every system attribute (ApproximateReceiveCount above all). */
-export async function receive(sqs: SQSClient, queueUrl: string, max = 10): Promise<Message[]> {
-  const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
-      WaitTimeSeconds: 0,
-      MessageSystemAttributeNames: ['All'],
-      MessageAttributeNames: ['All'],
-    }),
-  );
-  return Messages;
-}
-
-export async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<void> {
-  if (messages.length === 0) return;
-  const { Failed = [] } = await sqs.send(
-    new DeleteMessageBatchCommand({
-      QueueUrl: queueUrl,
-      Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
-    }),
-  );
-  if (Failed.length > 0) {
-    throw new Error(`DeleteMessageBatch failed for ${Failed.length} message(s): ${Failed.map((f) => f.Message).join('; ')}`);
-  }
-}
-
 export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<QueueCounts> {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({
@@ -245,11 +124,6 @@ export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<Que
     inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
     delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
   };
-}
-
-export async function getQueueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  return required(Attributes?.QueueArn, `QueueArn of ${queueUrl}`);
 }
 
 /**
@@ -270,7 +144,3 @@ export async function receiveExactly(sqs: SQSClient, queueUrl: string, count: nu
   return messages;
 }
 
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`SQS returned no ${what}`);
-  return value;
-}

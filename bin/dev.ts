@@ -1,0 +1,52 @@
+/**
+ * `npm run dev`: the whole jobs API on this machine. Options:
+ *   --port N     gateway port on 127.0.0.1 (default $PORT or 3000; 0 picks a free one)
+ *   --reset      delete the stored jobs first
+ *   --data DIR   data folder (default $JOBS_DEV_DATA or .dev-data)
+ */
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { defaultDataDir, startLocalRuntime } from '../lib/local/runtime.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    reset: { type: 'boolean', default: false },
+    data: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write('Usage: npm run dev -- [--port N] [--reset] [--data DIR]\n');
+  process.exit(0);
+}
+const port = Number(values.port ?? process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  process.stderr.write(`Invalid port "${values.port ?? process.env.PORT}": use 0-65535\n`);
+  process.exit(2);
+}
+const dataDir = values.data ? path.resolve(values.data) : defaultDataDir();
+if (values.data) process.env.JOBS_DEV_DATA = dataDir;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const runtime = await startLocalRuntime({ port, dataDir, reset: values.reset, log });
+const { resent, requeued, failed } = runtime.recovered;
+if (resent + requeued + failed > 0) {
+  log(`recovered unfinished jobs from the last run: ${resent} re-sent, ${requeued} requeued, ${failed} failed`);
+}
+const tokenCommand = values.data ? `JOBS_DEV_DATA=${dataDir} npm run --silent token -- alice` : 'npm run --silent token -- alice';
+process.stdout.write(
+  `Jobs API ready at ${runtime.url} (local: embedded DynamoDB and SQS, Bedrock ${
+    runtime.engines.bedrock.startsWith('http://127.0.0.1') ? 'stand-in' : runtime.engines.bedrock
+  }). Try: TOKEN=$(${tokenCommand}); curl -s -X POST ${runtime.url}/api/jobs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"type":"AI_PREVIEW","input":{"prompt":"Hello"}}'\n`,
+);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log('stopping…');
+    void runtime.stop().then(() => process.exit(0));
+  });
+}

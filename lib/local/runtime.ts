@@ -1,0 +1,214 @@
+/**
+ * The whole product on one machine, no AWS account and no Docker: the same handler modules as in
+ * AWS, behind a local gateway built from the route table, on embedded DynamoDB (dynalite, kept
+ * on disk) and SQS (fauxqs), with a stand-in for the Lambda SQS event source, a scheduled
+ * reconciler, a local Cognito-like token issuer and a Bedrock stand-in.
+ * With AWS_ENDPOINT_URL set (e.g. LocalStack), that endpoint replaces the embedded engines.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
+import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, WORKER } from '../../lambdas/shared/resources.ts';
+import { startBedrockStandIn } from './bedrock-stand-in.ts';
+import { startDynamoEngine, startSqsEngine, type Engine } from './engines.ts';
+import { startPoller, type Poller, type SqsHandler } from './event-source.ts';
+import { startGateway, type Handler } from './gateway.ts';
+import { assertQueueReachable, ensureJobQueues, ensureJobsTable } from './resources.ts';
+import { keysDir, PROJECT_ROOT } from './paths.ts';
+import { createLocalVerifier, loadOrCreateSigningKey } from './tokens.ts';
+
+export { defaultDataDir } from './paths.ts';
+
+/** Resource names used locally (the CDK stack names its own). */
+export const LOCAL_NAMES = { table: 'async-jobs-local', jobsQueue: 'async-jobs-local-jobs', dlq: 'async-jobs-local-dlq' };
+
+export interface LocalRuntimeOptions {
+  /** Gateway port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
+  readonly dataDir: string;
+  /** Deletes the stored jobs first (keys and secrets are kept, so tokens stay valid). */
+  readonly reset?: boolean;
+  /** How often the reconciler runs (default 30 s; 5 minutes in AWS). */
+  readonly reconcileIntervalMs?: number;
+  /** Human-readable log lines. */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly port: number;
+  readonly engines: { readonly dynamodb: Engine; readonly sqs: Engine; readonly bedrock: string };
+  readonly recovered: { readonly resent: number; readonly requeued: number; readonly failed: number };
+  stop(): Promise<void>;
+}
+
+type Env = Record<string, string | undefined>;
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? (() => {});
+  const stops: (() => Promise<void>)[] = [];
+  const env = process.env as Env;
+  try {
+    mkdirSync(options.dataDir, { recursive: true });
+    const dynamoDir = path.join(options.dataDir, 'dynamodb');
+    if (options.reset) rmSync(dynamoDir, { recursive: true, force: true });
+
+    // The SDK reads these when a client sends its first request.
+    env.AWS_REGION ||= 'us-east-1';
+    if (!env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) {
+      env.AWS_ACCESS_KEY_ID = 'local';
+      env.AWS_SECRET_ACCESS_KEY = 'local';
+    }
+    env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ||= 'true';
+
+    const dynamodb = await startDynamoEngine({ path: dynamoDir });
+    stops.push(() => dynamodb.stop());
+    const sqsEngine = await startSqsEngine();
+    stops.push(() => sqsEngine.stop());
+    if (dynamodb.embedded) env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
+    if (sqsEngine.embedded) env.AWS_ENDPOINT_URL_SQS = sqsEngine.endpoint;
+
+    const ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint });
+    const sqs = new SQSClient({ endpoint: sqsEngine.endpoint });
+    stops.push(async () => {
+      ddb.destroy();
+      sqs.destroy();
+    });
+    const tableName = env[ENV.tableName]?.trim() || LOCAL_NAMES.table;
+    await ensureJobsTable(ddb, tableName);
+    const queues = await ensureJobQueues(sqs, { jobs: LOCAL_NAMES.jobsQueue, dlq: LOCAL_NAMES.dlq });
+    await assertQueueReachable(queues.jobs.url, sqsEngine.endpoint);
+
+    let bedrock = env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME?.trim();
+    if (!bedrock) {
+      const standIn = await startBedrockStandIn({ log: (line) => log(line) });
+      stops.push(() => standIn.close());
+      bedrock = standIn.url;
+      env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = bedrock;
+      // One HTTP call per model call, so `[[fail:Name:n]]` fails exactly n job attempts.
+      env[ENV.bedrockMaxAttempts] ||= '1';
+    }
+
+    const handlerEnv: Env = {
+      [ENV.tableName]: tableName,
+      [ENV.queueUrl]: queues.jobs.url,
+      [ENV.cursorSecret]: env[ENV.cursorSecret]?.trim() || persistentSecret(options.dataDir),
+      [ENV.bedrockModelId]: env[ENV.bedrockModelId]?.trim() || 'amazon.nova-lite-v1:0',
+      [ENV.allowedOrigins]: env[ENV.allowedOrigins]?.trim() || '*',
+      [ENV.retryBaseDelaySeconds]: env[ENV.retryBaseDelaySeconds]?.trim() || '2',
+      LOG_LEVEL: env.LOG_LEVEL?.trim() || 'warn',
+    };
+    Object.assign(env, handlerEnv);
+
+    // The handler modules read the environment when imported: import them only now.
+    const handlers = {} as Record<RouteName, Handler>;
+    for (const route of ROUTES) handlers[route.name] = await importHandler<Handler>(route.entry);
+    const worker = await importHandler<SqsHandler>(BACKGROUND_ENTRIES.worker);
+    const dlqConsumer = await importHandler<SqsHandler>(BACKGROUND_ENTRIES.dlqConsumer);
+    const reconciler = await importHandler<(event?: { recoverAll?: boolean }) => Promise<Record<string, number>>>(
+      BACKGROUND_ENTRIES.reconciler,
+    );
+
+    // Nothing from before a restart can still be running, and the embedded queue starts empty:
+    // settle every unfinished job now, by the normal rules.
+    const recovered = { resent: 0, requeued: 0, failed: 0 };
+    for (let round = 0; round < 1000; round++) {
+      const report = await reconciler({ recoverAll: true });
+      recovered.resent += report.resent ?? 0;
+      recovered.requeued += report.requeued ?? 0;
+      recovered.failed += report.failed ?? 0;
+      if (Object.values(report).reduce((sum, n) => sum + n, 0) < 100) break;
+    }
+
+    const pollers: Poller[] = [
+      startPoller({
+        sqs,
+        queueUrl: queues.jobs.url,
+        handler: worker,
+        batchSize: WORKER.batchSize,
+        concurrency: Math.min(WORKER.maxConcurrency, 4),
+        invocationTimeoutMs: WORKER.timeoutSeconds * 1000,
+        log: (message, fields) => log(`worker event source: ${message} ${describe(fields)}`),
+      }),
+      startPoller({
+        sqs,
+        queueUrl: queues.dlq.url,
+        handler: dlqConsumer,
+        batchSize: DLQ_CONSUMER.batchSize,
+        concurrency: 1,
+        invocationTimeoutMs: DLQ_CONSUMER.timeoutSeconds * 1000,
+        log: (message, fields) => log(`DLQ event source: ${message} ${describe(fields)}`),
+      }),
+    ];
+    stops.push(async () => {
+      await Promise.all(pollers.map((poller) => poller.stop()));
+    });
+    const timer = setInterval(() => {
+      reconciler().catch((error: unknown) => log(`reconciler failed: ${describe({ error })}`));
+    }, options.reconcileIntervalMs ?? 30_000);
+    timer.unref();
+    stops.push(async () => clearInterval(timer));
+
+    const key = loadOrCreateSigningKey(keysDir(options.dataDir));
+    const gateway = await startGateway({
+      port: options.port,
+      handlers,
+      verifier: createLocalVerifier(key.jwks),
+      allowedOrigins: (handlerEnv[ENV.allowedOrigins] ?? '*').split(',').map((origin) => origin.trim()),
+      log,
+    });
+    stops.push(() => gateway.close());
+
+    let stopped = false;
+    return {
+      url: gateway.url,
+      port: gateway.port,
+      engines: { dynamodb, sqs: sqsEngine, bedrock },
+      recovered,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await runStops(stops);
+      },
+    };
+  } catch (error) {
+    await runStops(stops).catch(() => {});
+    throw error;
+  }
+}
+
+async function importHandler<T>(entry: string): Promise<T> {
+  const module = (await import(path.join(PROJECT_ROOT, entry))) as { handler?: unknown };
+  if (typeof module.handler !== 'function') throw new Error(`${entry} does not export a handler function`);
+  return module.handler as T;
+}
+
+/** A random cursor-signing secret kept in the data folder, so cursors survive restarts. */
+function persistentSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'cursor-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+function describe(fields: Record<string, unknown> | undefined): string {
+  if (!fields) return '';
+  return Object.entries(fields)
+    .map(([key, value]) => `${key}=${value instanceof Error ? `${value.name}: ${value.message}` : String(value)}`)
+    .join(' ');
+}
+
+/** Stops newest first; every step runs. */
+async function runStops(stops: (() => Promise<void>)[]): Promise<void> {
+  while (stops.length > 0) {
+    try {
+      await stops.pop()!();
+    } catch {
+      // keep stopping the rest
+    }
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * The local token issuer: a stand-in for the Cognito user pool that signs ID tokens with an RS256
+ * key kept in the data folder, so tokens survive restarts. Tokens are verified with aws-jwt-verify's
+ * CognitoJwtVerifier, exactly as for a real pool; only the JWKS comes from the local key instead
+ * of `https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json`.
+ *
+ * For local development only: the key is a file on disk and anybody who can read it can sign in
+ * as anybody.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { KidNotFoundInJwksError } from 'aws-jwt-verify/error';
+import { findJwkInJwks } from 'aws-jwt-verify/jwk';
+import type { Jwks, JwksCache, JwkWithKid } from 'aws-jwt-verify/jwk';
+import type { DecomposedJwt } from 'aws-jwt-verify/jwt';
+
+export const LOCAL_REGION = 'us-east-1';
+/** Matches aws-jwt-verify's pool id format `<region>_<alphanumerics>`. */
+export const LOCAL_USER_POOL_ID = `${LOCAL_REGION}_LocalDev`;
+/** The app client id: the `aud` of ID tokens. */
+export const LOCAL_CLIENT_ID = 'local-dev-client';
+export const LOCAL_ISSUER = `https://cognito-idp.${LOCAL_REGION}.amazonaws.com/${LOCAL_USER_POOL_ID}`;
+/** The domain of the local users' `email` claim (`.test` is reserved: it never routes anywhere). */
+export const LOCAL_EMAIL_DOMAIN = 'local.test';
+
+export const SIGNING_KEY_FILE = 'signing-key.json';
+
+/** A public RSA signing key as a JWK, as Cognito publishes them. */
+export interface PublicJwk {
+  readonly kty: 'RSA';
+  readonly kid: string;
+  readonly alg: 'RS256';
+  readonly use: 'sig';
+  readonly n: string;
+  readonly e: string;
+}
+
+export interface LocalJwks {
+  readonly keys: readonly PublicJwk[];
+}
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+  readonly publicJwk: PublicJwk;
+  /** The JWKS a verifier needs: this key only. */
+  readonly jwks: LocalJwks;
+  /** The file the key is kept in. */
+  readonly file: string;
+}
+
+interface StoredKey {
+  readonly version: 1;
+  readonly kid: string;
+  readonly alg: 'RS256';
+  readonly createdAt: string;
+  readonly privateKeyPem: string;
+  readonly publicJwk: PublicJwk;
+}
+
+/**
+ * The signing key kept in `<dir>/signing-key.json` (mode 0600), created on first use. Creation is
+ * atomic (written aside, then hard-linked into place), so two processes starting together agree
+ * on one key. The `kid` is the key's RFC 7638 thumbprint: stable for as long as the file lives.
+ */
+export function loadOrCreateSigningKey(dir: string): SigningKey {
+  const file = join(dir, SIGNING_KEY_FILE);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let text = readIfExists(file);
+  if (text === undefined) {
+    createKeyFile(file);
+    text = readFileSync(file, 'utf8');
+  }
+  restrictMode(file);
+  return parseStoredKey(text, file);
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function createKeyFile(file: string): void {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = thumbprint(publicKey);
+  const stored: StoredKey = {
+    version: 1,
+    kid,
+    alg: 'RS256',
+    createdAt: new Date().toISOString(),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicJwk: publicJwk(publicKey, kid),
+  };
+  const aside = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  writeFileSync(aside, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(aside, file);
+  } catch (error) {
+    // Another process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(aside);
+  }
+}
+
+function restrictMode(file: string): void {
+  if (process.platform === 'win32') return;
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+}
+
+function parseStoredKey(text: string, file: string): SigningKey {
+  const broken = (why: string) =>
+    new Error(`The local signing key ${file} is unusable (${why}); delete it to create a new one (issued tokens stop working)`);
+  let stored: Partial<StoredKey>;
+  try {
+    stored = JSON.parse(text) as Partial<StoredKey>;
+  } catch {
+    throw broken('not JSON');
+  }
+  if (stored.version !== 1 || typeof stored.privateKeyPem !== 'string') throw broken('unknown format');
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(stored.privateKeyPem);
+  } catch {
+    throw broken('bad private key');
+  }
+  if (privateKey.asymmetricKeyType !== 'rsa') throw broken('not an RSA key');
+  // The public half and the kid are derived from the private key, so they cannot disagree with it.
+  const publicKey = createPublicKey(privateKey);
+  const kid = thumbprint(publicKey);
+  if (stored.kid !== undefined && stored.kid !== kid) throw broken('kid does not match the key');
+  const jwk = publicJwk(publicKey, kid);
+  return { kid, privateKey, publicJwk: jwk, jwks: { keys: [jwk] }, file };
+}
+
+function publicJwk(publicKey: KeyObject, kid: string): PublicJwk {
+  const { n, e } = publicKey.export({ format: 'jwk' });
+  if (typeof n !== 'string' || typeof e !== 'string') throw new Error('Not an RSA public key');
+  return { kty: 'RSA', kid, alg: 'RS256', use: 'sig', n, e };
+}
+
+/** RFC 7638 JWK thumbprint (SHA-256, base64url). */
+function thumbprint(publicKey: KeyObject): string {
+  const { n, e } = publicKey.export({ format: 'jwk' });
+  return createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+}
+
+/** Cognito usernames: 1–128 characters, no whitespace or control characters. */
+const USERNAME = /^[^\s\p{C}]{1,128}$/u;
+
+export function isValidUsername(username: string): boolean {
+  return USERNAME.test(username);
+}
+
+/**
+ * The user's `sub`: a UUID derived from the username (SHA-256, RFC 9562 version 8 layout), so the
+ * same username is the same user across restarts and keeps its jobs.
+ */
+export function localSub(username: string): string {
+  const bytes = createHash('sha256').update(`async-jobs-local-user:${username}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface IssueOptions {
+  /** Lifetime; Cognito's default for ID tokens is one hour. */
+  readonly expiresInSeconds?: number;
+  /** The issue time (default: now). */
+  readonly now?: Date;
+  /** Claims to set or, with `undefined`, to remove: for tests forging variants. */
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  /** Header fields to set or, with `undefined`, to remove. */
+  readonly headerOverrides?: Readonly<Record<string, unknown>>;
+}
+
+/** An RS256 ID token with the claims a Cognito user pool puts in one. */
+export function issueIdToken(key: SigningKey, username: string, options: IssueOptions = {}): string {
+  if (!isValidUsername(username)) {
+    throw new Error('A username is 1 to 128 characters without whitespace or control characters');
+  }
+  const expiresIn = options.expiresInSeconds ?? 3600;
+  if (!Number.isInteger(expiresIn) || expiresIn <= 0) throw new Error('expiresInSeconds must be a positive integer');
+  const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const sub = localSub(username);
+  const claims: Record<string, unknown> = {
+    sub,
+    email_verified: true,
+    iss: LOCAL_ISSUER,
+    'cognito:username': username,
+    origin_jti: randomUUID(),
+    aud: LOCAL_CLIENT_ID,
+    event_id: randomUUID(),
+    token_use: 'id',
+    auth_time: iat,
+    exp: iat + expiresIn,
+    iat,
+    jti: randomUUID(),
+    email: `${username}@${LOCAL_EMAIL_DOMAIN}`,
+  };
+  const header: Record<string, unknown> = { alg: 'RS256', kid: key.kid, typ: 'JWT' };
+  return signJwt(key.privateKey, applyOverrides(header, options.headerOverrides), applyOverrides(claims, options.overrides));
+}
+
+function applyOverrides(base: Record<string, unknown>, overrides?: Readonly<Record<string, unknown>>) {
+  const result = { ...base };
+  for (const [name, value] of Object.entries(overrides ?? {})) {
+    if (value === undefined) delete result[name];
+    else result[name] = value;
+  }
+  return result;
+}
+
+function signJwt(privateKey: KeyObject, header: Record<string, unknown>, payload: Record<string, unknown>): string {
+  const encode = (part: Record<string, unknown>) => Buffer.from(JSON.stringify(part)).toString('base64url');
+  const signingInput = `${encode(header)}.${encode(payload)}`;
+  const signature = sign('sha256', Buffer.from(signingInput), privateKey).toString('base64url');
+  return `${signingInput}.${signature}`;
+}
+
+/**
+ * A JWKS cache holding the local keys only. aws-jwt-verify's default cache fetches the pool's
+ * JWKS over HTTPS when a token names an unknown `kid`; this one answers from the local keys, so
+ * verification never touches the network.
+ */
+class LocalJwksCache implements JwksCache {
+  constructor(private jwks: Jwks) {}
+
+  getCachedJwk(_jwksUri: string, decomposedJwt: DecomposedJwt): JwkWithKid {
+    const kid = decomposedJwt.header.kid;
+    const jwk = typeof kid === 'string' ? findJwkInJwks(this.jwks, kid) : undefined;
+    if (!jwk) throw new KidNotFoundInJwksError(`JWK for kid ${String(kid)} not found in the local JWKS`);
+    return jwk;
+  }
+
+  async getJwk(jwksUri: string, decomposedJwt: DecomposedJwt): Promise<JwkWithKid> {
+    return this.getCachedJwk(jwksUri, decomposedJwt);
+  }
+
+  addJwks(_jwksUri: string, jwks: Jwks): void {
+    this.jwks = jwks;
+  }
+
+  async getJwks(): Promise<Jwks> {
+    return this.jwks;
+  }
+}
+
+/**
+ * The verifier of the local pool's ID tokens: signature, issuer, expiry, `token_use: id` and
+ * `aud` = the local client id, as API Gateway's Cognito authorizer checks them. Build it once
+ * per process.
+ */
+export function createLocalVerifier(jwks: LocalJwks) {
+  const local = jwks as unknown as Jwks;
+  const verifier = CognitoJwtVerifier.create(
+    { userPoolId: LOCAL_USER_POOL_ID, tokenUse: 'id', clientId: LOCAL_CLIENT_ID },
+    { jwksCache: new LocalJwksCache(local) },
+  );
+  verifier.cacheJwks(local);
+  return verifier;
+}
