@@ -205,6 +205,18 @@ describe('JobRunner.reconcile', () => {
     expect(queue.sent.map((m) => m.jobId)).toEqual([job.id]);
   });
 
+  it('settles every unfinished job, due or not, when asked to recover all (after a restart)', async () => {
+    const pending = await seed();
+    const running = await seed();
+    await store.claim(running.id, { runId: 'gone', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z', dueAt: '2026-03-04T12:11:00.000Z' });
+    const done = await seed({ status: 'COMPLETED', dueAt: null });
+    expect(await runner.reconcile()).toMatchObject({ resent: 0, requeued: 0 });
+    expect(await runner.reconcile({ all: true })).toMatchObject({ resent: 1, requeued: 1, failed: 0 });
+    expect(queue.sent.map((m) => m.jobId).sort()).toEqual([pending.id, running.id].sort());
+    expect(store.jobs.get(running.id)).toMatchObject({ status: 'PENDING', attempts: 1 });
+    expect(store.jobs.get(done.id)?.status).toBe('COMPLETED');
+  });
+
   it('fails a PROCESSING job whose lost attempt was its last', async () => {
     const job = await seed({ status: 'PROCESSING', attempts: 3, runId: 'dead', leaseExpiresAt: '2026-03-04T11:00:00.000Z', dueAt: '2026-03-04T11:01:00.000Z' });
     expect(await runner.reconcile()).toMatchObject({ failed: 1 });
