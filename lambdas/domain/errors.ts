@@ -55,6 +55,16 @@ export class ValidationError extends DomainError {
   }
 }
 
+/** A chained job names source jobs that have not finished yet; the client may try again. */
+export class SourceNotReadyError extends DomainError {
+  constructor(readonly sources: readonly { readonly id: string; readonly status: string }[]) {
+    super(
+      `Source job(s) not finished yet: ${sources.map((s) => `${s.id} is ${s.status}`).join(', ')}; ` +
+        'create this job once they are COMPLETED',
+    );
+  }
+}
+
 /** A list cursor that was not issued by this service for this caller and query. */
 export class InvalidCursorError extends DomainError {
   constructor() {

@@ -21,7 +21,7 @@ import {
   type JobProgress,
   type LifecycleSettings,
 } from './job.ts';
-import type { JobType, JobTypeCatalog, Logger, ProcessorContext } from './job-types.ts';
+import type { JobType, JobTypeCatalog, Logger, ProcessorContext, SourceJob } from './job-types.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
 import type { Clock, DueJob, IdGenerator, JobGuard, JobQueue, JobRef, JobStore } from './ports.ts';
 
@@ -216,6 +216,7 @@ export class JobRunner {
       signal: controller.signal,
       logger,
       reportProgress: (progress) => this.reportProgress(job.id, fence, progress, controller, logger),
+      loadSources: (ids) => this.loadSources(job.ownerId, ids),
     };
     try {
       // Processors should honour the signal; the race makes sure a stuck one cannot hold us.
@@ -230,6 +231,18 @@ export class JobRunner {
       clearTimeout(timer);
       if (!controller.signal.aborted) controller.abort(new AttemptAbandonedError('attempt finished'));
     }
+  }
+
+  private async loadSources(ownerId: string, ids: readonly string[]): Promise<readonly SourceJob[]> {
+    const jobs = await Promise.all(ids.map((id) => this.deps.store.get(id)));
+    return jobs.map((source, index) => {
+      const id = ids[index]!;
+      if (!source || source.ownerId !== ownerId) throw new NonRetryableError(`Source job ${id} no longer exists`);
+      if (source.status !== 'COMPLETED' || !source.result) {
+        throw new NonRetryableError(`Source job ${id} is ${source.status}, no longer COMPLETED`);
+      }
+      return { id: source.id, type: source.type, result: source.result };
+    });
   }
 
   private async reportProgress(

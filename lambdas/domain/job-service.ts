@@ -9,6 +9,7 @@ import {
   InvalidTransitionError,
   JobNotCompletedError,
   JobNotFoundError,
+  SourceNotReadyError,
   ValidationError,
   type FieldError,
 } from './errors.ts';
@@ -100,6 +101,7 @@ export class JobService {
     if (!parsed.success) {
       throw new ValidationError(`The input is not valid for job type ${type.name}`, fieldErrors(parsed.error, ['input']));
     }
+    await this.checkSources(ownerId, type as JobTypeDefinition, parsed.data);
     const job = createJob(
       {
         id: this.newId(),
@@ -115,6 +117,29 @@ export class JobService {
     await this.deps.store.create(job);
     await this.enqueue(job);
     return job;
+  }
+
+  /**
+   * A chained job may only name the caller's own COMPLETED jobs: a missing, foreign, FAILED or
+   * CANCELLED source is a 422 (foreign and missing read the same), an unfinished one a 409.
+   */
+  private async checkSources(ownerId: string, type: JobTypeDefinition, input: unknown): Promise<void> {
+    const ids = type.sourceJobIds?.(input) ?? [];
+    if (ids.length === 0) return;
+    const jobs = await Promise.all(ids.map((id) => this.deps.store.get(id)));
+    const errors: FieldError[] = [];
+    const unfinished: { id: string; status: string }[] = [];
+    jobs.forEach((job, index) => {
+      const id = ids[index]!;
+      const path = `input.sourceJobIds.${index}`;
+      if (!job || job.ownerId !== ownerId) errors.push({ path, message: `no job with id ${id}` });
+      else if (job.status === 'PENDING' || job.status === 'PROCESSING') unfinished.push({ id, status: job.status });
+      else if (job.status !== 'COMPLETED') {
+        errors.push({ path, message: `job ${id} is ${job.status}; only COMPLETED jobs can be used` });
+      }
+    });
+    if (errors.length > 0) throw new ValidationError('The input names source jobs that cannot be used', errors);
+    if (unfinished.length > 0) throw new SourceNotReadyError(unfinished);
   }
 
   /** The caller's job; JobNotFoundError when missing or someone else's. */

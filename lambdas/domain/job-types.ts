@@ -18,6 +18,18 @@ export interface JobTypeDefinition<Input = unknown> {
   readonly maxAttempts: number;
   /** Time limit of one attempt, in seconds. */
   readonly timeoutSeconds: number;
+  /**
+   * For types that build on earlier jobs (chaining): the ids of the caller's jobs the input
+   * names. The API refuses the create unless each is the caller's and COMPLETED.
+   */
+  sourceJobIds?(input: Input): readonly string[];
+}
+
+/** A COMPLETED job of the same caller whose result a chained job reads. */
+export interface SourceJob {
+  readonly id: string;
+  readonly type: string;
+  readonly result: JsonObject;
 }
 
 export interface Logger {
@@ -40,6 +52,11 @@ export interface ProcessorContext {
    * Once the job is cancelled the call aborts `signal` and resolves without writing.
    */
   reportProgress(progress: JobProgress): Promise<void>;
+  /**
+   * The results of the caller's own COMPLETED jobs with these ids, in the same order. Throws a
+   * NonRetryableError if one is missing, belongs to someone else or is no longer COMPLETED.
+   */
+  loadSources(ids: readonly string[]): Promise<readonly SourceJob[]>;
   readonly logger: Logger;
 }
 

@@ -35,3 +35,38 @@ export interface ModelResponse {
 export interface Model {
   generate(request: ModelRequest): Promise<ModelResponse>;
 }
+
+/** Document formats the model accepts as a document content block. */
+export const DOCUMENT_FORMATS = ['pdf', 'docx', 'txt', 'md', 'csv', 'html'] as const;
+export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
+
+/** A document sent alongside the prompt (Converse document content block). */
+export interface ModelDocument {
+  /** A neutral name: letters, digits, single spaces, hyphens, parentheses, square brackets. */
+  readonly name: string;
+  readonly format: DocumentFormat;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * A request for structured output: the model must answer by calling `tool` with arguments that
+ * match `tool.inputSchema` (Converse tool use with a forced tool choice).
+ */
+export interface StructuredRequest extends ModelRequest {
+  readonly documents?: readonly ModelDocument[];
+  readonly tool: {
+    readonly name: string;
+    readonly description: string;
+    /** JSON Schema (draft 2020-12 subset) of the tool's input: the structure we want back. */
+    readonly inputSchema: Record<string, unknown>;
+  };
+}
+
+export interface StructuredResponse extends Omit<ModelResponse, 'text'> {
+  /** The tool-call arguments as the model gave them: NOT validated yet. */
+  readonly value: unknown;
+}
+
+export interface StructuredModel extends Model {
+  generateStructured(request: StructuredRequest): Promise<StructuredResponse>;
+}

@@ -12,6 +12,7 @@ export type ProblemCode =
   | 'FORBIDDEN'
   | 'JOB_NOT_FOUND'
   | 'INVALID_TRANSITION'
+  | 'SOURCE_NOT_READY'
   | 'JOB_NOT_COMPLETED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
@@ -43,6 +44,7 @@ export const PROBLEM_TITLES: Record<ProblemCode, string> = {
   FORBIDDEN: 'Forbidden',
   JOB_NOT_FOUND: 'Job not found',
   INVALID_TRANSITION: 'Action not allowed in the current status',
+  SOURCE_NOT_READY: 'Source jobs not finished yet',
   JOB_NOT_COMPLETED: 'Job has no result',
   PAYLOAD_TOO_LARGE: 'Request body too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',

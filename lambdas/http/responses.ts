@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   InvalidCursorError,
   InvalidTransitionError,
+  SourceNotReadyError,
   JobNotCompletedError,
   JobNotFoundError,
   ServiceUnavailableError,
@@ -67,6 +68,12 @@ export function toProblem(error: unknown, requestId: string, logger: Logger): { 
   if (error instanceof JobNotCompletedError) {
     return {
       problem: problem(409, 'JOB_NOT_COMPLETED', error.message, requestId, { currentStatus: error.currentStatus }),
+    };
+  }
+  if (error instanceof SourceNotReadyError) {
+    return {
+      problem: problem(409, 'SOURCE_NOT_READY', error.message, requestId, { sources: error.sources }),
+      headers: { 'Retry-After': '3' },
     };
   }
   if (error instanceof InvalidCursorError) {

@@ -51,6 +51,7 @@ function processorContext(events: string[] = []) {
     maxAttempts: 3,
     signal: controller.signal,
     reportProgress,
+    loadSources: async () => [],
     logger,
   };
   return { context, reportProgress, logger, controller };
