@@ -8,7 +8,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { RetryableError } from '../lambdas/domain/errors.ts';
-import type { Model } from '../lambdas/domain/model.ts';
+import type { StructuredModel } from '../lambdas/domain/model.ts';
 import { startHarness } from '../test/support/harness.ts';
 import { fakeReply } from '../test/support/scripted-model.ts';
 
@@ -37,7 +37,7 @@ for (const ClientClass of [DynamoDBClient, SQSClient]) {
 const EVENT_SOURCE_CALLS = new Set(['ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch', 'GetQueueAttributes']);
 
 /** Answers every prompt, after failing its first `failures` calls with throttling. */
-function throttlingModel(failures: number): Model & { calls: number } {
+function throttlingModel(failures: number): StructuredModel & { calls: number } {
   const seen = new Map<string, number>();
   return {
     calls: 0,
@@ -48,6 +48,7 @@ function throttlingModel(failures: number): Model & { calls: number } {
       if (n <= failures) throw new RetryableError('Bedrock API error: ThrottlingException - Rate exceeded');
       return fakeReply(n, request);
     },
+    generateStructured: () => Promise.reject(new Error('AI_PREVIEW never asks for structured output')),
   };
 }
 

@@ -21,6 +21,17 @@
  *
  * A reply with no text (e.g. `max_tokens` reached at once, or content filtered) is a
  * NonRetryableError: the same request gets the same answer again.
+ *
+ * Structured output (`generateStructured`): one user message holding the document blocks, then
+ * the prompt as a text block (Bedrock requires a text block in a message that carries documents),
+ * and a `toolConfig` with the single tool and a forced `toolChoice`, so the model answers by
+ * calling the tool; the tool's input is the value. Document names are never the client's as
+ * given: they are reduced to the characters Bedrock allows (letters, digits, single spaces,
+ * hyphens, parentheses, square brackets), at most 200 characters, made unique within the request
+ * (`name (2)`, ...), `document` when nothing is left. At most 5 documents of at most 4.5 MB each
+ * (Bedrock's limits): more is a NonRetryableError before any call. A reply without a call of that
+ * tool (the model answered text, or hit `max_tokens`, which may leave a truncated call) is a
+ * RetryableError: sampling again may produce the call.
  */
 import {
   BedrockRuntimeClient,
@@ -28,10 +39,31 @@ import {
   type ContentBlock,
   type ConverseCommandInput,
   type ConverseCommandOutput,
+  type DocumentBlock,
   type InferenceConfiguration,
+  type ToolInputSchema,
+  type ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import { ConfigurationError, NonRetryableError, RetryableError } from '../domain/errors.ts';
-import type { Model, ModelRequest, ModelResponse } from '../domain/model.ts';
+import type {
+  ModelDocument,
+  ModelRequest,
+  ModelResponse,
+  ModelUsage,
+  StructuredModel,
+  StructuredRequest,
+  StructuredResponse,
+} from '../domain/model.ts';
+
+/** The SDK's type of a tool's JSON schema (a JSON document). */
+type SchemaDocument = Extract<ToolInputSchema, { json: unknown }>['json'];
+
+/** Bedrock's per-request document limit. */
+export const MAX_DOCUMENTS = 5;
+/** Bedrock's per-document size limit (4.5 MB). */
+export const MAX_DOCUMENT_BYTES = 4.5 * 1024 * 1024;
+/** Bedrock's document name length limit. */
+export const MAX_DOCUMENT_NAME_LENGTH = 200;
 
 export interface BedrockModelOptions {
   /** Model or inference profile id used when a request names none. */
@@ -42,7 +74,7 @@ export interface BedrockModelOptions {
   readonly region?: string;
 }
 
-export class BedrockModel implements Model {
+export class BedrockModel implements StructuredModel {
   private readonly client: BedrockRuntimeClient;
   private readonly defaultModelId: string;
 
@@ -56,27 +88,53 @@ export class BedrockModel implements Model {
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
     request.signal?.throwIfAborted();
-    const input = this.buildInput(request);
+    const input = this.buildInput(request, [{ text: request.prompt }]);
 
-    const startedAt = performance.now();
-    const output = await this.send(input, request.signal);
-    const latencyMs = Math.round(performance.now() - startedAt);
+    const { output, latencyMs } = await this.converse(input, request.signal);
 
     const text = joinText(output.output?.message?.content);
     const stopReason = output.stopReason ?? 'unknown';
     if (text.trim() === '') {
       throw new NonRetryableError(`Bedrock returned no text (stopReason: ${stopReason})`);
     }
+    return { text, modelId: input.modelId ?? this.defaultModelId, usage: usageOf(output), stopReason, latencyMs };
+  }
+
+  async generateStructured(request: StructuredRequest): Promise<StructuredResponse> {
+    request.signal?.throwIfAborted();
+    const documents = request.documents ?? [];
+    checkDocumentLimits(documents);
+    const input = this.buildInput(request, [...documentBlocks(documents), { text: request.prompt }]);
+    const description = request.tool.description.trim() === '' ? {} : { description: request.tool.description };
+    input.toolConfig = {
+      tools: [{ toolSpec: { name: request.tool.name, ...description, inputSchema: { json: request.tool.inputSchema as SchemaDocument } } }],
+      toolChoice: { tool: { name: request.tool.name } },
+    };
+
+    const { output, latencyMs } = await this.converse(input, request.signal);
+
+    const stopReason = output.stopReason ?? 'unknown';
+    const toolUse = findToolUse(output.output?.message?.content, request.tool.name);
+    // At max_tokens a call may be present but cut short: its input is not the model's answer.
+    if (toolUse === undefined || stopReason === 'max_tokens') {
+      throw new RetryableError(`Bedrock returned no structured output (stopReason: ${stopReason})`);
+    }
     return {
-      text,
+      value: toolUse.input,
       modelId: input.modelId ?? this.defaultModelId,
-      usage: {
-        inputTokens: output.usage?.inputTokens ?? 0,
-        outputTokens: output.usage?.outputTokens ?? 0,
-      },
+      usage: usageOf(output),
       stopReason,
       latencyMs,
     };
+  }
+
+  private async converse(
+    input: ConverseCommandInput,
+    signal: AbortSignal | undefined,
+  ): Promise<{ output: ConverseCommandOutput; latencyMs: number }> {
+    const startedAt = performance.now();
+    const output = await this.send(input, signal);
+    return { output, latencyMs: Math.round(performance.now() - startedAt) };
   }
 
   private async send(input: ConverseCommandInput, signal: AbortSignal | undefined): Promise<ConverseCommandOutput> {
@@ -89,10 +147,10 @@ export class BedrockModel implements Model {
     }
   }
 
-  private buildInput(request: ModelRequest): ConverseCommandInput {
+  private buildInput(request: ModelRequest, content: ContentBlock[]): ConverseCommandInput {
     const input: ConverseCommandInput = {
       modelId: request.modelId ?? this.defaultModelId,
-      messages: [{ role: 'user', content: [{ text: request.prompt }] }],
+      messages: [{ role: 'user', content }],
     };
     // Bedrock rejects blank text blocks, so a blank system prompt counts as none.
     if (request.system !== undefined && request.system.trim() !== '') {
@@ -108,6 +166,67 @@ export class BedrockModel implements Model {
 
 function joinText(content: readonly ContentBlock[] | undefined): string {
   return (content ?? []).map((block) => block.text ?? '').join('');
+}
+
+function usageOf(output: ConverseCommandOutput): ModelUsage {
+  return { inputTokens: output.usage?.inputTokens ?? 0, outputTokens: output.usage?.outputTokens ?? 0 };
+}
+
+function findToolUse(content: readonly ContentBlock[] | undefined, toolName: string): ToolUseBlock | undefined {
+  for (const block of content ?? []) {
+    if (block.toolUse !== undefined && block.toolUse.name === toolName) return block.toolUse;
+  }
+  return undefined;
+}
+
+function checkDocumentLimits(documents: readonly ModelDocument[]): void {
+  if (documents.length > MAX_DOCUMENTS) {
+    throw new NonRetryableError(`Too many documents: ${documents.length} (Bedrock accepts at most ${MAX_DOCUMENTS})`);
+  }
+  documents.forEach((document, index) => {
+    if (document.bytes.byteLength > MAX_DOCUMENT_BYTES) {
+      throw new NonRetryableError(
+        `Document ${index + 1} is too large: ${document.bytes.byteLength} bytes (Bedrock accepts at most ${MAX_DOCUMENT_BYTES})`,
+      );
+    }
+  });
+}
+
+/** The documents as Converse document blocks, with safe and unique names. */
+function documentBlocks(documents: readonly ModelDocument[]): ContentBlock[] {
+  const taken = new Set<string>();
+  return documents.map((document) => {
+    const name = uniqueName(documentName(document.name), taken);
+    const block: DocumentBlock = { format: document.format, name, source: { bytes: document.bytes } };
+    return { document: block };
+  });
+}
+
+/**
+ * A document name Bedrock accepts, derived from `raw` without trusting it: accents are dropped,
+ * every other character outside letters, digits, hyphens, parentheses and square brackets becomes
+ * a space, runs of spaces become one, at most 200 characters; `document` if nothing is left.
+ */
+export function documentName(raw: string): string {
+  const name = raw
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9()[\]-]+/g, ' ')
+    .trim()
+    .slice(0, MAX_DOCUMENT_NAME_LENGTH)
+    .trimEnd();
+  return name === '' ? 'document' : name;
+}
+
+/** `name`, or `name (2)`, `name (3)`, ... (cut to fit 200 characters), whichever is not taken yet. */
+function uniqueName(name: string, taken: Set<string>): string {
+  let candidate = name;
+  for (let n = 2; taken.has(candidate.toLowerCase()); n += 1) {
+    const suffix = ` (${n})`;
+    candidate = `${name.slice(0, MAX_DOCUMENT_NAME_LENGTH - suffix.length).trimEnd()}${suffix}`;
+  }
+  taken.add(candidate.toLowerCase());
+  return candidate;
 }
 
 const RETRYABLE_NAMES: ReadonlySet<string> = new Set([

@@ -4,15 +4,36 @@
  * invocation loudly instead of a job at run time.
  */
 import type { JobType, JobTypeDefinition, Processor } from '../domain/job-types.ts';
-import type { Model } from '../domain/model.ts';
+import type { StructuredModel } from '../domain/model.ts';
 import { WORKER } from '../shared/resources.ts';
 import { aiPreviewType } from './ai-preview/definition.ts';
 import { createAiPreviewProcessor } from './ai-preview/processor.ts';
 import { JOB_TYPE_DEFINITIONS } from './definitions.ts';
+import { gapDetectionType } from './gap-detection/definition.ts';
+import { createGapDetectionProcessor } from './gap-detection/processor.ts';
+import { readModelSettings, type ModelSettingsSpec } from './model-settings.ts';
+import { parseDocumentType } from './parse-document/definition.ts';
+import { createParseDocumentProcessor } from './parse-document/processor.ts';
+import { reportGenerationType } from './report-generation/definition.ts';
+import { createReportGenerationProcessor } from './report-generation/processor.ts';
+import { riskAnalysisType } from './risk-analysis/definition.ts';
+import { createRiskAnalysisProcessor } from './risk-analysis/processor.ts';
 
 export interface JobTypeDependencies {
-  readonly model: Model;
+  readonly model: StructuredModel;
 }
+
+/**
+ * Each type's model settings defaults (see model-settings.ts for the environment variables that
+ * override them). AI_PREVIEW takes max tokens from its input, so only its model id.
+ */
+export const MODEL_SETTINGS_SPECS = {
+  AI_PREVIEW: 'model-id-only',
+  PARSE_DOCUMENT: {},
+  GAP_DETECTION: {},
+  RISK_ANALYSIS: {},
+  REPORT_GENERATION: { maxTokens: 4096 },
+} as const satisfies Record<string, ModelSettingsSpec>;
 
 /** A processor registered under its definition's name; `bind` keeps the two input types equal. */
 export interface ProcessorBinding {
@@ -27,8 +48,23 @@ export function bind<Input>(definition: JobTypeDefinition<Input>, process: Proce
 /** Seconds an attempt may run: the worker's Lambda timeout minus the margin kept to record it. */
 export const MAX_JOB_TIMEOUT_SECONDS = WORKER.timeoutSeconds - WORKER.finishMarginSeconds;
 
-export function createJobTypes(deps: JobTypeDependencies): JobType[] {
-  return joinJobTypes(JOB_TYPE_DEFINITIONS, [bind(aiPreviewType, createAiPreviewProcessor(deps.model))]);
+/**
+ * The worker's job types. Reads and validates the model settings from `env` once (a bad value
+ * throws a ConfigurationError naming the variable).
+ */
+export function createJobTypes(
+  deps: JobTypeDependencies,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): JobType[] {
+  const settings = readModelSettings(env, MODEL_SETTINGS_SPECS);
+  const { model } = deps;
+  return joinJobTypes(JOB_TYPE_DEFINITIONS, [
+    bind(aiPreviewType, createAiPreviewProcessor(model, { modelId: settings.AI_PREVIEW.modelId })),
+    bind(parseDocumentType, createParseDocumentProcessor(model, settings.PARSE_DOCUMENT)),
+    bind(gapDetectionType, createGapDetectionProcessor(model, settings.GAP_DETECTION)),
+    bind(riskAnalysisType, createRiskAnalysisProcessor(model, settings.RISK_ANALYSIS)),
+    bind(reportGenerationType, createReportGenerationProcessor(model, settings.REPORT_GENERATION)),
+  ]);
 }
 
 /**

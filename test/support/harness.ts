@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
 import type { ReconcileReport } from '../../lambdas/domain/job-runner.ts';
 import type { JobView } from '../../lambdas/domain/job.ts';
-import type { Model } from '../../lambdas/domain/model.ts';
+import type { StructuredModel } from '../../lambdas/domain/model.ts';
 import type { Clock } from '../../lambdas/domain/ports.ts';
 import { createJobTypes } from '../../lambdas/job-types/processors.ts';
 import { workerDependencies } from '../../lambdas/worker/dependencies.ts';
@@ -34,7 +34,7 @@ export interface Harness {
   /** A fresh caller with a random sub. */
   newUser(): JobsClient;
   /** The real worker handler, running the real job types on `model`. */
-  worker(model: Model): SqsHandler;
+  worker(model: StructuredModel): SqsHandler;
   /** The real DLQ consumer, built as its module builds it. */
   dlqConsumer(): SqsHandler;
   /** The real reconciler handler on a runner whose clock is `clock`. */

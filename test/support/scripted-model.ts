@@ -2,7 +2,7 @@
  * A Model (the Bedrock port) whose behaviour each test scripts: answer, fail with a given
  * error, or block until the test releases it (or the attempt's signal aborts it).
  */
-import type { Model, ModelRequest, ModelResponse } from '../../lambdas/domain/model.ts';
+import type { ModelRequest, ModelResponse, StructuredModel, StructuredRequest, StructuredResponse } from '../../lambdas/domain/model.ts';
 
 export const FAKE_MODEL_ID = 'test.fake-model-v1';
 
@@ -50,7 +50,7 @@ class GateImpl implements Gate {
   }
 }
 
-export class ScriptedModel implements Model {
+export class ScriptedModel implements StructuredModel {
   readonly requests: ModelRequest[] = [];
   private readonly steps: Step[] = [];
 
@@ -76,6 +76,16 @@ export class ScriptedModel implements Model {
     const gate = new GateImpl();
     this.steps.push({ kind: 'block', gate });
     return gate;
+  }
+
+  /** What structured calls answer (after the same scripted failures and blocks as text calls). */
+  structuredValue: (request: StructuredRequest) => unknown = () => {
+    throw new Error('ScriptedModel: no structured reply scripted (set structuredValue)');
+  };
+
+  async generateStructured(request: StructuredRequest): Promise<StructuredResponse> {
+    const { text: _text, ...reply } = await this.generate(request);
+    return { ...reply, value: this.structuredValue(request) };
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {

@@ -3,7 +3,12 @@ import type { Processor } from '../../domain/job-types.ts';
 import type { Model } from '../../domain/model.ts';
 import type { AiPreviewInput } from './definition.ts';
 
-export function createAiPreviewProcessor(model: Model): Processor<AiPreviewInput> {
+export interface AiPreviewSettings {
+  /** From BEDROCK_MODEL_ID_AI_PREVIEW (or BEDROCK_MODEL_ID); undefined: the adapter's default. */
+  readonly modelId?: string | undefined;
+}
+
+export function createAiPreviewProcessor(model: Model, settings: AiPreviewSettings = {}): Processor<AiPreviewInput> {
   return async (input, context) => {
     await context.reportProgress({ percent: 10, message: 'waiting for model' });
 
@@ -11,6 +16,7 @@ export function createAiPreviewProcessor(model: Model): Processor<AiPreviewInput
       prompt: input.prompt,
       system: input.system,
       maxTokens: input.maxTokens,
+      ...(settings.modelId !== undefined ? { modelId: settings.modelId } : {}),
       signal: context.signal,
     });
 

@@ -174,6 +174,22 @@ describe('AI_PREVIEW processor', () => {
     );
   });
 
+  it('sends no model id of its own unless settings give one', async () => {
+    const { model, requests } = fakeModel();
+
+    await createAiPreviewProcessor(model)(input, processorContext().context);
+
+    expect(requests[0]).not.toHaveProperty('modelId');
+  });
+
+  it('sends the model id its settings give (BEDROCK_MODEL_ID_AI_PREVIEW)', async () => {
+    const { model, requests } = fakeModel();
+
+    await createAiPreviewProcessor(model, { modelId: 'amazon.nova-micro-v1:0' })(input, processorContext().context);
+
+    expect(requests[0]?.modelId).toBe('amazon.nova-micro-v1:0');
+  });
+
   it('lets a model failure through unchanged', async () => {
     const failure = new NonRetryableError('Bedrock API error: ValidationException - Input is invalid');
     const { model } = fakeModel({ error: failure });
@@ -190,8 +206,9 @@ describe('createJobTypes', () => {
 
   it('joins every definition with its processor', async () => {
     const { model } = fakeModel();
+    const structured = { ...model, generateStructured: () => Promise.reject(new Error('not used by AI_PREVIEW')) };
 
-    const jobTypes = createJobTypes({ model });
+    const jobTypes = createJobTypes({ model: structured }, {});
 
     expect(jobTypes.map((type) => type.name)).toStrictEqual(JOB_TYPE_DEFINITIONS.map((type) => type.name));
     const aiPreview = jobTypes.find((type) => type.name === 'AI_PREVIEW');

@@ -5,6 +5,7 @@
  */
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { deflateSync } from 'node:zlib';
 import {
   AccessDeniedException,
   BedrockRuntimeClient,
@@ -21,12 +22,15 @@ import {
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { BedrockModel } from '../../../lambdas/adapters/bedrock-model.ts';
 import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
-import type { ModelRequest } from '../../../lambdas/domain/model.ts';
+import type { ModelDocument, ModelRequest, StructuredRequest } from '../../../lambdas/domain/model.ts';
 import {
   type BedrockStandIn,
+  documentText,
   MAX_DELAY_MS,
+  sampleJsonSchema,
   standInClientConfig,
   startBedrockStandIn,
 } from '../../../lib/local/bedrock-stand-in.ts';
@@ -386,5 +390,365 @@ describe('Bedrock stand-in: lifecycle', () => {
       ownClient.destroy();
       await own.close();
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Documents and structured output
+// ---------------------------------------------------------------------------------------------
+
+const Report = z.object({
+  title: z.string(),
+  sections: z.array(z.object({ heading: z.string(), text: z.string() })),
+  severity: z.enum(['low', 'medium', 'high']),
+});
+
+const REPORT_TOOL: StructuredRequest['tool'] = {
+  name: 'record_report',
+  description: 'Record the report',
+  inputSchema: z.toJSONSchema(Report) as Record<string, unknown>,
+};
+
+function textDocument(name: string, text: string, format: ModelDocument['format'] = 'txt'): ModelDocument {
+  return { name, format, bytes: new TextEncoder().encode(text) };
+}
+
+/** A minimal valid PDF: one page, one text object showing `text`, xref offsets computed. */
+function minimalPdf(text: string, options: { readonly compressed?: boolean } = {}): ModelDocument {
+  const escaped = text.replace(/[\\()]/g, (char) => `\\${char}`);
+  const content = Buffer.from(`BT\n/F1 12 Tf\n72 720 Td\n(${escaped}) Tj\nET\n`, 'latin1');
+  const stream = options.compressed ? deflateSync(content) : content;
+  const filter = options.compressed ? ' /Filter /FlateDecode' : '';
+  const objects: Buffer[] = [
+    Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
+    Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
+    Buffer.from('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>'),
+    Buffer.concat([Buffer.from(`<< /Length ${stream.length}${filter} >>\nstream\n`), stream, Buffer.from('\nendstream')]),
+    Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),
+  ];
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  const offsets: number[] = [];
+  let length = parts[0]!.length;
+  objects.forEach((body, index) => {
+    const object = Buffer.concat([Buffer.from(`${index + 1} 0 obj\n`), body, Buffer.from('\nendobj\n')]);
+    offsets.push(length);
+    parts.push(object);
+    length += object.length;
+  });
+  const xref = [
+    `xref\n0 ${objects.length + 1}\n`,
+    '0000000000 65535 f \n',
+    ...offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`),
+    `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`,
+  ].join('');
+  parts.push(Buffer.from(xref));
+  return { name: 'incident report', format: 'pdf', bytes: new Uint8Array(Buffer.concat(parts)) };
+}
+
+/** A raw Converse body with the given user content blocks (documents as the SDK encodes them). */
+function converseBody(content: unknown[], extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ messages: [{ role: 'user', content }], ...extra });
+}
+
+function documentBlock(name: string, text: string, format = 'txt'): unknown {
+  return { document: { name, format, source: { bytes: Buffer.from(text).toString('base64') } } };
+}
+
+function answerText(json: unknown): string {
+  return (json as { output: { message: { content: [{ text: string }] } } }).output.message.content[0].text;
+}
+
+describe('Bedrock stand-in: structured output (tool use)', () => {
+  it('answers with a tool call whose input is valid against the zod schema it came from', async () => {
+    const response = await model.generateStructured({
+      prompt: 'Write the incident report for the payments outage of Tuesday',
+      system: 'You are an SRE.',
+      tool: REPORT_TOOL,
+    });
+
+    const report = Report.parse(response.value);
+    expect(report.title).toBe('[stand-in] title: Write the incident report for the');
+    expect(report.sections).toHaveLength(2);
+    expect(report.sections[0]?.heading).toMatch(/^\[stand-in\] sections\[0\]\.heading: /);
+    expect(response.stopReason).toBe('tool_use');
+    expect(response.modelId).toBe(MODEL_ID);
+    expect(response.usage.inputTokens).toBe(11 + 3);
+    expect(response.usage.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('shows the schema zod 4 writes for it: a plain draft 2020-12 object, no $ref', () => {
+    expect(REPORT_TOOL.inputSchema).toStrictEqual({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: {
+        title: { type: 'string' },
+        sections: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { heading: { type: 'string' }, text: { type: 'string' } },
+            required: ['heading', 'text'],
+            additionalProperties: false,
+          },
+        },
+        severity: { type: 'string', enum: ['low', 'medium', 'high'] },
+      },
+      required: ['title', 'sections', 'severity'],
+      additionalProperties: false,
+    });
+  });
+
+  it('is deterministic: the same request gives the same value, another prompt another one', async () => {
+    const request: StructuredRequest = { prompt: 'Report on the database failover drill', tool: REPORT_TOOL };
+    const first = await model.generateStructured(request);
+    const second = await model.generateStructured(request);
+    const other = await model.generateStructured({ ...request, prompt: 'Report on the cache eviction storm' });
+
+    expect(second.value).toStrictEqual(first.value);
+    expect(second.usage).toStrictEqual(first.usage);
+    expect(other.value).not.toStrictEqual(first.value);
+  });
+
+  it('quotes a text document before the prompt, and counts its words as input', async () => {
+    const response = await model.generateStructured({
+      prompt: 'Summarise the notes',
+      documents: [textDocument('notes', 'Disk usage on the primary crossed ninety percent at noon')],
+      tool: REPORT_TOOL,
+    });
+
+    const report = Report.parse(response.value);
+    expect(report.title).toBe('[stand-in] title: Disk usage on the primary crossed');
+    expect(response.usage.inputTokens).toBe(3 + 10);
+  });
+
+  it('reads the text of a tiny hand-made PDF', async () => {
+    const pdf = minimalPdf('Quarterly revenue (EMEA) grew by twelve percent');
+    const response = await model.generateStructured({ prompt: 'Extract the facts', documents: [pdf], tool: REPORT_TOOL });
+
+    expect(Report.parse(response.value).title).toBe('[stand-in] title: Quarterly revenue (EMEA) grew by twelve');
+  });
+
+  it('answers max_tokens with a cut call when the input exceeds maxTokens: the adapter retries', async () => {
+    const error = await rejectionOf(model.generateStructured({ prompt: 'Write a long report', maxTokens: 5, tool: REPORT_TOOL }));
+
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.message).toBe('Bedrock returned no structured output (stopReason: max_tokens)');
+  });
+
+  it('reads fault directives inside a text document and keeps them out of the value', async () => {
+    const request: StructuredRequest = {
+      prompt: 'Summarise the attached log',
+      documents: [textDocument('log', 'Job 5c1e: error rate spiked [[fail:ThrottlingException:1]] then recovered')],
+      tool: REPORT_TOOL,
+    };
+
+    const error = await rejectionOf(model.generateStructured(request));
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.message).toBe('Bedrock API error: ThrottlingException - Rate exceeded (stand-in fault injection)');
+
+    const response = await model.generateStructured(request);
+    expect(JSON.stringify(response.value)).not.toContain('[[');
+    expect(Report.parse(response.value).title).toBe('[stand-in] title: Job 5c1e: error rate spiked then');
+  });
+
+  it('reads directives in html documents (after stripping tags), counting per document content', async () => {
+    const html = (job: string) =>
+      textDocument('page', `<html><body><p>Job ${job}</p><!-- [[fail:Ignored]] --><p>[[fail:ServiceUnavailableException:1]]</p></body></html>`, 'html');
+    const jobA: StructuredRequest = { prompt: 'Read the page', documents: [html('A')], tool: REPORT_TOOL };
+    const jobB: StructuredRequest = { prompt: 'Read the page', documents: [html('B')], tool: REPORT_TOOL };
+
+    await expect(model.generateStructured(jobA)).rejects.toThrow('Bedrock API error: ServiceUnavailableException');
+    await expect(model.generateStructured(jobB)).rejects.toThrow('Bedrock API error: ServiceUnavailableException');
+    const response = await model.generateStructured(jobA);
+    expect(Report.parse(response.value).title).toBe('[stand-in] title: Job A Read the page');
+  });
+
+  it('does not read directives from pdf or docx documents', async () => {
+    const response = await model.generateStructured({
+      prompt: 'Read both',
+      documents: [minimalPdf('Text [[fail:ValidationException]]'), { name: 'memo', format: 'docx', bytes: new Uint8Array(64) }],
+      tool: REPORT_TOOL,
+    });
+    expect(Report.parse(response.value).title).toBe('[stand-in] title: Text [docx, 64 bytes] Read both');
+  });
+
+  it('rejects what Bedrock rejects: invalid document names, documents without a text block, too many documents', async () => {
+    const doc = documentBlock('notes', 'hello');
+    const bodies: Array<[string, string]> = [
+      ['bad name', converseBody([documentBlock('notes.txt', 'hello'), { text: 'Read' }])],
+      ['double space', converseBody([documentBlock('my  notes', 'hello'), { text: 'Read' }])],
+      ['name too long', converseBody([documentBlock('n'.repeat(201), 'hello'), { text: 'Read' }])],
+      ['no text block', converseBody([doc])],
+      ['duplicate names', converseBody([doc, doc, { text: 'Read' }])],
+      ['six documents', converseBody([...['a', 'b', 'c', 'd', 'e', 'f'].map((name) => documentBlock(name, 'x')), { text: 'Read' }])],
+      ['unknown format', converseBody([documentBlock('notes', 'hello', 'rtf'), { text: 'Read' }])],
+      ['empty document', converseBody([documentBlock('notes', ''), { text: 'Read' }])],
+    ];
+    for (const [what, body] of bodies) {
+      const { status, headers } = await postConverse('/model/m/converse', body);
+      expect(status, what).toBe(400);
+      expect(headers.get('x-amzn-errortype'), what).toBe('ValidationException');
+    }
+  });
+
+  it('rejects malformed tool configurations', async () => {
+    const json = { type: 'object', properties: {} };
+    const configs: Array<[string, unknown]> = [
+      ['no tools', { tools: [] }],
+      ['bad tool name', { tools: [{ toolSpec: { name: 'record report', inputSchema: { json } } }] }],
+      ['no schema', { tools: [{ toolSpec: { name: 'record' } }] }],
+      ['schema not an object', { tools: [{ toolSpec: { name: 'record', inputSchema: { json: { anyOf: [json] } } } }] }],
+      ['duplicate tools', { tools: [{ toolSpec: { name: 'a', inputSchema: { json } } }, { toolSpec: { name: 'a', inputSchema: { json } } }] }],
+      ['unknown forced tool', { tools: [{ toolSpec: { name: 'a', inputSchema: { json } } }], toolChoice: { tool: { name: 'b' } } }],
+      ['bad tool choice', { tools: [{ toolSpec: { name: 'a', inputSchema: { json } } }], toolChoice: { auto: {}, any: {} } }],
+    ];
+    for (const [what, toolConfig] of configs) {
+      const { status, headers } = await postConverse('/model/m/converse', converseBody([{ text: 'Go' }], { toolConfig }));
+      expect(status, what).toBe(400);
+      expect(headers.get('x-amzn-errortype'), what).toBe('ValidationException');
+    }
+  });
+
+  it('answers the wire format of a tool call: the forced tool, else the first one', async () => {
+    const tools = [
+      { toolSpec: { name: 'first_tool', inputSchema: { json: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } } } },
+      { toolSpec: { name: 'second_tool', inputSchema: { json: { type: 'object', properties: { n: { type: 'integer', minimum: 3, maximum: 3 } }, required: ['n'] } } } },
+    ];
+    const auto = await postConverse('/model/m/converse', converseBody([{ text: 'Go' }], { toolConfig: { tools, toolChoice: { auto: {} } } }));
+    const forced = await postConverse('/model/m/converse', converseBody([{ text: 'Go' }], { toolConfig: { tools, toolChoice: { tool: { name: 'second_tool' } } } }));
+
+    expect(auto.status).toBe(200);
+    expect(auto.json).toEqual({
+      output: {
+        message: {
+          role: 'assistant',
+          content: [{ toolUse: { toolUseId: expect.stringMatching(/^tooluse_standin_[0-9a-f]{16}$/), name: 'first_tool', input: { ok: expect.any(Boolean) } } }],
+        },
+      },
+      stopReason: 'tool_use',
+      usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 },
+      metrics: { latencyMs: expect.any(Number) },
+    });
+    expect(forced.json).toMatchObject({ output: { message: { content: [{ toolUse: { name: 'second_tool', input: { n: 3 } } }] } } });
+  });
+});
+
+describe('Bedrock stand-in: documents in text answers', () => {
+  it('describes each document with its words, its format and its beginning', async () => {
+    const body = converseBody([
+      documentBlock('notes', 'Alpha beta gamma'),
+      documentBlock('page', '<h1>Title &amp; more</h1><script>var x = 1;</script><p>Body&nbsp;text</p>', 'html'),
+      { document: { name: 'scan', format: 'pdf', source: { bytes: Buffer.from(minimalPdf('compressed', { compressed: true }).bytes).toString('base64') } } },
+      { text: 'Compare them' },
+    ]);
+    const { status, json } = await postConverse('/model/m/converse', body);
+
+    expect(status).toBe(200);
+    const text = answerText(json);
+    expect(text).toContain(
+      'It comes with 3 documents: "notes" (txt, 3 words) beginning "Alpha beta gamma"; "page" (html, 5 words) beginning "Title & more Body text";',
+    );
+    expect(text).toMatch(/"scan" \(pdf, 3 words\) beginning "\[pdf, \d+ bytes\]"\.$/);
+    expect((json as { usage: { inputTokens: number } }).usage.inputTokens).toBe(2 + 3 + 5 + 3);
+  });
+
+  it('keeps text answers without documents as they were', async () => {
+    const { json } = await postConverse('/model/m/converse', converseBody([{ text: 'one two three' }]));
+    expect(answerText(json)).not.toContain('document');
+  });
+});
+
+describe('documentText', () => {
+  it('decodes text formats as UTF-8 and strips html', () => {
+    expect(documentText('csv', new TextEncoder().encode('a,b\n1,"é"'))).toBe('a,b\n1,"é"');
+    expect(documentText('html', new TextEncoder().encode('<style>p{}</style><p>A&lt;B &#x263A; &#65;</p>')).trim()).toBe('A<B ☺ A');
+  });
+
+  it('reads Tj, TJ (with word gaps), escapes and octal codes from uncompressed PDF streams', () => {
+    const content = 'BT (Hello\\051 \\(world\\)) Tj [(Kern) -20 (ed) -300 (words)] TJ <48692E> Tj (caf\\351) Tj ET';
+    const pdf = `%PDF-1.4\n4 0 obj\n<< /Length ${content.length} >>\nstream\n${content}\nendstream\nendobj\n%%EOF`;
+    expect(documentText('pdf', Buffer.from(pdf, 'latin1'))).toBe('Hello) (world) Kerned words Hi. café');
+  });
+
+  it('falls back to a size for compressed PDFs, non-PDF bytes and binary formats', () => {
+    const compressed = minimalPdf('hidden', { compressed: true }).bytes;
+    expect(documentText('pdf', compressed)).toBe(`[pdf, ${compressed.length} bytes]`);
+    expect(documentText('pdf', new Uint8Array(10))).toBe('[pdf, 10 bytes]');
+    expect(documentText('docx', new Uint8Array(7))).toBe('[docx, 7 bytes]');
+  });
+});
+
+describe('sampleJsonSchema', () => {
+  const source = { text: 'The quarterly incident report covers three outages', seed: 'seed-1' };
+
+  const Node: z.ZodType<{ name: string; children: unknown[] }> = z.object({
+    name: z.string(),
+    get children() {
+      return z.array(Node).max(2);
+    },
+  });
+  const Shared = z.object({ label: z.string().min(3).max(12) }).meta({ id: 'Shared' });
+  const Wide = z.object({
+    heading: z.string().min(30).max(40),
+    short: z.string().length(5),
+    count: z.number().int().min(1).max(5),
+    ratio: z.number().gt(3).lt(4),
+    cents: z.number().multipleOf(0.01).min(0.5).max(0.6),
+    weeks: z.int().multipleOf(7).min(100),
+    negative: z.number().lt(-5),
+    tags: z.array(z.string()).min(3).max(4),
+    pair: z.tuple([z.string(), z.number()]),
+    optional: z.string().optional(),
+    nullable: z.string().nullable(),
+    literal: z.literal('fixed'),
+    union: z.union([z.number(), z.string()]),
+    kind: z.discriminatedUnion('type', [z.object({ type: z.literal('a'), a: z.string() }), z.object({ type: z.literal('b') })]),
+    record: z.record(z.string(), z.number()),
+    keyed: z.record(z.enum(['x', 'y']), z.boolean()),
+    flags: z.array(z.enum(['p', 'q', 'r'])),
+    email: z.email(),
+    url: z.url(),
+    uuid: z.uuid(),
+    when: z.iso.datetime(),
+    whenPrecise: z.iso.datetime({ offset: true, precision: 3 }),
+    day: z.iso.date(),
+    time: z.iso.time(),
+    ulid: z.ulid(),
+    nanoid: z.nanoid(),
+    ipv6: z.ipv6(),
+    jwt: z.jwt(),
+    code: z.string().regex(/^[A-Z]{3}-\d{4}$/),
+    affixed: z.string().startsWith('AB').endsWith('Z').includes('mid'),
+    lower: z.string().lowercase(),
+    tree: Node,
+    shared: Shared,
+    shareds: z.array(Shared),
+  });
+
+  it.each([
+    ['draft 2020-12', {}],
+    ['draft 2020-12, reused parts as $ref', { reused: 'ref' as const }],
+    ['draft-07 ($ref to definitions)', { target: 'draft-7' as const }],
+  ])('produces values a wide zod schema accepts: %s', (_name, options) => {
+    const schema = z.toJSONSchema(Wide, options);
+    expect(JSON.stringify(schema)).toContain('"$ref"');
+
+    const value = sampleJsonSchema(schema, source);
+
+    const parsed = Wide.safeParse(value);
+    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+    expect(sampleJsonSchema(schema, source)).toStrictEqual(value);
+  });
+
+  it('fills strings with a labelled quote of the source, and picks enum members by hash', () => {
+    const schema = z.toJSONSchema(z.object({ a: z.string(), b: z.array(z.string()), level: z.enum(['l1', 'l2', 'l3', 'l4', 'l5', 'l6']) }));
+    const levels = new Set<unknown>();
+    for (let seed = 0; seed < 20; seed += 1) levels.add((sampleJsonSchema(schema, { ...source, seed: String(seed) }) as { level: string }).level);
+
+    expect(sampleJsonSchema(schema, source)).toMatchObject({
+      a: '[stand-in] a: The quarterly incident report covers three',
+      b: ['[stand-in] b[0]: outages The quarterly incident report covers', '[stand-in] b[1]: three outages The quarterly incident report'],
+    });
+    expect(levels.size).toBeGreaterThan(1);
   });
 });

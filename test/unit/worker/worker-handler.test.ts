@@ -39,7 +39,12 @@ let model: Model;
 const context = { getRemainingTimeInMillis: () => 60_000 };
 
 function worker() {
-  const types = createJobTypes({ model: { generate: (request) => model.generate(request) } });
+  const types = createJobTypes({
+    model: {
+      generate: (request) => model.generate(request),
+      generateStructured: () => Promise.reject(new Error('AI_PREVIEW never asks for structured output')),
+    },
+  });
   return createWorkerHandler(workerDependencies(types, { ...process.env, RETRY_BASE_DELAY_SECONDS: '8', RETRY_MAX_DELAY_SECONDS: '8' }));
 }
 

@@ -1,0 +1,30 @@
+/**
+ * PARSE_DOCUMENT: reads one document (plain text, or a PDF, DOCX, TXT, MD, CSV or HTML file in
+ * base64) and returns its title, a summary and its sections. The definition only (the API
+ * bundles it); the processor lives in processor.ts.
+ */
+import { z } from 'zod';
+import { defineJobType } from '../../domain/job-types.ts';
+import { documentInputSchema, documentText, exactlyOneOf, strictInput } from '../input-fields.ts';
+
+export const parseDocumentInputSchema = strictInput('input', {
+  /** The document as plain text (at most 150 KB of UTF-8). */
+  text: documentText('text').optional(),
+  /** The document as a file: `{ name, format, base64 }` (at most 150 KB decoded). */
+  document: documentInputSchema.optional(),
+}).superRefine(
+  exactlyOneOf<{ text?: unknown; document?: unknown }>(
+    ['text', 'document'],
+    'the document, either as text (a string) or as document ({ name, format, base64 })',
+  ),
+);
+
+export type ParseDocumentInput = z.infer<typeof parseDocumentInputSchema>;
+
+export const parseDocumentType = defineJobType<ParseDocumentInput>({
+  name: 'PARSE_DOCUMENT',
+  description:
+    'Reads a document (text, or a PDF, DOCX, TXT, MD, CSV or HTML file in base64) and returns its title, a summary and its sections.',
+  input: parseDocumentInputSchema,
+  timeoutSeconds: 90,
+});

@@ -1,0 +1,194 @@
+/**
+ * Structured output for processors: asks the model to answer by calling a tool whose JSON Schema
+ * is derived from the zod schema that then validates the answer. A reply that does not validate
+ * is sent back once, within the same attempt, with what was wrong; a second bad reply fails the
+ * attempt with a RetryableError (the next attempt may do better).
+ *
+ * Progress: 40 "waiting for model" before the first call, 80 "validating output" once it
+ * answers, 85 "asking the model again" before the second call. Logs one line per model call with
+ * usage and latency, never the prompt, the documents or the reply.
+ */
+import { z } from 'zod';
+import { RetryableError } from '../domain/errors.ts';
+import type { ProcessorContext } from '../domain/job-types.ts';
+import type { JsonObject } from '../domain/json.ts';
+import type { DocumentFormat, ModelDocument, StructuredModel, StructuredRequest, StructuredResponse } from '../domain/model.ts';
+import type { ModelSettings } from './model-settings.ts';
+
+export const STRUCTURED_PROGRESS = {
+  waiting: { percent: 40, message: 'waiting for model' },
+  validating: { percent: 80, message: 'validating output' },
+  retrying: { percent: 85, message: 'asking the model again' },
+} as const;
+
+/** Model calls per attempt: the first, and one more when the first reply does not validate. */
+export const MAX_MODEL_CALLS = 2;
+
+/** Issues quoted back to the model and in the error message. */
+const MAX_ISSUES_SHOWN = 10;
+
+/** A job type's structured result: the tool the model must call and the schema that checks it. */
+export interface StructuredOutput<T extends JsonObject> {
+  readonly jobType: string;
+  readonly schema: z.ZodType<T>;
+  readonly tool: StructuredRequest['tool'];
+}
+
+/**
+ * Derives the tool from `schema` (call once per type, at module load). `$schema` is left out:
+ * Converse takes the schema itself, not a document about it.
+ */
+export function structuredOutput<T extends JsonObject>(spec: {
+  readonly jobType: string;
+  readonly toolName: string;
+  readonly toolDescription: string;
+  readonly schema: z.ZodType<T>;
+}): StructuredOutput<T> {
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(spec.toolName)) throw new Error(`Invalid tool name "${spec.toolName}"`);
+  const { $schema: _ignored, ...inputSchema } = z.toJSONSchema(spec.schema) as Record<string, unknown>;
+  return {
+    jobType: spec.jobType,
+    schema: spec.schema,
+    tool: { name: spec.toolName, description: spec.toolDescription, inputSchema },
+  };
+}
+
+/** What the result's `metadata` says about the model calls of this attempt. */
+export interface ModelMetadata {
+  readonly model: string;
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  /** Time spent in model calls, summed. */
+  readonly latencyMs: number;
+  /** Model calls in this attempt (2 when the first reply was sent back). */
+  readonly attempts: number;
+}
+
+/** The request apart from the tool and the model settings. */
+export interface StructuredCall {
+  readonly prompt: string;
+  readonly system: string;
+  readonly documents?: readonly ModelDocument[];
+}
+
+export interface StructuredResult<T> {
+  readonly value: T;
+  readonly metadata: ModelMetadata;
+}
+
+/** Calls the model, validates its reply, and sends it back once if it does not validate. */
+export async function generateStructured<T extends JsonObject>(
+  model: StructuredModel,
+  output: StructuredOutput<T>,
+  settings: ModelSettings,
+  call: StructuredCall,
+  context: ProcessorContext,
+): Promise<StructuredResult<T>> {
+  const totals = { inputTokens: 0, outputTokens: 0, latencyMs: 0 };
+  let prompt = call.prompt;
+
+  for (let calls = 1; ; calls++) {
+    await context.reportProgress(calls === 1 ? STRUCTURED_PROGRESS.waiting : STRUCTURED_PROGRESS.retrying);
+    const response = await model.generateStructured({
+      prompt,
+      system: call.system,
+      ...(call.documents && call.documents.length > 0 ? { documents: call.documents } : {}),
+      tool: output.tool,
+      ...(settings.modelId !== undefined ? { modelId: settings.modelId } : {}),
+      maxTokens: settings.maxTokens,
+      temperature: settings.temperature,
+      signal: context.signal,
+    });
+    totals.inputTokens += response.usage.inputTokens;
+    totals.outputTokens += response.usage.outputTokens;
+    totals.latencyMs += response.latencyMs;
+    if (calls === 1) await context.reportProgress(STRUCTURED_PROGRESS.validating);
+
+    const parsed = output.schema.safeParse(response.value);
+    logCall(context, output, response, calls, parsed.success);
+    if (parsed.success) {
+      return {
+        value: parsed.data,
+        metadata: {
+          model: response.modelId,
+          usage: { inputTokens: totals.inputTokens, outputTokens: totals.outputTokens },
+          latencyMs: totals.latencyMs,
+          attempts: calls,
+        },
+      };
+    }
+
+    const issues = describeIssues(parsed.error);
+    context.logger.warn('model reply did not match the schema', {
+      jobType: output.jobType,
+      call: calls,
+      issues: issues.slice(0, MAX_ISSUES_SHOWN),
+    });
+    if (calls >= MAX_MODEL_CALLS) throw invalidReplyError(output, issues, response, settings);
+    prompt = `${call.prompt}\n\n${correction(output, issues)}`;
+  }
+}
+
+function logCall(
+  context: ProcessorContext,
+  output: StructuredOutput<JsonObject>,
+  response: StructuredResponse,
+  call: number,
+  valid: boolean,
+): void {
+  context.logger.info('model call finished', {
+    jobType: output.jobType,
+    call,
+    modelId: response.modelId,
+    inputTokens: response.usage.inputTokens,
+    outputTokens: response.usage.outputTokens,
+    stopReason: response.stopReason,
+    latencyMs: response.latencyMs,
+    valid,
+  });
+}
+
+/** `path: message`, e.g. `sections.0.heading: Too small: expected string to have >=1 characters`. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(the arguments)'}: ${issue.message}`);
+}
+
+function listIssues(issues: readonly string[]): string {
+  const shown = issues.slice(0, MAX_ISSUES_SHOWN);
+  const more = issues.length - shown.length;
+  return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');
+}
+
+/** What the second call adds to the prompt. */
+function correction(output: StructuredOutput<JsonObject>, issues: readonly string[]): string {
+  return [
+    `Your previous call to the ${output.tool.name} tool was rejected because its arguments did not match the tool's input schema:`,
+    ...issues.slice(0, MAX_ISSUES_SHOWN).map((issue) => `- ${issue}`),
+    `Call ${output.tool.name} again with arguments that match the schema exactly.`,
+  ].join('\n');
+}
+
+function invalidReplyError(
+  output: StructuredOutput<JsonObject>,
+  issues: readonly string[],
+  response: StructuredResponse,
+  settings: ModelSettings,
+): RetryableError {
+  const cutOff =
+    response.stopReason === 'max_tokens'
+      ? ` The reply was cut off at ${settings.maxTokens} output tokens; consider raising BEDROCK_MAX_TOKENS_${output.jobType}.`
+      : '';
+  return new RetryableError(
+    `The model's reply did not match the ${output.jobType} result schema, twice in this attempt ` +
+      `(${listIssues(issues)}); the next attempt may do better.${cutOff}`,
+  );
+}
+
+/** Text as a document content block (UTF-8). */
+export function textDocument(name: string, format: Extract<DocumentFormat, 'txt' | 'md' | 'csv' | 'html'>, text: string): ModelDocument {
+  return { name, format, bytes: new TextEncoder().encode(text) };
+}
+
+/** The result: the validated value with the model metadata next to it. */
+export function withMetadata<T extends JsonObject>(result: StructuredResult<T>): JsonObject {
+  return { ...result.value, metadata: { ...result.metadata, usage: { ...result.metadata.usage } } };
+}
