@@ -19,10 +19,25 @@ export interface JobsConfig {
   readonly bedrockModelId: string;
   /** Context `jobRetentionDays`: days a finished job is kept before TTL deletes it. Default 30. */
   readonly jobRetentionDays: number;
-  /** Context `retainData`: keep table, user pool and logs when the stack is deleted. Default true. */
+  /**
+   * Context `retainData`: keep table, user pool and logs when the stack is deleted. Default true,
+   * but false with `localstack` (LocalStack's resources are throw-away).
+   */
   readonly retainData: boolean;
   /** Context `workerMaxConcurrency`: SQS event source maximum concurrency. Default WORKER.maxConcurrency. */
   readonly workerMaxConcurrency: number;
+  /**
+   * Context `localstack`: build the variant `npm run deploy:local` deploys to LocalStack, whose
+   * free edition has no Cognito: no user pool, and a Lambda authorizer that trusts the local dev
+   * tokens (`npm run token`) instead. Never deploy it to AWS. Default false.
+   */
+  readonly localstack: boolean;
+  /**
+   * Context `bedrockEndpoint`: an http(s) URL the worker sends its Bedrock Runtime calls to (e.g. a
+   * Bedrock stand-in reachable from LocalStack's Lambda containers), with one HTTP attempt per
+   * model call. Default: none (the SDK's endpoint).
+   */
+  readonly bedrockEndpoint?: string;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -31,7 +46,8 @@ export const CONFIG_DEFAULTS = {
   jobRetentionDays: 30,
   retainData: true,
   workerMaxConcurrency: WORKER.maxConcurrency,
-} as const satisfies Omit<JobsConfig, 'existingUserPool'>;
+  localstack: false,
+} as const satisfies Omit<JobsConfig, 'existingUserPool' | 'bedrockEndpoint'>;
 
 export class ConfigError extends Error {
   constructor(key: string, expected: string, got: unknown) {
@@ -44,15 +60,22 @@ export class ConfigError extends Error {
 export type ContextLookup = (key: string) => unknown;
 
 export function readConfig(lookup: ContextLookup): JobsConfig {
+  const localstack = readBoolean(lookup, 'localstack', CONFIG_DEFAULTS.localstack);
   const existingUserPool = readUserPool(lookup);
+  if (localstack && existingUserPool) {
+    throw new ConfigError('userPoolId', 'no user pool with "localstack" (LocalStack\'s free edition has no Cognito)', existingUserPool.userPoolId);
+  }
+  const bedrockEndpoint = readEndpoint(lookup('bedrockEndpoint'));
   return {
     ...(existingUserPool ? { existingUserPool } : {}),
     allowedOrigins: readOrigins(lookup('allowedOrigins')),
     bedrockModelId: readModelId(lookup('bedrockModelId')),
     jobRetentionDays: readInteger(lookup, 'jobRetentionDays', 1, 3650, CONFIG_DEFAULTS.jobRetentionDays),
-    retainData: readBoolean(lookup, 'retainData', CONFIG_DEFAULTS.retainData),
+    retainData: readBoolean(lookup, 'retainData', localstack ? false : CONFIG_DEFAULTS.retainData),
     // 2..1000 is what Lambda accepts for an SQS event source's maximum concurrency.
     workerMaxConcurrency: readInteger(lookup, 'workerMaxConcurrency', 2, 1000, CONFIG_DEFAULTS.workerMaxConcurrency),
+    localstack,
+    ...(bedrockEndpoint ? { bedrockEndpoint } : {}),
   };
 }
 
@@ -91,6 +114,17 @@ function isOrigin(candidate: string): boolean {
   if (!URL.canParse(candidate)) return false;
   const url = new URL(candidate);
   return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === candidate;
+}
+
+/** An http(s) URL without credentials, query or fragment, e.g. `http://host.docker.internal:4567`. */
+function readEndpoint(value: unknown): string | undefined {
+  if (isAbsent(value)) return undefined;
+  const expected = 'an http(s) URL like "http://host.docker.internal:4567" (no credentials, query or fragment)';
+  if (typeof value !== 'string' || !URL.canParse(value.trim())) throw new ConfigError('bedrockEndpoint', expected, value);
+  const url = new URL(value.trim());
+  const plain = url.username === '' && url.password === '' && url.search === '' && url.hash === '' && !/[?#]/.test(value);
+  if (!(url.protocol === 'http:' || url.protocol === 'https:') || !plain) throw new ConfigError('bedrockEndpoint', expected, value);
+  return value.trim();
 }
 
 function readModelId(value: unknown): string {

@@ -1,23 +1,37 @@
 /**
  * The asynchronous jobs stack: composes the constructs and publishes what clients need.
+ *
+ * With `config.localstack` it is the LocalStack variant (`npm run deploy:local`): LocalStack's free
+ * edition has no Cognito, so there is no user pool and the API trusts the local dev ID tokens of
+ * `npm run token` through a Lambda authorizer (and the route functions verify them too, because
+ * that edition never invokes authorizers). Never deploy that variant to AWS: anybody who can read
+ * the local key file can sign in as anybody.
  */
-import { CfnOutput, RemovalPolicies, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, RemovalPolicies, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { JobsConfig } from './config.ts';
-import { JobsApi } from './constructs/jobs-api.ts';
+import { API_STAGE, JobsApi, type JobsApiAuth } from './constructs/jobs-api.ts';
 import { JobsAuth } from './constructs/jobs-auth.ts';
 import { JobsQueues } from './constructs/jobs-queues.ts';
 import { JobsTable } from './constructs/jobs-table.ts';
 import { JobsWorker } from './constructs/jobs-worker.ts';
+import type { LocalJwks } from './local/tokens.ts';
 
 export interface JobsStackProps extends StackProps {
   readonly config: JobsConfig;
+  /**
+   * With `config.localstack`: the JWKS of the local dev token key (bin/app.ts reads it from the dev
+   * data folder). Only the public members of its keys are deployed.
+   */
+  readonly localJwks?: LocalJwks;
 }
+
 
 export class JobsStack extends Stack {
   readonly jobsTable: JobsTable;
   readonly queues: JobsQueues;
-  readonly auth: JobsAuth;
+  /** The Cognito user pool and client; none in the LocalStack variant. */
+  readonly auth?: JobsAuth;
   readonly api: JobsApi;
   readonly worker: JobsWorker;
 
@@ -29,14 +43,21 @@ export class JobsStack extends Stack {
 
     this.jobsTable = new JobsTable(this, 'JobsTable', { removalPolicy });
     this.queues = new JobsQueues(this, 'Queues');
-    this.auth = new JobsAuth(this, 'Auth', {
-      ...(config.existingUserPool ? { existingUserPool: config.existingUserPool } : {}),
-      removalPolicy,
-    });
+    let apiAuth: JobsApiAuth;
+    if (config.localstack) {
+      if (!props.localJwks) throw new Error('The LocalStack variant needs the JWKS of the local token key (localJwks)');
+      apiAuth = { kind: 'local-token', jwks: props.localJwks };
+    } else {
+      this.auth = new JobsAuth(this, 'Auth', {
+        ...(config.existingUserPool ? { existingUserPool: config.existingUserPool } : {}),
+        removalPolicy,
+      });
+      apiAuth = { kind: 'cognito', userPool: this.auth.userPool };
+    }
     this.api = new JobsApi(this, 'Api', {
       jobsTable: this.jobsTable,
       jobsQueue: this.queues.jobsQueue,
-      userPool: this.auth.userPool,
+      auth: apiAuth,
       allowedOrigins: config.allowedOrigins,
       jobRetentionDays: config.jobRetentionDays,
     });
@@ -47,14 +68,30 @@ export class JobsStack extends Stack {
       bedrockModelId: config.bedrockModelId,
       jobRetentionDays: config.jobRetentionDays,
       maxConcurrency: config.workerMaxConcurrency,
+      ...(config.bedrockEndpoint ? { bedrockEndpoint: config.bedrockEndpoint } : {}),
     });
     if (!config.retainData) {
       RemovalPolicies.of(this).destroy({ applyToResourceTypes: ['AWS::Logs::LogGroup'] });
     }
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Base URL of the prod stage' });
-    new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
-    new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
+    if (this.auth) {
+      new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Base URL of the prod stage' });
+      new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
+    } else {
+      // The execute-api URL CloudFormation would build (`https://<id>.execute-api.<region>.amazonaws.com`) does not reach
+      // LocalStack: drop RestApi's own output of it, and publish LocalStack's address instead.
+      this.api.restApi.node.tryRemoveChild('Endpoint');
+      new CfnOutput(this, 'ApiUrl', {
+        value: Fn.join('', ['http://', this.api.restApi.restApiId, `.execute-api.localhost.localstack.cloud:4566/${API_STAGE}/`]),
+        description: 'Base URL of the prod stage on LocalStack (default edge port 4566)',
+      });
+      const kids = (props.localJwks?.keys ?? []).map((key) => key.kid).join(', ');
+      new CfnOutput(this, 'TokenCommand', {
+        value: 'npm run --silent token -- <username>',
+        description: `Prints an ID token the API accepts: signed with the local dev key (kid ${kids}) in the dev data folder ($JOBS_DEV_DATA or .dev-data)`,
+      });
+    }
     new CfnOutput(this, 'JobsTableName', { value: this.jobsTable.table.tableName });
     new CfnOutput(this, 'JobsQueueUrl', { value: this.queues.jobsQueue.queueUrl });
   }

@@ -9,7 +9,7 @@ import { ConfigurationError } from '../domain/errors.ts';
 import { JobService } from '../domain/job-service.ts';
 import type { Logger } from '../domain/job-types.ts';
 import { jobTypeCatalog } from '../job-types/definitions.ts';
-import { callerId } from '../http/request.ts';
+import { callerId, type TokenCaller } from '../http/request.ts';
 import { corsHeaders, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
 import { allowedOrigins, lifecycleSettings, requireEnv } from '../shared/config.ts';
 import { JsonLogger } from '../shared/logger.ts';
@@ -20,6 +20,11 @@ export interface ApiDependencies {
   readonly service: JobService;
   readonly logger: JsonLogger;
   readonly origins: readonly string[];
+  /**
+   * LocalStack deployment only (LOCAL_JWKS set): verifies the bearer token when no authorizer
+   * context reached the function, as on LocalStack's free edition, which never runs authorizers.
+   */
+  readonly verifyToken?: TokenCaller;
 }
 
 export interface ApiRequest {
@@ -34,9 +39,17 @@ export type RouteLogic = (request: ApiRequest, service: JobService) => Promise<A
 type Env = Record<string, string | undefined>;
 
 /**
+ * Whether this build may verify local dev tokens (see `verifyToken`): a compile-time constant the
+ * stack defines for route functions (LOCAL_TOKENS_DEFINE). `false` in the AWS variant, whose
+ * bundles then leave the verifier (and aws-jwt-verify) out; `true` in the LocalStack variant.
+ * Unbundled (tests, `npm run dev`) it is undefined, and LOCAL_JWKS alone decides.
+ */
+declare const JOBS_LOCAL_TOKENS: boolean | undefined;
+
+/**
  * Builds the service a route needs from the environment; what it needs comes from the route
  * table. The SQS and Secrets Manager clients are loaded only by routes that use them, so the
- * other functions do not evaluate them at cold start.
+ * other functions do not evaluate them at cold start; the local token verifier only with LOCAL_JWKS.
  */
 export async function apiDependencies(access: RouteAccess, env: Env = process.env): Promise<ApiDependencies> {
   const tableName = requireEnv(env, ENV.tableName);
@@ -51,7 +64,23 @@ export async function apiDependencies(access: RouteAccess, env: Env = process.en
     queue: queueUrl ? new (await import('../adapters/sqs-job-queue.ts')).SqsJobQueue({ queueUrl }) : undefined,
     cursors: secret ? new HmacCursorCodec(await cursorSecretSource(secret)) : undefined,
   });
-  return { service, logger, origins: allowedOrigins(env) };
+  let verifyToken: TokenCaller | undefined;
+  // The constant stays inline (in a variable, esbuild could not drop the branch).
+  if (typeof JOBS_LOCAL_TOKENS === 'boolean' ? JOBS_LOCAL_TOKENS : true) {
+    const jwks = env[ENV.localJwks]?.trim();
+    if (jwks) verifyToken = await localTokenCaller(jwks);
+  }
+  return { service, logger, origins: allowedOrigins(env), ...(verifyToken ? { verifyToken } : {}) };
+}
+
+async function localTokenCaller(jwks: string): Promise<TokenCaller> {
+  const { bearerToken, localTokenVerifier, parseLocalJwks } = await import('../local-authorizer/local-tokens.ts');
+  const verify = localTokenVerifier(parseLocalJwks(jwks));
+  return (authorization) => {
+    const token = bearerToken(authorization);
+    if (!token) throw new Error('No bearer token');
+    return verify(token).sub;
+  };
 }
 
 type SecretSetting = { readonly value: string } | { readonly arn: string };
@@ -91,7 +120,7 @@ export function createRouteHandler(name: RouteName, logic: RouteLogic, deps: Api
     const cors = corsHeaders(event, deps.origins);
     const started = Date.now();
     try {
-      const ownerId = callerId(event);
+      const ownerId = callerId(event, deps.verifyToken);
       const response = await logic({ event, ownerId, requestId, logger }, deps.service);
       logger.info('request', { method: event.httpMethod, status: response.status, durationMs: Date.now() - started });
       return toResult(response, requestId, cors);

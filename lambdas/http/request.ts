@@ -14,14 +14,34 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
   return undefined;
 }
 
-/** The caller: the `sub` claim the Cognito authorizer verified. */
-export function callerId(event: APIGatewayProxyEvent): string {
-  const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
-  const sub = claims?.sub;
-  if (typeof sub !== 'string' || sub.length === 0) {
-    throw new HttpError(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
-  }
+/**
+ * Verifies the request's Authorization header itself and returns the caller's `sub`, or throws.
+ * Only for where no authorizer runs in front of the function: LocalStack's free edition creates
+ * the stack's Lambda authorizer but never invokes it.
+ */
+export type TokenCaller = (authorization: string | undefined) => string;
+
+const nonEmpty = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/**
+ * The caller: the `sub` claim the Cognito authorizer verified (`requestContext.authorizer.claims.sub`)
+ * or the `sub` a Lambda authorizer put in its context (`requestContext.authorizer.sub`). Without
+ * either, `verifyToken` (when given) verifies the Authorization header; otherwise 401.
+ */
+export function callerId(event: APIGatewayProxyEvent, verifyToken?: TokenCaller): string {
+  const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+  const claims = authorizer?.claims as Record<string, unknown> | null | undefined;
+  const sub = nonEmpty(claims?.sub) ?? nonEmpty(authorizer?.sub) ?? (verifyToken ? verifiedSub(event, verifyToken) : undefined);
+  if (!sub) throw new HttpError(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
   return sub;
+}
+
+function verifiedSub(event: APIGatewayProxyEvent, verifyToken: TokenCaller): string | undefined {
+  try {
+    return nonEmpty(verifyToken(header(event, 'authorization')));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `{id}` path parameter, which must be a UUID. */

@@ -61,6 +61,18 @@ export const BACKGROUND_ENTRIES = {
   reconciler: 'lambdas/reconciler/handler.ts',
 } as const;
 
+/**
+ * Entry of the TOKEN authorizer of the LocalStack deployment (`-c localstack=true`), which stands
+ * in for the Cognito authorizer: it verifies the local dev ID tokens of lib/local/tokens.ts.
+ */
+export const LOCAL_AUTHORIZER_ENTRY = 'lambdas/local-authorizer/handler.ts';
+
+/**
+ * The compile-time constant (esbuild `define`) that keeps the route functions' local token
+ * verifier out of the AWS variant's bundles: `false` there, `true` in the LocalStack variant.
+ */
+export const LOCAL_TOKENS_DEFINE = 'JOBS_LOCAL_TOKENS';
+
 /** Environment variable names read by the functions. */
 export const ENV = {
   tableName: 'JOBS_TABLE_NAME',
@@ -72,6 +84,13 @@ export const ENV = {
   bedrockRegion: 'BEDROCK_REGION',
   /** HTTP attempts per model call inside one job attempt (the SDK's retries); default 3. */
   bedrockMaxAttempts: 'BEDROCK_MAX_ATTEMPTS',
+  /** Read by the AWS SDK itself: the Bedrock Runtime endpoint (a stand-in instead of Bedrock). */
+  bedrockEndpointUrl: 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME',
+  /**
+   * LocalStack deployment only: the public JWKS (JSON) of the local dev token key. The local
+   * authorizer verifies tokens with it, and so do the route functions when no authorizer ran.
+   */
+  localJwks: 'LOCAL_JWKS',
   retentionDays: 'JOB_RETENTION_DAYS',
   retryBaseDelaySeconds: 'RETRY_BASE_DELAY_SECONDS',
   retryMaxDelaySeconds: 'RETRY_MAX_DELAY_SECONDS',

@@ -36,6 +36,11 @@ export interface JobFunctionProps {
   readonly timeout?: Duration;
   /** Extra environment variables; `use*` helpers add the resource ones. */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Compile-time constants (esbuild `define`): global identifiers replaced by these JavaScript
+   * expressions, so that code behind a `false` is left out of the bundle. @default none
+   */
+  readonly define?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -48,6 +53,8 @@ export class JobFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
+  /** The compile-time constants the bundle is built with. */
+  readonly define: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: JobFunctionProps) {
     super(scope, id);
@@ -57,6 +64,7 @@ export class JobFunction extends Construct {
       description: props.description,
     });
     this.logGroup.grantWrite(this.role);
+    this.define = { ...props.define };
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(PROJECT_ROOT, props.entry),
@@ -81,6 +89,7 @@ export class JobFunction extends Construct {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
+        ...(Object.keys(this.define).length > 0 ? { define: { ...this.define } } : {}),
       },
     });
 

@@ -1,6 +1,7 @@
 /**
  * The REST API, built from the route table: one resource path, one method and one least-privilege
- * function per route, every method behind the Cognito authorizer except the CORS preflights.
+ * function per route, every method behind the Cognito authorizer (or, for LocalStack, the local
+ * token authorizer) except the CORS preflights.
  */
 import { Duration } from 'aws-cdk-lib';
 import {
@@ -14,6 +15,7 @@ import {
   MethodLoggingLevel,
   ResponseType,
   RestApi,
+  TokenAuthorizer,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -21,16 +23,23 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
-import { ENV } from '../../lambdas/shared/resources.ts';
+import { ENV, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
 import { PROBLEM_TITLES, problemType } from '../../lambdas/http/problem.ts';
+import type { LocalJwks } from '../local/tokens.ts';
 import { acknowledge } from '../nag.ts';
 import { JobFunction } from './job-function.ts';
 import type { JobsTable } from './jobs-table.ts';
+import { LocalTokenAuthorizer } from './local-token-authorizer.ts';
+
+/** Who may call the API: users of a Cognito pool, or (LocalStack only) holders of local dev tokens. */
+export type JobsApiAuth =
+  | { readonly kind: 'cognito'; readonly userPool: IUserPool }
+  | { readonly kind: 'local-token'; readonly jwks: LocalJwks };
 
 export interface JobsApiProps {
   readonly jobsTable: JobsTable;
   readonly jobsQueue: IQueue;
-  readonly userPool: IUserPool;
+  readonly auth: JobsApiAuth;
   /** CORS origins; `['*']` allows any origin. */
   readonly allowedOrigins: readonly string[];
   /** Passed to every function as JOB_RETENTION_DAYS (terminal transitions set the TTL). */
@@ -50,7 +59,9 @@ export const API_STAGE = 'prod';
  */
 export class JobsApi extends Construct {
   readonly restApi: RestApi;
-  readonly authorizer: CognitoUserPoolsAuthorizer;
+  readonly authorizer: CognitoUserPoolsAuthorizer | TokenAuthorizer;
+  /** The LocalStack stand-in for the Cognito authorizer (auth kind `local-token` only). */
+  readonly localAuthorizer?: LocalTokenAuthorizer;
   /** Signs list-jobs pagination cursors; readable only by routes with `access.cursorSecret`. */
   readonly cursorSecret: Secret;
   readonly routeFunctions: ReadonlyMap<RouteName, JobFunction>;
@@ -85,7 +96,13 @@ export class JobsApi extends Construct {
     });
     this.addCorsGatewayResponses(props.allowedOrigins);
 
-    this.authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [props.userPool] });
+    if (props.auth.kind === 'cognito') {
+      this.authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [props.auth.userPool] });
+    } else {
+      this.localAuthorizer = new LocalTokenAuthorizer(this, 'LocalAuthorizer', { jwks: props.auth.jwks });
+      this.authorizer = this.localAuthorizer.authorizer;
+    }
+    const authorizationType = props.auth.kind === 'cognito' ? AuthorizationType.COGNITO : AuthorizationType.CUSTOM;
     this.cursorSecret = new Secret(this, 'CursorSecret', {
       description: 'HMAC key signing list-jobs pagination cursors',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -103,7 +120,7 @@ export class JobsApi extends Construct {
       functions.set(route.name, fn);
       this.restApi.root.resourceForPath(route.path).addMethod(route.method, new LambdaIntegration(fn.function), {
         operationName: route.name,
-        authorizationType: AuthorizationType.COGNITO,
+        authorizationType,
         authorizer: this.authorizer,
         requestValidator: validator,
         requestParameters: pathParameters(route.path),
@@ -111,7 +128,7 @@ export class JobsApi extends Construct {
     }
     this.routeFunctions = functions;
 
-    this.acknowledgeFindings();
+    this.acknowledgeFindings(props.auth.kind);
   }
 
   private routeFunction(route: RouteDefinition, props: JobsApiProps): JobFunction {
@@ -121,7 +138,11 @@ export class JobsApi extends Construct {
       environment: {
         [ENV.allowedOrigins]: props.allowedOrigins.join(','),
         [ENV.retentionDays]: String(props.jobRetentionDays),
+        // LocalStack's free edition never invokes authorizers: the function then verifies the token itself.
+        ...(this.localAuthorizer ? { [ENV.localJwks]: this.localAuthorizer.jwksJson } : {}),
       },
+      // Only the LocalStack variant's bundles carry that verifier (and aws-jwt-verify).
+      define: { [LOCAL_TOKENS_DEFINE]: String(this.localAuthorizer !== undefined) },
     });
     fn.useTable(props.jobsTable, route.access.table);
     if (route.access.queueSend) fn.useJobsQueue(props.jobsQueue, 'sqs:SendMessage');
@@ -163,9 +184,13 @@ export class JobsApi extends Construct {
     }
   }
 
-  private acknowledgeFindings(): void {
+  private acknowledgeFindings(auth: JobsApiAuth['kind']): void {
     const api = this.restApi;
-    acknowledge(api, 'AwsSolutions-APIG3', 'No WAF web ACL by default (billed per ACL and rule); every method requires a Cognito token and the stage is throttled. Associate a web ACL with the stage where needed.');
+    const token = auth === 'cognito' ? 'a Cognito token' : 'a token the local token authorizer verified';
+    acknowledge(api, 'AwsSolutions-APIG3', `No WAF web ACL by default (billed per ACL and rule); every method requires ${token} and the stage is throttled. Associate a web ACL with the stage where needed.`);
+    if (auth === 'local-token') {
+      acknowledge(api, 'AwsSolutions-COG4', "LocalStack variant (-c localstack=true): the methods use a Lambda TOKEN authorizer that verifies the local dev ID tokens because LocalStack's free edition has no Cognito. The AWS variant uses the Cognito user-pool authorizer.");
+    }
     const cloudWatchRole = api.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole) {
       acknowledge(cloudWatchRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]', 'The AWS-managed policy for the account-level API Gateway logging role is the documented way to let API Gateway write access and execution logs.');

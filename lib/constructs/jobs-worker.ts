@@ -24,6 +24,12 @@ export interface JobsWorkerProps {
   readonly jobRetentionDays: number;
   /** Maximum concurrent worker instances for the SQS event source. @default WORKER.maxConcurrency */
   readonly maxConcurrency?: number;
+  /**
+   * Sends the worker's Bedrock Runtime calls to this URL (a stand-in, e.g. on LocalStack, which has
+   * no Bedrock in its free edition), one HTTP attempt per model call so that the job's own
+   * attempts govern retries. @default - the SDK's Bedrock endpoint
+   */
+  readonly bedrockEndpoint?: string;
 }
 
 export class JobsWorker extends Construct {
@@ -44,7 +50,11 @@ export class JobsWorker extends Construct {
       description: 'Runs jobs from the jobs queue',
       memorySize: 512,
       timeout: Duration.seconds(WORKER.timeoutSeconds),
-      environment: { ...retention, [ENV.bedrockModelId]: props.bedrockModelId },
+      environment: {
+        ...retention,
+        [ENV.bedrockModelId]: props.bedrockModelId,
+        ...(props.bedrockEndpoint ? { [ENV.bedrockEndpointUrl]: props.bedrockEndpoint, [ENV.bedrockMaxAttempts]: '1' } : {}),
+      },
     })
       .useTable(props.jobsTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
       // Retries back off by changing the visibility of the message being processed.

@@ -53,6 +53,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const env = process.env as Env;
   try {
     mkdirSync(options.dataDir, { recursive: true });
+    stops.push(lockDataDir(options.dataDir));
     const dynamoDir = path.join(options.dataDir, 'dynamodb');
     if (options.reset) rmSync(dynamoDir, { recursive: true, force: true });
 
@@ -184,6 +185,39 @@ async function importHandler<T>(entry: string): Promise<T> {
   const module = (await import(path.join(PROJECT_ROOT, entry))) as { handler?: unknown };
   if (typeof module.handler !== 'function') throw new Error(`${entry} does not export a handler function`);
   return module.handler as T;
+}
+
+/**
+ * One runtime per data folder: the embedded DynamoDB's files cannot be shared. A lock file names
+ * the owner's pid; a lock left by a process that no longer runs is taken over.
+ */
+function lockDataDir(dataDir: string): () => Promise<void> {
+  const file = path.join(dataDir, 'dev.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return async () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
+        throw new Error(
+          `The data folder ${dataDir} is in use by another npm run dev (pid ${owner}); stop it, or start this one with --data <another folder>`,
+        );
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`Could not lock the data folder ${dataDir}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A random cursor-signing secret kept in the data folder, so cursors survive restarts. */

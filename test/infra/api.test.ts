@@ -57,10 +57,12 @@ describe('jobs API', () => {
   });
 
   it('authorizes with the stack user pool', () => {
+    const userPool = stack.auth?.userPool;
+    if (!userPool) throw new Error('the default stack has a user pool');
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'COGNITO_USER_POOLS',
       IdentitySource: 'method.request.header.Authorization',
-      ProviderARNs: [{ 'Fn::GetAtt': [logicalId(stack.auth.userPool), 'Arn'] }],
+      ProviderARNs: [{ 'Fn::GetAtt': [logicalId(userPool), 'Arn'] }],
     });
   });
 

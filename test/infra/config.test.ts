@@ -12,7 +12,26 @@ describe('stack configuration', () => {
       jobRetentionDays: 30,
       retainData: true,
       workerMaxConcurrency: WORKER.maxConcurrency,
+      localstack: false,
     });
+  });
+
+  it('builds the LocalStack variant with localstack=true, keeping no data by default', () => {
+    expect(fromContext({ localstack: 'true' })).toMatchObject({ localstack: true, retainData: false });
+    expect(fromContext({ localstack: true, retainData: 'true' })).toMatchObject({ localstack: true, retainData: true });
+    expect(fromContext({ localstack: 'false' })).toMatchObject({ localstack: false, retainData: true });
+  });
+
+  it('refuses an existing user pool in the LocalStack variant', () => {
+    expect(() => fromContext({ localstack: 'true', userPoolId: 'us-east-1_Abc123', userPoolClientId: 'abc123' })).toThrow(
+      /"userPoolId".*localstack/,
+    );
+  });
+
+  it('reads bedrockEndpoint as an http(s) URL', () => {
+    expect(fromContext({}).bedrockEndpoint).toBeUndefined();
+    expect(fromContext({ bedrockEndpoint: 'http://host.docker.internal:4567' }).bedrockEndpoint).toBe('http://host.docker.internal:4567');
+    expect(fromContext({ bedrockEndpoint: ' https://bedrock.example.com/proxy ' }).bedrockEndpoint).toBe('https://bedrock.example.com/proxy');
   });
 
   it('reads CLI strings and cdk.json values alike', () => {
@@ -51,6 +70,13 @@ describe('stack configuration', () => {
     ['workerMaxConcurrency', '1'],
     ['workerMaxConcurrency', 1001],
     ['userPoolId', 'not a pool'],
+    ['localstack', 'yes'],
+    ['localstack', 1],
+    ['bedrockEndpoint', 'host.docker.internal:4567'],
+    ['bedrockEndpoint', 'ftp://host.docker.internal:4567'],
+    ['bedrockEndpoint', 'http://user:secret@host.docker.internal:4567'],
+    ['bedrockEndpoint', 'http://host.docker.internal:4567/?x=1'],
+    ['bedrockEndpoint', 'http://host.docker.internal:4567/#top'],
   ])('rejects %s=%j with an error naming the key', (key, value) => {
     expect(() => fromContext({ [key]: value })).toThrow(ConfigError);
     expect(() => fromContext({ [key]: value })).toThrow(`"${key}"`);

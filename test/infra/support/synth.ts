@@ -2,12 +2,15 @@
  * Builds the jobs stack the way `cdk synth` does (cdk.json feature flags, context-driven config)
  * but without bundling, plus small readers for the synthesized template.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { App, type CfnElement, type Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { readConfig } from '../../../lib/config.ts';
 import { JobsStack } from '../../../lib/jobs-stack.ts';
+import { loadOrCreateSigningKey, type SigningKey } from '../../../lib/local/tokens.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as {
   readonly context: Record<string, unknown>;
@@ -32,7 +35,13 @@ export function buildStack(context: Record<string, unknown> = {}, options: Build
     builtinCloudFormationValidation: options.cfnValidation ?? false,
   });
   const config = readConfig((key) => app.node.tryGetContext(key));
-  return new JobsStack(app, 'JobsStackUnderTest', { config, ...(options.env ? { env: options.env } : {}) });
+  // Like bin/app.ts, but with a key of the test run instead of the developer's `.dev-data` key.
+  const localJwks = config.localstack ? (options.localKey ?? testSigningKey()).jwks : undefined;
+  return new JobsStack(app, 'JobsStackUnderTest', {
+    config,
+    ...(options.env ? { env: options.env } : {}),
+    ...(localJwks ? { localJwks } : {}),
+  });
 }
 
 export interface BuildOptions {
@@ -40,6 +49,19 @@ export interface BuildOptions {
   readonly cfnValidation?: boolean;
   /** @default - environment-agnostic, like `cdk synth` without credentials */
   readonly env?: Environment;
+  /** The local token key of the LocalStack variant. @default testSigningKey() */
+  readonly localKey?: SigningKey;
+}
+
+let testKey: SigningKey | undefined;
+/** A local token signing key created once per test file in a temporary folder (removed at exit). */
+export function testSigningKey(): SigningKey {
+  if (!testKey) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'infra-local-key-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    testKey = loadOrCreateSigningKey(dir);
+  }
+  return testKey;
 }
 
 /** Builds and synthesizes the stack with extra context. */

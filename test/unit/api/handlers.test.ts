@@ -1,8 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as cancelJob } from '../../../lambdas/api/handlers/cancel-job.ts';
 import { handler as createJob } from '../../../lambdas/api/handlers/create-job.ts';
 import { handler as getJobResult } from '../../../lambdas/api/handlers/get-job-result.ts';
@@ -10,6 +13,12 @@ import { handler as getJob } from '../../../lambdas/api/handlers/get-job.ts';
 import { handler as listJobs } from '../../../lambdas/api/handlers/list-jobs.ts';
 import { handler as retryJob } from '../../../lambdas/api/handlers/retry-job.ts';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { getJob as getJobLogic } from '../../../lambdas/api/handlers/get-job.ts';
+import { apiDependencies, createRouteHandler, routeAccess } from '../../../lambdas/api/route-handler.ts';
+import { HttpError } from '../../../lambdas/http/problem.ts';
+import { callerId } from '../../../lambdas/http/request.ts';
+import { ENV } from '../../../lambdas/shared/resources.ts';
+import { issueIdToken, loadOrCreateSigningKey, localSub, type SigningKey } from '../../../lib/local/tokens.ts';
 import { apiEvent as gatewayEvent, invoke, type ApiHandler } from '../../support/api-events.ts';
 
 interface Spec {
@@ -308,5 +317,110 @@ describe('GET /api/jobs', () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
     await listJobs(apiEvent());
     expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input.Limit).toBe(21);
+  });
+});
+
+/** The event as a proxy integration behind a Lambda (TOKEN) authorizer receives it: context, no claims. */
+function lambdaAuthorizerEvent(sub: string | undefined, spec: Spec = {}): APIGatewayProxyEvent {
+  const event = apiEvent({ ...spec, sub: null });
+  const authorizer = { principalId: sub ?? 'someone', integrationLatency: 12, ...(sub !== undefined ? { sub, username: 'alice' } : {}) };
+  return { ...event, requestContext: { ...event.requestContext, authorizer } };
+}
+
+function unauthenticated(run: () => unknown): void {
+  let thrown: unknown;
+  try {
+    run();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(HttpError);
+  expect(thrown).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+}
+
+describe('the caller', () => {
+  it("is the Cognito authorizer's sub claim", () => {
+    expect(callerId(apiEvent({ sub: 'cognito-sub' }))).toBe('cognito-sub');
+  });
+
+  it("is the sub of a Lambda authorizer's context", () => {
+    expect(callerId(lambdaAuthorizerEvent('lambda-sub'))).toBe('lambda-sub');
+  });
+
+  it('prefers the Cognito claims when both are present', () => {
+    const event = apiEvent({ sub: 'cognito-sub' });
+    const authorizer = { ...event.requestContext.authorizer, sub: 'context-sub' };
+    expect(callerId({ ...event, requestContext: { ...event.requestContext, authorizer } })).toBe('cognito-sub');
+  });
+
+  it('is nobody (401) without either, or with an empty sub', () => {
+    unauthenticated(() => callerId(apiEvent({ sub: null })));
+    unauthenticated(() => callerId(lambdaAuthorizerEvent(undefined)));
+    unauthenticated(() => callerId(lambdaAuthorizerEvent('')));
+    unauthenticated(() => callerId(apiEvent({ sub: '' })));
+  });
+
+  it('is not read from the Authorization header unless a verifier is given', () => {
+    unauthenticated(() => callerId(apiEvent({ sub: null, headers: { Authorization: 'Bearer anything' } })));
+  });
+
+  it('reaches a route through a Lambda authorizer context: the own job answers 200', async () => {
+    ddb.on(GetCommand).resolves({ Item: storedJob({ ownerId: 'user-a' }) });
+    expect((await call(getJob, lambdaAuthorizerEvent('user-a', { id: ID }))).status).toBe(200);
+    expect((await call(getJob, lambdaAuthorizerEvent('user-b', { id: ID }))).status).toBe(404);
+  });
+
+  it('answers 401 on a route when the Lambda authorizer context has no sub', async () => {
+    const response = await call(getJob, lambdaAuthorizerEvent(undefined, { id: ID }));
+    expect(response.status).toBe(401);
+    expect(response.json.code).toBe('UNAUTHENTICATED');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('the caller on LocalStack (LOCAL_JWKS set, no authorizer ran)', () => {
+  let dir: string;
+  let key: SigningKey;
+  let other: SigningKey;
+  let localGetJob: ApiHandler;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'handlers-local-key-'));
+    key = loadOrCreateSigningKey(join(dir, 'ours'));
+    other = loadOrCreateSigningKey(join(dir, 'theirs'));
+    const deps = await apiDependencies(routeAccess('get-job'), { ...process.env, [ENV.localJwks]: JSON.stringify(key.jwks) });
+    localGetJob = createRouteHandler('get-job', getJobLogic, deps);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const withToken = (token: string) => apiEvent({ id: ID, sub: null, headers: { Authorization: `Bearer ${token}` } });
+
+  it('builds no verifier without LOCAL_JWKS', async () => {
+    const { [ENV.localJwks]: _, ...env } = process.env;
+    expect((await apiDependencies(routeAccess('get-job'), env)).verifyToken).toBeUndefined();
+  });
+
+  it('verifies the bearer token itself and uses its sub', async () => {
+    ddb.on(GetCommand).resolves({ Item: storedJob({ ownerId: localSub('alice') }) });
+    expect((await call(localGetJob, withToken(issueIdToken(key, 'alice')))).status).toBe(200);
+    expect((await call(localGetJob, withToken(issueIdToken(key, 'bob')))).status).toBe(404);
+  });
+
+  it.each([
+    ['no token', () => apiEvent({ id: ID, sub: null, headers: { Authorization: '' } })],
+    ['a forged token', () => withToken(issueIdToken(other, 'alice', { headerOverrides: { kid: key.kid } }))],
+    ['an expired token', () => withToken(issueIdToken(key, 'alice', { now: new Date(Date.now() - 7_200_000) }))],
+    ['an access token', () => withToken(issueIdToken(key, 'alice', { overrides: { token_use: 'access' } }))],
+  ])('answers 401 for %s', async (_, event) => {
+    const response = await call(localGetJob, event());
+    expect(response.status).toBe(401);
+    expect(response.json.code).toBe('UNAUTHENTICATED');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('still prefers an authorizer context when one reached the function', async () => {
+    ddb.on(GetCommand).resolves({ Item: storedJob({ ownerId: 'user-a' }) });
+    const event = lambdaAuthorizerEvent('user-a', { id: ID, headers: { Authorization: `Bearer ${issueIdToken(key, 'alice')}` } });
+    expect((await call(localGetJob, event)).status).toBe(200);
   });
 });
