@@ -35,10 +35,10 @@ if (resent + requeued + failed > 0) {
   log(`recovered unfinished jobs from the last run: ${resent} re-sent, ${requeued} requeued, ${failed} failed`);
 }
 const tokenCommand = values.data ? `JOBS_DEV_DATA=${dataDir} npm run --silent token -- alice` : 'npm run --silent token -- alice';
+const where = (engine: { embedded: boolean; endpoint: string }) => (engine.embedded ? 'embedded' : engine.endpoint);
+const bedrock = runtime.engines.bedrockStandIn ? 'stand-in' : runtime.engines.bedrock;
 process.stdout.write(
-  `Jobs API ready at ${runtime.url} (local: embedded DynamoDB and SQS, Bedrock ${
-    runtime.engines.bedrock.startsWith('http://127.0.0.1') ? 'stand-in' : runtime.engines.bedrock
-  }). Try: TOKEN=$(${tokenCommand}); curl -s -X POST ${runtime.url}/api/jobs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"type":"AI_PREVIEW","input":{"prompt":"Hello"}}'\n`,
+  `Jobs API ready at ${runtime.url} (DynamoDB ${where(runtime.engines.dynamodb)}, SQS ${where(runtime.engines.sqs)}, Bedrock ${bedrock}). Try: TOKEN=$(${tokenCommand}); curl -s -X POST ${runtime.url}/api/jobs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"type":"AI_PREVIEW","input":{"prompt":"Hello"}}'\n`,
 );
 
 let stopping = false;

@@ -40,7 +40,14 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   readonly url: string;
   readonly port: number;
-  readonly engines: { readonly dynamodb: Engine; readonly sqs: Engine; readonly bedrock: string };
+  readonly engines: {
+    readonly dynamodb: Engine;
+    readonly sqs: Engine;
+    /** The Bedrock Runtime endpoint the worker calls. */
+    readonly bedrock: string;
+    /** True when that is our stand-in. */
+    readonly bedrockStandIn: boolean;
+  };
   readonly recovered: { readonly resent: number; readonly requeued: number; readonly failed: number };
   stop(): Promise<void>;
 }
@@ -84,6 +91,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await assertQueueReachable(queues.jobs.url, sqsEngine.endpoint);
 
     let bedrock = env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME?.trim();
+    const bedrockStandIn = !bedrock;
     if (!bedrock) {
       const standIn = await startBedrockStandIn({ log: (line) => log(line) });
       stops.push(() => standIn.close());
@@ -167,7 +175,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return {
       url: gateway.url,
       port: gateway.port,
-      engines: { dynamodb, sqs: sqsEngine, bedrock },
+      engines: { dynamodb, sqs: sqsEngine, bedrock, bedrockStandIn },
       recovered,
       async stop() {
         if (stopped) return;
