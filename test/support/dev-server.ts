@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV } from '../../lambdas/shared/resources.ts';
+import { pollUntil as basePollUntil, type PollOptions } from './poll.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -389,26 +390,9 @@ export class Client {
 // ---------------------------------------------------------------------------------------------
 // Waiting
 
-export interface PollOptions {
-  readonly timeoutMs?: number;
-  readonly intervalMs?: number;
-  readonly what?: string;
-}
-
-/** Reads until `done(value)` holds; throws with the last value when the deadline passes. */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, options: PollOptions = {}): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${options.what ?? 'a condition'}; last value: ${JSON.stringify(value)?.slice(0, 800)}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? POLL_INTERVAL_MS));
-  }
+/** Waiting with deadlines (test/support/poll.ts) with end-to-end defaults: 10 s, every 150 ms. */
+export function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, options: PollOptions = {}): Promise<T> {
+  return basePollUntil(read, done, { timeoutMs: 10_000, intervalMs: POLL_INTERVAL_MS, ...options });
 }
 
 /** A string no other test (or earlier run) uses, to keep the stand-in's fault counters apart. */
