@@ -1,6 +1,7 @@
 /**
  * CDK entry point: only wiring. Configuration comes from context (see lib/config.ts), e.g.
- * `npx cdk synth -c allowedOrigins=https://app.example.com -c retainData=false`.
+ * `npx cdk synth -c allowedOrigins=https://app.example.com -c retainData=false`, or for the worker's
+ * models `-c bedrock='{"region":"us-east-1","types":{"REPORT_GENERATION":{"maxTokens":4096}}}'`.
  *
  * With `-c localstack=true` (`npm run deploy:local`) the API trusts the local dev token key that
  * `npm run token` signs with: its public half is read (the key created if missing) from the dev

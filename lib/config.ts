@@ -2,6 +2,9 @@
  * Stack configuration, read once from CDK context (`cdk.json` or `cdk synth -c key=value`) and
  * validated up front: a bad value fails synthesis with a message naming the context key.
  */
+import { JOB_TYPE_DEFINITIONS } from '../lambdas/job-types/definitions.ts';
+import { MODEL_ID, MODEL_SETTINGS_BOUNDS } from '../lambdas/job-types/model-settings.ts';
+import { MODEL_SETTINGS_SPECS } from '../lambdas/job-types/processors.ts';
 import { WORKER } from '../lambdas/shared/resources.ts';
 
 /** An existing Cognito user pool (and app client) to trust instead of creating one. */
@@ -15,8 +18,16 @@ export interface JobsConfig {
   readonly existingUserPool?: ExistingUserPool;
   /** Context `allowedOrigins`, comma-separated. Default `*` (any origin). */
   readonly allowedOrigins: readonly string[];
-  /** Context `bedrockModelId`. Default `amazon.nova-lite-v1:0`. */
+  /**
+   * Context `bedrockModelId` or `bedrock.modelId` (equal if both are given): the worker's default
+   * model. Default `amazon.nova-lite-v1:0`.
+   */
   readonly bedrockModelId: string;
+  /**
+   * Context `bedrock` apart from its `modelId`: Bedrock Region and model settings, per job type
+   * where given. Absent when none is set (the worker then uses its own defaults).
+   */
+  readonly bedrock?: BedrockSettings;
   /** Context `jobRetentionDays`: days a finished job is kept before TTL deletes it. Default 30. */
   readonly jobRetentionDays: number;
   /**
@@ -38,6 +49,25 @@ export interface JobsConfig {
    * model call. Default: none (the SDK's endpoint).
    */
   readonly bedrockEndpoint?: string;
+}
+
+/** Model settings of one job type (context `bedrock.types.<TYPE>`). */
+export interface BedrockTypeSettings {
+  readonly modelId?: string;
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+}
+
+/** Context `bedrock`, validated; only what is set. */
+export interface BedrockSettings {
+  /** The Region the worker calls Bedrock in (and its IAM policy names). Default: the stack's Region. */
+  readonly region?: string;
+  /** Max tokens of every type without its own (the worker's BEDROCK_MAX_TOKENS). */
+  readonly maxTokens?: number;
+  /** Temperature of every type without its own (the worker's BEDROCK_TEMPERATURE). */
+  readonly temperature?: number;
+  /** Per job type, keyed by registered type name; types with nothing set are left out. */
+  readonly types: Readonly<Record<string, BedrockTypeSettings>>;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -66,10 +96,12 @@ export function readConfig(lookup: ContextLookup): JobsConfig {
     throw new ConfigError('userPoolId', 'no user pool with "localstack" (LocalStack\'s free edition has no Cognito)', existingUserPool.userPoolId);
   }
   const bedrockEndpoint = readEndpoint(lookup('bedrockEndpoint'));
+  const { modelId: bedrockModelId, settings: bedrock } = readBedrock(lookup);
   return {
     ...(existingUserPool ? { existingUserPool } : {}),
     allowedOrigins: readOrigins(lookup('allowedOrigins')),
-    bedrockModelId: readModelId(lookup('bedrockModelId')),
+    bedrockModelId,
+    ...(bedrock ? { bedrock } : {}),
     jobRetentionDays: readInteger(lookup, 'jobRetentionDays', 1, 3650, CONFIG_DEFAULTS.jobRetentionDays),
     retainData: readBoolean(lookup, 'retainData', localstack ? false : CONFIG_DEFAULTS.retainData),
     // 2..1000 is what Lambda accepts for an SQS event source's maximum concurrency.
@@ -127,12 +159,144 @@ function readEndpoint(value: unknown): string | undefined {
   return value.trim();
 }
 
+const MODEL_ID_EXPECTED = 'a Bedrock model or inference profile id like "amazon.nova-lite-v1:0" (no wildcards)';
+
 function readModelId(value: unknown): string {
   if (isAbsent(value)) return CONFIG_DEFAULTS.bedrockModelId;
-  // provider.model[:version], optionally behind an inference-profile prefix: `us.anthropic.claude-…-v1:0`.
-  // No wildcards: the id is placed in IAM resource ARNs.
-  if (typeof value !== 'string' || !/^[a-z0-9-]+(\.[a-z0-9-]+)+(:[a-z0-9-]+)*$/.test(value)) {
-    throw new ConfigError('bedrockModelId', 'a Bedrock model id like "amazon.nova-lite-v1:0"', value);
+  return checkModelId('bedrockModelId', value);
+}
+
+/**
+ * provider.model[:version], optionally behind an inference-profile prefix: the worker's own rule
+ * (`us.anthropic.claude-…-v1:0`). No wildcards: the id is placed in IAM resource ARNs.
+ */
+function checkModelId(key: string, value: unknown): string {
+  if (typeof value !== 'string' || !MODEL_ID.test(value)) throw new ConfigError(key, MODEL_ID_EXPECTED, value);
+  return value;
+}
+
+/** Registered job type names (lambdas/job-types/definitions.ts). */
+const JOB_TYPE_NAMES: readonly string[] = JOB_TYPE_DEFINITIONS.map((definition) => definition.name);
+
+/** Types whose worker settings take only a model id (AI_PREVIEW: its max tokens come from the job input). */
+const MODEL_ID_ONLY_TYPES: ReadonlySet<string> = new Set(
+  Object.entries(MODEL_SETTINGS_SPECS)
+    .filter(([, spec]) => spec === 'model-id-only')
+    .map(([name]) => name),
+);
+
+const BEDROCK_KEYS = ['modelId', 'region', 'maxTokens', 'temperature', 'types'] as const;
+const BEDROCK_TYPE_KEYS = ['modelId', 'maxTokens', 'temperature'] as const;
+const BEDROCK_EXAMPLE = '{"region":"us-east-1","maxTokens":2048,"types":{"REPORT_GENERATION":{"maxTokens":4096}}}';
+
+/**
+ * Context `bedrock`: a JSON object (a string from `-c bedrock='{…}'`, an object from cdk.json) of
+ * the default model id, Bedrock Region, max tokens and temperature, with per-type overrides under
+ * `types`. Checked like the worker checks its environment, so that a bad value fails synthesis
+ * rather than the worker's cold start. Its `modelId` and context `bedrockModelId` are one setting.
+ */
+function readBedrock(lookup: ContextLookup): { modelId: string; settings?: BedrockSettings } {
+  const legacyModelId = readModelId(lookup('bedrockModelId'));
+  const raw = lookup('bedrock');
+  if (isAbsent(raw)) return { modelId: legacyModelId };
+
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      throw new ConfigError('bedrock', `a JSON object like ${BEDROCK_EXAMPLE} (${(error as Error).message})`, raw);
+    }
+  }
+  const bedrock = readObject('bedrock', value, BEDROCK_KEYS, `a JSON object like ${BEDROCK_EXAMPLE}`);
+
+  let modelId = legacyModelId;
+  if (bedrock.modelId !== undefined) {
+    modelId = checkModelId('bedrock.modelId', bedrock.modelId);
+    if (!isAbsent(lookup('bedrockModelId')) && modelId !== legacyModelId) {
+      throw new ConfigError('bedrock.modelId', `the same model id as context "bedrockModelId" ("${legacyModelId}"), or only one of the two`, modelId);
+    }
+  }
+  const region = bedrock.region === undefined ? undefined : readRegion('bedrock.region', bedrock.region);
+  const maxTokens = bedrock.maxTokens === undefined ? undefined : readMaxTokens('bedrock.maxTokens', bedrock.maxTokens);
+  const temperature = bedrock.temperature === undefined ? undefined : readTemperature('bedrock.temperature', bedrock.temperature);
+  const types = bedrock.types === undefined ? {} : readTypes(bedrock.types);
+
+  if (region === undefined && maxTokens === undefined && temperature === undefined && Object.keys(types).length === 0) {
+    return { modelId };
+  }
+  return {
+    modelId,
+    settings: {
+      ...(region !== undefined ? { region } : {}),
+      ...(maxTokens !== undefined ? { maxTokens } : {}),
+      ...(temperature !== undefined ? { temperature } : {}),
+      types,
+    },
+  };
+}
+
+function readTypes(value: unknown): Record<string, BedrockTypeSettings> {
+  const expected = `an object keyed by job type (${JOB_TYPE_NAMES.join(', ')})`;
+  if (!isPlainObject(value)) throw new ConfigError('bedrock.types', expected, value);
+  const types: Record<string, BedrockTypeSettings> = {};
+  for (const [name, entry] of Object.entries(value)) {
+    const key = `bedrock.types.${name}`;
+    if (!JOB_TYPE_NAMES.includes(name)) throw new ConfigError(key, `a registered job type (${JOB_TYPE_NAMES.join(', ')})`, name);
+    const settings = readObject(key, entry, BEDROCK_TYPE_KEYS, 'an object with modelId, maxTokens and/or temperature');
+    if (MODEL_ID_ONLY_TYPES.has(name)) {
+      for (const setting of ['maxTokens', 'temperature'] as const) {
+        if (settings[setting] !== undefined) {
+          throw new ConfigError(`${key}.${setting}`, `nothing: ${name} takes only modelId (its max tokens come from the job input)`, settings[setting]);
+        }
+      }
+    }
+    const modelId = settings.modelId === undefined ? undefined : checkModelId(`${key}.modelId`, settings.modelId);
+    const maxTokens = settings.maxTokens === undefined ? undefined : readMaxTokens(`${key}.maxTokens`, settings.maxTokens);
+    const temperature = settings.temperature === undefined ? undefined : readTemperature(`${key}.temperature`, settings.temperature);
+    if (modelId === undefined && maxTokens === undefined && temperature === undefined) continue;
+    types[name] = {
+      ...(modelId !== undefined ? { modelId } : {}),
+      ...(maxTokens !== undefined ? { maxTokens } : {}),
+      ...(temperature !== undefined ? { temperature } : {}),
+    };
+  }
+  return types;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A plain object with only `keys` (each optional; null counts as absent). */
+function readObject<K extends string>(key: string, value: unknown, keys: readonly K[], expected: string): Partial<Record<K, unknown>> {
+  if (!isPlainObject(value)) throw new ConfigError(key, expected, value);
+  const result: Partial<Record<K, unknown>> = {};
+  for (const [name, entry] of Object.entries(value)) {
+    if (!(keys as readonly string[]).includes(name)) throw new ConfigError(`${key}.${name}`, `a known key (${keys.join(', ')})`, entry);
+    if (entry !== null) result[name as K] = entry;
+  }
+  return result;
+}
+
+function readRegion(key: string, value: unknown): string {
+  if (typeof value !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(value)) {
+    throw new ConfigError(key, 'an AWS Region like "us-east-1"', value);
+  }
+  return value;
+}
+
+function readMaxTokens(key: string, value: unknown): number {
+  const { min, max } = MODEL_SETTINGS_BOUNDS.maxTokens;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(key, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+function readTemperature(key: string, value: unknown): number {
+  const { min, max } = MODEL_SETTINGS_BOUNDS.temperature;
+  if (typeof value !== 'number' || !(value >= min && value <= max)) {
+    throw new ConfigError(key, `a number from ${min} to ${max}`, value);
   }
   return value;
 }

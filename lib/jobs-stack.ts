@@ -66,6 +66,7 @@ export class JobsStack extends Stack {
       jobsQueue: this.queues.jobsQueue,
       deadLetterQueue: this.queues.deadLetterQueue,
       bedrockModelId: config.bedrockModelId,
+      ...(config.bedrock ? { bedrock: config.bedrock } : {}),
       jobRetentionDays: config.jobRetentionDays,
       maxConcurrency: config.workerMaxConcurrency,
       ...(config.bedrockEndpoint ? { bedrockEndpoint: config.bedrockEndpoint } : {}),

@@ -33,7 +33,7 @@ export const MODEL_SETTINGS_BOUNDS = {
  * (`us.anthropic.claude-…-v1:0`): the form the stack accepts, since the worker's IAM policy
  * names each model.
  */
-const MODEL_ID = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:[a-z0-9-]+)*$/;
+export const MODEL_ID = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:[a-z0-9-]+)*$/;
 
 export interface ModelSettings {
   /** undefined: the model adapter's default. */

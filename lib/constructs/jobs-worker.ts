@@ -9,7 +9,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, JOBS_TABLE, RECONCILER, WORKER } from '../../lambdas/shared/resources.ts';
-import { bedrockModelAccess } from '../bedrock.ts';
+import { bedrockModelAccess, bedrockModelIds, bedrockWorkerEnvironment } from '../bedrock.ts';
+import type { BedrockSettings } from '../config.ts';
 import { acknowledge } from '../nag.ts';
 import { JobFunction } from './job-function.ts';
 import type { JobsTable } from './jobs-table.ts';
@@ -18,8 +19,13 @@ export interface JobsWorkerProps {
   readonly jobsTable: JobsTable;
   readonly jobsQueue: IQueue;
   readonly deadLetterQueue: IQueue;
-  /** Model the worker may invoke, e.g. `amazon.nova-lite-v1:0` or `us.anthropic.…` (a profile). */
+  /** The worker's default model, e.g. `amazon.nova-lite-v1:0` or `us.anthropic.…` (a profile). */
   readonly bedrockModelId: string;
+  /**
+   * Bedrock Region and model settings, per job type where given; every model id in them is
+   * invoked (and allowed) besides `bedrockModelId`. @default - the stack's Region and the worker's defaults
+   */
+  readonly bedrock?: BedrockSettings;
   /** Days a finished job is kept; terminal transitions set the TTL from it. */
   readonly jobRetentionDays: number;
   /** Maximum concurrent worker instances for the SQS event source. @default WORKER.maxConcurrency */
@@ -52,7 +58,7 @@ export class JobsWorker extends Construct {
       timeout: Duration.seconds(WORKER.timeoutSeconds),
       environment: {
         ...retention,
-        [ENV.bedrockModelId]: props.bedrockModelId,
+        ...bedrockWorkerEnvironment(props.bedrockModelId, props.bedrock),
         ...(props.bedrockEndpoint ? { [ENV.bedrockEndpointUrl]: props.bedrockEndpoint, [ENV.bedrockMaxAttempts]: '1' } : {}),
       },
     })
@@ -67,17 +73,23 @@ export class JobsWorker extends Construct {
         maxConcurrency: props.maxConcurrency ?? WORKER.maxConcurrency,
       }),
     );
-    const bedrock = bedrockModelAccess(this, props.bedrockModelId);
-    for (const statement of bedrock.statements) this.worker.function.addToRolePolicy(statement);
-    if (bedrock.anyRegionModelId) {
-      // cdk-nag names the finding by the rendered ARN; the partition is a literal once the Region is known.
-      const { partition } = Stack.of(this);
-      const partitionText = Token.isUnresolved(partition) ? '<AWS::Partition>' : partition;
-      acknowledge(
-        this.worker.role,
-        `AwsSolutions-IAM5[Resource::arn:${partitionText}:bedrock:*::foundation-model/${bedrock.anyRegionModelId}]`,
-        'A cross-Region inference profile routes to this one model in any of its Regions; the statement is limited to calls made through the configured profile (bedrock:InferenceProfileArn).',
-      );
+    // Every distinct model in use (the default and the per-type ones), in the Bedrock Region.
+    const region = props.bedrock?.region;
+    const acknowledged = new Set<string>();
+    for (const modelId of bedrockModelIds(props.bedrockModelId, props.bedrock)) {
+      const bedrock = bedrockModelAccess(this, modelId, region ? { region } : {});
+      for (const statement of bedrock.statements) this.worker.function.addToRolePolicy(statement);
+      if (bedrock.anyRegionModelId && !acknowledged.has(bedrock.anyRegionModelId)) {
+        acknowledged.add(bedrock.anyRegionModelId);
+        // cdk-nag names the finding by the rendered ARN; the partition is a literal once the Region is known.
+        const { partition } = Stack.of(this);
+        const partitionText = Token.isUnresolved(partition) ? '<AWS::Partition>' : partition;
+        acknowledge(
+          this.worker.role,
+          `AwsSolutions-IAM5[Resource::arn:${partitionText}:bedrock:*::foundation-model/${bedrock.anyRegionModelId}]`,
+          'A cross-Region inference profile routes to this one model in any of its Regions; the statement is limited to calls made through the configured profile (bedrock:InferenceProfileArn).',
+        );
+      }
     }
 
     this.dlqConsumer = new JobFunction(this, 'DlqConsumer', {

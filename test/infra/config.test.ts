@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { JOB_TYPE_DEFINITIONS } from '../../lambdas/job-types/definitions.ts';
+import { MODEL_SETTINGS_BOUNDS } from '../../lambdas/job-types/model-settings.ts';
+import { MODEL_SETTINGS_SPECS } from '../../lambdas/job-types/processors.ts';
 import { WORKER } from '../../lambdas/shared/resources.ts';
 import { ConfigError, readConfig } from '../../lib/config.ts';
 
@@ -80,5 +83,76 @@ describe('stack configuration', () => {
   ])('rejects %s=%j with an error naming the key', (key, value) => {
     expect(() => fromContext({ [key]: value })).toThrow(ConfigError);
     expect(() => fromContext({ [key]: value })).toThrow(`"${key}"`);
+  });
+});
+
+describe('bedrock context', () => {
+  const settings = {
+    region: 'eu-west-1',
+    maxTokens: 1024,
+    temperature: 0.5,
+    types: {
+      AI_PREVIEW: { modelId: 'amazon.nova-pro-v1:0' },
+      REPORT_GENERATION: { modelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0', maxTokens: 8192, temperature: 0 },
+    },
+  };
+
+  it('reads a -c JSON string and a cdk.json object alike', () => {
+    expect(fromContext({ bedrock: JSON.stringify(settings) })).toEqual(fromContext({ bedrock: settings }));
+  });
+
+  it('reads the Region, shared settings and per-type settings', () => {
+    expect(fromContext({ bedrock: JSON.stringify(settings) }).bedrock).toEqual(settings);
+  });
+
+  it('takes bedrock.modelId as the default model id', () => {
+    expect(fromContext({ bedrock: '{"modelId":"amazon.nova-pro-v1:0"}' }).bedrockModelId).toBe('amazon.nova-pro-v1:0');
+  });
+
+  it('accepts bedrock.modelId equal to bedrockModelId', () => {
+    const context = { bedrockModelId: 'amazon.nova-pro-v1:0', bedrock: '{"modelId":"amazon.nova-pro-v1:0"}' };
+    expect(fromContext(context).bedrockModelId).toBe('amazon.nova-pro-v1:0');
+  });
+
+  it('refuses bedrock.modelId different from bedrockModelId', () => {
+    const context = { bedrockModelId: 'amazon.nova-lite-v1:0', bedrock: '{"modelId":"amazon.nova-pro-v1:0"}' };
+    expect(() => fromContext(context)).toThrow(/"bedrock\.modelId".*"bedrockModelId"/);
+  });
+
+  it('leaves the settings out when bedrock sets nothing but the model id', () => {
+    expect(fromContext({ bedrock: '{"modelId":"amazon.nova-pro-v1:0","types":{"GAP_DETECTION":{}}}' })).not.toHaveProperty('bedrock');
+  });
+
+  it('accepts the bounds of the worker', () => {
+    const { maxTokens, temperature } = MODEL_SETTINGS_BOUNDS;
+    const bedrock = { maxTokens: maxTokens.max, temperature: temperature.min, types: { PARSE_DOCUMENT: { maxTokens: maxTokens.min, temperature: temperature.max } } };
+    expect(fromContext({ bedrock }).bedrock).toEqual(bedrock);
+  });
+
+  it('accepts settings for every registered job type that has worker model settings', () => {
+    expect(JOB_TYPE_DEFINITIONS.map((definition) => definition.name).sort()).toEqual(Object.keys(MODEL_SETTINGS_SPECS).sort());
+  });
+
+  it.each([
+    ['bad JSON', '{"modelId":', 'bedrock'],
+    ['a JSON array', '[]', 'bedrock'],
+    ['an unknown key', '{"modelid":"amazon.nova-pro-v1:0"}', 'bedrock.modelid'],
+    ['an unknown per-type key', '{"types":{"GAP_DETECTION":{"model":"amazon.nova-pro-v1:0"}}}', 'bedrock.types.GAP_DETECTION.model'],
+    ['an unknown job type', '{"types":{"REPORT":{"maxTokens":100}}}', 'bedrock.types.REPORT'],
+    ['types that is not an object', '{"types":["REPORT_GENERATION"]}', 'bedrock.types'],
+    ['AI_PREVIEW maxTokens', '{"types":{"AI_PREVIEW":{"maxTokens":100}}}', 'bedrock.types.AI_PREVIEW.maxTokens'],
+    ['AI_PREVIEW temperature', '{"types":{"AI_PREVIEW":{"temperature":0.1}}}', 'bedrock.types.AI_PREVIEW.temperature'],
+    ['maxTokens below the bounds', `{"maxTokens":${MODEL_SETTINGS_BOUNDS.maxTokens.min - 1}}`, 'bedrock.maxTokens'],
+    ['per-type maxTokens above the bounds', `{"types":{"REPORT_GENERATION":{"maxTokens":${MODEL_SETTINGS_BOUNDS.maxTokens.max + 1}}}}`, 'bedrock.types.REPORT_GENERATION.maxTokens'],
+    ['a fractional maxTokens', '{"maxTokens":2.5}', 'bedrock.maxTokens'],
+    ['maxTokens as a string', '{"maxTokens":"4096"}', 'bedrock.maxTokens'],
+    ['temperature below the bounds', '{"temperature":-0.1}', 'bedrock.temperature'],
+    ['per-type temperature above the bounds', '{"types":{"RISK_ANALYSIS":{"temperature":1.5}}}', 'bedrock.types.RISK_ANALYSIS.temperature'],
+    ['a wildcard model id', '{"modelId":"amazon.*"}', 'bedrock.modelId'],
+    ['a per-type model id without provider', '{"types":{"PARSE_DOCUMENT":{"modelId":"nova"}}}', 'bedrock.types.PARSE_DOCUMENT.modelId'],
+    ['a malformed Region', '{"region":"Europe"}', 'bedrock.region'],
+  ])('refuses %s with a ConfigError naming the key', (_, bedrock, key) => {
+    expect(() => fromContext({ bedrock })).toThrow(ConfigError);
+    expect(() => fromContext({ bedrock })).toThrow(`"${key}"`);
   });
 });

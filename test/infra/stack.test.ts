@@ -100,10 +100,23 @@ describe('cdk-nag AwsSolutions', () => {
   const profile = { bedrockModelId: 'eu.amazon.nova-lite-v1:0' };
   const existingPool = { userPoolId: 'eu-west-1_AbCdEf123', userPoolClientId: '1example23456789' };
   const deployEnv = { account: '123456789012', region: 'eu-west-1' };
+  const perTypeBedrock = {
+    bedrock: JSON.stringify({
+      region: 'us-east-1',
+      types: {
+        AI_PREVIEW: { modelId: 'amazon.nova-micro-v1:0' },
+        GAP_DETECTION: { modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' },
+        REPORT_GENERATION: { modelId: 'global.anthropic.claude-sonnet-4-20250514-v1:0' },
+        RISK_ANALYSIS: { modelId: 'us.amazon.nova-pro-v1:0' },
+      },
+    }),
+  };
   it.each([
     ['the default configuration', {}, {}],
     ['an existing pool and an inference profile', { ...existingPool, ...profile }, {}],
     ['an inference profile in a concrete account and Region', profile, { env: deployEnv }],
+    ['per-type models and inference profiles in a Bedrock Region', perTypeBedrock, {}],
+    ['per-type models and inference profiles in a Bedrock Region, concrete account and Region', perTypeBedrock, { env: deployEnv }],
   ])('reports no unacknowledged errors or warnings for %s', (_, context, options) => {
     const { stack } = synthStack(context, options);
     const findings = new AwsSolutionsChecks().validateScope(stack).violations.map(
