@@ -8,7 +8,6 @@ import { HmacCursorCodec } from '../adapters/hmac-cursor-codec.ts';
 import { ConfigurationError } from '../domain/errors.ts';
 import { JobService } from '../domain/job-service.ts';
 import type { Logger } from '../domain/job-types.ts';
-import { jobTypeCatalog } from '../job-types/definitions.ts';
 import { callerId, type TokenCaller } from '../http/request.ts';
 import { corsHeaders, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
 import { allowedOrigins, lifecycleSettings, requireEnv } from '../shared/config.ts';
@@ -48,8 +47,9 @@ declare const JOBS_LOCAL_TOKENS: boolean | undefined;
 
 /**
  * Builds the service a route needs from the environment; what it needs comes from the route
- * table. The SQS and Secrets Manager clients are loaded only by routes that use them, so the
- * other functions do not evaluate them at cold start; the local token verifier only with LOCAL_JWKS.
+ * table. The SQS and Secrets Manager clients and the job type schemas (zod) are loaded only by
+ * routes that use them, so the other functions do not evaluate them at cold start; the local token
+ * verifier only with LOCAL_JWKS.
  */
 export async function apiDependencies(access: RouteAccess, env: Env = process.env): Promise<ApiDependencies> {
   const tableName = requireEnv(env, ENV.tableName);
@@ -58,7 +58,7 @@ export async function apiDependencies(access: RouteAccess, env: Env = process.en
   const logger = new JsonLogger();
   const service = new JobService({
     store: new DynamoJobStore({ tableName }),
-    types: jobTypeCatalog,
+    types: access.jobTypes ? (await import('../job-types/definitions.ts')).jobTypeCatalog : undefined,
     settings: lifecycleSettings(env),
     logger,
     queue: queueUrl ? new (await import('../adapters/sqs-job-queue.ts')).SqsJobQueue({ queueUrl }) : undefined,

@@ -13,6 +13,8 @@ export interface RouteAccess {
   readonly queueSend?: boolean;
   /** May read the cursor-signing secret. */
   readonly cursorSecret?: boolean;
+  /** Validates job input: loads the job type definitions (and zod) at cold start. */
+  readonly jobTypes?: boolean;
 }
 
 export interface RouteDefinition {
@@ -36,7 +38,7 @@ export const ROUTES = [
     path: '/api/jobs',
     entry: handlerEntry('create-job'),
     summary: 'Create a job; 202 with its record and Location',
-    access: { table: ['dynamodb:PutItem'], queueSend: true },
+    access: { table: ['dynamodb:PutItem'], queueSend: true, jobTypes: true },
   },
   {
     name: 'list-jobs',

@@ -66,10 +66,25 @@ describe('JobService.create', () => {
     expect(error.errors.map((e) => e.path)).toContain('input.prompt');
   });
 
+  it.each([[null], [[]], ['text'], [42]])('refuses a body that is not an object: %j', async (body) => {
+    const error = (await service.create('user-a', body).catch((e: unknown) => e)) as ValidationError;
+    expect(error.errors).toEqual([{ path: '(body)', message: 'must be a JSON object with "type" and "input"' }]);
+  });
+
+  it('refuses a missing or empty type', async () => {
+    for (const body of [{ input: {} }, { type: '', input: {} }, { type: 7, input: {} }]) {
+      const error = (await service.create('user-a', body).catch((e: unknown) => e)) as ValidationError;
+      expect(error.errors.map((e) => e.path)).toEqual(['type']);
+    }
+  });
+
   it('refuses unknown top-level fields and a bad priority', async () => {
     const error = (await service.create('user-a', { ...preview, priority: 'urgent', imput: {} }).catch((e: unknown) => e)) as ValidationError;
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error.errors.map((e) => e.path).sort()).toEqual(['(body)', 'priority'].sort());
+    expect(error.errors).toEqual([
+      { path: 'imput', message: 'unknown field; the fields are type, input, priority' },
+      { path: 'priority', message: 'must be one of low, normal, high' },
+    ]);
   });
 
   it('keeps the job and pulls its due time forward when the send fails', async () => {
