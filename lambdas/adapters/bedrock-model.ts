@@ -289,8 +289,16 @@ function isRetryableStatus(status: unknown): boolean {
 }
 
 /** One line, bounded length, never a stack trace. */
+/**
+ * One line, bounded, and without the account's internals: AWS messages (AccessDenied above all)
+ * name role and resource ARNs and the account id, which the job's `error` must not show clients.
+ */
 function safeMessage(message: string): string {
-  const oneLine = message.replace(/\s+/g, ' ').trim();
+  const oneLine = message
+    .replace(/\barn:aws[\w-]*:[^\s"',;)]*/g, '<arn>')
+    .replace(/\b\d{12}\b/g, '<account>')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (oneLine === '') return 'no details';
   return oneLine.length > MAX_MESSAGE_LENGTH ? `${oneLine.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : oneLine;
 }

@@ -14,6 +14,7 @@ import {
 import {
   ConcurrentUpdateError,
   JobAlreadyExistsError,
+  RecordTooLargeError,
   ServiceUnavailableError,
 } from '../domain/errors.ts';
 import type { Job, JobPatch, JobStatus } from '../domain/job.ts';
@@ -169,7 +170,9 @@ export class DynamoJobStore implements JobStore {
             '#updatedAt = :now, #progress = :null, #startedAt = if_not_exists(#startedAt, :now) ADD #attempts :one',
           ConditionExpression:
             'attribute_exists(#id) AND #attempts < #maxAttempts AND ' +
-            '(#status = :pending OR (#status = :processing AND #lease < :now))',
+            '(#status = :pending OR (#status = :processing AND #lease < :now)) AND ' +
+            // Records written before generations existed are on run 0.
+            (request.generation === 0 ? '(attribute_not_exists(#generation) OR #generation = :generation)' : '#generation = :generation'),
           ExpressionAttributeNames: {
             '#id': 'id',
             '#status': 'status',
@@ -182,6 +185,7 @@ export class DynamoJobStore implements JobStore {
             '#startedAt': 'startedAt',
             '#attempts': 'attempts',
             '#maxAttempts': 'maxAttempts',
+            '#generation': 'generation',
           },
           ExpressionAttributeValues: {
             ':processing': 'PROCESSING' satisfies JobStatus,
@@ -193,6 +197,7 @@ export class DynamoJobStore implements JobStore {
             ':now': request.now,
             ':null': null,
             ':one': 1,
+            ':generation': request.generation,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -356,6 +361,10 @@ function isConditionFailure(error: unknown): boolean {
   return errorName(error) === 'ConditionalCheckFailedException';
 }
 
+function isItemTooLarge(error: unknown): boolean {
+  return errorName(error) === 'ValidationException' && /item size/i.test(error instanceof Error ? error.message : '');
+}
+
 const UNAVAILABLE = new Set([
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
@@ -369,6 +378,7 @@ const UNAVAILABLE = new Set([
 function translate(error: unknown): unknown {
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   const name = errorName(error);
+  if (isItemTooLarge(error)) return new RecordTooLargeError('The job record would exceed the 400 KB item limit', { cause: error });
   if ((name && UNAVAILABLE.has(name)) || (status !== undefined && status >= 500)) {
     return new ServiceUnavailableError('The job store is temporarily unavailable', { cause: error });
   }

@@ -1,4 +1,4 @@
-/** JobQueue on Amazon SQS: the message body is only the job id. */
+/** JobQueue on Amazon SQS: the message body is the job id and its generation (lambdas/shared/messages.ts). */
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ServiceUnavailableError } from '../domain/errors.ts';
 import type { JobQueue, JobRef } from '../domain/ports.ts';

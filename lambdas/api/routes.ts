@@ -38,7 +38,8 @@ export const ROUTES = [
     path: '/api/jobs',
     entry: handlerEntry('create-job'),
     summary: 'Create a job; 202 with its record and Location',
-    access: { table: ['dynamodb:PutItem'], queueSend: true, jobTypes: true },
+    // GetItem: chained types check their source jobs; UpdateItem: a failed send pulls dueAt forward.
+    access: { table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], queueSend: true, jobTypes: true },
   },
   {
     name: 'list-jobs',

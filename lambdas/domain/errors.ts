@@ -86,6 +86,9 @@ export class JobAlreadyExistsError extends DomainError {
   }
 }
 
+/** The record would exceed the store's item size limit. */
+export class RecordTooLargeError extends DomainError {}
+
 /** A backing service is temporarily unavailable (throttling, 5xx); the caller may retry. */
 export class ServiceUnavailableError extends DomainError {}
 

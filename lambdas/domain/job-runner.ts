@@ -9,7 +9,9 @@ import {
   AttemptAbandonedError,
   AttemptTimeoutError,
   ConcurrentUpdateError,
+  DomainError,
   NonRetryableError,
+  RecordTooLargeError,
 } from './errors.ts';
 import {
   completePatch,
@@ -27,6 +29,8 @@ import type { Clock, DueJob, IdGenerator, JobGuard, JobQueue, JobRef, JobStore }
 
 /** DynamoDB items are limited to 400 KB; keep results well inside with the rest of the record. */
 export const MAX_RESULT_BYTES = 300 * 1024;
+/** Input + result budget: 400 KB less room for the other attributes and their names. */
+const MAX_RECORD_BYTES = 390 * 1024;
 const MAX_ERROR_LENGTH = 1000;
 const MAX_PROGRESS_MESSAGE_LENGTH = 200;
 
@@ -90,13 +94,15 @@ export class JobRunner {
    * Runs one attempt of the job, if it can be claimed.
    * @param deadline epoch ms by which the invocation must have recorded the outcome.
    */
-  async run(jobId: string, deadline: number): Promise<RunOutcome> {
+  async run(message: JobRef, deadline: number): Promise<RunOutcome> {
+    const jobId = message.id;
     const { store, settings } = this.deps;
     const now = this.clock();
     const leaseExpiresAt = new Date(Math.max(deadline, now.getTime()) + 5_000);
     const runId = this.newRunId();
     const job = await store.claim(jobId, {
       runId,
+      generation: message.generation,
       now: now.toISOString(),
       leaseExpiresAt: leaseExpiresAt.toISOString(),
       dueAt: new Date(leaseExpiresAt.getTime() + settings.lifecycle.leaseGraceMs).toISOString(),
@@ -115,14 +121,22 @@ export class JobRunner {
     const budgetMs = Math.min(type.timeoutSeconds * 1000, deadline - settings.finishMarginMs - now.getTime());
     logger.info('attempt started', { maxAttempts: job.maxAttempts, budgetMs });
     const started = Date.now();
+    let result: JsonObject;
     try {
-      const result = await this.attempt(job, type, input.data, fence, budgetMs, logger);
+      result = await this.attempt(job, type, input.data, fence, budgetMs, logger);
+    } catch (error) {
+      logger.warn('attempt failed', { durationMs: Date.now() - started, error });
+      return this.afterFailure(job, fence, error, logger);
+    }
+    // Outside the try: a failure to record a good result is not a failed attempt. A throttled
+    // write throws (the message comes back, the lease runs out, the reconciler settles it).
+    try {
       const outcome = await this.finish(job, fence, () => completePatch(result, this.clock(), settings.lifecycle), logger);
       logger.info('attempt completed', { durationMs: Date.now() - started });
       return outcome;
     } catch (error) {
-      logger.warn('attempt failed', { durationMs: Date.now() - started, error });
-      return this.afterFailure(job, fence, error, logger);
+      if (!(error instanceof RecordTooLargeError)) throw error;
+      return this.fail(job, fence, 'The result is too large to store with the job', logger);
     }
   }
 
@@ -222,9 +236,11 @@ export class JobRunner {
       // Processors should honour the signal; the race makes sure a stuck one cannot hold us.
       const result = await Promise.race([type.process(input, context), rejectOnAbort(controller.signal)]);
       if (!isJsonObject(result)) throw new NonRetryableError(`Job type ${type.name} returned a result that is not an object`);
+      // The record holds the input too: what is left of DynamoDB's 400 KB item is the limit.
       const bytes = Buffer.byteLength(JSON.stringify(result));
-      if (bytes > MAX_RESULT_BYTES) {
-        throw new NonRetryableError(`The result is too large to store (${bytes} bytes; the limit is ${MAX_RESULT_BYTES})`);
+      const limit = Math.min(MAX_RESULT_BYTES, MAX_RECORD_BYTES - Buffer.byteLength(JSON.stringify(job.input ?? null)));
+      if (bytes > limit) {
+        throw new NonRetryableError(`The result is too large to store (${bytes} bytes; the limit for this job is ${limit})`);
       }
       return result;
     } finally {
@@ -329,8 +345,16 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
   });
 }
 
+/**
+ * The error a client sees. Domain errors (RetryableError, NonRetryableError, the adapters'
+ * translated errors) carry messages written for clients; anything else may hold internals, so
+ * only its name is shown (the full error is in the worker's log).
+ */
 function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message || error.name : String(error);
+  const message =
+    error instanceof DomainError
+      ? error.message || error.name
+      : `Unexpected error in the job processor (${error instanceof Error ? error.name : typeof error}); see the worker logs`;
   return message.length > MAX_ERROR_LENGTH ? `${message.slice(0, MAX_ERROR_LENGTH - 1)}…` : message;
 }
 

@@ -210,7 +210,8 @@ export class JobService {
   }
 
   private async transition(ownerId: string, id: string, action: JobAction, patch: (job: Job) => JobPatch): Promise<Job> {
-    // A lost race re-reads the job and decides again; two rounds are plenty for a human caller.
+    // A lost race re-reads the job and decides again; three rounds are plenty for a human caller
+    // (then ConcurrentUpdateError: a 409 asking to read the job again).
     for (let round = 0; ; round++) {
       const job = await this.get(ownerId, id);
       if (!canTransition(job.status, action)) throw new InvalidTransitionError(id, job.status, action);

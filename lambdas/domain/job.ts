@@ -10,8 +10,6 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const JOB_PRIORITIES = ['low', 'normal', 'high'] as const;
 export type JobPriority = (typeof JOB_PRIORITIES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
-export const isTerminal = (status: JobStatus): boolean => TERMINAL_STATUSES.has(status);
 
 export interface JobProgress {
   /** 0..100 */
@@ -82,13 +80,13 @@ export function toView(job: Job): JobView {
   };
 }
 
-/** The legal status changes, by action. */
+/**
+ * What a caller may do, by the job's status. The worker's own transitions (claim, complete, fail,
+ * retry later) are conditional writes fenced on the attempt: see JobStore.claim and JobRunner.
+ */
 const TRANSITIONS = {
-  claim: ['PENDING'],
   cancel: ['PENDING', 'PROCESSING'],
   retry: ['FAILED', 'CANCELLED'],
-  complete: ['PROCESSING'],
-  fail: ['PENDING', 'PROCESSING'],
 } as const satisfies Record<string, readonly JobStatus[]>;
 
 export type JobAction = keyof typeof TRANSITIONS;

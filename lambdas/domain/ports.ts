@@ -20,6 +20,8 @@ export interface JobGuard {
 
 export interface ClaimRequest {
   readonly runId: string;
+  /** The run the message belongs to: a message of an earlier run cannot start an attempt. */
+  readonly generation: number;
   readonly now: string;
   readonly leaseExpiresAt: string;
   /** When the reconciler should look at the job if this attempt never finishes. */
@@ -63,7 +65,7 @@ export interface JobStore {
   get(id: string): Promise<Job | undefined>;
   /** The owner's jobs, newest first, optionally filtered. */
   list(ownerId: string, query: ListQuery): Promise<ListPage>;
-  /** Applies the patch if the guard holds; ConcurrentUpdateError (or JobNotFoundError) if not. */
+  /** Applies the patch if the guard holds (and the job exists); ConcurrentUpdateError if not. */
   update(id: string, guard: JobGuard, patch: JobPatch): Promise<Job>;
   /**
    * Starts an attempt: PENDING (or PROCESSING with an expired lease) and attempts below the

@@ -13,6 +13,7 @@ export type ProblemCode =
   | 'JOB_NOT_FOUND'
   | 'INVALID_TRANSITION'
   | 'SOURCE_NOT_READY'
+  | 'CONCURRENT_UPDATE'
   | 'JOB_NOT_COMPLETED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
@@ -45,6 +46,7 @@ export const PROBLEM_TITLES: Record<ProblemCode, string> = {
   JOB_NOT_FOUND: 'Job not found',
   INVALID_TRANSITION: 'Action not allowed in the current status',
   SOURCE_NOT_READY: 'Source jobs not finished yet',
+  CONCURRENT_UPDATE: 'The job changed during the request',
   JOB_NOT_COMPLETED: 'Job has no result',
   PAYLOAD_TOO_LARGE: 'Request body too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',

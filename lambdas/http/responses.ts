@@ -2,6 +2,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   InvalidCursorError,
+  ConcurrentUpdateError,
   InvalidTransitionError,
   SourceNotReadyError,
   JobNotCompletedError,
@@ -74,6 +75,12 @@ export function toProblem(error: unknown, requestId: string, logger: Logger): { 
     return {
       problem: problem(409, 'SOURCE_NOT_READY', error.message, requestId, { sources: error.sources }),
       headers: { 'Retry-After': '3' },
+    };
+  }
+  if (error instanceof ConcurrentUpdateError) {
+    return {
+      problem: problem(409, 'CONCURRENT_UPDATE', 'The job kept changing while we updated it; read it again and retry', requestId),
+      headers: { 'Retry-After': '1' },
     };
   }
   if (error instanceof InvalidCursorError) {

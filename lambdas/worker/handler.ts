@@ -11,7 +11,7 @@ import { processBatch } from './sqs-batch.ts';
 export function createWorkerHandler(deps: Pick<WorkerDependencies, 'runner' | 'queue' | 'logger'>) {
   return async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
     const deadline = Date.now() + context.getRemainingTimeInMillis();
-    return processBatch(event.Records, (message) => deps.runner.run(message.jobId, deadline), deps.queue, deps.logger);
+    return processBatch(event.Records, (message) => deps.runner.run({ id: message.jobId, generation: message.generation }, deadline), deps.queue, deps.logger);
   };
 }
 

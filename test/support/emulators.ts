@@ -279,7 +279,3 @@ class EnvironmentPatch {
     this.saved.clear();
   }
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -49,7 +49,7 @@ export class MemoryJobStore implements JobStore {
 
   async claim(id: string, request: ClaimRequest): Promise<Job | undefined> {
     const job = this.jobs.get(id);
-    if (!job || job.attempts >= job.maxAttempts) return undefined;
+    if (!job || job.attempts >= job.maxAttempts || job.generation !== request.generation) return undefined;
     const claimable =
       job.status === 'PENDING' ||
       (job.status === 'PROCESSING' && job.leaseExpiresAt !== null && job.leaseExpiresAt < request.now);

@@ -576,3 +576,22 @@ describe('BedrockModel.generateStructured errors and abort', () => {
     expect(bedrockMock.calls()).toHaveLength(0);
   });
 });
+
+describe('BedrockModel error messages', () => {
+  it('hide role and resource ARNs and account ids from what clients see', async () => {
+    const bedrock = mockClient(BedrockRuntimeClient);
+    bedrock.on(ConverseCommand).rejects(
+      Object.assign(
+        new Error('User: arn:aws:sts::123456789012:assumed-role/Worker/fn is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/x'),
+        { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } },
+      ),
+    );
+    const model = new BedrockModel({ defaultModelId: 'amazon.nova-lite-v1:0', client: new BedrockRuntimeClient({ region: 'us-east-1' }) });
+    const error = (await model.generate({ prompt: 'hi' }).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(NonRetryableError);
+    expect(error.message).toBe(
+      'Bedrock API error: AccessDeniedException - User: <arn> is not authorized to perform: bedrock:InvokeModel on resource: <arn>',
+    );
+    bedrock.restore();
+  });
+});

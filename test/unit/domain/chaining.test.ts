@@ -61,7 +61,7 @@ beforeEach(() => {
 
 async function sourceJob(owner: string, status: JobStatus = 'COMPLETED') {
   const job = await service.create(owner, { type: 'SOURCE', input: {} });
-  if (status === 'COMPLETED') await runner.run(job.id, Date.now() + 10_000);
+  if (status === 'COMPLETED') await runner.run({ id: job.id, generation: 0 }, Date.now() + 10_000);
   else await store.update(job.id, {}, { status });
   return job.id;
 }
@@ -71,7 +71,7 @@ describe('chained jobs', () => {
     const a = await sourceJob('alice');
     const b = await sourceJob('alice');
     const job = await service.create('alice', { type: 'CHAINED', input: { sourceJobIds: [a, b] } });
-    await runner.run(job.id, Date.now() + 10_000);
+    await runner.run({ id: job.id, generation: 0 }, Date.now() + 10_000);
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'COMPLETED', result: { combined: 2 } });
     expect(loaded?.map((s) => [s.id, s.type, s.result])).toEqual([
       [a, 'SOURCE', { text: 'source result' }],
@@ -103,7 +103,7 @@ describe('chained jobs', () => {
     const a = await sourceJob('alice');
     const job = await service.create('alice', { type: 'CHAINED', input: { sourceJobIds: [a] } });
     await store.update(a, {}, { status: 'PENDING' }); // the source was retried meanwhile
-    await runner.run(job.id, Date.now() + 10_000);
+    await runner.run({ id: job.id, generation: 0 }, Date.now() + 10_000);
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 1, error: `Source job ${a} is PENDING, no longer COMPLETED` });
   });
 
@@ -111,7 +111,7 @@ describe('chained jobs', () => {
     const a = await sourceJob('alice');
     const job = await service.create('alice', { type: 'CHAINED', input: { sourceJobIds: [a] } });
     await store.update(a, {}, { ownerId: 'bob' } as never);
-    await runner.run(job.id, Date.now() + 10_000);
+    await runner.run({ id: job.id, generation: 0 }, Date.now() + 10_000);
     expect(loaded).toBeUndefined();
     expect(store.jobs.get(job.id)?.error).toBe(new NonRetryableError(`Source job ${a} no longer exists`).message);
   });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
+import { NonRetryableError, RecordTooLargeError, RetryableError, ServiceUnavailableError } from '../../../lambdas/domain/errors.ts';
 import { JobRunner } from '../../../lambdas/domain/job-runner.ts';
 import { createJob, type Job } from '../../../lambdas/domain/job.ts';
 import { JobTypeCatalog, defineJobType, type JobType, type Processor } from '../../../lambdas/domain/job-types.ts';
@@ -46,7 +46,7 @@ const deadline = () => clock.read().getTime() + 60_000;
 describe('JobRunner.run', () => {
   it('claims, processes and completes a pending job', async () => {
     const job = await seed();
-    const outcome = await runner.run(job.id, deadline());
+    const outcome = await runner.run({ id: job.id, generation: 0 }, deadline());
     expect(outcome).toEqual({ kind: 'done', detail: 'recorded' });
     expect(store.jobs.get(job.id)).toMatchObject({
       status: 'COMPLETED',
@@ -63,20 +63,66 @@ describe('JobRunner.run', () => {
       throw new RetryableError('Bedrock API error: ThrottlingException - Rate exceeded');
     };
     const job = await seed();
-    expect(await runner.run(job.id, deadline())).toEqual({ kind: 'retry-later', delaySeconds: 10 });
+    expect(await runner.run({ id: job.id, generation: 0 }, deadline())).toEqual({ kind: 'retry-later', delaySeconds: 10 });
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', attempts: 1, error: 'Bedrock API error: ThrottlingException - Rate exceeded' });
-    expect(await runner.run(job.id, deadline())).toEqual({ kind: 'retry-later', delaySeconds: 20 });
+    expect(await runner.run({ id: job.id, generation: 0 }, deadline())).toEqual({ kind: 'retry-later', delaySeconds: 20 });
   });
 
   it('fails the job on the last attempt with the last error', async () => {
     processor = async () => {
-      throw new Error('upstream 503');
+      throw new RetryableError('Bedrock API error: ServiceUnavailableException - try later');
     };
     const job = await seed();
     const outcomes = [];
-    for (let i = 0; i < 3; i++) outcomes.push((await runner.run(job.id, deadline())).kind);
+    for (let i = 0; i < 3; i++) outcomes.push((await runner.run({ id: job.id, generation: 0 }, deadline())).kind);
     expect(outcomes).toEqual(['retry-later', 'retry-later', 'done']);
-    expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 3, error: 'upstream 503' });
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 3, error: 'Bedrock API error: ServiceUnavailableException - try later' });
+  });
+
+  it('retries an unexpected error but shows clients only its name, not its message', async () => {
+    processor = async () => {
+      throw new TypeError('cannot read arn:aws:iam::123456789012:role/secret-role');
+    };
+    const job = await seed();
+    expect((await runner.run({ id: job.id, generation: 0 }, deadline())).kind).toBe('retry-later');
+    expect(store.jobs.get(job.id)?.error).toBe('Unexpected error in the job processor (TypeError); see the worker logs');
+  });
+
+  it('does not start an attempt for a message of an earlier run', async () => {
+    const job = await seed({ generation: 1 });
+    expect((await runner.run({ id: job.id, generation: 0 }, deadline())).kind).toBe('done');
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', attempts: 0 });
+    await runner.run({ id: job.id, generation: 1 }, deadline());
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+  });
+
+  it('fails without retrying a result that would not fit in the record beside the input', async () => {
+    const job = await seed({ input: { n: 21, padding: 'x'.repeat(200 * 1024) } });
+    processor = async () => ({ text: 'y'.repeat(200 * 1024) });
+    await runner.run({ id: job.id, generation: 0 }, deadline());
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 1, error: expect.stringContaining('too large to store') });
+  });
+
+  it('fails the job when the store refuses the result as too large', async () => {
+    const job = await seed();
+    const update = store.update.bind(store);
+    store.update = async (id, guard, patch) => {
+      if (patch.status === 'COMPLETED') throw new RecordTooLargeError('item size');
+      return update(id, guard, patch);
+    };
+    await runner.run({ id: job.id, generation: 0 }, deadline());
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 1, error: 'The result is too large to store with the job' });
+  });
+
+  it('does not count a failed write of a good result as a failed attempt', async () => {
+    const job = await seed();
+    const update = store.update.bind(store);
+    store.update = async (id, guard, patch) => {
+      if (patch.status === 'COMPLETED') throw new ServiceUnavailableError('throttled');
+      return update(id, guard, patch);
+    };
+    await expect(runner.run({ id: job.id, generation: 0 }, deadline())).rejects.toBeInstanceOf(ServiceUnavailableError);
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'PROCESSING', attempts: 1, error: null });
   });
 
   it('fails at once on a NonRetryableError', async () => {
@@ -84,33 +130,33 @@ describe('JobRunner.run', () => {
       throw new NonRetryableError('Bedrock API error: ValidationException - bad model');
     };
     const job = await seed();
-    expect((await runner.run(job.id, deadline())).kind).toBe('done');
+    expect((await runner.run({ id: job.id, generation: 0 }, deadline())).kind).toBe('done');
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 1 });
   });
 
   it('does not run a finished job again on a duplicate delivery', async () => {
     const job = await seed();
-    await runner.run(job.id, deadline());
+    await runner.run({ id: job.id, generation: 0 }, deadline());
     let calls = 0;
     processor = async () => {
       calls++;
       return {};
     };
     const before = store.jobs.get(job.id);
-    expect(await runner.run(job.id, deadline())).toMatchObject({ kind: 'done', detail: expect.stringContaining('COMPLETED') });
+    expect(await runner.run({ id: job.id, generation: 0 }, deadline())).toMatchObject({ kind: 'done', detail: expect.stringContaining('COMPLETED') });
     expect(calls).toBe(0);
     expect(store.jobs.get(job.id)).toEqual(before);
   });
 
   it('does not run a job another worker holds a live lease on', async () => {
     const job = await seed({ status: 'PROCESSING', attempts: 1, runId: 'other', leaseExpiresAt: '2026-03-04T12:10:00.000Z' });
-    expect((await runner.run(job.id, deadline())).kind).toBe('done');
+    expect((await runner.run({ id: job.id, generation: 0 }, deadline())).kind).toBe('done');
     expect(store.jobs.get(job.id)).toMatchObject({ runId: 'other', attempts: 1 });
   });
 
   it('takes over a PROCESSING job whose lease expired, as a new attempt', async () => {
     const job = await seed({ status: 'PROCESSING', attempts: 1, runId: 'dead', leaseExpiresAt: '2026-03-04T11:00:00.000Z' });
-    await runner.run(job.id, deadline());
+    await runner.run({ id: job.id, generation: 0 }, deadline());
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'COMPLETED', attempts: 2, runId: 'run-1' });
   });
 
@@ -120,7 +166,7 @@ describe('JobRunner.run', () => {
       await store.update(job.id, {}, { status: 'CANCELLED' });
       return { late: true };
     };
-    expect(await runner.run(job.id, deadline())).toEqual({ kind: 'done', detail: 'superseded' });
+    expect(await runner.run({ id: job.id, generation: 0 }, deadline())).toEqual({ kind: 'done', detail: 'superseded' });
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'CANCELLED', result: null });
   });
 
@@ -135,7 +181,7 @@ describe('JobRunner.run', () => {
       aborted = context.signal.aborted;
       return {};
     };
-    expect((await runner.run(job.id, deadline())).kind).toBe('done');
+    expect((await runner.run({ id: job.id, generation: 0 }, deadline())).kind).toBe('done');
     expect(aborted).toBe(true);
     expect(store.jobs.get(job.id)?.status).toBe('CANCELLED');
   });
@@ -147,21 +193,21 @@ describe('JobRunner.run', () => {
       await store.update(job.id, {}, { status: 'PENDING', attempts: 0, runId: null });
       return { stale: true };
     };
-    await runner.run(job.id, deadline());
+    await runner.run({ id: job.id, generation: 0 }, deadline());
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', result: null });
   });
 
   it('times out an attempt that overruns its budget, as a retryable failure', async () => {
     const job = await seed();
     processor = () => new Promise(() => {});
-    const outcome = await runner.run(job.id, clock.read().getTime() + 1_050);
+    const outcome = await runner.run({ id: job.id, generation: 0 }, clock.read().getTime() + 1_050);
     expect(outcome.kind).toBe('retry-later');
     expect(store.jobs.get(job.id)?.error).toMatch(/timed out/);
   });
 
   it('fails a job of an unregistered type without retrying', async () => {
     const job = await seed({ type: 'GONE' });
-    await runner.run(job.id, deadline());
+    await runner.run({ id: job.id, generation: 0 }, deadline());
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', error: expect.stringContaining('Unknown job type GONE') });
   });
 });
@@ -198,7 +244,7 @@ describe('JobRunner.reconcile', () => {
 
   it('requeues a PROCESSING job whose lease is long gone, counting the lost attempt', async () => {
     const job = await seed();
-    await store.claim(job.id, { runId: 'dead', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:01:00.000Z', dueAt: '2026-03-04T12:02:00.000Z' });
+    await store.claim(job.id, { generation: 0, runId: 'dead', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:01:00.000Z', dueAt: '2026-03-04T12:02:00.000Z' });
     clock.advance(3 * 60_000);
     expect(await runner.reconcile()).toMatchObject({ requeued: 1 });
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', attempts: 1, error: expect.stringContaining('lost') });
@@ -208,7 +254,7 @@ describe('JobRunner.reconcile', () => {
   it('settles every unfinished job, due or not, when asked to recover all (after a restart)', async () => {
     const pending = await seed();
     const running = await seed();
-    await store.claim(running.id, { runId: 'gone', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z', dueAt: '2026-03-04T12:11:00.000Z' });
+    await store.claim(running.id, { generation: 0, runId: 'gone', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z', dueAt: '2026-03-04T12:11:00.000Z' });
     const done = await seed({ status: 'COMPLETED', dueAt: null });
     expect(await runner.reconcile()).toMatchObject({ resent: 0, requeued: 0 });
     expect(await runner.reconcile({ all: true })).toMatchObject({ resent: 1, requeued: 1, failed: 0 });
