@@ -16,19 +16,25 @@ export class MemoryJobStore implements JobStore {
     this.writes++;
   }
 
+  /** Like the DynamoDB adapter: a record past its TTL reads as missing (DynamoDB deletes lazily). */
   async get(id: string): Promise<Job | undefined> {
     const job = this.jobs.get(id);
-    return job && structuredClone(job);
+    return job && !this.isExpired(job) ? structuredClone(job) : undefined;
+  }
+
+  private isExpired(job: Job): boolean {
+    return job.expiresAt !== null && job.expiresAt <= Math.floor(Date.now() / 1000);
   }
 
   async list(ownerId: string, query: ListQuery): Promise<ListPage> {
     const mine = [...this.jobs.values()]
       .filter((job) => job.ownerId === ownerId)
       .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
-    let start = 0;
-    if (query.after) start = mine.findIndex((job) => job.id === query.after!.id) + 1;
+    // Keyset pagination, as on the index: everything after the position in (createdAt, id) order.
+    const after = query.after;
     const matching = mine
-      .slice(start)
+      .filter((job) => !after || job.createdAt < after.createdAt || (job.createdAt === after.createdAt && job.id < after.id))
+      .filter((job) => !this.isExpired(job))
       .filter((job) => (!query.status || job.status === query.status) && (!query.type || job.type === query.type));
     const jobs = matching.slice(0, query.limit);
     const last = jobs[jobs.length - 1];
