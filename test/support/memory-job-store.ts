@@ -7,6 +7,9 @@ import type { Job, JobPatch } from '../../lambdas/domain/job.ts';
 import type { ClaimRequest, DueJob, JobGuard, JobStore, ListPage, ListQuery } from '../../lambdas/domain/ports.ts';
 
 export class MemoryJobStore implements JobStore {
+  /** @param clock what "now" is for TTL checks (the tests' manual clock). */
+  constructor(private readonly clock: () => Date = () => new Date()) {}
+
   readonly jobs = new Map<string, Job>();
   writes = 0;
 
@@ -23,7 +26,7 @@ export class MemoryJobStore implements JobStore {
   }
 
   private isExpired(job: Job): boolean {
-    return job.expiresAt !== null && job.expiresAt <= Math.floor(Date.now() / 1000);
+    return job.expiresAt !== null && job.expiresAt <= Math.floor(this.clock().getTime() / 1000);
   }
 
   async list(ownerId: string, query: ListQuery): Promise<ListPage> {

@@ -25,8 +25,8 @@ let loaded: readonly SourceJob[] | undefined;
 let ids = 0;
 
 beforeEach(() => {
-  store = new MemoryJobStore();
   const clock = new ManualClock();
+  store = new MemoryJobStore(clock.read);
   const queue = new RecordingQueue();
   loaded = undefined;
   const types: JobType<any>[] = [

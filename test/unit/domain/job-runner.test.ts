@@ -17,9 +17,9 @@ let runIds: number;
 const definition = defineJobType({ name: 'TEST', description: 'test', input: z.object({ n: z.number() }), timeoutSeconds: 5 });
 
 beforeEach(() => {
-  store = new MemoryJobStore();
   queue = new RecordingQueue();
   clock = new ManualClock();
+  store = new MemoryJobStore(clock.read);
   runIds = 0;
   processor = async (input) => ({ doubled: input.n * 2 });
   const type: JobType<{ n: number }> = { ...definition, process: (input, context) => processor(input, context) };

@@ -19,9 +19,9 @@ let service: JobService;
 let ids: number;
 
 beforeEach(() => {
-  store = new MemoryJobStore();
   queue = new RecordingQueue();
   clock = new ManualClock();
+  store = new MemoryJobStore(clock.read);
   ids = 0;
   service = new JobService({
     store,
