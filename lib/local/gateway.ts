@@ -535,23 +535,7 @@ function proxyEvent(input: EventInput): APIGatewayProxyEvent {
       domainPrefix: 'local',
       extendedRequestId: requestId,
       httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp,
-        user: null,
-        userAgent: headerValue(headers, 'user-agent') ?? null,
-        userArn: null,
-      },
+      identity: callerIdentity(sourceIp, headerValue(headers, 'user-agent') ?? null),
       // No stage prefix locally: the base URL has none (see the note at the top).
       path,
       protocol: `HTTP/${req.httpVersion}`,
@@ -687,4 +671,25 @@ function describe(error: unknown): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** `requestContext.identity` of a request authorized by a user-pool token (no IAM caller). */
+export function callerIdentity(sourceIp: string, userAgent: string | null): APIGatewayProxyEvent['requestContext']['identity'] {
+  return {
+    accessKey: null,
+    accountId: null,
+    apiKey: null,
+    apiKeyId: null,
+    caller: null,
+    clientCert: null,
+    cognitoAuthenticationProvider: null,
+    cognitoAuthenticationType: null,
+    cognitoIdentityId: null,
+    cognitoIdentityPoolId: null,
+    principalOrgId: null,
+    sourceIp,
+    user: null,
+    userAgent,
+    userArn: null,
+  };
 }

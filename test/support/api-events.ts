@@ -3,6 +3,7 @@
  * authorizer receives them, and a way to call a route handler with one.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { callerIdentity } from '../../lib/local/gateway.ts';
 
 export interface ApiEventSpec {
   readonly method: 'GET' | 'POST';
@@ -68,7 +69,7 @@ export function apiEvent(spec: ApiEventSpec): APIGatewayProxyEvent {
             },
       protocol: 'HTTP/1.1',
       httpMethod: spec.method,
-      identity: identity(),
+      identity: callerIdentity('127.0.0.1', 'integration-test'),
       path: `${basePath}${spec.path}`,
       stage,
       requestId,
@@ -79,25 +80,6 @@ export function apiEvent(spec: ApiEventSpec): APIGatewayProxyEvent {
   };
 }
 
-function identity(): APIGatewayProxyEvent['requestContext']['identity'] {
-  return {
-    accessKey: null,
-    accountId: null,
-    apiKey: null,
-    apiKeyId: null,
-    caller: null,
-    clientCert: null,
-    cognitoAuthenticationProvider: null,
-    cognitoAuthenticationType: null,
-    cognitoIdentityId: null,
-    cognitoIdentityPoolId: null,
-    principalOrgId: null,
-    sourceIp: '127.0.0.1',
-    user: null,
-    userAgent: 'integration-test',
-    userArn: null,
-  };
-}
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
