@@ -24,7 +24,11 @@ export type ProblemCode =
   // Only the local gateway (lib/local/gateway.ts) answers these; API Gateway itself answers
   // 403 "Missing Authentication Token" for an unknown path or method.
   | 'ROUTE_NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED';
+  | 'METHOD_NOT_ALLOWED'
+  // Only the local gateway, for requests Node's HTTP parser refuses (API Gateway has its own).
+  | 'URI_TOO_LONG'
+  | 'HEADERS_TOO_LARGE'
+  | 'MALFORMED_REQUEST';
 
 export interface Problem {
   readonly type: string;
@@ -56,6 +60,9 @@ export const PROBLEM_TITLES: Record<ProblemCode, string> = {
   INTERNAL_ERROR: 'Internal error',
   ROUTE_NOT_FOUND: 'No such route',
   METHOD_NOT_ALLOWED: 'Method not allowed',
+  URI_TOO_LONG: 'URL too long',
+  HEADERS_TOO_LARGE: 'Request headers too large',
+  MALFORMED_REQUEST: 'Malformed HTTP request',
 };
 
 export function problemType(code: ProblemCode): string {

@@ -64,7 +64,8 @@ export function queryParameters<K extends string>(
     if (!(allowed as readonly string[]).includes(key)) {
       throw new HttpError(400, 'INVALID_QUERY', `Unknown query parameter "${key}"; allowed: ${allowed.join(', ')}`);
     }
-    if ((multi[key]?.length ?? 1) > 1) {
+    // Own properties only: a parameter named `constructor` must not find Object's.
+    if ((Object.hasOwn(multi, key) ? (multi[key]?.length ?? 1) : 1) > 1) {
       throw new HttpError(400, 'INVALID_QUERY', `Query parameter "${key}" is given more than once`);
     }
     if (value !== undefined) result[key as K] = value;

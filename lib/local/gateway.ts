@@ -24,7 +24,8 @@
  * - An unknown path answers 404 `ROUTE_NOT_FOUND`, and a known path with another method 405
  *   `METHOD_NOT_ALLOWED` with `Allow`: API Gateway answers both with 403 "Missing Authentication
  *   Token", which misleads more than it helps. Both are problem+json with CORS headers.
- * - Its own errors (401, 404, 405, 413, 502, 504) are problem+json; API Gateway's 5xx bodies are
+ * - Its own errors (401, 404, 405, 413, 502, 504, and 414, 431 or 400 for a URL or headers too
+ *   large for Node's parser or malformed HTTP) are problem+json; API Gateway's 5xx bodies are
  *   `{"message": …}`. CORS headers on them come from `corsHeaders` (the handlers' rule), which
  *   allows the same origins as the stack's gateway responses.
  * - The body is base64 (`isBase64Encoded`) only when it is not text: a binary content type or
@@ -33,7 +34,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -130,12 +131,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // A bug of the gateway itself: answer if still possible.
       (options.log ?? console.error)(`gateway error: ${describe(error)}`);
       if (!res.headersSent && !res.destroyed) {
-        res.writeHead(500, { 'Content-Type': PROBLEM_CONTENT_TYPE });
-        res.end(JSON.stringify(problem(500, 'INTERNAL_ERROR', 'The local gateway failed', randomUUID())));
+        const requestId = randomUUID();
+        res.writeHead(500, { 'Content-Type': PROBLEM_CONTENT_TYPE, [REQUEST_ID_HEADER]: requestId });
+        res.end(JSON.stringify(problem(500, 'INTERNAL_ERROR', 'The local gateway failed', requestId)));
       } else {
         res.destroy();
       }
     });
+  });
+  // Requests Node's HTTP parser refuses never reach the handler above: answer them with a problem
+  // too (Node would write a bare status line and close).
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+    if (!socket.writable || (error.code !== undefined && ['ECONNRESET', 'EPIPE'].includes(error.code))) {
+      socket.destroy();
+      return;
+    }
+    const requestId = randomUUID();
+    const [status, code, detail] = refusal(error);
+    const reply = problemReply(status, code, detail, requestId, gatewayCors(error.rawPacket, options.allowedOrigins));
+    const head = [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+      ...Object.entries(reply.headers).map(([name, value]) => `${name}: ${String(value)}`),
+      `${REQUEST_ID_HEADER}: ${requestId}`,
+      `Content-Length: ${reply.body.length}`,
+      'Connection: close',
+    ];
+    socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), reply.body]));
+    options.log?.(`(unparsed request) ${status} (${error.code ?? error.message})`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -252,6 +274,31 @@ async function invoke(
     return fail(502, 'INTERNAL_ERROR', 'Internal server error', `malformed proxy response: ${reply}`);
   }
   return reply;
+}
+
+/** Longest request line (method, URL, version) the gateway reads; API Gateway takes 10 KB of URL and headers. */
+const MAX_REQUEST_LINE_BYTES = 8 * 1024;
+
+/** The problem for a request Node's parser refused: a URL or headers too large, or malformed HTTP. */
+function refusal(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): [number, ProblemCode, string] {
+  if (error.code === 'HPE_HEADER_OVERFLOW' || error.code === 'HPE_URI_TOO_LONG') {
+    const raw = error.rawPacket ?? Buffer.alloc(0);
+    const lineEnd = raw.indexOf('\r\n');
+    if (error.code === 'HPE_URI_TOO_LONG' || lineEnd < 0 || lineEnd > MAX_REQUEST_LINE_BYTES) {
+      return [414, 'URI_TOO_LONG', `The request URL is too long; keep the URL under ${MAX_REQUEST_LINE_BYTES} bytes`];
+    }
+    return [431, 'HEADERS_TOO_LARGE', 'The request headers are too large'];
+  }
+  return [400, 'MALFORMED_REQUEST', 'The request is not valid HTTP'];
+}
+
+/** CORS headers for an answer to a request whose headers were not parsed. */
+function gatewayCors(raw: Buffer | undefined, allowedOrigins: readonly string[]): OutgoingHttpHeaders {
+  const exposed = { 'Access-Control-Expose-Headers': REQUEST_ID_HEADER };
+  if (allowedOrigins.includes('*')) return { 'Access-Control-Allow-Origin': '*', ...exposed };
+  const origin = /\r\norigin:[ \t]*([^\r\n]*?)[ \t]*\r\n/i.exec(raw?.toString('latin1') ?? '')?.[1];
+  if (origin && allowedOrigins.includes(origin)) return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...exposed };
+  return { Vary: 'Origin' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,16 +426,17 @@ async function authorize(
  * text (`"1714565422"`, `"true"`); arrays comma-joined (`cognito:groups`: `"a,b"`); objects as JSON.
  */
 export function claimsAsStrings(payload: Readonly<Record<string, unknown>>): Record<string, string> {
-  const claims: Record<string, string> = {};
+  const claims: [string, string][] = [];
   for (const [name, value] of Object.entries(payload)) {
     if (value === undefined || value === null) continue;
-    if ((name === 'exp' || name === 'iat') && typeof value === 'number') claims[name] = javaDate(value);
-    else if (typeof value === 'string') claims[name] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') claims[name] = String(value);
-    else if (Array.isArray(value)) claims[name] = value.map(String).join(',');
-    else claims[name] = JSON.stringify(value);
+    if ((name === 'exp' || name === 'iat') && typeof value === 'number') claims.push([name, javaDate(value)]);
+    else if (typeof value === 'string') claims.push([name, value]);
+    else if (typeof value === 'number' || typeof value === 'boolean') claims.push([name, String(value)]);
+    else if (Array.isArray(value)) claims.push([name, value.map(String).join(',')]);
+    else claims.push([name, JSON.stringify(value)]);
   }
-  return claims;
+  // Own properties only, whatever the names (a claim named `__proto__` stays a claim).
+  return Object.fromEntries(claims);
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -419,18 +467,21 @@ interface RequestHeaders {
 }
 
 function collectHeaders(rawHeaders: readonly string[]): RequestHeaders {
+  // Names are the client's: collect them in Maps, so that `__proto__` or `constructor` are names
+  // like any other, and build the objects with own properties only (as JSON.parse would in AWS).
   const names = new Map<string, string>(); // lower-case → as first sent
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const values = new Map<string, string[]>();
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
     const sent = rawHeaders[index]!;
     const value = rawHeaders[index + 1]!;
     const name = names.get(sent.toLowerCase()) ?? sent;
     names.set(sent.toLowerCase(), name);
-    single[name] = value;
-    (multi[name] ??= []).push(value);
+    values.set(name, [...(values.get(name) ?? []), value]);
   }
-  return { single, multi };
+  return {
+    single: Object.fromEntries([...values].map(([name, list]) => [name, list[list.length - 1]!])),
+    multi: Object.fromEntries(values),
+  };
 }
 
 function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
@@ -554,14 +605,13 @@ function parseQuery(raw: string): {
   single: Record<string, string> | null;
   multi: Record<string, string[]> | null;
 } {
-  if (raw === '') return { single: null, multi: null };
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [key, value] of new URLSearchParams(raw)) {
-    single[key] = value;
-    (multi[key] ??= []).push(value);
-  }
-  return Object.keys(single).length === 0 ? { single: null, multi: null } : { single, multi };
+  const values = new Map<string, string[]>();
+  for (const [key, value] of new URLSearchParams(raw)) values.set(key, [...(values.get(key) ?? []), value]);
+  if (values.size === 0) return { single: null, multi: null };
+  return {
+    single: Object.fromEntries([...values].map(([key, list]) => [key, list[list.length - 1]!])),
+    multi: Object.fromEntries(values),
+  };
 }
 
 function lambdaContext(name: RouteName, deadline: number): Context {

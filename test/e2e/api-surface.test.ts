@@ -427,4 +427,34 @@ describe('GET /api/jobs', () => {
     expectProblem(await user.list('?colour=blue'), 400, 'INVALID_QUERY');
     expectProblem(await user.list('?limit=1&limit=2'), 400, 'INVALID_QUERY');
   });
+
+  it('treats parameters and headers named like Object.prototype members as any other name, on every route', async () => {
+    const user = clientOf('query');
+    const id = await user.createJob(`prototype names ${nonce()}`);
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    for (const name of names) {
+      // An unknown list parameter is a 400, whatever its name.
+      const list = await user.list(`?${name}=x`);
+      expectProblem(list, 400, 'INVALID_QUERY');
+      expect(list.json.detail).toContain(name);
+      expect(list.headers.get('access-control-allow-origin')).toBe('*');
+      // Other routes ignore the query and the header, as they ignore any other.
+      const headers = { [name]: 'x' };
+      expect((await user.call(`/api/jobs/${id}?${name}=x`, { headers })).status).toBe(200);
+      expect((await user.call(`/api/jobs/${id}/result?${name}=x`, { headers })).status).toBeLessThan(500);
+      expect((await user.call(`/api/jobs?${name}=x`, { headers: { [name]: 'x' } })).status).toBe(400);
+      const created = await user.call(`/api/jobs?${name}=x`, {
+        method: 'POST',
+        headers,
+        body: { type: 'AI_PREVIEW', input: { prompt: `with a ${name} header ${nonce()}` } },
+      });
+      expect(created.status).toBe(202);
+    }
+  });
+
+  it('answers a 20,000-character URL with a 414 problem', async () => {
+    const answer = await clientOf('query').list(`?status=${'x'.repeat(20_000)}`);
+    expectProblem(answer, 414, 'URI_TOO_LONG');
+    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+  });
 });

@@ -251,6 +251,28 @@ describe('local gateway', () => {
     expect(event.headers['X-Forwarded-For']).toBe('127.0.0.1');
   });
 
+  it('passes query parameters and headers named like Object.prototype members as plain values', async () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    const query = names.map((name, index) => `${name}=v${index}&${name}=w${index}`).join('&');
+    // fromEntries: own properties, even `__proto__` (an assignment would set the prototype).
+    const headers = { ...authorized(), ...Object.fromEntries(names.map((name, index) => [name, [`h${index}`, `i${index}`]])) };
+    const answer = await send(`/api/jobs?${query}`, { headers });
+    expect(answer.status).toBe(200);
+    const { event } = calls[0]!;
+    for (const [index, name] of names.entries()) {
+      expect(Object.hasOwn(event.queryStringParameters!, name)).toBe(true);
+      expect(event.queryStringParameters![name]).toBe(`w${index}`);
+      expect(event.multiValueQueryStringParameters![name]).toEqual([`v${index}`, `w${index}`]);
+      expect(Object.hasOwn(event.headers, name)).toBe(true);
+      expect(event.headers[name]).toBe(`i${index}`);
+      expect(event.multiValueHeaders[name]).toEqual([`h${index}`, `i${index}`]);
+    }
+    // The event is what API Gateway hands a Lambda: it survives a JSON round trip unchanged.
+    expect(JSON.parse(JSON.stringify(event.queryStringParameters))).toEqual(
+      Object.fromEntries(names.map((name, index) => [name, `w${index}`])),
+    );
+  });
+
   it('base64-encodes binary bodies and bodies that are not UTF-8', async () => {
     const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41]);
     await send('/api/jobs', { method: 'POST', headers: authorized({ 'Content-Type': 'application/octet-stream' }), body: bytes });
@@ -379,6 +401,17 @@ describe('local gateway', () => {
       await send('/api/jobs', { method: 'POST', headers: authorized({ 'Content-Type': 'application/json' }), body: big.subarray(1) });
       expect(calls).toHaveLength(1);
       expect(calls[0]!.event.body).toHaveLength(10 * 1024 * 1024);
+    });
+
+    it('answers a URL too long for it with a 414 problem, and oversized headers with a 431 problem', async () => {
+      const longUrl = await send(`/api/jobs?status=${'x'.repeat(20_000)}`, { headers: authorized() });
+      expectProblem(longUrl, 414, 'URI_TOO_LONG');
+      expect(longUrl.json.detail).toMatch(/URL/);
+      const bigHeader = await send('/api/jobs', { headers: authorized({ 'X-Padding': 'y'.repeat(20_000) }) });
+      expectProblem(bigHeader, 431, 'HEADERS_TOO_LARGE');
+      expect(calls).toHaveLength(0);
+      // The gateway keeps serving afterwards.
+      expect((await send(`/api/jobs/${JOB_ID}`, { headers: authorized() })).status).toBe(200);
     });
 
     it('answers 502 when the handler throws, and logs it', async () => {
