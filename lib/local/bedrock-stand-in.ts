@@ -412,6 +412,11 @@ async function readBody(req: Request): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Sets an own property whatever its name (an assignment to `__proto__` would set the prototype). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -1019,7 +1024,7 @@ function jsonPointer(root: unknown, ref: string): unknown {
   let node: unknown = root;
   for (const segment of ref.slice(2).split('/')) {
     const key = decodeURIComponent(segment).replace(/~1/g, '/').replace(/~0/g, '~');
-    node = isObject(node) ? node[key] : Array.isArray(node) ? node[Number(key)] : undefined;
+    node = isObject(node) ? (Object.hasOwn(node, key) ? node[key] : undefined) : Array.isArray(node) ? node[Number(key)] : undefined;
   }
   return node;
 }
@@ -1030,7 +1035,7 @@ function mergeSchemas(a: JsonSchema, b: JsonSchema): JsonSchema {
   if (isObject(a.properties) && isObject(b.properties)) {
     const properties: JsonSchema = { ...a.properties };
     for (const [name, schema] of Object.entries(b.properties)) {
-      properties[name] = name in properties ? { allOf: [properties[name], schema] } : schema;
+      setOwn(properties, name, Object.hasOwn(properties, name) ? { allOf: [properties[name], schema] } : schema);
     }
     merged.properties = properties;
   }
@@ -1081,10 +1086,10 @@ function sampleObject(schema: JsonSchema, context: SampleContext, path: string, 
   const value: Record<string, unknown> = {};
   for (const [name, property] of Object.entries(properties)) {
     if (property === false || (!required.has(name) && depth >= FULL_DEPTH)) continue;
-    value[name] = sample(property, context, childPath(path, name), depth + 1);
+    setOwn(value, name, sample(property, context, childPath(path, name), depth + 1));
   }
   for (const name of required) {
-    if (!(name in value)) value[name] = sample(extraSchema ?? {}, context, childPath(path, name), depth + 1);
+    if (!Object.hasOwn(value, name)) setOwn(value, name, sample(extraSchema ?? {}, context, childPath(path, name), depth + 1));
   }
   if (extraSchema !== undefined) {
     const keys: string[] = [];
@@ -1097,9 +1102,9 @@ function sampleObject(schema: JsonSchema, context: SampleContext, path: string, 
     const minProperties = count(schema.minProperties) ?? 0;
     for (let n = 1; Object.keys(value).length + keys.length < minProperties && n < MAX_REPEAT; n += 1) {
       const key = sampleString(names, context, childPath(path, `(key ${n})`), [`item${n}`]);
-      if (!(key in value) && !keys.includes(key)) keys.push(key);
+      if (!Object.hasOwn(value, key) && !keys.includes(key)) keys.push(key);
     }
-    for (const key of keys) if (!(key in value)) value[key] = sample(extraSchema, context, childPath(path, key), depth + 1);
+    for (const key of keys) if (!Object.hasOwn(value, key)) setOwn(value, key, sample(extraSchema, context, childPath(path, key), depth + 1));
   }
   return value;
 }

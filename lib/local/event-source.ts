@@ -106,17 +106,19 @@ export function toSqsEvent(messages: readonly Message[], queueArn: string): SQSE
 }
 
 function messageAttributes(message: Message): SQSMessageAttributes {
-  const result: SQSMessageAttributes = {};
-  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-    result[name] = {
-      dataType: value.DataType ?? 'String',
-      ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
-      ...(value.BinaryValue !== undefined ? { binaryValue: Buffer.from(value.BinaryValue).toString('base64') } : {}),
-      stringListValues: [],
-      binaryListValues: [],
-    };
-  }
-  return result;
+  // Attribute names are the sender's (`__proto__` is a valid one): own properties only.
+  return Object.fromEntries(
+    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+      name,
+      {
+        dataType: value.DataType ?? 'String',
+        ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+        ...(value.BinaryValue !== undefined ? { binaryValue: Buffer.from(value.BinaryValue).toString('base64') } : {}),
+        stringListValues: [],
+        binaryListValues: [],
+      },
+    ]),
+  );
 }
 
 /** One receive (a short poll unless `waitTimeSeconds` is given), with every system attribute (ApproximateReceiveCount above all). */

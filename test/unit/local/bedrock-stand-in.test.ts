@@ -740,6 +740,18 @@ describe('sampleJsonSchema', () => {
     expect(sampleJsonSchema(schema, source)).toStrictEqual(value);
   });
 
+  it('fills fields named like Object.prototype members (a job type may name its fields anything)', () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    // fromEntries: `__proto__` as an own key, as JSON.parse would give it.
+    const Fields = z.strictObject(Object.fromEntries(names.map((name) => [name, z.string()])));
+    const schema = z.toJSONSchema(Fields);
+    expect(Object.keys(schema.properties as object)).toEqual(names);
+    const value = sampleJsonSchema(schema, source) as Record<string, unknown>;
+    expect(Object.keys(value)).toEqual(names);
+    for (const name of names) expect(value[name], name).toMatch(/^\[stand-in\] /);
+    expect(Fields.safeParse(JSON.parse(JSON.stringify(value))).success).toBe(true);
+  });
+
   it('fills strings with a labelled quote of the source, and picks enum members by hash', () => {
     const schema = z.toJSONSchema(z.object({ a: z.string(), b: z.array(z.string()), level: z.enum(['l1', 'l2', 'l3', 'l4', 'l5', 'l6']) }));
     const levels = new Set<unknown>();
