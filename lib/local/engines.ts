@@ -14,6 +14,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { installAtomicDynalite, repairIndexes, storeOf, type RepairReport } from './atomic-dynalite.ts';
 
 /** Where a service is served from. */
 export interface Engine {
@@ -22,6 +23,8 @@ export interface Engine {
   readonly embedded: boolean;
   /** Stops an embedded engine; a no-op for an external one. */
   stop(): Promise<void>;
+  /** An embedded DynamoDB kept on disk: what rebuilding its indexes from the records found. */
+  readonly repaired?: RepairReport;
 }
 
 /** fauxqs puts this before the host in queue URLs; see the note at the top. */
@@ -35,17 +38,25 @@ export interface DynamoEngineOptions {
   /** LevelDB folder that keeps the data across restarts; in memory when absent. */
   readonly path?: string;
   readonly port?: number;
+  /** Rebuild the indexes of a data folder from its records before serving (default true). */
+  readonly repair?: boolean;
 }
 
 export async function startDynamoEngine(options: DynamoEngineOptions = {}): Promise<Engine> {
   const external = configuredEndpoint('DYNAMODB');
   if (external) return { endpoint: external, embedded: false, stop: async () => {} };
-  const server: Server = dynalite({
+  // Every item write with its index entries as one LevelDB batch: a crash cannot split them.
+  installAtomicDynalite();
+  const dynaliteOptions = {
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
-  });
+  };
+  const server: Server = dynalite(dynaliteOptions);
+  // Indexes rebuilt from the records before anything is served: a data folder written before
+  // writes were atomic (or damaged otherwise) is consistent again.
+  const repaired = options.path && options.repair !== false ? await repairIndexes(storeOf(dynaliteOptions).db) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -54,6 +65,7 @@ export async function startDynamoEngine(options: DynamoEngineOptions = {}): Prom
   return {
     endpoint: `http://127.0.0.1:${port}`,
     embedded: true,
+    ...(repaired ? { repaired } : {}),
     stop: () =>
       new Promise<void>((resolve) => {
         // SDK clients keep sockets alive; close them or close() waits for them.

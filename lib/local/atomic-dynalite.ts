@@ -1,0 +1,239 @@
+/**
+ * Crash-safe writes for the embedded DynamoDB (dynalite on LevelDB).
+ *
+ * dynalite 4 writes an item's index entries and then the item itself as separate LevelDB writes,
+ * so a process killed between them leaves indexes that disagree with the records: a job listed
+ * as PENDING whose GET is a 404, a PROCESSING record that the due index no longer holds (so no
+ * recovery ever sees it), a job COMPLETED in the list and PROCESSING in GET. DynamoDB itself
+ * updates a table and its indexes as one.
+ *
+ * This module makes every PutItem, UpdateItem and DeleteItem of dynalite one LevelDB batch: the
+ * item and all its index entries, or nothing (LevelDB applies a batch atomically, also across a
+ * crash). It hooks two of dynalite's internals, which run back to back in the same tick inside
+ * the item's lock: `db.updateIndexes` (whose writes it holds back) and the item's `put`/`del`
+ * (which writes them together with the item). A write that does not follow that pattern falls
+ * back to dynalite's own behaviour and is counted in `atomicWriteStats().fallbacks`.
+ *
+ * `repairIndexes` rebuilds every index from the records, for a data folder written before (or by
+ * another engine): run it on start, before the engine serves requests.
+ *
+ * dynalite is pinned in package.json; test/integration/engine-crash.test.ts kills an engine
+ * process in the middle of writes, again and again, and checks that indexes and records agree.
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+type Callback = (error?: Error | null, value?: unknown) => void;
+
+interface BatchOp {
+  readonly type: 'put' | 'del';
+  readonly key: string;
+  readonly value?: unknown;
+}
+
+interface LevelLike {
+  batch(ops: readonly BatchOp[], callback: Callback): void;
+  keys(options?: Record<string, unknown>): AsyncIterable<string>;
+  iterator(options?: Record<string, unknown>): AsyncIterable<[string, unknown]>;
+}
+
+interface SubDb {
+  put(key: string, value: unknown, callback: Callback): void;
+  del(key: string, callback: Callback): void;
+  [ATOMIC]?: true;
+}
+
+interface Store {
+  readonly db: LevelLike;
+  getItemDb(name: string): SubDb;
+  [ATOMIC]?: true;
+}
+
+interface IndexDescription {
+  readonly IndexName: string;
+  readonly KeySchema: readonly { AttributeName: string }[];
+  readonly Projection: { ProjectionType: string; NonKeyAttributes?: string[] };
+}
+
+interface TableDescription {
+  readonly TableName: string;
+  readonly KeySchema: readonly { AttributeName: string }[];
+  readonly LocalSecondaryIndexes?: readonly IndexDescription[];
+  readonly GlobalSecondaryIndexes?: readonly IndexDescription[];
+}
+
+type Item = Record<string, unknown>;
+
+interface IndexAction {
+  readonly index: string;
+  readonly key: string;
+  readonly item?: Item;
+}
+
+interface DynaliteDb {
+  create(options: object | undefined): Store;
+  updateIndexes(store: Store, table: TableDescription, existing: Item | undefined, item: Item | null, cb: Callback): void;
+  getIndexActions(
+    indexes: readonly IndexDescription[],
+    existing: Item | null | undefined,
+    item: Item | null | undefined,
+    table: TableDescription,
+  ): { puts: IndexAction[]; deletes: IndexAction[] };
+  createKey(item: Item, table: TableDescription): string;
+}
+
+const ATOMIC = Symbol.for('async-jobs.atomic-dynalite');
+const INDEX_TYPES = ['Local', 'Global'] as const;
+
+/** dynalite's LevelDB key prefixes (db/index.js: getSubDb names + '~'). */
+const itemPrefix = (table: string) => `item-${table}~`;
+const indexPrefix = (type: (typeof INDEX_TYPES)[number], table: string, index: string) =>
+  `index-${type.toLowerCase()}~${table}~${index}~`;
+
+const stats = { batches: 0, fallbacks: 0 };
+
+/** Writes made atomically, and writes that had to fall back to dynalite's separate writes. */
+export function atomicWriteStats(): { readonly batches: number; readonly fallbacks: number } {
+  return { ...stats };
+}
+
+/** Index writes held back by updateIndexes, for the item write that follows in the same tick. */
+let held: { readonly store: Store; readonly ops: BatchOp[] } | undefined;
+
+function indexOps(db: DynaliteDb, table: TableDescription, existing: Item | null | undefined, item: Item | null | undefined): BatchOp[] {
+  const ops: BatchOp[] = [];
+  for (const type of INDEX_TYPES) {
+    const indexes = table[`${type}SecondaryIndexes`] ?? [];
+    const actions = db.getIndexActions(indexes, existing, item, table);
+    // As dynalite: deletes of keys that changed first, then the new entries.
+    for (const action of actions.deletes) ops.push({ type: 'del', key: indexPrefix(type, table.TableName, action.index) + action.key });
+    for (const action of actions.puts) {
+      ops.push({ type: 'put', key: indexPrefix(type, table.TableName, action.index) + action.key, value: action.item });
+    }
+  }
+  return ops;
+}
+
+let installed = false;
+const stores = new WeakMap<object, Store>();
+
+/** The store dynalite created for these options (the object passed to `dynalite(options)`). */
+export function storeOf(options: object): Store {
+  const store = stores.get(options);
+  if (!store) throw new Error('No dynalite store was created with these options since installAtomicDynalite()');
+  return store;
+}
+
+/** Patches dynalite (once per process) so that every store it creates from now on writes atomically. */
+export function installAtomicDynalite(): void {
+  if (installed) return;
+  installed = true;
+  const db = require('dynalite/db') as DynaliteDb;
+  const create = db.create;
+  const updateIndexes = db.updateIndexes;
+
+  db.updateIndexes = function (store, table, existing, item, cb) {
+    if (!store[ATOMIC] || (!existing && !item)) return updateIndexes.call(this, store, table, existing, item, cb);
+    const ops = indexOps(db, table, existing, item);
+    held = { store, ops };
+    try {
+      cb();
+    } finally {
+      const left = held;
+      held = undefined;
+      // The callback did not write the item in the same tick: write the indexes as dynalite would.
+      if (left && left.ops.length > 0) {
+        stats.fallbacks++;
+        left.store.db.batch(left.ops, () => {});
+      }
+    }
+  };
+
+  db.create = function (options) {
+    const store = create.call(this, options);
+    if (typeof options === 'object' && options !== null) stores.set(options, store);
+    store[ATOMIC] = true;
+    const getItemDb = store.getItemDb.bind(store);
+    store.getItemDb = (name: string) => {
+      const itemDb = getItemDb(name);
+      if (!itemDb[ATOMIC]) wrapItemDb(store, itemDb, itemPrefix(name));
+      return itemDb;
+    };
+    return store;
+  };
+}
+
+function wrapItemDb(store: Store, itemDb: SubDb, prefix: string): void {
+  itemDb[ATOMIC] = true;
+  const put = itemDb.put.bind(itemDb);
+  const del = itemDb.del.bind(itemDb);
+  const take = (): BatchOp[] | undefined => {
+    if (!held || held.store !== store) return undefined;
+    const { ops } = held;
+    held = undefined;
+    return ops;
+  };
+  itemDb.put = (key, value, callback) => {
+    const ops = take();
+    if (!ops) return put(key, value, callback);
+    stats.batches++;
+    store.db.batch([...ops, { type: 'put', key: prefix + key, value }], callback);
+  };
+  itemDb.del = (key, callback) => {
+    const ops = take();
+    if (!ops) return del(key, callback);
+    stats.batches++;
+    store.db.batch([...ops, { type: 'del', key: prefix + key }], callback);
+  };
+}
+
+export interface RepairReport {
+  readonly items: number;
+  /** Index entries written because they were missing or differed from the record. */
+  readonly written: number;
+  /** Index entries deleted because no record (or no longer the record) stands behind them. */
+  readonly deleted: number;
+}
+
+/**
+ * Rebuilds every table's indexes from its records, straight on the LevelDB files of a dynalite
+ * data folder, with the same functions dynalite uses to index. Run before the engine serves
+ * requests (nothing may write meanwhile).
+ */
+export async function repairIndexes(level: LevelLike): Promise<RepairReport> {
+  const db = require('dynalite/db') as DynaliteDb;
+  const report = { items: 0, written: 0, deleted: 0 };
+  const tables: TableDescription[] = [];
+  for await (const [, table] of level.iterator({ gte: 'table~', lt: 'table~\xff' })) tables.push(table as TableDescription);
+  for (const table of tables) {
+    const expected = new Map<string, unknown>();
+    for await (const [, item] of level.iterator({ gte: itemPrefix(table.TableName), lt: `${itemPrefix(table.TableName)}\xff` })) {
+      report.items++;
+      for (const op of indexOps(db, table, undefined, item as Item)) expected.set(op.key, op.value);
+    }
+    const ops: BatchOp[] = [];
+    for (const type of INDEX_TYPES) {
+      for (const index of table[`${type}SecondaryIndexes`] ?? []) {
+        const prefix = indexPrefix(type, table.TableName, index.IndexName);
+        for await (const [key, value] of level.iterator({ gte: prefix, lt: `${prefix}\xff` })) {
+          if (!expected.has(key)) {
+            ops.push({ type: 'del', key });
+            report.deleted++;
+          } else {
+            if (JSON.stringify(expected.get(key)) === JSON.stringify(value)) expected.delete(key);
+          }
+        }
+      }
+    }
+    for (const [key, value] of expected) {
+      ops.push({ type: 'put', key, value });
+      report.written++;
+    }
+    for (let start = 0; start < ops.length; start += 1000) {
+      const chunk = ops.slice(start, start + 1000);
+      await new Promise<void>((resolve, reject) => level.batch(chunk, (error) => (error ? reject(error) : resolve())));
+    }
+  }
+  return report;
+}
