@@ -30,9 +30,9 @@ if (values.data) process.env.JOBS_DEV_DATA = dataDir;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const runtime = await startLocalRuntime({ port, dataDir, reset: values.reset, log });
-const { resent, requeued, failed } = runtime.recovered;
-if (resent + requeued + failed > 0) {
-  log(`recovered unfinished jobs from the last run: ${resent} re-sent, ${requeued} requeued, ${failed} failed`);
+if (runtime.repaired && runtime.repaired.written + runtime.repaired.deleted > 0) {
+  const { written, deleted, items } = runtime.repaired;
+  log(`rebuilt the local store's indexes from its ${items} records: ${written} entries written, ${deleted} deleted`);
 }
 const tokenCommand = values.data ? `JOBS_DEV_DATA=${dataDir} npm run --silent token -- alice` : 'npm run --silent token -- alice';
 const where = (engine: { embedded: boolean; endpoint: string }) => (engine.embedded ? 'embedded' : engine.endpoint);
@@ -40,6 +40,16 @@ const bedrock = runtime.engines.bedrockStandIn ? 'stand-in' : runtime.engines.be
 process.stdout.write(
   `Jobs API ready at ${runtime.url} (DynamoDB ${where(runtime.engines.dynamodb)}, SQS ${where(runtime.engines.sqs)}, Bedrock ${bedrock}). Try: TOKEN=$(${tokenCommand}); curl -s -X POST ${runtime.url}/api/jobs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"type":"AI_PREVIEW","input":{"prompt":"Hello"}}'\n`,
 );
+
+if (runtime.backlog > 0) {
+  const started = Date.now();
+  void runtime.recovered.then(({ resent, requeued, failed, skipped }) =>
+    log(
+      `recovered ${runtime.backlog} unfinished jobs from the last run in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+        `${resent} re-sent, ${requeued} requeued, ${failed} failed, ${skipped} moved on meanwhile`,
+    ),
+  );
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -21,7 +21,8 @@ import type { Job, JobPatch, JobStatus } from '../domain/job.ts';
 import type {
   ClaimRequest,
   Clock,
-  DueJob,
+  DuePage,
+  DuePosition,
   JobGuard,
   JobStore,
   ListPage,
@@ -209,20 +210,21 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  async findDue(now: string, limit: number): Promise<readonly DueJob[]> {
+  async findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage> {
     const { dueIndex } = JOBS_TABLE;
     try {
-      const { Items } = await this.client.send(
+      const { Items, LastEvaluatedKey } = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: dueIndex.name,
-          KeyConditionExpression: '#shard = :shard AND #dueAt <= :now',
+          KeyConditionExpression: '#shard = :shard AND #dueAt <= :dueBy',
           ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
-          ExpressionAttributeValues: { ':shard': ACTIVE_SHARD, ':now': now },
+          ExpressionAttributeValues: { ':shard': ACTIVE_SHARD, ':dueBy': dueBy },
           Limit: limit,
+          ...(after ? { ExclusiveStartKey: { id: after.id, [dueIndex.partitionKey]: ACTIVE_SHARD, [dueIndex.sortKey]: after.dueAt } } : {}),
         }),
       );
-      return (Items ?? []).map((item) => ({
+      const jobs = (Items ?? []).map((item) => ({
         id: String(item.id),
         status: item.status as JobStatus,
         runId: typeof item.runId === 'string' ? item.runId : null,
@@ -231,6 +233,8 @@ export class DynamoJobStore implements JobStore {
         generation: Number(item.generation ?? 0),
         dueAt: String(item.dueAt),
       }));
+      const last = LastEvaluatedKey ? { id: String(LastEvaluatedKey.id), dueAt: String(LastEvaluatedKey[dueIndex.sortKey]) } : null;
+      return { jobs, next: last };
     } catch (error) {
       throw translate(error);
     }

@@ -25,7 +25,7 @@ import {
 } from './job.ts';
 import type { JobType, JobTypeCatalog, Logger, ProcessorContext, SourceJob } from './job-types.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
-import type { Clock, DueJob, IdGenerator, JobGuard, JobQueue, JobRef, JobStore } from './ports.ts';
+import type { Clock, DueJob, DuePosition, IdGenerator, JobGuard, JobQueue, JobRef, JobStore } from './ports.ts';
 
 /** DynamoDB items are limited to 400 KB; keep results well inside with the rest of the record. */
 export const MAX_RESULT_BYTES = 300 * 1024;
@@ -59,14 +59,12 @@ export type RunOutcome =
   | { readonly kind: 'retry-later'; readonly delaySeconds: number };
 
 export interface ReconcileOptions {
-  /** Most jobs looked at in one run (default 100). */
-  readonly limit?: number;
-  /**
-   * Every unfinished job, due or not: for a restart after which no worker can still be running
-   * and no message is left (the local runtime's in-memory queue). PENDING jobs are re-sent and
-   * PROCESSING ones count as a lost attempt.
-   */
-  readonly all?: boolean;
+  /** Due jobs read per page (default 100). */
+  readonly pageSize?: number;
+  /** Stop starting new pages after this long (default 40 s, within the reconciler's 60 s timeout). */
+  readonly budgetMs?: number;
+  /** Jobs settled at once (default 10). */
+  readonly concurrency?: number;
 }
 
 /** Later than any dueAt. */
@@ -164,37 +162,98 @@ export class JobRunner {
   }
 
   /**
-   * Looks at unfinished jobs whose dueAt has passed (or all of them, see ReconcileOptions.all):
-   * re-sends PENDING jobs whose message was
-   * lost (a failed send after create or retry), and treats PROCESSING jobs whose lease is long
-   * gone as a failed attempt (requeued if attempts remain, FAILED otherwise).
+   * Looks at unfinished jobs whose dueAt has passed: re-sends PENDING jobs whose message was lost
+   * (a failed send after create or retry), and treats PROCESSING jobs whose lease is long gone as
+   * a failed attempt (requeued if attempts remain, FAILED otherwise). Walks the due jobs once,
+   * page after page, until none is left or the time budget is spent: every job it settles gets a
+   * later dueAt, so it is not seen again in this run.
    */
   async reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
     const now = this.clock();
-    const dueBy = options.all ? FAR_FUTURE : now.toISOString();
-    const due = await this.deps.store.findDue(dueBy, options.limit ?? 100);
+    const started = Date.now();
     const report = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
-    for (const job of due) {
-      try {
-        const kind = await this.reconcileOne(job, now);
-        report[kind]++;
-      } catch (error) {
-        report.skipped++;
-        if (!(error instanceof ConcurrentUpdateError)) {
-          this.deps.logger.warn('reconcile failed for a job', { jobId: job.id, error });
-        }
-      }
-    }
-    if (due.length) this.deps.logger.info('reconciled', { ...report });
+    let after: DuePosition | undefined;
+    do {
+      const page = await this.deps.store.findDue(now.toISOString(), options.pageSize ?? 100, after);
+      await this.settle(page.jobs, now, 'due', options.concurrency ?? 10, report);
+      after = page.next ?? undefined;
+    } while (after && Date.now() - started < (options.budgetMs ?? 40_000));
+    if (report.resent + report.requeued + report.failed + report.skipped > 0) this.deps.logger.info('reconciled', { ...report });
     return report;
   }
 
-  private async reconcileOne(job: DueJob, now: Date): Promise<'resent' | 'requeued' | 'failed' | 'skipped'> {
+  /**
+   * Every unfinished job, due or not, read once: what a process that stopped left behind. Take it
+   * before any worker of the new process starts, then settle it with `recover`.
+   */
+  async unfinished(pageSize = 1000): Promise<readonly DueJob[]> {
+    const jobs: DueJob[] = [];
+    let after: DuePosition | undefined;
+    do {
+      const page = await this.deps.store.findDue(FAR_FUTURE, pageSize, after);
+      jobs.push(...page.jobs);
+      after = page.next ?? undefined;
+    } while (after);
+    return jobs;
+  }
+
+  /**
+   * Settles jobs that no worker can still be running (the local runtime after a restart: its
+   * workers died with the old process), each exactly once: a PENDING job's message is sent again
+   * (after what is left of its retry backoff), and a PROCESSING job counts as a lost attempt.
+   * Every write is guarded on the job as it was read, so a job that moved on since (a new
+   * worker claimed it, its owner cancelled it) is skipped.
+   */
+  async recover(
+    jobs: readonly DueJob[],
+    options: { readonly concurrency?: number; readonly signal?: AbortSignal } = {},
+  ): Promise<ReconcileReport> {
+    const report = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
+    await this.settle(jobs, this.clock(), 'recover', options.concurrency ?? 16, report, options.signal);
+    if (jobs.length > 0) this.deps.logger.info('recovered unfinished jobs', { ...report });
+    return report;
+  }
+
+  private async settle(
+    jobs: readonly DueJob[],
+    now: Date,
+    mode: 'due' | 'recover',
+    concurrency: number,
+    report: { resent: number; requeued: number; failed: number; skipped: number },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    let next = 0;
+    const lane = async () => {
+      for (let index = next++; index < jobs.length && !signal?.aborted; index = next++) {
+        const job = jobs[index]!;
+        try {
+          report[await this.reconcileOne(job, now, mode)]++;
+        } catch (error) {
+          report.skipped++;
+          if (!(error instanceof ConcurrentUpdateError)) {
+            this.deps.logger.warn('reconcile failed for a job', { jobId: job.id, error });
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, jobs.length)) }, lane));
+  }
+
+  private async reconcileOne(
+    job: DueJob,
+    now: Date,
+    mode: 'due' | 'recover',
+  ): Promise<'resent' | 'requeued' | 'failed' | 'skipped'> {
     const { store, queue, settings } = this.deps;
-    const nextDue = new Date(now.getTime() + settings.lifecycle.stalePendingMs).toISOString();
+    const { stalePendingMs } = settings.lifecycle;
     if (job.status === 'PENDING') {
+      // A job waiting out a retry backoff (dueAt = next attempt + stalePendingMs) is sent with
+      // what is left of it; an overdue one at once.
+      const delaySeconds =
+        mode === 'recover' ? Math.max(0, Math.ceil((Date.parse(job.dueAt) - stalePendingMs - now.getTime()) / 1000)) : 0;
+      const nextDue = new Date(now.getTime() + delaySeconds * 1000 + stalePendingMs).toISOString();
       await store.update(job.id, { statusIn: ['PENDING'], dueAt: job.dueAt }, { dueAt: nextDue });
-      await queue.enqueue(job);
+      await queue.enqueue(job, delaySeconds);
       return 'resent';
     }
     if (job.status !== 'PROCESSING') return 'skipped';

@@ -58,6 +58,18 @@ export interface DueJob {
   readonly dueAt: string;
 }
 
+/** Where a page of due jobs ended (the last job read). */
+export interface DuePosition {
+  readonly id: string;
+  readonly dueAt: string;
+}
+
+export interface DuePage {
+  readonly jobs: readonly DueJob[];
+  /** Where the next page starts; null when there is no more. */
+  readonly next: DuePosition | null;
+}
+
 export interface JobStore {
   /** Writes a new job; JobAlreadyExistsError if the id is taken. */
   create(job: Job): Promise<void>;
@@ -73,8 +85,11 @@ export interface JobStore {
    * undefined when the job cannot be claimed (missing, finished, running elsewhere, cancelled).
    */
   claim(id: string, request: ClaimRequest): Promise<Job | undefined>;
-  /** Unfinished jobs whose dueAt is at or before `now`, oldest first. */
-  findDue(now: string, limit: number): Promise<readonly DueJob[]>;
+  /**
+   * Unfinished jobs whose dueAt is at or before `dueBy`, oldest first, at most `limit` of them,
+   * starting after `after` (the previous page's `next`).
+   */
+  findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage>;
 }
 
 /** A job as its queue message names it: the id and the run (generation) it belongs to. */

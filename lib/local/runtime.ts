@@ -11,8 +11,11 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
+import type { ReconcileReport } from '../../lambdas/domain/job-runner.ts';
+import type { Recovery } from '../../lambdas/reconciler/handler.ts';
 import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, WORKER } from '../../lambdas/shared/resources.ts';
 import { startBedrockStandIn } from './bedrock-stand-in.ts';
+import type { RepairReport } from './atomic-dynalite.ts';
 import { startDynamoEngine, startSqsEngine, type Engine } from './engines.ts';
 import { startPoller, type Poller, type SqsHandler } from './event-source.ts';
 import { startGateway, type Handler } from './gateway.ts';
@@ -48,7 +51,12 @@ export interface LocalRuntime {
     /** True when that is our stand-in. */
     readonly bedrockStandIn: boolean;
   };
-  readonly recovered: { readonly resent: number; readonly requeued: number; readonly failed: number };
+  /** Unfinished jobs found on start (left by the previous run), settled in the background. */
+  readonly backlog: number;
+  /** Resolves once every job of the backlog has been settled (each message sent once). */
+  readonly recovered: Promise<ReconcileReport>;
+  /** What rebuilding the embedded DynamoDB's indexes from its records found on start. */
+  readonly repaired: RepairReport | undefined;
   stop(): Promise<void>;
 }
 
@@ -117,20 +125,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const route of ROUTES) handlers[route.name] = await importHandler<Handler>(route.entry);
     const worker = await importHandler<SqsHandler>(BACKGROUND_ENTRIES.worker);
     const dlqConsumer = await importHandler<SqsHandler>(BACKGROUND_ENTRIES.dlqConsumer);
-    const reconciler = await importHandler<(event?: { recoverAll?: boolean }) => Promise<Record<string, number>>>(
-      BACKGROUND_ENTRIES.reconciler,
-    );
+    const reconcilerModule = (await import(path.join(PROJECT_ROOT, BACKGROUND_ENTRIES.reconciler))) as {
+      handler: () => Promise<ReconcileReport>;
+      recovery: Recovery;
+    };
+    const reconciler = reconcilerModule.handler;
 
-    // Nothing from before a restart can still be running, and the embedded queue starts empty:
-    // settle every unfinished job now, by the normal rules.
-    const recovered = { resent: 0, requeued: 0, failed: 0 };
-    for (let round = 0; round < 1000; round++) {
-      const report = await reconciler({ recoverAll: true });
-      recovered.resent += report.resent ?? 0;
-      recovered.requeued += report.requeued ?? 0;
-      recovered.failed += report.failed ?? 0;
-      if (Object.values(report).reduce((sum, n) => sum + n, 0) < 100) break;
-    }
+    // Nothing from before a restart can still be running: read every unfinished job now, before
+    // any worker of this process starts, and settle each of them once (PENDING re-sent,
+    // PROCESSING counted as a lost attempt) while the API already serves.
+    const backlog = await reconcilerModule.recovery.snapshot();
 
     const pollers: Poller[] = [
       startPoller({
@@ -171,15 +175,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(() => gateway.close());
 
+    const settling = new AbortController();
+    const recovered = reconcilerModule.recovery.settle(backlog, settling.signal);
     let stopped = false;
     return {
       url: gateway.url,
       port: gateway.port,
       engines: { dynamodb, sqs: sqsEngine, bedrock, bedrockStandIn },
+      backlog: backlog.length,
       recovered,
+      repaired: dynamodb.repaired,
       async stop() {
         if (stopped) return;
         stopped = true;
+        // What is not settled yet is still unfinished in the store: the next start settles it.
+        settling.abort();
+        await recovered.catch(() => {});
         await runStops(stops);
       },
     };

@@ -4,7 +4,7 @@
  */
 import { ConcurrentUpdateError, JobAlreadyExistsError } from '../../lambdas/domain/errors.ts';
 import type { Job, JobPatch } from '../../lambdas/domain/job.ts';
-import type { ClaimRequest, DueJob, JobGuard, JobStore, ListPage, ListQuery } from '../../lambdas/domain/ports.ts';
+import type { ClaimRequest, DuePage, DuePosition, JobGuard, JobStore, ListPage, ListQuery } from '../../lambdas/domain/ports.ts';
 
 export class MemoryJobStore implements JobStore {
   /** @param clock what "now" is for TTL checks (the tests' manual clock). */
@@ -79,12 +79,16 @@ export class MemoryJobStore implements JobStore {
     return structuredClone(updated);
   }
 
-  async findDue(now: string, limit: number): Promise<readonly DueJob[]> {
-    return [...this.jobs.values()]
-      .filter((job) => job.dueAt !== null && job.dueAt <= now)
-      .sort((a, b) => a.dueAt!.localeCompare(b.dueAt!))
-      .slice(0, limit)
-      .map((job) => ({
+  async findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage> {
+    // As the index: ordered by (dueAt, id), keyset pagination after the last position read.
+    const due = [...this.jobs.values()]
+      .filter((job) => job.dueAt !== null && job.dueAt <= dueBy)
+      .sort((a, b) => a.dueAt!.localeCompare(b.dueAt!) || a.id.localeCompare(b.id))
+      .filter((job) => !after || job.dueAt! > after.dueAt || (job.dueAt === after.dueAt && job.id > after.id));
+    const page = due.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      jobs: page.map((job) => ({
         id: job.id,
         status: job.status,
         runId: job.runId,
@@ -92,7 +96,9 @@ export class MemoryJobStore implements JobStore {
         maxAttempts: job.maxAttempts,
         generation: job.generation,
         dueAt: job.dueAt!,
-      }));
+      })),
+      next: due.length > limit && last ? { id: last.id, dueAt: last.dueAt! } : null,
+    };
   }
 }
 

@@ -251,16 +251,20 @@ describe('JobRunner.reconcile', () => {
     expect(queue.sent.map((m) => m.jobId)).toEqual([job.id]);
   });
 
-  it('settles every unfinished job, due or not, when asked to recover all (after a restart)', async () => {
-    const pending = await seed();
-    const running = await seed();
-    await store.claim(running.id, { generation: 0, runId: 'gone', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z', dueAt: '2026-03-04T12:11:00.000Z' });
-    const done = await seed({ status: 'COMPLETED', dueAt: null });
-    expect(await runner.reconcile()).toMatchObject({ resent: 0, requeued: 0 });
-    expect(await runner.reconcile({ all: true })).toMatchObject({ resent: 1, requeued: 1, failed: 0 });
-    expect(queue.sent.map((m) => m.jobId).sort()).toEqual([pending.id, running.id].sort());
-    expect(store.jobs.get(running.id)).toMatchObject({ status: 'PENDING', attempts: 1 });
-    expect(store.jobs.get(done.id)?.status).toBe('COMPLETED');
+  it('walks every due job in one run, page after page, sending each once', async () => {
+    const jobs = [];
+    for (let n = 0; n < 25; n++) jobs.push(await seed());
+    clock.advance(testLifecycle.stalePendingMs);
+    expect(await runner.reconcile({ pageSize: 4 })).toEqual({ resent: 25, requeued: 0, failed: 0, skipped: 0 });
+    expect(queue.sent.map((m) => m.jobId).sort()).toEqual(jobs.map((job) => job.id).sort());
+    expect(await runner.reconcile({ pageSize: 4 })).toEqual({ resent: 0, requeued: 0, failed: 0, skipped: 0 });
+  });
+
+  it('stops starting pages once its time budget is spent', async () => {
+    for (let n = 0; n < 10; n++) await seed();
+    clock.advance(testLifecycle.stalePendingMs);
+    expect(await runner.reconcile({ pageSize: 3, budgetMs: 0 })).toMatchObject({ resent: 3 });
+    expect(await runner.reconcile({ pageSize: 100 })).toMatchObject({ resent: 7 });
   });
 
   it('fails a PROCESSING job whose lost attempt was its last', async () => {
@@ -268,4 +272,54 @@ describe('JobRunner.reconcile', () => {
     expect(await runner.reconcile()).toMatchObject({ failed: 1 });
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 3 });
   });
+});
+
+describe('JobRunner.unfinished and recover (a restart)', () => {
+  it('settles every unfinished job, due or not: PENDING re-sent, PROCESSING counted as a lost attempt', async () => {
+    const pending = await seed();
+    const running = await seed();
+    await store.claim(running.id, { generation: 0, runId: 'gone', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z', dueAt: '2026-03-04T12:11:00.000Z' });
+    const done = await seed({ status: 'COMPLETED', dueAt: null });
+    expect(await runner.reconcile()).toMatchObject({ resent: 0, requeued: 0 });
+    const backlog = await runner.unfinished();
+    expect(backlog.map((job) => job.id).sort()).toEqual([pending.id, running.id].sort());
+    expect(await runner.recover(backlog)).toEqual({ resent: 1, requeued: 1, failed: 0, skipped: 0 });
+    expect(queue.sent.map((m) => m.jobId).sort()).toEqual([pending.id, running.id].sort());
+    expect(store.jobs.get(running.id)).toMatchObject({ status: 'PENDING', attempts: 1 });
+    expect(store.jobs.get(done.id)?.status).toBe('COMPLETED');
+  });
+
+  it('sends each of 600 unfinished jobs exactly once, reading them in pages', async () => {
+    const ids = [];
+    for (let n = 0; n < 600; n++) ids.push((await seed()).id);
+    const backlog = await runner.unfinished(50);
+    expect(backlog).toHaveLength(600);
+    expect(await runner.recover(backlog)).toEqual({ resent: 600, requeued: 0, failed: 0, skipped: 0 });
+    expect(queue.sent.map((m) => m.jobId).sort()).toEqual(ids.sort());
+    // Nothing is left for the scheduled reconciler to send again before the jobs' new dueAt.
+    expect(await runner.reconcile()).toMatchObject({ resent: 0 });
+  });
+
+  it('sends a job waiting out a retry backoff with what is left of it', async () => {
+    const job = await seed({ error: 'throttled', attempts: 1, dueAt: new Date(clock.read().getTime() + 40_000 + testLifecycle.stalePendingMs).toISOString() });
+    await runner.recover(await runner.unfinished());
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 40 }]);
+    expect(store.jobs.get(job.id)?.dueAt).toBe(new Date(clock.read().getTime() + 40_000 + testLifecycle.stalePendingMs).toISOString());
+  });
+
+  it('skips jobs that moved on after the snapshot: claimed by a new worker, cancelled, finished', async () => {
+    const claimed = await seed();
+    const cancelled = await seed();
+    const running = await seed();
+    await store.claim(running.id, { generation: 0, runId: 'old', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z', dueAt: '2026-03-04T12:11:00.000Z' });
+    const backlog = await runner.unfinished();
+    await runner.run({ id: claimed.id, generation: 0 }, deadline());
+    await store.update(cancelled.id, { statusIn: ['PENDING'] }, { status: 'CANCELLED', dueAt: null });
+    await store.update(running.id, { runId: 'old' }, { status: 'COMPLETED', dueAt: null });
+    expect(await runner.recover(backlog)).toEqual({ resent: 0, requeued: 0, failed: 0, skipped: 3 });
+    expect(queue.sent).toEqual([]);
+    expect(store.jobs.get(claimed.id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+    expect(store.jobs.get(running.id)?.status).toBe('COMPLETED');
+  });
+
 });
