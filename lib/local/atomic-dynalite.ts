@@ -14,6 +14,10 @@
  * (which writes them together with the item). A write that does not follow that pattern falls
  * back to dynalite's own behaviour and is counted in `atomicWriteStats().fallbacks`.
  *
+ * It also gives every index entry a key that ends with the item's whole table key: dynalite's own
+ * ends with 6 hex digits of a hash, so two jobs due in the same millisecond could share one entry
+ * of the due index and one of them vanished from it.
+ *
  * `repairIndexes` rebuilds every index from the records, for a data folder written before (or by
  * another engine): run it on start, before the engine serves requests.
  *
@@ -74,13 +78,8 @@ interface IndexAction {
 interface DynaliteDb {
   create(options: object | undefined): Store;
   updateIndexes(store: Store, table: TableDescription, existing: Item | undefined, item: Item | null, cb: Callback): void;
-  getIndexActions(
-    indexes: readonly IndexDescription[],
-    existing: Item | null | undefined,
-    item: Item | null | undefined,
-    table: TableDescription,
-  ): { puts: IndexAction[]; deletes: IndexAction[] };
-  createKey(item: Item, table: TableDescription): string;
+  createKey(item: Item, table: TableDescription, keySchema?: IndexDescription['KeySchema']): string;
+  createIndexKey(item: Item, table: TableDescription, keySchema: IndexDescription['KeySchema']): string;
 }
 
 const ATOMIC = Symbol.for('async-jobs.atomic-dynalite');
@@ -101,11 +100,54 @@ export function atomicWriteStats(): { readonly batches: number; readonly fallbac
 /** Index writes held back by updateIndexes, for the item write that follows in the same tick. */
 let held: { readonly store: Store; readonly ops: BatchOp[] } | undefined;
 
+/**
+ * The LevelDB key of an item's entry in an index: the index's key, then the item's whole table
+ * key. (dynalite ends it with only 6 hex digits of a hash of the table key, so two items with the
+ * same index key, e.g. two jobs due in the same millisecond, could share one entry: the second
+ * write replaced the first item's entry, and deleting either deleted both.)
+ */
+function indexKey(db: DynaliteDb, item: Item, table: TableDescription, keySchema: IndexDescription['KeySchema']): string {
+  return db.createKey(item, table, keySchema) + db.createKey(item, table);
+}
+
+/** dynalite's getIndexActions, with `indexKey` for the entry keys. */
+function indexActions(
+  db: DynaliteDb,
+  indexes: readonly IndexDescription[],
+  existing: Item | null | undefined,
+  item: Item | null | undefined,
+  table: TableDescription,
+): { puts: IndexAction[]; deletes: IndexAction[] } {
+  const puts: IndexAction[] = [];
+  const deletes: IndexAction[] = [];
+  const tableKeys = table.KeySchema.map((key) => key.AttributeName);
+  for (const index of indexes) {
+    const keys = index.KeySchema.map((key) => key.AttributeName);
+    let key: string | null = null;
+    if (item && keys.every((name) => item[name] != null)) {
+      let pieces: Item = item;
+      if (index.Projection.ProjectionType !== 'ALL') {
+        pieces = {};
+        for (const name of [...keys, ...tableKeys, ...(index.Projection.NonKeyAttributes ?? [])]) {
+          if (Object.hasOwn(item, name)) Object.defineProperty(pieces, name, { value: item[name], enumerable: true, writable: true, configurable: true });
+        }
+      }
+      key = indexKey(db, pieces, table, index.KeySchema);
+      puts.push({ index: index.IndexName, key, item: pieces });
+    }
+    if (existing && keys.every((name) => existing[name] != null)) {
+      const existingKey = indexKey(db, existing, table, index.KeySchema);
+      if (existingKey !== key) deletes.push({ index: index.IndexName, key: existingKey });
+    }
+  }
+  return { puts, deletes };
+}
+
 function indexOps(db: DynaliteDb, table: TableDescription, existing: Item | null | undefined, item: Item | null | undefined): BatchOp[] {
   const ops: BatchOp[] = [];
   for (const type of INDEX_TYPES) {
     const indexes = table[`${type}SecondaryIndexes`] ?? [];
-    const actions = db.getIndexActions(indexes, existing, item, table);
+    const actions = indexActions(db, indexes, existing, item, table);
     // As dynalite: deletes of keys that changed first, then the new entries.
     for (const action of actions.deletes) ops.push({ type: 'del', key: indexPrefix(type, table.TableName, action.index) + action.key });
     for (const action of actions.puts) {
@@ -132,6 +174,9 @@ export function installAtomicDynalite(): void {
   const db = require('dynalite/db') as DynaliteDb;
   const create = db.create;
   const updateIndexes = db.updateIndexes;
+
+  // Query and Scan turn an ExclusiveStartKey into an index position with this: same keys as ours.
+  db.createIndexKey = (item, table, keySchema) => indexKey(db, item, table, keySchema);
 
   db.updateIndexes = function (store, table, existing, item, cb) {
     if (!store[ATOMIC] || (!existing && !item)) return updateIndexes.call(this, store, table, existing, item, cb);
