@@ -159,8 +159,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(async () => {
       await Promise.all(pollers.map((poller) => poller.stop()));
     });
+    // One run at a time, as EventBridge with a 60 s function every 5 minutes: a run that takes
+    // longer than the interval (a large backlog) is not joined by a second one.
+    let reconciling = false;
     const timer = setInterval(() => {
-      reconciler().catch((error: unknown) => log(`reconciler failed: ${describe({ error })}`));
+      if (reconciling) return;
+      reconciling = true;
+      reconciler()
+        .catch((error: unknown) => log(`reconciler failed: ${describe({ error })}`))
+        .finally(() => (reconciling = false));
     }, options.reconcileIntervalMs ?? 30_000);
     timer.unref();
     stops.push(async () => clearInterval(timer));

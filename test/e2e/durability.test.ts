@@ -88,19 +88,21 @@ describe('SIGKILLs at random moments under load', () => {
   it('lose no job, leave none stuck, never run a finished job again, and keep list and GET agreeing', async () => {
     const dataDir = makeDataDir('jobs-e2e-load-');
     dirs.push(dataDir);
+    // A new seed each run (kill moments, fault mix); a failure names it: pass it to bench/durability.ts --seed.
+    const seed = Date.now() % 100_000;
     const report = await runLoad({
       dataDir,
       jobs: 240,
       kills: 3,
       cancels: 10,
       retries: 5,
-      seed: Date.now() % 100_000,
+      seed,
       minKillDelayMs: 1500,
       maxKillDelayMs: 4000,
       settleTimeoutMs: 90_000,
       readyTimeoutMs: 30_000,
     });
-    const summary = JSON.stringify({ ...report, disagreements: report.disagreements.slice(0, 5) });
+    const summary = `seed ${seed}: ${JSON.stringify({ ...report, disagreements: report.disagreements.slice(0, 5) })}`;
     expect(report.restarts, summary).toHaveLength(3);
     for (const restart of report.restarts) expect(restart.readyMs, summary).toBeLessThan(10_000);
     expect(report.acknowledged).toBe(240);
