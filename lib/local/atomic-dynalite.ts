@@ -4,8 +4,10 @@
  * dynalite 4 writes an item's index entries and then the item itself as separate LevelDB writes,
  * so a process killed between them leaves indexes that disagree with the records: a job listed
  * as PENDING whose GET is a 404, a PROCESSING record that the due index no longer holds (so no
- * recovery ever sees it), a job COMPLETED in the list and PROCESSING in GET. DynamoDB itself
- * updates a table and its indexes as one.
+ * recovery ever sees it), a job COMPLETED (or CANCELLED) in the list whose record is still the
+ * earlier version, which then ran again once its lease ran out or a recovery re-sent it: a
+ * "finished" job run a second time. DynamoDB's own indexes may lag their table, but never show a
+ * write the table does not have.
  *
  * This module makes every PutItem, UpdateItem and DeleteItem of dynalite one LevelDB batch: the
  * item and all its index entries, or nothing (LevelDB applies a batch atomically, also across a
