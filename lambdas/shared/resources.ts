@@ -25,6 +25,25 @@ export const JOBS_TABLE = {
 /** The value of `activeShard` on unfinished jobs. */
 export const ACTIVE_SHARD = 'ACTIVE';
 
+/**
+ * The payload bucket (claim check): job inputs and results too large to keep in the job record,
+ * and document uploads. Each function may touch only the prefixes it needs.
+ */
+export const PAYLOADS = {
+  prefixes: {
+    /** `inputs/<jobId>/...`: a job's input (and its uploaded document), written by create-job. */
+    inputs: 'inputs/',
+    /** `results/<jobId>/<generation>.json`: a run's result, written by the worker. */
+    results: 'results/',
+    /** `uploads/<owner>/<uploadId>`: presigned uploads; copied into inputs/ when a job uses one. */
+    uploads: 'uploads/',
+  },
+  /** Unused uploads are deleted after this many days. */
+  uploadExpiryDays: 1,
+  /** Largest document a client may upload (Bedrock Converse's document limit). */
+  uploadMaxBytes: 4.5 * 1024 * 1024,
+} as const;
+
 export const WORKER = {
   /** Lambda timeout of the worker; every job type's timeout must fit inside it with a margin. */
   timeoutSeconds: 120,
@@ -95,4 +114,8 @@ export const ENV = {
   retryBaseDelaySeconds: 'RETRY_BASE_DELAY_SECONDS',
   retryMaxDelaySeconds: 'RETRY_MAX_DELAY_SECONDS',
   stalePendingSeconds: 'STALE_PENDING_SECONDS',
+  /** The payload bucket (PAYLOADS). */
+  payloadBucket: 'JOBS_BUCKET_NAME',
+  /** `true` to address the bucket path-style (local engines: fauxqs, LocalStack). */
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;
