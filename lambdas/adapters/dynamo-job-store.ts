@@ -1,9 +1,15 @@
 /**
- * JobStore on DynamoDB. Every state change is one conditional UpdateItem; SDK errors are
- * translated into domain errors here, at the edge.
+ * JobStore on DynamoDB. Every transition is one conditional UpdateItem on the job's item; SDK
+ * errors are translated into domain errors here, at the edge.
+ *
+ * Indexes (JOBS_TABLE): `byOwner` keeps only keys and `type`, written once per job, so a
+ * transition never writes it; listing reads the page's items with BatchGetItem. `byDue` keeps
+ * only keys, spread over JOBS_TABLE.dueIndex.shards partition keys (`dueShard`), and holds only
+ * unfinished jobs: an item carries `dueShard` exactly while it has a `dueAt`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -17,28 +23,51 @@ import {
   RecordTooLargeError,
   ServiceUnavailableError,
 } from '../domain/errors.ts';
-import type { Job, JobPatch, JobStatus } from '../domain/job.ts';
+import {
+  allowedFrom,
+  cancelPatch,
+  completePatch,
+  failPatch,
+  progressPatch,
+  requeuePatch,
+  retryPatch,
+  type Job,
+  type JobPatch,
+  type JobProgress,
+  type JobStatus,
+  type LifecycleSettings,
+} from '../domain/job.ts';
+import type { JsonObject } from '../domain/json.ts';
 import type {
+  AttemptRef,
   ClaimRequest,
   Clock,
+  DueJob,
   DuePage,
   DuePosition,
-  JobGuard,
   JobStore,
   ListPage,
   ListPosition,
   ListQuery,
+  OwnerExpectation,
+  PendingExpectation,
 } from '../domain/ports.ts';
-import { ACTIVE_SHARD, JOBS_TABLE } from '../shared/resources.ts';
+import { dueShardName, dueShardOf, JOBS_TABLE } from '../shared/resources.ts';
 
-/** Fields stored only while set: a null value removes the attribute (index keys, TTL, lease). */
-const ABSENT_WHEN_NULL = new Set(['runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt']);
+/** Fields stored only while set: a null value removes the attribute (index keys, TTL, lease…). */
+const ABSENT_WHEN_NULL = new Set(['runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result']);
 
-/** Most filtered pages a single list call reads before returning what it has. */
+/** Index pages a single list call reads before returning what it has. */
 const MAX_LIST_PAGES = 10;
+/** BatchGetItem's limit. */
+const BATCH_GET_MAX = 100;
+/** Rounds of BatchGetItem for keys DynamoDB left unprocessed (throttling). */
+const BATCH_GET_ROUNDS = 5;
 
 export interface DynamoJobStoreOptions {
   readonly tableName: string;
+  /** How long a finished job is kept, when an unsent job is due. */
+  readonly lifecycle: LifecycleSettings;
   readonly client?: DynamoDBDocumentClient;
   readonly clock?: Clock;
 }
@@ -51,13 +80,27 @@ export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient
 
 type Item = Record<string, unknown>;
 
+/** Preconditions of a conditional write; every field given must hold. */
+interface Guard {
+  readonly statusIn?: readonly JobStatus[];
+  readonly ownerId?: string;
+  /** null: no attempt has claimed the job on this run. */
+  readonly runId?: string | null;
+  readonly dueAt?: string;
+  readonly generation?: number;
+}
+
+const running = (attempt: AttemptRef): Guard => ({ statusIn: ['PROCESSING'], runId: attempt.runId });
+
 export class DynamoJobStore implements JobStore {
   private readonly tableName: string;
+  private readonly lifecycle: LifecycleSettings;
   private readonly client: DynamoDBDocumentClient;
   private readonly clock: Clock;
 
   constructor(options: DynamoJobStoreOptions) {
     this.tableName = options.tableName;
+    this.lifecycle = options.lifecycle;
     this.client = options.client ?? createDocumentClient();
     this.clock = options.clock ?? (() => new Date());
   }
@@ -80,9 +123,7 @@ export class DynamoJobStore implements JobStore {
 
   async get(id: string): Promise<Job | undefined> {
     try {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
-      );
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }));
       if (!Item || this.isExpired(Item)) return undefined;
       return fromItem(Item);
     } catch (error) {
@@ -90,20 +131,43 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
+  async getMany(ids: readonly string[]): Promise<Job[]> {
+    const found = new Map<string, Job>();
+    const unique = [...new Set(ids)];
+    for (let start = 0; start < unique.length; start += BATCH_GET_MAX) {
+      let keys: Item[] = unique.slice(start, start + BATCH_GET_MAX).map((id) => ({ id }));
+      for (let round = 0; keys.length > 0; round++) {
+        if (round >= BATCH_GET_ROUNDS) throw new ServiceUnavailableError('The job store is temporarily unavailable (reads left unprocessed)');
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
+        let output;
+        try {
+          output = await this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+          );
+        } catch (error) {
+          throw translate(error);
+        }
+        for (const item of output.Responses?.[this.tableName] ?? []) {
+          if (!this.isExpired(item)) found.set(String(item.id), fromItem(item));
+        }
+        keys = (output.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined) ?? [];
+      }
+    }
+    return ids.flatMap((id) => {
+      const job = found.get(id);
+      return job ? [job] : [];
+    });
+  }
+
   async list(ownerId: string, query: ListQuery): Promise<ListPage> {
     const { ownerIndex } = JOBS_TABLE;
-    const names: Record<string, string> = { '#owner': ownerIndex.partitionKey, '#expiresAt': 'expiresAt' };
-    const values: Record<string, unknown> = { ':owner': ownerId, ':now': this.epochNow() };
-    const filters = ['(attribute_not_exists(#expiresAt) OR #expiresAt > :now)'];
-    if (query.status) {
-      names['#status'] = 'status';
-      values[':status'] = query.status;
-      filters.push('#status = :status');
-    }
+    const names: Record<string, string> = { '#owner': ownerIndex.partitionKey };
+    const values: Record<string, unknown> = { ':owner': ownerId };
+    let filter: string | undefined;
     if (query.type) {
       names['#type'] = 'type';
       values[':type'] = query.type;
-      filters.push('#type = :type');
+      filter = '#type = :type';
     }
     const jobs: Job[] = [];
     let startKey: Item | undefined = query.after ? positionKey(ownerId, query.after) : undefined;
@@ -112,7 +176,7 @@ export class DynamoJobStore implements JobStore {
         TableName: this.tableName,
         IndexName: ownerIndex.name,
         KeyConditionExpression: '#owner = :owner',
-        FilterExpression: filters.join(' AND '),
+        ...(filter ? { FilterExpression: filter } : {}),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
@@ -125,7 +189,10 @@ export class DynamoJobStore implements JobStore {
       } catch (error) {
         throw translate(error);
       }
-      for (const item of output.Items ?? []) jobs.push(fromItem(item));
+      const entries = output.Items ?? [];
+      const records = await this.getMany(entries.map((entry) => String(entry.id)));
+      // The status can only be filtered on the records: the index does not project it.
+      for (const job of records) if (!query.status || job.status === query.status) jobs.push(job);
       if (jobs.length > query.limit) {
         const kept = jobs.slice(0, query.limit);
         return { jobs: kept, next: positionOf(kept[kept.length - 1]!) };
@@ -133,13 +200,135 @@ export class DynamoJobStore implements JobStore {
       startKey = output.LastEvaluatedKey;
       if (!startKey) return { jobs, next: null };
     }
-    // Filters skipped many items: return what we have and continue from the last item read.
+    // Filters skipped many entries: return what we have and continue after the last entry read.
     return { jobs, next: { createdAt: String(startKey!.createdAt), id: String(startKey!.id) } };
   }
 
-  async update(id: string, guard: JobGuard, patch: JobPatch): Promise<Job> {
+  async findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage> {
+    const { dueIndex } = JOBS_TABLE;
+    const jobs: DueJob[] = [];
+    for (let shard = after?.shard ?? 0; shard < dueIndex.shards; shard++) {
+      const name = dueShardName(shard);
+      const last = shard === after?.shard ? after.last : undefined;
+      let output;
+      try {
+        output = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: dueIndex.name,
+            KeyConditionExpression: '#shard = :shard AND #dueAt <= :dueBy',
+            ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
+            ExpressionAttributeValues: { ':shard': name, ':dueBy': dueBy },
+            Limit: limit - jobs.length,
+            ...(last ? { ExclusiveStartKey: { id: last.id, [dueIndex.partitionKey]: name, [dueIndex.sortKey]: last.dueAt } } : {}),
+          }),
+        );
+      } catch (error) {
+        throw translate(error);
+      }
+      for (const item of output.Items ?? []) jobs.push({ id: String(item.id), dueAt: String(item[dueIndex.sortKey]) });
+      if (jobs.length >= limit) {
+        if (output.LastEvaluatedKey) return { jobs, next: { shard, last: jobs[jobs.length - 1]! } };
+        return { jobs, next: shard + 1 < dueIndex.shards ? { shard: shard + 1 } : null };
+      }
+    }
+    return { jobs, next: null };
+  }
+
+  async claim(id: string, request: ClaimRequest): Promise<Job | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id },
+          UpdateExpression:
+            'SET #status = :processing, #runId = :runId, #lease = :lease, #updatedAt = :now, ' +
+            '#startedAt = if_not_exists(#startedAt, :now) REMOVE #progress ADD #attempts :one',
+          ConditionExpression:
+            'attribute_exists(#id) AND #attempts < #maxAttempts AND ' +
+            '(#status = :pending OR (#status = :processing AND #lease < :now)) AND ' +
+            // Records written before generations existed are on run 0.
+            (request.generation === 0 ? '(attribute_not_exists(#generation) OR #generation = :generation)' : '#generation = :generation'),
+          ExpressionAttributeNames: {
+            '#id': 'id',
+            '#status': 'status',
+            '#runId': 'runId',
+            '#lease': 'leaseExpiresAt',
+            '#updatedAt': 'updatedAt',
+            '#progress': 'progress',
+            '#startedAt': 'startedAt',
+            '#attempts': 'attempts',
+            '#maxAttempts': 'maxAttempts',
+            '#generation': 'generation',
+          },
+          ExpressionAttributeValues: {
+            ':processing': 'PROCESSING' satisfies JobStatus,
+            ':pending': 'PENDING' satisfies JobStatus,
+            ':runId': request.runId,
+            ':lease': request.leaseExpiresAt,
+            ':now': request.now,
+            ':one': 1,
+            ':generation': request.generation,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? fromItem(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw translate(error);
+    }
+  }
+
+  async reportProgress(id: string, attempt: AttemptRef, progress: JobProgress, at: Date): Promise<void> {
+    await this.apply(id, running(attempt), progressPatch(progress, at));
+  }
+
+  async complete(id: string, attempt: AttemptRef, result: JsonObject, at: Date): Promise<void> {
+    await this.apply(id, running(attempt), completePatch(result, at, this.lifecycle));
+  }
+
+  async fail(id: string, attempt: AttemptRef, error: string, at: Date): Promise<void> {
+    await this.apply(id, running(attempt), failPatch(error, at, this.lifecycle));
+  }
+
+  async requeue(id: string, attempt: AttemptRef, error: string, nextAttemptAt: Date, at: Date): Promise<void> {
+    await this.apply(id, running(attempt), requeuePatch(error, nextAttemptAt, at, this.lifecycle));
+  }
+
+  async cancel(id: string, expected: OwnerExpectation, at: Date): Promise<Job> {
+    return this.apply(id, { statusIn: allowedFrom('cancel'), ...expected }, cancelPatch(at, this.lifecycle));
+  }
+
+  async retry(id: string, expected: OwnerExpectation, at: Date): Promise<Job> {
+    return this.apply(id, { statusIn: allowedFrom('retry'), ...expected }, retryPatch(expected, at, this.lifecycle));
+  }
+
+  async markDue(id: string, expected: PendingExpectation, at: Date): Promise<void> {
+    await this.apply(id, { statusIn: ['PENDING'], ...expected }, { dueAt: at.toISOString() });
+  }
+
+  async resend(id: string, expected: { readonly dueAt: string }, nextDueAt: Date): Promise<void> {
+    await this.apply(id, { statusIn: ['PENDING'], dueAt: expected.dueAt }, { dueAt: nextDueAt.toISOString() });
+  }
+
+  async postpone(id: string, attempt: AttemptRef, nextDueAt: Date): Promise<void> {
+    await this.apply(id, running(attempt), { dueAt: nextDueAt.toISOString() });
+  }
+
+  async recoverAttempt(id: string, attempt: AttemptRef, error: string, at: Date, outcome: 'requeue' | 'fail'): Promise<void> {
+    const patch = outcome === 'fail' ? failPatch(error, at, this.lifecycle) : requeuePatch(error, at, at, this.lifecycle);
+    await this.apply(id, running(attempt), patch);
+  }
+
+  async failUndeliverable(id: string, expected: PendingExpectation, error: string, at: Date): Promise<void> {
+    await this.apply(id, { statusIn: ['PENDING', 'PROCESSING'], ...expected }, failPatch(error, at, this.lifecycle));
+  }
+
+  /** Applies the patch if the guard holds (and the job exists); ConcurrentUpdateError if not. */
+  private async apply(id: string, guard: Guard, patch: JobPatch): Promise<Job> {
     const expression = new ExpressionBuilder();
-    const update = expression.update(patch);
+    const update = expression.update(id, patch);
     const condition = expression.guard(guard);
     try {
       const { Attributes } = await this.client.send(
@@ -156,86 +345,6 @@ export class DynamoJobStore implements JobStore {
       return fromItem(Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) throw new ConcurrentUpdateError(id);
-      throw translate(error);
-    }
-  }
-
-  async claim(id: string, request: ClaimRequest): Promise<Job | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { id },
-          UpdateExpression:
-            'SET #status = :processing, #runId = :runId, #lease = :lease, #dueAt = :dueAt, #shard = :shard, ' +
-            '#updatedAt = :now, #progress = :null, #startedAt = if_not_exists(#startedAt, :now) ADD #attempts :one',
-          ConditionExpression:
-            'attribute_exists(#id) AND #attempts < #maxAttempts AND ' +
-            '(#status = :pending OR (#status = :processing AND #lease < :now)) AND ' +
-            // Records written before generations existed are on run 0.
-            (request.generation === 0 ? '(attribute_not_exists(#generation) OR #generation = :generation)' : '#generation = :generation'),
-          ExpressionAttributeNames: {
-            '#id': 'id',
-            '#status': 'status',
-            '#runId': 'runId',
-            '#lease': 'leaseExpiresAt',
-            '#dueAt': 'dueAt',
-            '#shard': 'activeShard',
-            '#updatedAt': 'updatedAt',
-            '#progress': 'progress',
-            '#startedAt': 'startedAt',
-            '#attempts': 'attempts',
-            '#maxAttempts': 'maxAttempts',
-            '#generation': 'generation',
-          },
-          ExpressionAttributeValues: {
-            ':processing': 'PROCESSING' satisfies JobStatus,
-            ':pending': 'PENDING' satisfies JobStatus,
-            ':runId': request.runId,
-            ':lease': request.leaseExpiresAt,
-            ':dueAt': request.dueAt,
-            ':shard': ACTIVE_SHARD,
-            ':now': request.now,
-            ':null': null,
-            ':one': 1,
-            ':generation': request.generation,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes ? fromItem(Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw translate(error);
-    }
-  }
-
-  async findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage> {
-    const { dueIndex } = JOBS_TABLE;
-    try {
-      const { Items, LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: dueIndex.name,
-          KeyConditionExpression: '#shard = :shard AND #dueAt <= :dueBy',
-          ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
-          ExpressionAttributeValues: { ':shard': ACTIVE_SHARD, ':dueBy': dueBy },
-          Limit: limit,
-          ...(after ? { ExclusiveStartKey: { id: after.id, [dueIndex.partitionKey]: ACTIVE_SHARD, [dueIndex.sortKey]: after.dueAt } } : {}),
-        }),
-      );
-      const jobs = (Items ?? []).map((item) => ({
-        id: String(item.id),
-        status: item.status as JobStatus,
-        runId: typeof item.runId === 'string' ? item.runId : null,
-        attempts: Number(item.attempts ?? 0),
-        maxAttempts: Number(item.maxAttempts ?? 0),
-        generation: Number(item.generation ?? 0),
-        dueAt: String(item.dueAt),
-      }));
-      const last = LastEvaluatedKey ? { id: String(LastEvaluatedKey.id), dueAt: String(LastEvaluatedKey[dueIndex.sortKey]) } : null;
-      return { jobs, next: last };
-    } catch (error) {
       throw translate(error);
     }
   }
@@ -271,7 +380,7 @@ class ExpressionBuilder {
     return Object.keys(this.values).length ? this.values : undefined;
   }
 
-  update(patch: JobPatch): string {
+  update(id: string, patch: JobPatch): string {
     const sets: string[] = [];
     const removes: string[] = [];
     for (const [attribute, value] of Object.entries(patch)) {
@@ -281,15 +390,16 @@ class ExpressionBuilder {
     }
     if ('dueAt' in patch && patch.dueAt !== undefined) {
       // The sparse due index holds exactly the jobs that have a dueAt.
-      if (patch.dueAt === null) removes.push(this.name('activeShard'));
-      else sets.push(`${this.name('activeShard')} = ${this.value(ACTIVE_SHARD)}`);
+      const shard = this.name(JOBS_TABLE.dueIndex.partitionKey);
+      if (patch.dueAt === null) removes.push(shard);
+      else sets.push(`${shard} = ${this.value(dueShardOf(id))}`);
     }
     return [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
       .filter(Boolean)
       .join(' ');
   }
 
-  guard(guard: JobGuard): string {
+  guard(guard: Guard): string {
     const conditions = [`attribute_exists(${this.name('id')})`];
     if (guard.statusIn) {
       const statuses = guard.statusIn.map((status) => this.value(status));
@@ -319,7 +429,7 @@ function toItem(job: Job): Item {
     if (value === null && ABSENT_WHEN_NULL.has(attribute)) continue;
     item[attribute] = value;
   }
-  if (job.dueAt !== null) item.activeShard = ACTIVE_SHARD;
+  if (job.dueAt !== null) item[JOBS_TABLE.dueIndex.partitionKey] = dueShardOf(job.id);
   return item;
 }
 
@@ -388,4 +498,3 @@ function translate(error: unknown): unknown {
   }
   return error;
 }
-

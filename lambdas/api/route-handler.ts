@@ -56,10 +56,11 @@ export async function apiDependencies(access: RouteAccess, env: Env = process.en
   const queueUrl = access.queueSend ? requireEnv(env, ENV.queueUrl) : undefined;
   const secret = access.cursorSecret ? cursorSecretSetting(env) : undefined;
   const logger = new JsonLogger();
+  const lifecycle = lifecycleSettings(env);
   const service = new JobService({
-    store: new DynamoJobStore({ tableName }),
+    store: new DynamoJobStore({ tableName, lifecycle }),
     types: access.jobTypes ? (await import('../job-types/definitions.ts')).jobTypeCatalog : undefined,
-    settings: lifecycleSettings(env),
+    settings: lifecycle,
     logger,
     queue: queueUrl ? new (await import('../adapters/sqs-job-queue.ts')).SqsJobQueue({ queueUrl }) : undefined,
     cursors: secret ? new HmacCursorCodec(await cursorSecretSource(secret)) : undefined,

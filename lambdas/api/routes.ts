@@ -4,7 +4,7 @@
  */
 
 /** DynamoDB actions a route's function may call on the jobs table. */
-export type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:Query';
+export type TableAction = 'dynamodb:GetItem' | 'dynamodb:BatchGetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:Query';
 
 export interface RouteAccess {
   /** Actions on the jobs table (and its indexes, for Query). */
@@ -47,7 +47,8 @@ export const ROUTES = [
     path: '/api/jobs',
     entry: handlerEntry('list-jobs'),
     summary: "List the caller's jobs, newest first",
-    access: { table: ['dynamodb:Query'], cursorSecret: true },
+    // Query on byOwner (keys and type), then BatchGetItem for the page's records.
+    access: { table: ['dynamodb:Query', 'dynamodb:BatchGetItem'], cursorSecret: true },
   },
   {
     name: 'get-job',

@@ -13,19 +13,10 @@ import {
   NonRetryableError,
   RecordTooLargeError,
 } from './errors.ts';
-import {
-  completePatch,
-  failPatch,
-  progressPatch,
-  retryDelaySeconds,
-  retryLaterPatch,
-  type Job,
-  type JobProgress,
-  type LifecycleSettings,
-} from './job.ts';
+import { retryDelaySeconds, type Job, type JobProgress, type LifecycleSettings } from './job.ts';
 import type { JobType, JobTypeCatalog, Logger, ProcessorContext, SourceJob } from './job-types.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
-import type { Clock, DueJob, DuePosition, IdGenerator, JobGuard, JobQueue, JobRef, JobStore } from './ports.ts';
+import type { AttemptRef, Clock, DuePosition, IdGenerator, JobQueue, JobRef, JobStore } from './ports.ts';
 
 /** DynamoDB items are limited to 400 KB; keep results well inside with the rest of the record. */
 export const MAX_RESULT_BYTES = 300 * 1024;
@@ -103,12 +94,11 @@ export class JobRunner {
       generation: message.generation,
       now: now.toISOString(),
       leaseExpiresAt: leaseExpiresAt.toISOString(),
-      dueAt: new Date(leaseExpiresAt.getTime() + settings.lifecycle.leaseGraceMs).toISOString(),
     });
     if (!job) return this.notClaimed(jobId);
 
     const logger = childLogger(this.deps.logger, { jobId, type: job.type, attempt: job.attempts, runId });
-    const fence: JobGuard = { statusIn: ['PROCESSING'], runId };
+    const fence: AttemptRef = { runId };
     const type = this.deps.types.get(job.type);
     if (!type) return this.fail(job, fence, `Unknown job type ${job.type}: no processor is registered`, logger);
     const input = type.input.safeParse(job.input);
@@ -129,7 +119,7 @@ export class JobRunner {
     // Outside the try: a failure to record a good result is not a failed attempt. A throttled
     // write throws (the message comes back, the lease runs out, the reconciler settles it).
     try {
-      const outcome = await this.finish(job, fence, () => completePatch(result, this.clock(), settings.lifecycle), logger);
+      const outcome = await this.finish(() => store.complete(job.id, fence, result, this.clock()), logger);
       logger.info('attempt completed', { durationMs: Date.now() - started });
       return outcome;
     } catch (error) {
@@ -155,18 +145,18 @@ export class JobRunner {
     const error =
       'The job could not be processed: its message was delivered repeatedly without an outcome being ' +
       `recorded (the worker crashed or timed out; ${job.attempts} attempt(s) started)`;
-    const guard: JobGuard = { statusIn: ['PENDING', 'PROCESSING'], runId: job.runId, generation: job.generation };
-    return this.finish(job, guard, () =>
-      failPatch(error, this.clock(), this.deps.settings.lifecycle),
-    this.deps.logger);
+    const expected = { runId: job.runId, generation: job.generation };
+    return this.finish(() => this.deps.store.failUndeliverable(job.id, expected, error, this.clock()), this.deps.logger);
   }
 
   /**
-   * Looks at unfinished jobs whose dueAt has passed: re-sends PENDING jobs whose message was lost
-   * (a failed send after create or retry), and treats PROCESSING jobs whose lease is long gone as
-   * a failed attempt (requeued if attempts remain, FAILED otherwise). Walks the due jobs once,
-   * page after page, until none is left or the time budget is spent: every job it settles gets a
-   * later dueAt, so it is not seen again in this run.
+   * Looks at unfinished jobs whose dueAt has passed, reading each record (the due index holds
+   * only keys): re-sends PENDING jobs whose message was lost (a failed send after create or
+   * retry, or a message that waited too long), and treats PROCESSING jobs whose lease is long
+   * gone as a lost attempt (requeued if attempts remain, FAILED otherwise); a job still running
+   * is looked at again when its lease would be long gone. Walks the due jobs once, page after
+   * page, until none is left or the time budget is spent: every job it settles gets a later
+   * dueAt, so it is not seen again in this run.
    */
   async reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
     const now = this.clock();
@@ -175,7 +165,9 @@ export class JobRunner {
     let after: DuePosition | undefined;
     do {
       const page = await this.deps.store.findDue(now.toISOString(), options.pageSize ?? 100, after);
-      await this.settle(page.jobs, now, 'due', options.concurrency ?? 10, report);
+      const jobs = await this.deps.store.getMany(page.jobs.map((job) => job.id));
+      report.skipped += page.jobs.length - jobs.length;
+      await this.settle(jobs, now, 'due', options.concurrency ?? 10, report);
       after = page.next ?? undefined;
     } while (after && Date.now() - started < (options.budgetMs ?? 40_000));
     if (report.resent + report.requeued + report.failed + report.skipped > 0) this.deps.logger.info('reconciled', { ...report });
@@ -183,15 +175,16 @@ export class JobRunner {
   }
 
   /**
-   * Every unfinished job, due or not, read once: what a process that stopped left behind. Take it
-   * before any worker of the new process starts, then settle it with `recover`.
+   * Every unfinished job, due or not, as it is now: what a process that stopped left behind.
+   * Take it before any worker of the new process starts, then settle it with `recover`.
    */
-  async unfinished(pageSize = 1000): Promise<readonly DueJob[]> {
-    const jobs: DueJob[] = [];
+  async unfinished(pageSize = 1000): Promise<readonly Job[]> {
+    const jobs: Job[] = [];
     let after: DuePosition | undefined;
     do {
       const page = await this.deps.store.findDue(FAR_FUTURE, pageSize, after);
-      jobs.push(...page.jobs);
+      const records = await this.deps.store.getMany(page.jobs.map((job) => job.id));
+      jobs.push(...records.filter((job) => job.status === 'PENDING' || job.status === 'PROCESSING'));
       after = page.next ?? undefined;
     } while (after);
     return jobs;
@@ -205,7 +198,7 @@ export class JobRunner {
    * worker claimed it, its owner cancelled it) is skipped.
    */
   async recover(
-    jobs: readonly DueJob[],
+    jobs: readonly Job[],
     options: { readonly concurrency?: number; readonly signal?: AbortSignal } = {},
   ): Promise<ReconcileReport> {
     const report = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
@@ -215,7 +208,7 @@ export class JobRunner {
   }
 
   private async settle(
-    jobs: readonly DueJob[],
+    jobs: readonly Job[],
     now: Date,
     mode: 'due' | 'recover',
     concurrency: number,
@@ -239,31 +232,32 @@ export class JobRunner {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, jobs.length)) }, lane));
   }
 
-  private async reconcileOne(
-    job: DueJob,
-    now: Date,
-    mode: 'due' | 'recover',
-  ): Promise<'resent' | 'requeued' | 'failed' | 'skipped'> {
+  private async reconcileOne(job: Job, now: Date, mode: 'due' | 'recover'): Promise<'resent' | 'requeued' | 'failed' | 'skipped'> {
     const { store, queue, settings } = this.deps;
-    const { stalePendingMs } = settings.lifecycle;
-    if (job.status === 'PENDING') {
+    const { stalePendingMs, leaseGraceMs } = settings.lifecycle;
+    if (job.status === 'PENDING' && job.dueAt !== null) {
       // A job waiting out a retry backoff (dueAt = next attempt + stalePendingMs) is sent with
-      // what is left of it; an overdue one at once.
+      // what is left of it after a restart; an overdue one at once.
       const delaySeconds =
         mode === 'recover' ? Math.max(0, Math.ceil((Date.parse(job.dueAt) - stalePendingMs - now.getTime()) / 1000)) : 0;
-      const nextDue = new Date(now.getTime() + delaySeconds * 1000 + stalePendingMs).toISOString();
-      await store.update(job.id, { statusIn: ['PENDING'], dueAt: job.dueAt }, { dueAt: nextDue });
+      await store.resend(job.id, { dueAt: job.dueAt }, new Date(now.getTime() + delaySeconds * 1000 + stalePendingMs));
       await queue.enqueue(job, delaySeconds);
       return 'resent';
     }
-    if (job.status !== 'PROCESSING') return 'skipped';
-    const fence: JobGuard = { statusIn: ['PROCESSING'], runId: job.runId, dueAt: job.dueAt };
+    if (job.status !== 'PROCESSING' || job.runId === null) return 'skipped';
+    const attempt = { runId: job.runId };
+    const lostAfter = Date.parse(job.leaseExpiresAt ?? '') + leaseGraceMs;
+    // After a restart no attempt can be alive; in AWS one may be, until its lease is long gone.
+    if (mode === 'due' && Number.isFinite(lostAfter) && lostAfter > now.getTime()) {
+      await store.postpone(job.id, attempt, new Date(lostAfter));
+      return 'skipped';
+    }
     const error = `Attempt ${job.attempts} was lost: the worker stopped without recording an outcome`;
     if (job.attempts >= job.maxAttempts) {
-      await store.update(job.id, fence, failPatch(error, now, settings.lifecycle));
+      await store.recoverAttempt(job.id, attempt, error, now, 'fail');
       return 'failed';
     }
-    await store.update(job.id, fence, retryLaterPatch(error, 0, now, settings.lifecycle));
+    await store.recoverAttempt(job.id, attempt, error, now, 'requeue');
     await queue.enqueue(job);
     return 'requeued';
   }
@@ -272,7 +266,7 @@ export class JobRunner {
     job: Job,
     type: JobType<any>,
     input: unknown,
-    fence: JobGuard,
+    fence: AttemptRef,
     budgetMs: number,
     logger: Logger,
   ): Promise<JsonObject> {
@@ -322,7 +316,7 @@ export class JobRunner {
 
   private async reportProgress(
     jobId: string,
-    fence: JobGuard,
+    fence: AttemptRef,
     progress: JobProgress,
     controller: AbortController,
     logger: Logger,
@@ -333,7 +327,7 @@ export class JobRunner {
       message: progress.message ? String(progress.message).slice(0, MAX_PROGRESS_MESSAGE_LENGTH) : null,
     };
     try {
-      await this.deps.store.update(jobId, fence, progressPatch(clean, this.clock()));
+      await this.deps.store.reportProgress(jobId, fence, clean, this.clock());
     } catch (error) {
       if (error instanceof ConcurrentUpdateError) {
         // Cancelled, or the lease was taken over: stop working on it.
@@ -344,7 +338,7 @@ export class JobRunner {
     }
   }
 
-  private async afterFailure(job: Job, fence: JobGuard, error: unknown, logger: Logger): Promise<RunOutcome> {
+  private async afterFailure(job: Job, fence: AttemptRef, error: unknown, logger: Logger): Promise<RunOutcome> {
     if (error instanceof AttemptAbandonedError) return { kind: 'done', detail: 'attempt abandoned (cancelled)' };
     const message = errorMessage(error);
     const { settings } = this.deps;
@@ -356,31 +350,24 @@ export class JobRunner {
       settings.retryMaxDelaySeconds,
       this.random,
     );
-    const outcome = await this.finish(
-      job,
-      fence,
-      () => retryLaterPatch(message, delaySeconds, this.clock(), settings.lifecycle),
-      logger,
-    );
+    const outcome = await this.finish(() => {
+      const now = this.clock();
+      return this.deps.store.requeue(job.id, fence, message, new Date(now.getTime() + delaySeconds * 1000), now);
+    }, logger);
     if (outcome.kind === 'done' && outcome.detail !== 'recorded') return outcome;
     logger.info('attempt will be retried', { delaySeconds });
     return { kind: 'retry-later', delaySeconds };
   }
 
-  private fail(job: Job, fence: JobGuard, message: string, logger: Logger): Promise<RunOutcome> {
+  private fail(job: Job, fence: AttemptRef, message: string, logger: Logger): Promise<RunOutcome> {
     logger.warn('job failed', { error: message });
-    return this.finish(job, fence, () => failPatch(message, this.clock(), this.deps.settings.lifecycle), logger);
+    return this.finish(() => this.deps.store.fail(job.id, fence, message, this.clock()), logger);
   }
 
   /** Writes the outcome if the attempt still owns the job; a lost fence means someone else won. */
-  private async finish(
-    job: Job,
-    guard: JobGuard,
-    patch: () => ReturnType<typeof failPatch>,
-    logger: Logger,
-  ): Promise<RunOutcome> {
+  private async finish(write: () => Promise<void>, logger: Logger): Promise<RunOutcome> {
     try {
-      await this.deps.store.update(job.id, guard, patch());
+      await write();
       return { kind: 'done', detail: 'recorded' };
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;

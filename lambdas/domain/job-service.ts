@@ -15,14 +15,10 @@ import {
 } from './errors.ts';
 import {
   JOB_PRIORITIES,
-  allowedFrom,
   canTransition,
-  cancelPatch,
   createJob,
-  retryPatch,
   type Job,
   type JobAction,
-  type JobPatch,
   type JobPriority,
   type JobStatus,
   type LifecycleSettings,
@@ -199,24 +195,24 @@ export class JobService {
   }
 
   async cancel(ownerId: string, id: string): Promise<Job> {
-    return this.transition(ownerId, id, 'cancel', () => cancelPatch(this.clock(), this.deps.settings));
+    return this.transition(ownerId, id, 'cancel', (job) => this.deps.store.cancel(id, expectation(job), this.clock()));
   }
 
   /** FAILED or CANCELLED → PENDING with attempts reset, and the message sent again. */
   async retry(ownerId: string, id: string): Promise<Job> {
-    const job = await this.transition(ownerId, id, 'retry', (current) => retryPatch(current, this.clock(), this.deps.settings));
+    const job = await this.transition(ownerId, id, 'retry', (current) => this.deps.store.retry(id, expectation(current), this.clock()));
     await this.enqueue(job);
     return job;
   }
 
-  private async transition(ownerId: string, id: string, action: JobAction, patch: (job: Job) => JobPatch): Promise<Job> {
+  private async transition(ownerId: string, id: string, action: JobAction, apply: (job: Job) => Promise<Job>): Promise<Job> {
     // A lost race re-reads the job and decides again; three rounds are plenty for a human caller
     // (then ConcurrentUpdateError: a 409 asking to read the job again).
     for (let round = 0; ; round++) {
       const job = await this.get(ownerId, id);
       if (!canTransition(job.status, action)) throw new InvalidTransitionError(id, job.status, action);
       try {
-        return await this.deps.store.update(id, { statusIn: allowedFrom(action), ownerId, runId: job.runId }, patch(job));
+        return await apply(job);
       } catch (error) {
         if (!(error instanceof ConcurrentUpdateError) || round >= 2) throw error;
       }
@@ -235,11 +231,7 @@ export class JobService {
     } catch (error) {
       this.deps.logger.warn('enqueue failed; the reconciler will send the job', { jobId: job.id, error });
       try {
-        await this.deps.store.update(
-          job.id,
-          { statusIn: ['PENDING'], runId: job.runId },
-          { dueAt: this.clock().toISOString() },
-        );
+        await this.deps.store.markDue(job.id, { runId: job.runId, generation: job.generation }, this.clock());
       } catch (markError) {
         this.deps.logger.warn('could not mark the job due; it is sent when its dueAt passes', {
           jobId: job.id,
@@ -253,6 +245,11 @@ export class JobService {
     if (value === undefined) throw new Error(`JobService was built without ${name}`);
     return value;
   }
+}
+
+/** The job as the owner just read it: an action applies only to that state. */
+function expectation(job: Job) {
+  return { ownerId: job.ownerId, runId: job.runId, generation: job.generation };
 }
 
 /** Zod issues as `{ path, message }` with dotted paths. */

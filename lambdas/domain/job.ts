@@ -82,7 +82,7 @@ export function toView(job: Job): JobView {
 
 /**
  * What a caller may do, by the job's status. The worker's own transitions (claim, complete, fail,
- * retry later) are conditional writes fenced on the attempt: see JobStore.claim and JobRunner.
+ * requeue) are conditional writes fenced on the attempt: see JobStore.
  */
 const TRANSITIONS = {
   cancel: ['PENDING', 'PROCESSING'],
@@ -159,7 +159,7 @@ export function cancelPatch(now: Date, settings: LifecycleSettings): JobPatch {
   };
 }
 
-/** A new run of a FAILED or CANCELLED job. */
+/** A new run of a FAILED or CANCELLED job (whose current run is `job.generation`). */
 export function retryPatch(job: Pick<Job, 'generation'>, now: Date, settings: LifecycleSettings): JobPatch {
   const at = now.toISOString();
   return {
@@ -208,20 +208,18 @@ export function failPatch(error: string, now: Date, settings: LifecycleSettings)
   };
 }
 
-/** Back to PENDING after a retryable failure; the next attempt is due after `delaySeconds`. */
-export function retryLaterPatch(
-  error: string,
-  delaySeconds: number,
-  now: Date,
-  settings: LifecycleSettings,
-): JobPatch {
+/**
+ * Back to PENDING after a failed or lost attempt. The next attempt runs at `nextAttemptAt` (its
+ * message is delayed until then); the reconciler looks at the job stalePendingMs later.
+ */
+export function requeuePatch(error: string, nextAttemptAt: Date, now: Date, settings: LifecycleSettings): JobPatch {
   return {
     status: 'PENDING',
     error,
     progress: null,
     updatedAt: now.toISOString(),
     leaseExpiresAt: null,
-    dueAt: iso(now.getTime() + delaySeconds * 1000 + settings.stalePendingMs),
+    dueAt: iso(nextAttemptAt.getTime() + settings.stalePendingMs),
   };
 }
 

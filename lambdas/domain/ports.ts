@@ -2,30 +2,16 @@
  * Ports: what the domain needs from the outside world. Adapters implement them
  * (DynamoJobStore, SqsJobQueue, BedrockModel, HmacCursorCodec). No AWS imports here.
  */
-import type { Job, JobPatch, JobStatus } from './job.ts';
-
-/** Preconditions of a conditional write; every field given must hold. */
-export interface JobGuard {
-  /** The job's status must be one of these. */
-  readonly statusIn?: readonly JobStatus[];
-  /** The job must belong to this caller. */
-  readonly ownerId?: string;
-  /** Fencing: the job's current runId must be this one (null: no attempt has claimed it). */
-  readonly runId?: string | null;
-  /** Optimistic check used by the reconciler. */
-  readonly dueAt?: string;
-  /** The job must still be on this run (not retried since). */
-  readonly generation?: number;
-}
+import type { Job, JobProgress, JobStatus } from './job.ts';
+import type { JsonObject } from './json.ts';
 
 export interface ClaimRequest {
   readonly runId: string;
   /** The run the message belongs to: a message of an earlier run cannot start an attempt. */
   readonly generation: number;
   readonly now: string;
+  /** Until when the attempt owns the job; after it, another delivery may claim the job again. */
   readonly leaseExpiresAt: string;
-  /** When the reconciler should look at the job if this attempt never finishes. */
-  readonly dueAt: string;
 }
 
 /** A position in an owner's list: the last item of the previous page. */
@@ -47,21 +33,16 @@ export interface ListPage {
   readonly next: ListPosition | null;
 }
 
-/** An unfinished job the reconciler should look at. */
+/** An unfinished job whose dueAt has come: the reconciler reads the job itself to decide. */
 export interface DueJob {
   readonly id: string;
-  readonly status: JobStatus;
-  readonly runId: string | null;
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly generation: number;
   readonly dueAt: string;
 }
 
-/** Where a page of due jobs ended (the last job read). */
+/** Where a page of due jobs ended: a shard of the due index and the last job read in it. */
 export interface DuePosition {
-  readonly id: string;
-  readonly dueAt: string;
+  readonly shard: number;
+  readonly last?: DueJob;
 }
 
 export interface DuePage {
@@ -70,26 +51,82 @@ export interface DuePage {
   readonly next: DuePosition | null;
 }
 
+/** The attempt a transition belongs to: it applies only while the job is PROCESSING under this runId. */
+export interface AttemptRef {
+  readonly runId: string;
+}
+
+/** The job as its owner last read it: an action applies only if it is still theirs and unchanged. */
+export interface OwnerExpectation {
+  readonly ownerId: string;
+  readonly runId: string | null;
+  readonly generation: number;
+}
+
+/** A PENDING job as last read: its run and its message's state. */
+export interface PendingExpectation {
+  readonly runId: string | null;
+  readonly generation: number;
+}
+
+/**
+ * The job store speaks the job's life. Every transition is one conditional write that applies
+ * only if the job is still in the state the caller saw; when it is not, the transition throws
+ * ConcurrentUpdateError and writes nothing. The stores know the lifecycle settings (how long a
+ * finished job is kept, when an unsent job is due) and compute the record's fields themselves.
+ */
 export interface JobStore {
   /** Writes a new job; JobAlreadyExistsError if the id is taken. */
   create(job: Job): Promise<void>;
   /** Strongly consistent read; undefined when missing or expired. */
   get(id: string): Promise<Job | undefined>;
+  /** Strongly consistent reads of several jobs, in the order asked; missing or expired ones left out. */
+  getMany(ids: readonly string[]): Promise<Job[]>;
   /** The owner's jobs, newest first, optionally filtered. */
   list(ownerId: string, query: ListQuery): Promise<ListPage>;
-  /** Applies the patch if the guard holds (and the job exists); ConcurrentUpdateError if not. */
-  update(id: string, guard: JobGuard, patch: JobPatch): Promise<Job>;
   /**
-   * Starts an attempt: PENDING (or PROCESSING with an expired lease) and attempts below the
-   * maximum → PROCESSING, attempts + 1, the new runId and lease. Returns the claimed job, or
-   * undefined when the job cannot be claimed (missing, finished, running elsewhere, cancelled).
-   */
-  claim(id: string, request: ClaimRequest): Promise<Job | undefined>;
-  /**
-   * Unfinished jobs whose dueAt is at or before `dueBy`, oldest first, at most `limit` of them,
-   * starting after `after` (the previous page's `next`).
+   * Unfinished jobs whose dueAt is at or before `dueBy`, at most `limit` of them, starting after
+   * `after` (the previous page's `next`): oldest first within each shard, shard after shard.
    */
   findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage>;
+
+  // -- an attempt (the worker)
+  /**
+   * Starts an attempt: PENDING (or PROCESSING with an expired lease), on the message's run, with
+   * attempts below the maximum → PROCESSING, attempts + 1, the new runId and lease. Returns the
+   * claimed job, or undefined when it cannot be claimed (missing, finished, running elsewhere,
+   * cancelled, retried since).
+   */
+  claim(id: string, request: ClaimRequest): Promise<Job | undefined>;
+  /** Records the attempt's progress. */
+  reportProgress(id: string, attempt: AttemptRef, progress: JobProgress, at: Date): Promise<void>;
+  /** PROCESSING → COMPLETED with the result. */
+  complete(id: string, attempt: AttemptRef, result: JsonObject, at: Date): Promise<void>;
+  /** PROCESSING → FAILED (a non-retryable error, or the last attempt). */
+  fail(id: string, attempt: AttemptRef, error: string, at: Date): Promise<void>;
+  /** PROCESSING → PENDING after a retryable failure; the next attempt is due at `nextAttemptAt`. */
+  requeue(id: string, attempt: AttemptRef, error: string, nextAttemptAt: Date, at: Date): Promise<void>;
+
+  // -- the owner's actions
+  /** PENDING or PROCESSING → CANCELLED; returns the cancelled job. */
+  cancel(id: string, expected: OwnerExpectation, at: Date): Promise<Job>;
+  /** FAILED or CANCELLED → PENDING on a new run (generation + 1, attempts 0); returns the job. */
+  retry(id: string, expected: OwnerExpectation, at: Date): Promise<Job>;
+
+  // -- delivery repair
+  /** A PENDING job whose message could not be sent: due now, so the reconciler sends it. */
+  markDue(id: string, expected: PendingExpectation, at: Date): Promise<void>;
+  /** A PENDING job whose message is sent again: due again at `nextDueAt` (guarded on its dueAt). */
+  resend(id: string, expected: { readonly dueAt: string }, nextDueAt: Date): Promise<void>;
+  /** A running job the reconciler looked at too early: look again at `nextDueAt`. */
+  postpone(id: string, attempt: AttemptRef, nextDueAt: Date): Promise<void>;
+  /**
+   * A PROCESSING job whose worker is gone: the attempt counts as lost. Back to PENDING (due now)
+   * when attempts remain, else FAILED.
+   */
+  recoverAttempt(id: string, attempt: AttemptRef, error: string, at: Date, outcome: 'requeue' | 'fail'): Promise<void>;
+  /** A PENDING or PROCESSING job whose message exhausted delivery (the DLQ) → FAILED. */
+  failUndeliverable(id: string, expected: PendingExpectation, error: string, at: Date): Promise<void>;
 }
 
 /** A job as its queue message names it: the id and the run (generation) it belongs to. */

@@ -3,7 +3,7 @@
  * after a create or retry failed) and settles PROCESSING jobs whose worker vanished.
  */
 import type { ReconcileReport } from '../domain/job-runner.ts';
-import type { DueJob } from '../domain/ports.ts';
+import type { Job } from '../domain/job.ts';
 import { workerDependencies, type WorkerDependencies } from '../worker/dependencies.ts';
 
 /**
@@ -26,9 +26,9 @@ export function createReconcilerHandler(deps: Pick<WorkerDependencies, 'runner'>
  * worker of the new process runs, then settle them (each once) while the API already serves.
  */
 export interface Recovery {
-  snapshot(): Promise<readonly DueJob[]>;
+  snapshot(): Promise<readonly Job[]>;
   /** Settles the jobs; stops starting new ones once `signal` is aborted. */
-  settle(jobs: readonly DueJob[], signal?: AbortSignal): Promise<ReconcileReport>;
+  settle(jobs: readonly Job[], signal?: AbortSignal): Promise<ReconcileReport>;
 }
 
 export function createRecovery(deps: Pick<WorkerDependencies, 'runner'>): Recovery {

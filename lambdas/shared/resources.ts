@@ -8,22 +8,34 @@ export const JOBS_TABLE = {
   partitionKey: 'id',
   /** Epoch seconds; set once a job reaches a terminal state. */
   ttlAttribute: 'expiresAt',
-  /** The caller's jobs, newest first. */
-  ownerIndex: { name: 'byOwner', partitionKey: 'ownerId', sortKey: 'createdAt' },
   /**
-   * Sparse index of unfinished jobs by the time the reconciler should look at them. Only
-   * PENDING and PROCESSING jobs carry `activeShard`, so the index stays as small as the backlog.
+   * The caller's jobs, newest first. It projects only `type` (so `?type=` filters on the index):
+   * an entry is written once, when the job is created, and never again; listing reads the page's
+   * records themselves.
    */
-  dueIndex: {
-    name: 'byDue',
-    partitionKey: 'activeShard',
-    sortKey: 'dueAt',
-    nonKeyAttributes: ['status', 'runId', 'attempts', 'maxAttempts', 'generation'],
-  },
+  ownerIndex: { name: 'byOwner', partitionKey: 'ownerId', sortKey: 'createdAt', nonKeyAttributes: ['type'] },
+  /**
+   * Sparse index of unfinished jobs by the time the reconciler should look at them, keys only.
+   * Only PENDING and PROCESSING jobs carry `dueShard`, spread over `shards` partition keys by a
+   * hash of the job id, so no one key takes every job's writes; the reconciler reads them all.
+   */
+  dueIndex: { name: 'byDue', partitionKey: 'dueShard', sortKey: 'dueAt', shards: 64 },
 } as const;
 
-/** The value of `activeShard` on unfinished jobs. */
-export const ACTIVE_SHARD = 'ACTIVE';
+/** The `dueShard` of a job: `due-00` … `due-63`, from an FNV-1a hash of its id. */
+export function dueShardOf(id: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < id.length; index++) {
+    hash ^= id.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return dueShardName(hash % JOBS_TABLE.dueIndex.shards);
+}
+
+/** `due-07` for shard 7. */
+export function dueShardName(shard: number): string {
+  return `due-${String(shard).padStart(2, '0')}`;
+}
 
 /**
  * The payload bucket (claim check): job inputs and results too large to keep in the job record,

@@ -32,13 +32,14 @@ export function workerDependencies(
   const logger = new JsonLogger();
   const queue = options.queue !== false ? new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }) : NO_QUEUE;
   const retry = retrySettings(env);
+  const lifecycle = lifecycleSettings(env);
   const runner = new JobRunner({
-    store: new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName) }),
+    store: new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName), lifecycle, ...(options.clock ? { clock: options.clock } : {}) }),
     queue,
     types: new JobTypeCatalog(types),
     logger,
     settings: {
-      lifecycle: lifecycleSettings(env),
+      lifecycle,
       retryBaseDelaySeconds: retry.baseDelaySeconds,
       retryMaxDelaySeconds: retry.maxDelaySeconds,
       finishMarginMs: WORKER.finishMarginSeconds * 1000,

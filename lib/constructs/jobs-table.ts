@@ -24,7 +24,9 @@ export const JOBS_TABLE_INDEXES: readonly string[] = [JOBS_TABLE.ownerIndex.name
 
 /**
  * On-demand table with point-in-time recovery, TTL on finished jobs, AWS-managed KMS encryption,
- * and the `byOwner` (list a caller's jobs) and sparse `byDue` (reconciler backlog) indexes.
+ * and the `byOwner` (list a caller's jobs: keys and type) and sparse, sharded `byDue`
+ * (reconciler backlog: keys only) indexes. Neither index is written by a job's transitions
+ * after its create, except `byDue` when the job's dueAt moves or it finishes.
  */
 export class JobsTable extends Construct {
   readonly table: Table;
@@ -44,14 +46,14 @@ export class JobsTable extends Construct {
       indexName: ownerIndex.name,
       partitionKey: { name: ownerIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: ownerIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...ownerIndex.nonKeyAttributes],
     });
     this.table.addGlobalSecondaryIndex({
       indexName: dueIndex.name,
       partitionKey: { name: dueIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: dueIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...dueIndex.nonKeyAttributes],
+      projectionType: ProjectionType.KEYS_ONLY,
     });
   }
 

@@ -111,7 +111,7 @@ export class JobsWorker extends Construct {
       timeout: Duration.seconds(RECONCILER.timeoutSeconds),
       environment: retention,
     })
-      .useTable(props.jobsTable, ['dynamodb:Query', 'dynamodb:UpdateItem'], [JOBS_TABLE.dueIndex.name])
+      .useTable(props.jobsTable, ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], [JOBS_TABLE.dueIndex.name])
       .useJobsQueue(props.jobsQueue, 'sqs:SendMessage');
     this.reconcilerSchedule = new Rule(this, 'ReconcilerSchedule', {
       description: `Runs the jobs reconciler every ${RECONCILER.scheduleMinutes} minutes`,

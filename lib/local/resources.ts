@@ -34,7 +34,7 @@ export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): P
               { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
               { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ownerIndex.nonKeyAttributes] },
           },
           {
             IndexName: dueIndex.name,
@@ -42,7 +42,7 @@ export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): P
               { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
               { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...dueIndex.nonKeyAttributes] },
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
       }),

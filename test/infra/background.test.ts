@@ -111,9 +111,9 @@ describe('reconciler', () => {
   const { stack, template } = synthDefaultStack();
   const role = logicalId(stack.worker.reconciler.role);
 
-  it('may query the due index, update jobs and send to the jobs queue, and nothing else', () => {
+  it('may query the due index, read and update jobs and send to the jobs queue, and nothing else', () => {
     expect(roleActions(template, role)).toEqual(
-      [...BASELINE_ACTIONS, 'dynamodb:Query', 'dynamodb:UpdateItem', 'sqs:SendMessage'].sort(),
+      [...BASELINE_ACTIONS, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'sqs:SendMessage'].sort(),
     );
   });
 

@@ -32,7 +32,7 @@ describe('jobs table', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: { SSEEnabled: true } });
   });
 
-  it('indexes jobs by owner, newest first, projecting everything', () => {
+  it('indexes jobs by owner, newest first, projecting only the type (written once per job)', () => {
     const { ownerIndex } = JOBS_TABLE;
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: Match.arrayWith([
@@ -42,13 +42,13 @@ describe('jobs table', () => {
             { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
             { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] },
         },
       ]),
     });
   });
 
-  it('indexes unfinished jobs by due time, projecting only what the reconciler reads', () => {
+  it('indexes unfinished jobs by due time over sharded keys, keys only', () => {
     const { dueIndex } = JOBS_TABLE;
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: Match.arrayWith([
@@ -58,7 +58,7 @@ describe('jobs table', () => {
             { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
             { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...dueIndex.nonKeyAttributes] },
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ]),
     });

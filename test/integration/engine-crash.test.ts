@@ -12,7 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, DynamoJobStore } from '../../lambdas/adapters/dynamo-job-store.ts';
-import { completePatch, createJob } from '../../lambdas/domain/job.ts';
+import { createJob } from '../../lambdas/domain/job.ts';
 import { installAtomicDynalite, repairIndexes, storeOf } from '../../lib/local/atomic-dynalite.ts';
 import { ensureJobsTable } from '../../lib/local/resources.ts';
 import { makeDataDir, PROJECT_ROOT, removeDataDir } from '../support/dev-server.ts';
@@ -132,8 +132,8 @@ describe('index entries of the embedded DynamoDB', () => {
     const folder = await openFolder(dir);
     try {
       await ensureJobsTable(folder.ddb, TABLE);
-      const store = new DynamoJobStore({ tableName: TABLE, client: createDocumentClient(folder.ddb) });
       const settings = { stalePendingMs: 300_000, leaseGraceMs: 60_000, retentionMs: 86_400_000 };
+      const store = new DynamoJobStore({ tableName: TABLE, lifecycle: settings, client: createDocumentClient(folder.ddb) });
       const now = new Date();
       for (const id of ids) {
         await store.create(createJob({ id, ownerId: 'owner', type: 'AI_PREVIEW', input: {}, priority: 'normal', maxAttempts: 3 }, now, settings));
@@ -142,7 +142,8 @@ describe('index entries of the embedded DynamoDB', () => {
       expect(due.jobs.map((job) => job.id).sort()).toEqual(ids);
       expect(new Set(due.jobs.map((job) => job.dueAt)).size).toBe(1);
       // Finishing one leaves the other due, and pages of one walk both.
-      await store.update(ids[0]!, { statusIn: ['PENDING'] }, completePatch({ ok: true }, now, settings));
+      const claimed = await store.claim(ids[0]!, { runId: 'r', generation: 0, now: now.toISOString(), leaseExpiresAt: '9999-01-01T00:00:00.000Z' });
+      await store.complete(ids[0]!, { runId: claimed!.runId! }, { ok: true }, now);
       expect((await store.findDue('9999-12-31T23:59:59.999Z', 10)).jobs.map((job) => job.id)).toEqual([ids[1]]);
       await store.create(createJob({ id: ids[0]!.replace(/3$/, '4'), ownerId: 'owner', type: 'AI_PREVIEW', input: {}, priority: 'normal', maxAttempts: 3 }, now, settings));
       const first = await store.findDue('9999-12-31T23:59:59.999Z', 1);

@@ -14,7 +14,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { createDocumentClient, DynamoJobStore } from '../../lambdas/adapters/dynamo-job-store.ts';
-import { completePatch, createJob, progressPatch } from '../../lambdas/domain/job.ts';
+import { createJob } from '../../lambdas/domain/job.ts';
 import { startDynamoEngine } from '../../lib/local/engines.ts';
 import { ensureJobsTable } from '../../lib/local/resources.ts';
 
@@ -34,8 +34,8 @@ const endpoint = mode === 'plain' ? await plainEngine() : (await startDynamoEngi
 const TABLE = 'engine-crash';
 const ddb = new DynamoDBClient({ endpoint, maxAttempts: 1 });
 await ensureJobsTable(ddb, TABLE);
-const store = new DynamoJobStore({ tableName: TABLE, client: createDocumentClient(ddb) });
 const settings = { stalePendingMs: 300_000, leaseGraceMs: 60_000, retentionMs: 86_400_000 };
+const store = new DynamoJobStore({ tableName: TABLE, lifecycle: settings, client: createDocumentClient(ddb) });
 
 let announced = false;
 async function writer(worker: number): Promise<never> {
@@ -53,11 +53,12 @@ async function writer(worker: number): Promise<never> {
       generation: 0,
       now: now.toISOString(),
       leaseExpiresAt: new Date(now.getTime() + 60_000).toISOString(),
-      dueAt: new Date(now.getTime() + 120_000 + n).toISOString(),
     });
-    const fence = { statusIn: ['PROCESSING' as const], runId };
-    await store.update(job.id, fence, progressPatch({ percent: 50, message: 'half' }, new Date()));
-    if (n % 2 === 0) await store.update(job.id, fence, completePatch({ ok: true }, new Date(), settings));
+    const attempt = { runId };
+    await store.reportProgress(job.id, attempt, { percent: 50, message: 'half' }, new Date());
+    // Moves the job in the due index; then half of them finish (and leave it).
+    await store.postpone(job.id, attempt, new Date(now.getTime() + 120_000 + n));
+    if (n % 2 === 0) await store.complete(job.id, attempt, { ok: true }, new Date());
     if (!announced) {
       announced = true;
       process.stdout.write(`ready ${endpoint}\n`);

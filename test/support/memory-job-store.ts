@@ -1,17 +1,67 @@
 /**
- * An in-memory JobStore that honours guards the way the DynamoDB adapter's conditions do.
- * For domain unit tests; integration tests use the real adapter on dynalite.
+ * An in-memory JobStore with the same transitions as the DynamoDB adapter (it applies the same
+ * patches from lambdas/domain/job.ts under the same preconditions). For domain unit tests;
+ * test/contract/job-store.contract.ts runs one suite against both so they cannot drift.
  */
 import { ConcurrentUpdateError, JobAlreadyExistsError } from '../../lambdas/domain/errors.ts';
-import type { Job, JobPatch } from '../../lambdas/domain/job.ts';
-import type { ClaimRequest, DuePage, DuePosition, JobGuard, JobStore, ListPage, ListQuery } from '../../lambdas/domain/ports.ts';
+import {
+  allowedFrom,
+  cancelPatch,
+  completePatch,
+  failPatch,
+  progressPatch,
+  requeuePatch,
+  retryPatch,
+  type Job,
+  type JobPatch,
+  type JobProgress,
+  type JobStatus,
+  type LifecycleSettings,
+} from '../../lambdas/domain/job.ts';
+import type { JsonObject } from '../../lambdas/domain/json.ts';
+import type {
+  AttemptRef,
+  ClaimRequest,
+  DueJob,
+  DuePage,
+  DuePosition,
+  JobStore,
+  ListPage,
+  ListQuery,
+  OwnerExpectation,
+  PendingExpectation,
+} from '../../lambdas/domain/ports.ts';
+import { dueShardName, dueShardOf, JOBS_TABLE } from '../../lambdas/shared/resources.ts';
+
+interface Guard {
+  readonly statusIn?: readonly JobStatus[];
+  readonly ownerId?: string;
+  readonly runId?: string | null;
+  readonly dueAt?: string;
+  readonly generation?: number;
+}
+
+const running = (attempt: AttemptRef): Guard => ({ statusIn: ['PROCESSING'], runId: attempt.runId });
 
 export class MemoryJobStore implements JobStore {
-  /** @param clock what "now" is for TTL checks (the tests' manual clock). */
-  constructor(private readonly clock: () => Date = () => new Date()) {}
+  /**
+   * @param lifecycle as the DynamoDB adapter's (TTL of finished jobs, when unsent jobs are due)
+   * @param clock what "now" is for TTL checks (the tests' manual clock)
+   */
+  constructor(
+    private readonly lifecycle: LifecycleSettings,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   readonly jobs = new Map<string, Job>();
   writes = 0;
+
+  /** Sets a job's fields directly, whatever its state: for arranging a test, not a transition. */
+  arrange(id: string, fields: Partial<Job>): void {
+    const job = this.jobs.get(id);
+    if (!job) throw new Error(`No job ${id} to arrange`);
+    this.jobs.set(id, { ...job, ...fields });
+  }
 
   async create(job: Job): Promise<void> {
     if (this.jobs.has(job.id)) throw new JobAlreadyExistsError(job.id);
@@ -23,6 +73,15 @@ export class MemoryJobStore implements JobStore {
   async get(id: string): Promise<Job | undefined> {
     const job = this.jobs.get(id);
     return job && !this.isExpired(job) ? structuredClone(job) : undefined;
+  }
+
+  async getMany(ids: readonly string[]): Promise<Job[]> {
+    const jobs: Job[] = [];
+    for (const id of ids) {
+      const job = await this.get(id);
+      if (job) jobs.push(job);
+    }
+    return jobs;
   }
 
   private isExpired(job: Job): boolean {
@@ -47,13 +106,25 @@ export class MemoryJobStore implements JobStore {
     };
   }
 
-  async update(id: string, guard: JobGuard, patch: JobPatch): Promise<Job> {
-    const job = this.jobs.get(id);
-    if (!job || !holds(job, guard)) throw new ConcurrentUpdateError(id);
-    const updated = { ...job, ...definedOnly(patch) } as Job;
-    this.jobs.set(id, updated);
-    this.writes++;
-    return structuredClone(updated);
+  async findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage> {
+    // As the index: shard by shard, each ordered by (dueAt, id), keyset pagination within a shard.
+    const { shards } = JOBS_TABLE.dueIndex;
+    const jobs: DueJob[] = [];
+    for (let shard = after?.shard ?? 0; shard < shards; shard++) {
+      const last = shard === after?.shard ? after.last : undefined;
+      const due = [...this.jobs.values()]
+        .filter((job) => job.dueAt !== null && job.dueAt <= dueBy && dueShardOf(job.id) === dueShardName(shard))
+        .map((job) => ({ id: job.id, dueAt: job.dueAt! }))
+        .sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.id.localeCompare(b.id))
+        .filter((job) => !last || job.dueAt > last.dueAt || (job.dueAt === last.dueAt && job.id > last.id));
+      const taken = due.slice(0, limit - jobs.length);
+      jobs.push(...taken);
+      if (jobs.length >= limit) {
+        if (due.length > taken.length) return { jobs, next: { shard, last: jobs[jobs.length - 1]! } };
+        return { jobs, next: shard + 1 < shards ? { shard: shard + 1 } : null };
+      }
+    }
+    return { jobs, next: null };
   }
 
   async claim(id: string, request: ClaimRequest): Promise<Job | undefined> {
@@ -69,7 +140,6 @@ export class MemoryJobStore implements JobStore {
       attempts: job.attempts + 1,
       runId: request.runId,
       leaseExpiresAt: request.leaseExpiresAt,
-      dueAt: request.dueAt,
       updatedAt: request.now,
       progress: null,
       startedAt: job.startedAt ?? request.now,
@@ -79,30 +149,61 @@ export class MemoryJobStore implements JobStore {
     return structuredClone(updated);
   }
 
-  async findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage> {
-    // As the index: ordered by (dueAt, id), keyset pagination after the last position read.
-    const due = [...this.jobs.values()]
-      .filter((job) => job.dueAt !== null && job.dueAt <= dueBy)
-      .sort((a, b) => a.dueAt!.localeCompare(b.dueAt!) || a.id.localeCompare(b.id))
-      .filter((job) => !after || job.dueAt! > after.dueAt || (job.dueAt === after.dueAt && job.id > after.id));
-    const page = due.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      jobs: page.map((job) => ({
-        id: job.id,
-        status: job.status,
-        runId: job.runId,
-        attempts: job.attempts,
-        maxAttempts: job.maxAttempts,
-        generation: job.generation,
-        dueAt: job.dueAt!,
-      })),
-      next: due.length > limit && last ? { id: last.id, dueAt: last.dueAt! } : null,
-    };
+  async reportProgress(id: string, attempt: AttemptRef, progress: JobProgress, at: Date): Promise<void> {
+    this.apply(id, running(attempt), progressPatch(progress, at));
+  }
+
+  async complete(id: string, attempt: AttemptRef, result: JsonObject, at: Date): Promise<void> {
+    this.apply(id, running(attempt), completePatch(result, at, this.lifecycle));
+  }
+
+  async fail(id: string, attempt: AttemptRef, error: string, at: Date): Promise<void> {
+    this.apply(id, running(attempt), failPatch(error, at, this.lifecycle));
+  }
+
+  async requeue(id: string, attempt: AttemptRef, error: string, nextAttemptAt: Date, at: Date): Promise<void> {
+    this.apply(id, running(attempt), requeuePatch(error, nextAttemptAt, at, this.lifecycle));
+  }
+
+  async cancel(id: string, expected: OwnerExpectation, at: Date): Promise<Job> {
+    return this.apply(id, { statusIn: allowedFrom('cancel'), ...expected }, cancelPatch(at, this.lifecycle));
+  }
+
+  async retry(id: string, expected: OwnerExpectation, at: Date): Promise<Job> {
+    return this.apply(id, { statusIn: allowedFrom('retry'), ...expected }, retryPatch(expected, at, this.lifecycle));
+  }
+
+  async markDue(id: string, expected: PendingExpectation, at: Date): Promise<void> {
+    this.apply(id, { statusIn: ['PENDING'], ...expected }, { dueAt: at.toISOString() });
+  }
+
+  async resend(id: string, expected: { readonly dueAt: string }, nextDueAt: Date): Promise<void> {
+    this.apply(id, { statusIn: ['PENDING'], dueAt: expected.dueAt }, { dueAt: nextDueAt.toISOString() });
+  }
+
+  async postpone(id: string, attempt: AttemptRef, nextDueAt: Date): Promise<void> {
+    this.apply(id, running(attempt), { dueAt: nextDueAt.toISOString() });
+  }
+
+  async recoverAttempt(id: string, attempt: AttemptRef, error: string, at: Date, outcome: 'requeue' | 'fail'): Promise<void> {
+    this.apply(id, running(attempt), outcome === 'fail' ? failPatch(error, at, this.lifecycle) : requeuePatch(error, at, at, this.lifecycle));
+  }
+
+  async failUndeliverable(id: string, expected: PendingExpectation, error: string, at: Date): Promise<void> {
+    this.apply(id, { statusIn: ['PENDING', 'PROCESSING'], ...expected }, failPatch(error, at, this.lifecycle));
+  }
+
+  private apply(id: string, guard: Guard, patch: JobPatch): Job {
+    const job = this.jobs.get(id);
+    if (!job || !holds(job, guard)) throw new ConcurrentUpdateError(id);
+    const updated = { ...job, ...definedOnly(patch) } as Job;
+    this.jobs.set(id, updated);
+    this.writes++;
+    return structuredClone(updated);
   }
 }
 
-function holds(job: Job, guard: JobGuard): boolean {
+function holds(job: Job, guard: Guard): boolean {
   if (guard.statusIn && !guard.statusIn.includes(job.status)) return false;
   if (guard.ownerId !== undefined && job.ownerId !== guard.ownerId) return false;
   if (guard.runId !== undefined && job.runId !== guard.runId) return false;

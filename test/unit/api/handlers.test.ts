@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,7 +69,7 @@ function storedJob(overrides: Record<string, unknown> = {}) {
     completedAt: null,
     updatedAt: '2026-03-04T12:00:00.000Z',
     dueAt: '2026-03-04T12:05:00.000Z',
-    activeShard: 'ACTIVE',
+    dueShard: 'due-07',
     ...overrides,
   };
 }
@@ -97,7 +97,7 @@ describe('POST /api/jobs', () => {
     expect(response.headers['retry-after']).toBe('3');
     expect(response.headers['x-request-id']).toBeTruthy();
     const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;
-    expect(put.Item).toMatchObject({ id: response.json.id, ownerId: 'user-a', input: { prompt: 'Summarise' }, activeShard: 'ACTIVE' });
+    expect(put.Item).toMatchObject({ id: response.json.id, ownerId: 'user-a', input: { prompt: 'Summarise' }, dueShard: expect.stringMatching(/^due-\d\d$/) });
     expect(put.ConditionExpression).toBe('attribute_not_exists(#id)');
     expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody).toBe(JSON.stringify({ jobId: response.json.id, generation: 0 }));
   });
@@ -278,17 +278,32 @@ describe('POST /api/jobs/{id}/cancel and /retry', () => {
 });
 
 describe('GET /api/jobs', () => {
-  it('queries the owner index newest first and returns items with a null cursor at the end', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [storedJob()] });
+  /** The owner index holds keys and type; the records come from BatchGetItem. */
+  const indexEntry = (job: ReturnType<typeof storedJob>) => ({ id: job.id, ownerId: job.ownerId, createdAt: job.createdAt, type: job.type });
+  const records = (jobs: ReturnType<typeof storedJob>[]) =>
+    ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { id: string }[] }> }) => {
+      const [table, { Keys }] = Object.entries(input.RequestItems)[0]!;
+      return { Responses: { [table]: jobs.filter((job) => Keys.some((key) => key.id === job.id)) } };
+    });
+
+  it('queries the owner index newest first, reads the records and filters them by status', async () => {
+    const pending = storedJob();
+    const done = storedJob({ id: '550e8400-e29b-41d4-a716-446655440009', status: 'COMPLETED', createdAt: '2026-03-04T11:00:00.000Z' });
+    ddb.on(QueryCommand).resolves({ Items: [indexEntry(pending), indexEntry(done)] });
+    records([pending, done]);
     const response = (await call(listJobs, apiEvent({ query: { status: 'PENDING' } })));
-    expect(response).toMatchObject({ status: 200, json: { items: [{ id: ID }], nextCursor: null } });
+    expect(response).toMatchObject({ status: 200, json: { items: [{ id: ID, status: 'PENDING' }], nextCursor: null } });
+    expect(response.json.items).toHaveLength(1);
     const query = ddb.commandCalls(QueryCommand)[0]!.args[0].input;
-    expect(query).toMatchObject({ IndexName: 'byOwner', ScanIndexForward: false, ExpressionAttributeValues: expect.objectContaining({ ':owner': 'user-a', ':status': 'PENDING' }) });
+    expect(query).toMatchObject({ IndexName: 'byOwner', ScanIndexForward: false, ExpressionAttributeValues: { ':owner': 'user-a' } });
+    const batch = ddb.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!;
+    expect(Object.values(batch)[0]).toMatchObject({ Keys: [{ id: pending.id }, { id: done.id }], ConsistentRead: true });
   });
 
   it('returns a cursor that continues the list, and refuses it once modified', async () => {
     const items = [0, 1, 2].map((i) => storedJob({ id: `550e8400-e29b-41d4-a716-44665544000${i}`, createdAt: `2026-03-04T12:00:0${i}.000Z` }));
-    ddb.on(QueryCommand).resolves({ Items: items });
+    ddb.on(QueryCommand).resolves({ Items: items.map(indexEntry) });
+    records(items);
     const first = (await call(listJobs, apiEvent({ query: { limit: '2' } })));
     expect(first.json.items).toHaveLength(2);
     const cursor: string = first.json.nextCursor;

@@ -4,7 +4,7 @@
  * failed sends, cancels and retries. A handler that needs more would get AccessDenied in AWS.
  */
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteName } from '../../../lambdas/api/routes.ts';
@@ -20,6 +20,7 @@ const ACTION_OF: Record<string, string> = {
   PutCommand: 'dynamodb:PutItem',
   UpdateCommand: 'dynamodb:UpdateItem',
   QueryCommand: 'dynamodb:Query',
+  BatchGetCommand: 'dynamodb:BatchGetItem',
 };
 
 const job = (overrides: Record<string, unknown> = {}) => ({
@@ -42,7 +43,10 @@ beforeEach(() => {
   // Every send fails, so the routes that enqueue take their fallback path too.
   sqs.on(SendMessageCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
   ddb.on(PutCommand).resolves({});
-  ddb.on(QueryCommand).resolves({ Items: [job()] });
+  ddb.on(QueryCommand).resolves({ Items: [{ id: ID, ownerId: 'user-a', createdAt: '2026-03-04T12:00:00.000Z', type: 'PARSE_DOCUMENT' }] });
+  ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, unknown> }) => ({
+    Responses: { [Object.keys(input.RequestItems)[0]!]: [job()] },
+  }));
 });
 
 const scenarios: { name: RouteName; prepare(): void; event: () => ReturnType<typeof apiEvent>; expected: number }[] = [

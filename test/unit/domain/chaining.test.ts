@@ -26,7 +26,7 @@ let ids = 0;
 
 beforeEach(() => {
   const clock = new ManualClock();
-  store = new MemoryJobStore(clock.read);
+  store = new MemoryJobStore(testLifecycle, clock.read);
   const queue = new RecordingQueue();
   loaded = undefined;
   const types: JobType<any>[] = [
@@ -62,7 +62,7 @@ beforeEach(() => {
 async function sourceJob(owner: string, status: JobStatus = 'COMPLETED') {
   const job = await service.create(owner, { type: 'SOURCE', input: {} });
   if (status === 'COMPLETED') await runner.run({ id: job.id, generation: 0 }, Date.now() + 10_000);
-  else await store.update(job.id, {}, { status });
+  else store.arrange(job.id, { status });
   return job.id;
 }
 
@@ -102,7 +102,7 @@ describe('chained jobs', () => {
   it('fail without retrying when a source is no longer COMPLETED at run time', async () => {
     const a = await sourceJob('alice');
     const job = await service.create('alice', { type: 'CHAINED', input: { sourceJobIds: [a] } });
-    await store.update(a, {}, { status: 'PENDING' }); // the source was retried meanwhile
+    store.arrange(a, { status: 'PENDING' }); // the source was retried meanwhile
     await runner.run({ id: job.id, generation: 0 }, Date.now() + 10_000);
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 1, error: `Source job ${a} is PENDING, no longer COMPLETED` });
   });
@@ -110,7 +110,7 @@ describe('chained jobs', () => {
   it('never hand a processor a result of another user, even if the store were tampered with', async () => {
     const a = await sourceJob('alice');
     const job = await service.create('alice', { type: 'CHAINED', input: { sourceJobIds: [a] } });
-    await store.update(a, {}, { ownerId: 'bob' } as never);
+    store.arrange(a, { ownerId: 'bob' });
     await runner.run({ id: job.id, generation: 0 }, Date.now() + 10_000);
     expect(loaded).toBeUndefined();
     expect(store.jobs.get(job.id)?.error).toBe(new NonRetryableError(`Source job ${a} no longer exists`).message);

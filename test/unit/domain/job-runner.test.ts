@@ -19,7 +19,7 @@ const definition = defineJobType({ name: 'TEST', description: 'test', input: z.o
 beforeEach(() => {
   queue = new RecordingQueue();
   clock = new ManualClock();
-  store = new MemoryJobStore(clock.read);
+  store = new MemoryJobStore(testLifecycle, clock.read);
   runIds = 0;
   processor = async (input) => ({ doubled: input.n * 2 });
   const type: JobType<{ n: number }> = { ...definition, process: (input, context) => processor(input, context) };
@@ -105,10 +105,8 @@ describe('JobRunner.run', () => {
 
   it('fails the job when the store refuses the result as too large', async () => {
     const job = await seed();
-    const update = store.update.bind(store);
-    store.update = async (id, guard, patch) => {
-      if (patch.status === 'COMPLETED') throw new RecordTooLargeError('item size');
-      return update(id, guard, patch);
+    store.complete = async () => {
+      throw new RecordTooLargeError('item size');
     };
     await runner.run({ id: job.id, generation: 0 }, deadline());
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 1, error: 'The result is too large to store with the job' });
@@ -116,10 +114,8 @@ describe('JobRunner.run', () => {
 
   it('does not count a failed write of a good result as a failed attempt', async () => {
     const job = await seed();
-    const update = store.update.bind(store);
-    store.update = async (id, guard, patch) => {
-      if (patch.status === 'COMPLETED') throw new ServiceUnavailableError('throttled');
-      return update(id, guard, patch);
+    store.complete = async () => {
+      throw new ServiceUnavailableError('throttled');
     };
     await expect(runner.run({ id: job.id, generation: 0 }, deadline())).rejects.toBeInstanceOf(ServiceUnavailableError);
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'PROCESSING', attempts: 1, error: null });
@@ -163,7 +159,7 @@ describe('JobRunner.run', () => {
   it('leaves a job cancelled during the attempt CANCELLED', async () => {
     const job = await seed();
     processor = async () => {
-      await store.update(job.id, {}, { status: 'CANCELLED' });
+      store.arrange(job.id, { status: 'CANCELLED' });
       return { late: true };
     };
     expect(await runner.run({ id: job.id, generation: 0 }, deadline())).toEqual({ kind: 'done', detail: 'superseded' });
@@ -176,7 +172,7 @@ describe('JobRunner.run', () => {
     processor = async (_input, context) => {
       await context.reportProgress({ percent: 10, message: 'step 1' });
       expect(store.jobs.get(job.id)?.progress).toEqual({ percent: 10, message: 'step 1' });
-      await store.update(job.id, {}, { status: 'CANCELLED' });
+      store.arrange(job.id, { status: 'CANCELLED' });
       await context.reportProgress({ percent: 20, message: 'step 2' });
       aborted = context.signal.aborted;
       return {};
@@ -190,7 +186,7 @@ describe('JobRunner.run', () => {
     const job = await seed();
     processor = async () => {
       // Meanwhile the job is cancelled and retried by the user: the fence (runId) is gone.
-      await store.update(job.id, {}, { status: 'PENDING', attempts: 0, runId: null });
+      store.arrange(job.id, { status: 'PENDING', attempts: 0, runId: null });
       return { stale: true };
     };
     await runner.run({ id: job.id, generation: 0 }, deadline());
@@ -244,11 +240,27 @@ describe('JobRunner.reconcile', () => {
 
   it('requeues a PROCESSING job whose lease is long gone, counting the lost attempt', async () => {
     const job = await seed();
-    await store.claim(job.id, { generation: 0, runId: 'dead', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:01:00.000Z', dueAt: '2026-03-04T12:02:00.000Z' });
-    clock.advance(3 * 60_000);
+    await store.claim(job.id, { generation: 0, runId: 'dead', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:01:00.000Z' });
+    clock.advance(testLifecycle.stalePendingMs + 1_000);
     expect(await runner.reconcile()).toMatchObject({ requeued: 1 });
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', attempts: 1, error: expect.stringContaining('lost') });
     expect(queue.sent.map((m) => m.jobId)).toEqual([job.id]);
+  });
+
+  it('looks again later at a due job whose attempt is still running, and settles it once its lease is long gone', async () => {
+    const job = await seed();
+    // Claimed just before its dueAt, with a lease that outlives it.
+    clock.advance(testLifecycle.stalePendingMs - 1_000);
+    const lease = new Date(clock.read().getTime() + 120_000).toISOString();
+    await store.claim(job.id, { generation: 0, runId: 'live', now: clock.read().toISOString(), leaseExpiresAt: lease });
+    clock.advance(2_000);
+    expect(await runner.reconcile()).toMatchObject({ requeued: 0, failed: 0, skipped: 1 });
+    const lostAfter = new Date(Date.parse(lease) + testLifecycle.leaseGraceMs).toISOString();
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'PROCESSING', runId: 'live', dueAt: lostAfter });
+    expect(queue.sent).toEqual([]);
+    clock.advance(Date.parse(lostAfter) - clock.read().getTime());
+    expect(await runner.reconcile()).toMatchObject({ requeued: 1 });
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', attempts: 1, runId: 'live' });
   });
 
   it('walks every due job in one run, page after page, sending each once', async () => {
@@ -278,7 +290,7 @@ describe('JobRunner.unfinished and recover (a restart)', () => {
   it('settles every unfinished job, due or not: PENDING re-sent, PROCESSING counted as a lost attempt', async () => {
     const pending = await seed();
     const running = await seed();
-    await store.claim(running.id, { generation: 0, runId: 'gone', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z', dueAt: '2026-03-04T12:11:00.000Z' });
+    await store.claim(running.id, { generation: 0, runId: 'gone', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z' });
     const done = await seed({ status: 'COMPLETED', dueAt: null });
     expect(await runner.reconcile()).toMatchObject({ resent: 0, requeued: 0 });
     const backlog = await runner.unfinished();
@@ -311,11 +323,11 @@ describe('JobRunner.unfinished and recover (a restart)', () => {
     const claimed = await seed();
     const cancelled = await seed();
     const running = await seed();
-    await store.claim(running.id, { generation: 0, runId: 'old', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z', dueAt: '2026-03-04T12:11:00.000Z' });
+    await store.claim(running.id, { generation: 0, runId: 'old', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z' });
     const backlog = await runner.unfinished();
     await runner.run({ id: claimed.id, generation: 0 }, deadline());
-    await store.update(cancelled.id, { statusIn: ['PENDING'] }, { status: 'CANCELLED', dueAt: null });
-    await store.update(running.id, { runId: 'old' }, { status: 'COMPLETED', dueAt: null });
+    store.arrange(cancelled.id, { status: 'CANCELLED', dueAt: null });
+    store.arrange(running.id, { status: 'COMPLETED', dueAt: null });
     expect(await runner.recover(backlog)).toEqual({ resent: 0, requeued: 0, failed: 0, skipped: 3 });
     expect(queue.sent).toEqual([]);
     expect(store.jobs.get(claimed.id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });

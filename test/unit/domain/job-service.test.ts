@@ -21,7 +21,7 @@ let ids: number;
 beforeEach(() => {
   queue = new RecordingQueue();
   clock = new ManualClock();
-  store = new MemoryJobStore(clock.read);
+  store = new MemoryJobStore(testLifecycle, clock.read);
   ids = 0;
   service = new JobService({
     store,
@@ -39,7 +39,7 @@ const preview = { type: 'AI_PREVIEW', input: { prompt: 'Summarise the risks' } }
 
 async function failedJob(owner = 'user-a') {
   const job = await service.create(owner, preview);
-  await store.update(job.id, {}, { status: 'FAILED', error: 'boom', attempts: 3, dueAt: null });
+  store.arrange(job.id, { status: 'FAILED', error: 'boom', attempts: 3, dueAt: null });
   return job;
 }
 
@@ -110,7 +110,7 @@ describe('JobService.get / result', () => {
 
   it('returns id, status and result once completed', async () => {
     const job = await service.create('user-a', preview);
-    await store.update(job.id, {}, { status: 'COMPLETED', result: { output: 'done' } });
+    store.arrange(job.id, { status: 'COMPLETED', result: { output: 'done' } });
     expect(await service.result('user-a', job.id)).toEqual({ id: job.id, status: 'COMPLETED', result: { output: 'done' } });
   });
 });

@@ -5,7 +5,7 @@ import {
   completePatch,
   createJob,
   retryDelaySeconds,
-  retryLaterPatch,
+  requeuePatch,
   toView,
   type Job,
 } from '../../../lambdas/domain/job.ts';
@@ -63,7 +63,7 @@ describe('job record', () => {
   });
 
   it('puts a retryable failure back to PENDING, due only after its delay has passed', () => {
-    const patch = retryLaterPatch('Bedrock API error: ThrottlingException - Rate exceeded', 20, now, testLifecycle);
+    const patch = requeuePatch('Bedrock API error: ThrottlingException - Rate exceeded', new Date(now.getTime() + 20_000), now, testLifecycle);
     expect(patch).toMatchObject({ status: 'PENDING', error: 'Bedrock API error: ThrottlingException - Rate exceeded' });
     expect(patch.dueAt).toBe('2026-03-04T12:05:20.000Z');
   });

@@ -1,0 +1,329 @@
+/**
+ * The JobStore contract: one suite that every implementation runs (the in-memory store of the
+ * domain tests, and the DynamoDB adapter on dynalite or the endpoint in AWS_ENDPOINT_URL), so the
+ * fake and the real store cannot drift. It speaks only the port's vocabulary.
+ *
+ * Stores may be shared between tests (a DynamoDB table is): every test uses its own owners and
+ * job ids, and looks only at its own jobs in list and findDue answers.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConcurrentUpdateError, JobAlreadyExistsError } from '../../lambdas/domain/errors.ts';
+import { createJob, type Job, type LifecycleSettings } from '../../lambdas/domain/job.ts';
+import type { DuePosition, JobStore } from '../../lambdas/domain/ports.ts';
+
+export const CONTRACT_LIFECYCLE: LifecycleSettings = {
+  stalePendingMs: 300_000,
+  leaseGraceMs: 60_000,
+  retentionMs: 30 * 86_400_000,
+};
+
+const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
+const FAR_LEASE = '9999-01-01T00:00:00.000Z';
+
+/** Builds the store under test; `lifecycle` is CONTRACT_LIFECYCLE. */
+export type StoreFactory = (lifecycle: LifecycleSettings) => JobStore;
+
+export function describeJobStoreContract(name: string, makeStore: () => JobStore): void {
+  describe(`JobStore contract: ${name}`, () => {
+    const owner = () => `owner-${crypto.randomUUID()}`;
+    // Real time: the stores read retention (TTL) against the wall clock.
+    let clock = Date.now();
+    /** A new instant per job, a millisecond apart, so list order is well defined. */
+    const tick = (ms = 1) => new Date((clock += ms));
+
+    async function newJob(store: JobStore, fields: { ownerId?: string; type?: string; input?: unknown; maxAttempts?: number } = {}): Promise<Job> {
+      const job = createJob(
+        {
+          id: crypto.randomUUID(),
+          ownerId: fields.ownerId ?? owner(),
+          type: fields.type ?? 'AI_PREVIEW',
+          input: fields.input ?? { prompt: 'contract' },
+          priority: 'normal',
+          maxAttempts: fields.maxAttempts ?? 3,
+        },
+        tick(),
+        CONTRACT_LIFECYCLE,
+      );
+      await store.create(job);
+      return job;
+    }
+
+    async function claim(store: JobStore, job: Job, runId: string = crypto.randomUUID(), lease = FAR_LEASE, generation = job.generation) {
+      return store.claim(job.id, { runId, generation, now: tick().toISOString(), leaseExpiresAt: lease });
+    }
+
+    async function dueIds(store: JobStore, ids: readonly string[], dueBy = FAR_FUTURE, pageSize = 100): Promise<string[]> {
+      const wanted = new Set(ids);
+      const seen: string[] = [];
+      let after: DuePosition | undefined;
+      do {
+        const page = await store.findDue(dueBy, pageSize, after);
+        seen.push(...page.jobs.filter((job) => wanted.has(job.id)).map((job) => job.id));
+        after = page.next ?? undefined;
+      } while (after);
+      return seen;
+    }
+
+    it('creates and reads a job back as written; a taken id is refused', async () => {
+      const store = makeStore();
+      const job = await newJob(store, { input: { prompt: 'Grüße', nested: { list: [1, 'two', null, true] } } });
+      expect(await store.get(job.id)).toEqual(job);
+      await expect(store.create(job)).rejects.toBeInstanceOf(JobAlreadyExistsError);
+      expect(await store.get(crypto.randomUUID())).toBeUndefined();
+    });
+
+    it('reads several jobs in the order asked, leaving out missing ones', async () => {
+      const store = makeStore();
+      const a = await newJob(store);
+      const b = await newJob(store);
+      const jobs = await store.getMany([b.id, crypto.randomUUID(), a.id]);
+      expect(jobs.map((job) => job.id)).toEqual([b.id, a.id]);
+      expect(jobs[1]).toEqual(a);
+    });
+
+    it("lists an owner's jobs newest first, filtered, a page at a time", async () => {
+      const store = makeStore();
+      const me = owner();
+      const jobs: Job[] = [];
+      for (let n = 0; n < 5; n++) jobs.push(await newJob(store, { ownerId: me, type: n % 2 === 0 ? 'AI_PREVIEW' : 'PARSE_DOCUMENT' }));
+      await newJob(store); // someone else's
+      const cancelled = jobs[3]!;
+      await store.cancel(cancelled.id, { ownerId: me, runId: null, generation: 0 }, tick());
+      const newestFirst = [...jobs].reverse().map((job) => job.id);
+
+      const first = await store.list(me, { limit: 2 });
+      expect(first.jobs.map((job) => job.id)).toEqual(newestFirst.slice(0, 2));
+      const second = await store.list(me, { limit: 2, after: first.next! });
+      expect(second.jobs.map((job) => job.id)).toEqual(newestFirst.slice(2, 4));
+      const third = await store.list(me, { limit: 2, after: second.next! });
+      expect(third.jobs.map((job) => job.id)).toEqual(newestFirst.slice(4));
+      expect(third.next).toBeNull();
+
+      expect((await store.list(me, { limit: 10, type: 'PARSE_DOCUMENT' })).jobs.map((job) => job.id)).toEqual(
+        newestFirst.filter((id) => jobs.find((job) => job.id === id)!.type === 'PARSE_DOCUMENT'),
+      );
+      const onlyCancelled = await store.list(me, { limit: 10, status: 'CANCELLED' });
+      expect(onlyCancelled.jobs.map((job) => job.id)).toEqual([cancelled.id]);
+      expect(onlyCancelled.jobs[0]?.status).toBe('CANCELLED');
+      expect((await store.list(owner(), { limit: 10 })).jobs).toEqual([]);
+    });
+
+    it('claims a PENDING job once: PROCESSING, one more attempt, the runId and lease; startedAt kept', async () => {
+      const store = makeStore();
+      const job = await newJob(store);
+      const lease = new Date(clock + 60_000).toISOString();
+      const claimed = await claim(store, job, 'run-1', lease);
+      expect(claimed).toMatchObject({ status: 'PROCESSING', attempts: 1, runId: 'run-1', leaseExpiresAt: lease, progress: null });
+      expect(claimed!.startedAt).toBe(claimed!.updatedAt);
+      expect(await claim(store, job, 'run-2', lease)).toBeUndefined(); // a duplicate while the lease holds
+      // Once the lease has expired, another delivery takes over as a new attempt.
+      clock = Date.parse(lease) + 1_000;
+      const takeover = await claim(store, job, 'run-3', new Date(clock + 60_000).toISOString());
+      expect(takeover).toMatchObject({ status: 'PROCESSING', attempts: 2, runId: 'run-3', startedAt: claimed!.startedAt });
+      expect(await store.get(job.id)).toEqual(takeover);
+    });
+
+    it('claims nothing that is missing, finished, out of attempts or on another run', async () => {
+      const store = makeStore();
+      expect(await store.claim(crypto.randomUUID(), { runId: 'r', generation: 0, now: tick().toISOString(), leaseExpiresAt: FAR_LEASE })).toBeUndefined();
+      const once = await newJob(store, { maxAttempts: 1 });
+      const first = await claim(store, once, 'a', new Date(clock - 1).toISOString()); // lease already expired
+      expect(first?.attempts).toBe(1);
+      expect(await claim(store, once, 'b')).toBeUndefined(); // attempts exhausted
+      const done = await newJob(store);
+      await store.complete(done.id, { runId: (await claim(store, done, 'c'))!.runId! }, { ok: true }, tick());
+      expect(await claim(store, done, 'd')).toBeUndefined();
+      const other = await newJob(store);
+      expect(await claim(store, other, 'e', FAR_LEASE, 1)).toBeUndefined(); // a message of a later run
+    });
+
+    it("fences an attempt's progress and outcome on its runId", async () => {
+      const store = makeStore();
+      const job = await newJob(store);
+      await claim(store, job, 'mine');
+      await store.reportProgress(job.id, { runId: 'mine' }, { percent: 40, message: 'half way' }, tick());
+      expect((await store.get(job.id))?.progress).toEqual({ percent: 40, message: 'half way' });
+      for (const write of [
+        () => store.reportProgress(job.id, { runId: 'other' }, { percent: 50, message: null }, tick()),
+        () => store.complete(job.id, { runId: 'other' }, { stolen: true }, tick()),
+        () => store.fail(job.id, { runId: 'other' }, 'no', tick()),
+        () => store.requeue(job.id, { runId: 'other' }, 'no', tick(), tick()),
+        () => store.postpone(job.id, { runId: 'other' }, tick()),
+        () => store.recoverAttempt(job.id, { runId: 'other' }, 'no', tick(), 'requeue'),
+      ]) {
+        await expect(write()).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      }
+      expect(await store.get(job.id)).toMatchObject({ status: 'PROCESSING', runId: 'mine', result: null, error: null });
+    });
+
+    it('completes: COMPLETED with the result, no progress, out of the due index, kept for the retention', async () => {
+      const store = makeStore();
+      const job = await newJob(store);
+      await claim(store, job, 'r');
+      await store.reportProgress(job.id, { runId: 'r' }, { percent: 80, message: 'nearly' }, tick());
+      const at = tick();
+      await store.complete(job.id, { runId: 'r' }, { output: 'done', n: 2 }, at);
+      expect(await store.get(job.id)).toMatchObject({
+        status: 'COMPLETED',
+        result: { output: 'done', n: 2 },
+        error: null,
+        progress: null,
+        completedAt: at.toISOString(),
+        updatedAt: at.toISOString(),
+        leaseExpiresAt: null,
+        dueAt: null,
+        expiresAt: Math.floor((at.getTime() + CONTRACT_LIFECYCLE.retentionMs) / 1000),
+      });
+      expect(await dueIds(store, [job.id])).toEqual([]);
+      await expect(store.complete(job.id, { runId: 'r' }, { again: true }, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    });
+
+    it('reads a job past its retention as missing', async () => {
+      const store = makeStore();
+      const job = await newJob(store);
+      await claim(store, job, 'r');
+      await store.fail(job.id, { runId: 'r' }, 'long ago', new Date(Date.now() - CONTRACT_LIFECYCLE.retentionMs - 86_400_000));
+      expect(await store.get(job.id)).toBeUndefined();
+      expect(await store.getMany([job.id])).toEqual([]);
+      expect((await store.list(job.ownerId, { limit: 10 })).jobs).toEqual([]);
+    });
+
+    it('fails an attempt: FAILED with the error, and out of the due index', async () => {
+      const store = makeStore();
+      const job = await newJob(store);
+      await claim(store, job, 'r');
+      const at = tick();
+      await store.fail(job.id, { runId: 'r' }, 'Bedrock API error: ValidationException - bad', at);
+      expect(await store.get(job.id)).toMatchObject({ status: 'FAILED', error: 'Bedrock API error: ValidationException - bad', completedAt: at.toISOString(), dueAt: null });
+      expect(await dueIds(store, [job.id])).toEqual([]);
+    });
+
+    it('requeues an attempt: PENDING with the error, due stalePendingMs after its next attempt, claimable again', async () => {
+      const store = makeStore();
+      const job = await newJob(store);
+      await claim(store, job, 'r');
+      const next = new Date(clock + 20_000);
+      await store.requeue(job.id, { runId: 'r' }, 'throttled', next, tick());
+      const dueAt = new Date(next.getTime() + CONTRACT_LIFECYCLE.stalePendingMs).toISOString();
+      expect(await store.get(job.id)).toMatchObject({ status: 'PENDING', error: 'throttled', attempts: 1, dueAt, leaseExpiresAt: null, progress: null });
+      expect(await dueIds(store, [job.id], dueAt)).toEqual([job.id]);
+      expect(await dueIds(store, [job.id], new Date(Date.parse(dueAt) - 1).toISOString())).toEqual([]);
+      expect(await claim(store, job, 'r2')).toMatchObject({ attempts: 2, runId: 'r2' });
+    });
+
+    it('cancels a PENDING or PROCESSING job for its owner as they read it, and nothing else', async () => {
+      const store = makeStore();
+      const pending = await newJob(store);
+      const at = tick();
+      const cancelled = await store.cancel(pending.id, { ownerId: pending.ownerId, runId: null, generation: 0 }, at);
+      expect(cancelled).toMatchObject({ id: pending.id, status: 'CANCELLED', completedAt: at.toISOString(), dueAt: null });
+      expect(await store.get(pending.id)).toEqual(cancelled);
+
+      const running = await newJob(store);
+      await claim(store, running, 'r');
+      const expected = { ownerId: running.ownerId, runId: 'r', generation: 0 };
+      await expect(store.cancel(running.id, { ...expected, ownerId: 'someone-else' }, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      await expect(store.cancel(running.id, { ...expected, runId: null }, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      expect((await store.cancel(running.id, expected, tick())).status).toBe('CANCELLED');
+      await expect(store.cancel(running.id, expected, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      // The cancelled attempt's outcome is refused.
+      await expect(store.complete(running.id, { runId: 'r' }, { late: true }, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    });
+
+    it('retries a FAILED or CANCELLED job on a new run: PENDING, attempts 0, no result or times', async () => {
+      const store = makeStore();
+      const job = await newJob(store);
+      await claim(store, job, 'r');
+      await store.fail(job.id, { runId: 'r' }, 'boom', tick());
+      const expected = { ownerId: job.ownerId, runId: 'r', generation: 0 };
+      await expect(store.retry(job.id, { ...expected, runId: 'other' }, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      const at = tick();
+      const retried = await store.retry(job.id, expected, at);
+      expect(retried).toMatchObject({
+        status: 'PENDING', generation: 1, attempts: 0, result: null, error: null, startedAt: null, completedAt: null,
+        runId: null, expiresAt: null, dueAt: new Date(at.getTime() + CONTRACT_LIFECYCLE.stalePendingMs).toISOString(),
+      });
+      await expect(store.retry(job.id, expected, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      expect(await claim(store, retried, 'old-run', FAR_LEASE, 0)).toBeUndefined(); // a message of the earlier run
+      expect(await claim(store, retried, 'new-run', FAR_LEASE, 1)).toMatchObject({ attempts: 1, generation: 1 });
+
+      const pending = await newJob(store);
+      await expect(store.retry(pending.id, { ownerId: pending.ownerId, runId: null, generation: 0 }, tick())).rejects.toBeInstanceOf(
+        ConcurrentUpdateError,
+      );
+    });
+
+    it('marks a PENDING job due now when its message could not be sent', async () => {
+      const store = makeStore();
+      const job = await newJob(store);
+      const at = tick();
+      await expect(store.markDue(job.id, { runId: null, generation: 1 }, at)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      await store.markDue(job.id, { runId: null, generation: 0 }, at);
+      expect((await store.get(job.id))?.dueAt).toBe(at.toISOString());
+      expect(await dueIds(store, [job.id], at.toISOString())).toEqual([job.id]);
+    });
+
+    it('resends a PENDING job once per due time', async () => {
+      const store = makeStore();
+      const job = await newJob(store);
+      const next = new Date(clock + 600_000);
+      await store.resend(job.id, { dueAt: job.dueAt! }, next);
+      expect((await store.get(job.id))?.dueAt).toBe(next.toISOString());
+      await expect(store.resend(job.id, { dueAt: job.dueAt! }, next)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    });
+
+    it('postpones a running job, and settles a lost attempt as requeued or failed', async () => {
+      const store = makeStore();
+      const job = await newJob(store, { maxAttempts: 2 });
+      await claim(store, job, 'first');
+      const later = new Date(clock + 120_000);
+      await store.postpone(job.id, { runId: 'first' }, later);
+      expect(await store.get(job.id)).toMatchObject({ status: 'PROCESSING', dueAt: later.toISOString() });
+      const at = tick();
+      await store.recoverAttempt(job.id, { runId: 'first' }, 'Attempt 1 was lost', at, 'requeue');
+      expect(await store.get(job.id)).toMatchObject({
+        status: 'PENDING', attempts: 1, error: 'Attempt 1 was lost',
+        dueAt: new Date(at.getTime() + CONTRACT_LIFECYCLE.stalePendingMs).toISOString(),
+      });
+      await claim(store, job, 'second');
+      await store.recoverAttempt(job.id, { runId: 'second' }, 'Attempt 2 was lost', tick(), 'fail');
+      expect(await store.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 2, error: 'Attempt 2 was lost', dueAt: null });
+    });
+
+    it('fails an undeliverable PENDING or PROCESSING job of the same run, and leaves finished ones', async () => {
+      const store = makeStore();
+      const pending = await newJob(store);
+      await expect(store.failUndeliverable(pending.id, { runId: null, generation: 1 }, 'dead letter', tick())).rejects.toBeInstanceOf(
+        ConcurrentUpdateError,
+      );
+      await store.failUndeliverable(pending.id, { runId: null, generation: 0 }, 'dead letter', tick());
+      expect(await store.get(pending.id)).toMatchObject({ status: 'FAILED', error: 'dead letter' });
+      const running = await newJob(store);
+      await claim(store, running, 'r');
+      await store.failUndeliverable(running.id, { runId: 'r', generation: 0 }, 'dead letter', tick());
+      expect((await store.get(running.id))?.status).toBe('FAILED');
+      await expect(store.failUndeliverable(running.id, { runId: 'r', generation: 0 }, 'again', tick())).rejects.toBeInstanceOf(
+        ConcurrentUpdateError,
+      );
+    });
+
+    it('finds unfinished jobs due by a time, page after page over every shard, each once', async () => {
+      const store = makeStore();
+      const jobs: Job[] = [];
+      for (let n = 0; n < 30; n++) jobs.push(await newJob(store));
+      const ids = jobs.map((job) => job.id);
+      const finished = jobs[0]!;
+      await store.cancel(finished.id, { ownerId: finished.ownerId, runId: null, generation: 0 }, tick());
+      const expected = ids.slice(1).sort();
+      for (const pageSize of [1, 7, 100]) {
+        const seen = await dueIds(store, ids, FAR_FUTURE, pageSize);
+        expect(seen.slice().sort(), `pages of ${pageSize}`).toEqual(expected);
+      }
+      // Only those due by the bound: the first ten were created a millisecond or more before the rest.
+      const bound = jobs[10]!.dueAt!;
+      expect((await dueIds(store, ids, bound)).sort()).toEqual(ids.slice(1, 11).sort());
+      const page = await store.findDue(FAR_FUTURE, 5);
+      for (const due of page.jobs) expect(due.dueAt <= FAR_FUTURE).toBe(true);
+    });
+  });
+}
