@@ -38,7 +38,7 @@ const tokenCommand = values.data ? `JOBS_DEV_DATA=${dataDir} npm run --silent to
 const where = (engine: { embedded: boolean; endpoint: string }) => (engine.embedded ? 'embedded' : engine.endpoint);
 const bedrock = runtime.engines.bedrockStandIn ? 'stand-in' : runtime.engines.bedrock;
 process.stdout.write(
-  `Jobs API ready at ${runtime.url} (DynamoDB ${where(runtime.engines.dynamodb)}, SQS ${where(runtime.engines.sqs)}, Bedrock ${bedrock}). Try: TOKEN=$(${tokenCommand}); curl -s -X POST ${runtime.url}/api/jobs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"type":"AI_PREVIEW","input":{"prompt":"Hello"}}'\n`,
+  `Jobs API ready at ${runtime.url} (DynamoDB ${where(runtime.engines.dynamodb)}, SQS ${where(runtime.engines.sqs)}, S3 ${where(runtime.engines.s3)}, Bedrock ${bedrock}). Try: TOKEN=$(${tokenCommand}); curl -s -X POST ${runtime.url}/api/jobs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"type":"AI_PREVIEW","input":{"prompt":"Hello"}}'\n`,
 );
 
 if (runtime.backlog > 0) {

@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import type { JobsConfig } from './config.ts';
 import { API_STAGE, JobsApi, type JobsApiAuth } from './constructs/jobs-api.ts';
 import { JobsAuth } from './constructs/jobs-auth.ts';
+import { JobsPayloads } from './constructs/jobs-payloads.ts';
 import { JobsQueues } from './constructs/jobs-queues.ts';
 import { JobsTable } from './constructs/jobs-table.ts';
 import { JobsWorker } from './constructs/jobs-worker.ts';
@@ -29,6 +30,7 @@ export interface JobsStackProps extends StackProps {
 
 export class JobsStack extends Stack {
   readonly jobsTable: JobsTable;
+  readonly payloads: JobsPayloads;
   readonly queues: JobsQueues;
   /** The Cognito user pool and client; none in the LocalStack variant. */
   readonly auth?: JobsAuth;
@@ -42,6 +44,11 @@ export class JobsStack extends Stack {
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.jobsTable = new JobsTable(this, 'JobsTable', { removalPolicy });
+    this.payloads = new JobsPayloads(this, 'Payloads', {
+      retentionDays: config.jobRetentionDays,
+      removalPolicy,
+      allowedOrigins: config.allowedOrigins,
+    });
     this.queues = new JobsQueues(this, 'Queues');
     let apiAuth: JobsApiAuth;
     if (config.localstack) {
@@ -56,6 +63,7 @@ export class JobsStack extends Stack {
     }
     this.api = new JobsApi(this, 'Api', {
       jobsTable: this.jobsTable,
+      payloads: this.payloads,
       jobsQueue: this.queues.jobsQueue,
       auth: apiAuth,
       allowedOrigins: config.allowedOrigins,
@@ -63,6 +71,7 @@ export class JobsStack extends Stack {
     });
     this.worker = new JobsWorker(this, 'Background', {
       jobsTable: this.jobsTable,
+      payloads: this.payloads,
       jobsQueue: this.queues.jobsQueue,
       deadLetterQueue: this.queues.deadLetterQueue,
       bedrockModelId: config.bedrockModelId,
@@ -95,5 +104,6 @@ export class JobsStack extends Stack {
     }
     new CfnOutput(this, 'JobsTableName', { value: this.jobsTable.table.tableName });
     new CfnOutput(this, 'JobsQueueUrl', { value: this.queues.jobsQueue.queueUrl });
+    new CfnOutput(this, 'PayloadBucketName', { value: this.payloads.bucket.bucketName });
   }
 }

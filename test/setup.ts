@@ -9,6 +9,7 @@ const defaults: Record<string, string> = {
   AWS_SECRET_ACCESS_KEY: 'test',
   JOBS_TABLE_NAME: 'jobs-unit',
   JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs-unit',
+  JOBS_BUCKET_NAME: 'jobs-unit-payloads',
   CURSOR_SECRET: 'unit-test-cursor-secret-0123456789abcdef',
   BEDROCK_MODEL_ID: 'amazon.nova-lite-v1:0',
   LOG_LEVEL: 'silent',

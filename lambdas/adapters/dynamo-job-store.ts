@@ -36,8 +36,9 @@ import {
   type JobProgress,
   type JobStatus,
   type LifecycleSettings,
+  type PayloadRef,
+  type StoredResult,
 } from '../domain/job.ts';
-import type { JsonObject } from '../domain/json.ts';
 import type {
   AttemptRef,
   ClaimRequest,
@@ -55,7 +56,9 @@ import type {
 import { dueShardName, dueShardOf, JOBS_TABLE } from '../shared/resources.ts';
 
 /** Fields stored only while set: a null value removes the attribute (index keys, TTL, lease…). */
-const ABSENT_WHEN_NULL = new Set(['runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result']);
+const ABSENT_WHEN_NULL = new Set([
+  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef',
+]);
 
 /** Index pages a single list call reads before returning what it has. */
 const MAX_LIST_PAGES = 10;
@@ -284,7 +287,7 @@ export class DynamoJobStore implements JobStore {
     await this.apply(id, running(attempt), progressPatch(progress, at));
   }
 
-  async complete(id: string, attempt: AttemptRef, result: JsonObject, at: Date): Promise<void> {
+  async complete(id: string, attempt: AttemptRef, result: StoredResult, at: Date): Promise<void> {
     await this.apply(id, running(attempt), completePatch(result, at, this.lifecycle));
   }
 
@@ -450,6 +453,8 @@ function fromItem(item: Item): Job {
     updatedAt: String(item.updatedAt),
     ownerId: String(item.ownerId),
     input: item.input ?? null,
+    inputRef: payloadRef(item.inputRef),
+    resultRef: payloadRef(item.resultRef),
     priority: (item.priority as Job['priority']) ?? 'normal',
     generation: Number(item.generation ?? 0),
     runId: text('runId'),
@@ -457,6 +462,12 @@ function fromItem(item: Item): Job {
     dueAt: text('dueAt'),
     expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : null,
   };
+}
+
+function payloadRef(value: unknown): PayloadRef | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { key, bytes, sha256 } = value as Record<string, unknown>;
+  return typeof key === 'string' && typeof sha256 === 'string' ? { key, bytes: Number(bytes), sha256 } : null;
 }
 
 function positionOf(job: Job): ListPosition {

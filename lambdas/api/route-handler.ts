@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
 import { HmacCursorCodec } from '../adapters/hmac-cursor-codec.ts';
+import { lazyPayloadStore } from '../adapters/lazy-payload-store.ts';
 import { ConfigurationError } from '../domain/errors.ts';
 import { JobService } from '../domain/job-service.ts';
 import type { Logger } from '../domain/job-types.ts';
@@ -63,6 +64,8 @@ export async function apiDependencies(access: RouteAccess, env: Env = process.en
     settings: lifecycle,
     logger,
     queue: queueUrl ? new (await import('../adapters/sqs-job-queue.ts')).SqsJobQueue({ queueUrl }) : undefined,
+    // Loads the S3 client only when a payload is read or written.
+    payloads: access.payloads ? lazyPayloadStore(requireEnv(env, ENV.payloadBucket)) : undefined,
     cursors: secret ? new HmacCursorCodec(await cursorSecretSource(secret)) : undefined,
   });
   let verifyToken: TokenCaller | undefined;

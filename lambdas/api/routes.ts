@@ -6,9 +6,14 @@
 /** DynamoDB actions a route's function may call on the jobs table. */
 export type TableAction = 'dynamodb:GetItem' | 'dynamodb:BatchGetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:Query';
 
+/** Object actions on one prefix of the payload bucket (PAYLOADS.prefixes). */
+export type PayloadAccess = Readonly<Partial<Record<'inputs' | 'results' | 'uploads', readonly ('s3:GetObject' | 's3:PutObject')[]>>>;
+
 export interface RouteAccess {
   /** Actions on the jobs table (and its indexes, for Query). */
   readonly table: readonly TableAction[];
+  /** Objects of the payload bucket the route reads or writes, by prefix. */
+  readonly payloads?: PayloadAccess;
   /** May send messages to the jobs queue. */
   readonly queueSend?: boolean;
   /** May read the cursor-signing secret. */
@@ -39,7 +44,13 @@ export const ROUTES = [
     entry: handlerEntry('create-job'),
     summary: 'Create a job; 202 with its record and Location',
     // GetItem: chained types check their source jobs; UpdateItem: a failed send pulls dueAt forward.
-    access: { table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], queueSend: true, jobTypes: true },
+    // PutObject on inputs/: inputs over the inline limit are stored as objects.
+    access: {
+      table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      payloads: { inputs: ['s3:PutObject'] },
+      queueSend: true,
+      jobTypes: true,
+    },
   },
   {
     name: 'list-jobs',
@@ -56,7 +67,8 @@ export const ROUTES = [
     path: '/api/jobs/{id}',
     entry: handlerEntry('get-job'),
     summary: 'Get a job record (poll this every 3 seconds)',
-    access: { table: ['dynamodb:GetItem'] },
+    // GetObject on results/: a COMPLETED job's result over the inline limit.
+    access: { table: ['dynamodb:GetItem'], payloads: { results: ['s3:GetObject'] } },
   },
   {
     name: 'get-job-result',
@@ -64,7 +76,7 @@ export const ROUTES = [
     path: '/api/jobs/{id}/result',
     entry: handlerEntry('get-job-result'),
     summary: "Get a completed job's result",
-    access: { table: ['dynamodb:GetItem'] },
+    access: { table: ['dynamodb:GetItem'], payloads: { results: ['s3:GetObject'] } },
   },
   {
     name: 'cancel-job',

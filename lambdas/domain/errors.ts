@@ -89,6 +89,13 @@ export class JobAlreadyExistsError extends DomainError {
 /** The record would exceed the store's item size limit. */
 export class RecordTooLargeError extends DomainError {}
 
+/** A stored payload is gone (it expired with its job, or was deleted) or does not match its reference. */
+export class PayloadMissingError extends DomainError {
+  constructor(readonly key: string, detail = 'is missing') {
+    super(`The stored payload ${key} ${detail}`);
+  }
+}
+
 /** A backing service is temporarily unavailable (throttling, 5xx); the caller may retry. */
 export class ServiceUnavailableError extends DomainError {}
 

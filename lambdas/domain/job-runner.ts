@@ -11,17 +11,15 @@ import {
   ConcurrentUpdateError,
   DomainError,
   NonRetryableError,
+  PayloadMissingError,
   RecordTooLargeError,
 } from './errors.ts';
+import { jsonBytes, loadInput, loadResult, MAX_RESULT_BYTES, storeResult } from './payloads.ts';
 import { retryDelaySeconds, type Job, type JobProgress, type LifecycleSettings } from './job.ts';
 import type { JobType, JobTypeCatalog, Logger, ProcessorContext, SourceJob } from './job-types.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
-import type { AttemptRef, Clock, DuePosition, IdGenerator, JobQueue, JobRef, JobStore } from './ports.ts';
+import type { AttemptRef, Clock, DuePosition, IdGenerator, JobQueue, JobRef, JobStore, PayloadStore } from './ports.ts';
 
-/** DynamoDB items are limited to 400 KB; keep results well inside with the rest of the record. */
-export const MAX_RESULT_BYTES = 300 * 1024;
-/** Input + result budget: 400 KB less room for the other attributes and their names. */
-const MAX_RECORD_BYTES = 390 * 1024;
 const MAX_ERROR_LENGTH = 1000;
 const MAX_PROGRESS_MESSAGE_LENGTH = 200;
 
@@ -36,6 +34,8 @@ export interface RunnerSettings {
 export interface RunnerDependencies {
   readonly store: JobStore;
   readonly queue: JobQueue;
+  /** Inputs and results too large for the record. */
+  readonly payloads: PayloadStore;
   readonly types: JobTypeCatalog<JobType<any>>;
   readonly settings: RunnerSettings;
   readonly logger: Logger;
@@ -101,7 +101,16 @@ export class JobRunner {
     const fence: AttemptRef = { runId };
     const type = this.deps.types.get(job.type);
     if (!type) return this.fail(job, fence, `Unknown job type ${job.type}: no processor is registered`, logger);
-    const input = type.input.safeParse(job.input);
+    let storedInput: unknown;
+    try {
+      storedInput = await loadInput(this.deps.payloads, job);
+    } catch (error) {
+      // Unavailable storage throws on: the message comes back and the lease runs out.
+      if (!(error instanceof PayloadMissingError)) throw error;
+      logger.warn('input payload missing', { error });
+      return this.fail(job, fence, "The job's input is no longer stored (inputs are kept as long as finished jobs)", logger);
+    }
+    const input = type.input.safeParse(storedInput);
     if (!input.success) {
       return this.fail(job, fence, `The stored input is not valid for job type ${job.type}`, logger);
     }
@@ -119,7 +128,8 @@ export class JobRunner {
     // Outside the try: a failure to record a good result is not a failed attempt. A throttled
     // write throws (the message comes back, the lease runs out, the reconciler settles it).
     try {
-      const outcome = await this.finish(() => store.complete(job.id, fence, result, this.clock()), logger);
+      const stored = await storeResult(this.deps.payloads, job.id, job.generation, result);
+      const outcome = await this.finish(() => store.complete(job.id, fence, stored, this.clock()), logger);
       logger.info('attempt completed', { durationMs: Date.now() - started });
       return outcome;
     } catch (error) {
@@ -289,11 +299,10 @@ export class JobRunner {
       // Processors should honour the signal; the race makes sure a stuck one cannot hold us.
       const result = await Promise.race([type.process(input, context), rejectOnAbort(controller.signal)]);
       if (!isJsonObject(result)) throw new NonRetryableError(`Job type ${type.name} returned a result that is not an object`);
-      // The record holds the input too: what is left of DynamoDB's 400 KB item is the limit.
-      const bytes = Buffer.byteLength(JSON.stringify(result));
-      const limit = Math.min(MAX_RESULT_BYTES, MAX_RECORD_BYTES - Buffer.byteLength(JSON.stringify(job.input ?? null)));
-      if (bytes > limit) {
-        throw new NonRetryableError(`The result is too large to store (${bytes} bytes; the limit for this job is ${limit})`);
+      // GET answers the result whole, within Lambda's 6 MB response.
+      const bytes = jsonBytes(result).byteLength;
+      if (bytes > MAX_RESULT_BYTES) {
+        throw new NonRetryableError(`The result is too large to store (${bytes} bytes; the limit is ${MAX_RESULT_BYTES})`);
       }
       return result;
     } finally {
@@ -304,14 +313,22 @@ export class JobRunner {
 
   private async loadSources(ownerId: string, ids: readonly string[]): Promise<readonly SourceJob[]> {
     const jobs = await Promise.all(ids.map((id) => this.deps.store.get(id)));
-    return jobs.map((source, index) => {
-      const id = ids[index]!;
-      if (!source || source.ownerId !== ownerId) throw new NonRetryableError(`Source job ${id} no longer exists`);
-      if (source.status !== 'COMPLETED' || !source.result) {
-        throw new NonRetryableError(`Source job ${id} is ${source.status}, no longer COMPLETED`);
-      }
-      return { id: source.id, type: source.type, result: source.result };
-    });
+    return Promise.all(
+      jobs.map(async (source, index) => {
+        const id = ids[index]!;
+        if (!source || source.ownerId !== ownerId) throw new NonRetryableError(`Source job ${id} no longer exists`);
+        if (source.status !== 'COMPLETED') throw new NonRetryableError(`Source job ${id} is ${source.status}, no longer COMPLETED`);
+        let result;
+        try {
+          result = await loadResult(this.deps.payloads, source);
+        } catch (error) {
+          if (!(error instanceof PayloadMissingError)) throw error;
+          throw new NonRetryableError(`Source job ${id} no longer has its result stored`);
+        }
+        if (!result) throw new NonRetryableError(`Source job ${id} has no result`);
+        return { id: source.id, type: source.type, result };
+      }),
+    );
   }
 
   private async reportProgress(

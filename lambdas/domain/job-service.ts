@@ -25,7 +25,8 @@ import {
 } from './job.ts';
 import type { JobTypeCatalog, JobTypeDefinition, Logger } from './job-types.ts';
 import type { JsonObject } from './json.ts';
-import type { Clock, CursorCodec, IdGenerator, JobQueue, JobStore } from './ports.ts';
+import type { Clock, CursorCodec, IdGenerator, JobQueue, JobStore, PayloadStore } from './ports.ts';
+import { loadResult, storeInput } from './payloads.ts';
 
 export const LIST_DEFAULT_LIMIT = 20;
 export const LIST_MAX_LIMIT = 100;
@@ -87,6 +88,8 @@ export interface JobServiceDependencies {
   readonly logger: Logger;
   /** Needed by create and retry. */
   readonly queue?: JobQueue;
+  /** Needed by create (large inputs) and by get and result (large results). */
+  readonly payloads?: PayloadStore;
   /** Needed by list. */
   readonly cursors?: CursorCodec;
   readonly clock?: Clock;
@@ -120,12 +123,15 @@ export class JobService {
       throw new ValidationError(`The input is not valid for job type ${type.name}`, fieldErrors(parsed.error, ['input']));
     }
     await this.checkSources(ownerId, type as JobTypeDefinition, parsed.data);
+    const id = this.newId();
+    // A large input is stored first: if that fails, nothing was written and the create is a 503.
+    const stored = await storeInput(this.required(this.deps.payloads, 'payloads'), id, parsed.data);
     const job = createJob(
       {
-        id: this.newId(),
+        id,
         ownerId,
         type: type.name,
-        input: parsed.data,
+        ...stored,
         priority: priority ?? 'normal',
         maxAttempts: type.maxAttempts,
       },
@@ -160,17 +166,28 @@ export class JobService {
     if (unfinished.length > 0) throw new SourceNotReadyError(unfinished);
   }
 
-  /** The caller's job; JobNotFoundError when missing or someone else's. */
+  /**
+   * The caller's job with its result; JobNotFoundError when missing or someone else's. A result
+   * stored outside the record is read only once the job is COMPLETED (a poll of a running job
+   * reads the record and nothing else).
+   */
   async get(ownerId: string, id: string): Promise<Job> {
-    const job = await this.deps.store.get(id);
-    if (!job || job.ownerId !== ownerId) throw new JobNotFoundError(id);
-    return job;
+    const job = await this.find(ownerId, id);
+    if (job.status !== 'COMPLETED' || !job.resultRef) return job;
+    return { ...job, result: await loadResult(this.required(this.deps.payloads, 'payloads'), job) };
   }
 
   async result(ownerId: string, id: string): Promise<JobResult> {
-    const job = await this.get(ownerId, id);
+    const job = await this.find(ownerId, id);
     if (job.status !== 'COMPLETED') throw new JobNotCompletedError(id, job.status);
-    return { id: job.id, status: job.status, result: job.result };
+    return { id: job.id, status: job.status, result: await loadResult(this.required(this.deps.payloads, 'payloads'), job) };
+  }
+
+  /** The caller's job record as stored. */
+  private async find(ownerId: string, id: string): Promise<Job> {
+    const job = await this.deps.store.get(id);
+    if (!job || job.ownerId !== ownerId) throw new JobNotFoundError(id);
+    return job;
   }
 
   async list(ownerId: string, request: ListRequest): Promise<ListResult> {
@@ -209,7 +226,7 @@ export class JobService {
     // A lost race re-reads the job and decides again; three rounds are plenty for a human caller
     // (then ConcurrentUpdateError: a 409 asking to read the job again).
     for (let round = 0; ; round++) {
-      const job = await this.get(ownerId, id);
+      const job = await this.find(ownerId, id);
       if (!canTransition(job.status, action)) throw new InvalidTransitionError(id, job.status, action);
       try {
         return await apply(job);

@@ -4,6 +4,14 @@
  */
 import type { JsonObject } from './json.ts';
 
+/** A payload kept outside the record (the claim check): where, how big, and its SHA-256. */
+export interface PayloadRef {
+  readonly key: string;
+  readonly bytes: number;
+  /** Hex SHA-256 of the bytes. */
+  readonly sha256: string;
+}
+
 export const JOB_STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
@@ -22,6 +30,7 @@ export interface Job {
   readonly id: string;
   readonly type: string;
   readonly status: JobStatus;
+  /** The result when kept in the record (small ones); null when in `resultRef` or none yet. */
   readonly result: JsonObject | null;
   readonly error: string | null;
   readonly attempts: number;
@@ -33,7 +42,12 @@ export interface Job {
   readonly updatedAt: string;
 
   readonly ownerId: string;
+  /** The input when kept in the record (small ones); null when in `inputRef`. */
   readonly input: unknown;
+  /** The input stored outside the record (larger than INLINE_LIMITS.inputBytes). */
+  readonly inputRef: PayloadRef | null;
+  /** The result stored outside the record (larger than INLINE_LIMITS.resultBytes). */
+  readonly resultRef: PayloadRef | null;
   readonly priority: JobPriority;
   /** Runs of the job: 0 at create, +1 per retry. Queue messages carry it. */
   readonly generation: number;
@@ -81,6 +95,16 @@ export function toView(job: Job): JobView {
 }
 
 /**
+ * A job in a list: its view, except that a result stored outside the record is left out (null)
+ * and flagged, so a page never loads payloads and stays small whatever the results are.
+ */
+export type JobListItem = JobView & { resultOmitted?: true };
+
+export function toListItem(job: Job): JobListItem {
+  return job.resultRef ? { ...toView(job), result: null, resultOmitted: true } : toView(job);
+}
+
+/**
  * What a caller may do, by the job's status. The worker's own transitions (claim, complete, fail,
  * requeue) are conditional writes fenced on the attempt: see JobStore.
  */
@@ -117,7 +141,9 @@ export interface NewJob {
   id: string;
   ownerId: string;
   type: string;
+  /** The input, or null when it is stored outside the record (`inputRef`). */
   input: unknown;
+  inputRef?: PayloadRef | null;
   priority: JobPriority;
   maxAttempts: number;
 }
@@ -126,6 +152,8 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
   const at = now.toISOString();
   return {
     ...spec,
+    inputRef: spec.inputRef ?? null,
+    resultRef: null,
     status: 'PENDING',
     result: null,
     error: null,
@@ -144,7 +172,10 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
 }
 
 /** A partial record: the fields a transition sets. `null` clears a field. */
-export type JobPatch = Partial<Omit<Job, 'id' | 'ownerId' | 'type' | 'input' | 'createdAt' | 'maxAttempts'>>;
+export type JobPatch = Partial<Omit<Job, 'id' | 'ownerId' | 'type' | 'input' | 'inputRef' | 'createdAt' | 'maxAttempts'>>;
+
+/** A result as the record keeps it: in the record, or a reference to the stored payload. */
+export type StoredResult = { readonly result: JsonObject } | { readonly resultRef: PayloadRef };
 
 export function cancelPatch(now: Date, settings: LifecycleSettings): JobPatch {
   const at = now.toISOString();
@@ -167,6 +198,7 @@ export function retryPatch(job: Pick<Job, 'generation'>, now: Date, settings: Li
     generation: job.generation + 1,
     attempts: 0,
     result: null,
+    resultRef: null,
     error: null,
     progress: null,
     startedAt: null,
@@ -179,11 +211,12 @@ export function retryPatch(job: Pick<Job, 'generation'>, now: Date, settings: Li
   };
 }
 
-export function completePatch(result: JsonObject, now: Date, settings: LifecycleSettings): JobPatch {
+export function completePatch(stored: StoredResult, now: Date, settings: LifecycleSettings): JobPatch {
   const at = now.toISOString();
   return {
     status: 'COMPLETED',
-    result,
+    result: 'result' in stored ? stored.result : null,
+    resultRef: 'resultRef' in stored ? stored.resultRef : null,
     error: null,
     progress: null,
     completedAt: at,

@@ -2,8 +2,7 @@
  * Ports: what the domain needs from the outside world. Adapters implement them
  * (DynamoJobStore, SqsJobQueue, BedrockModel, HmacCursorCodec). No AWS imports here.
  */
-import type { Job, JobProgress, JobStatus } from './job.ts';
-import type { JsonObject } from './json.ts';
+import type { Job, JobProgress, JobStatus, PayloadRef, StoredResult } from './job.ts';
 
 export interface ClaimRequest {
   readonly runId: string;
@@ -100,8 +99,8 @@ export interface JobStore {
   claim(id: string, request: ClaimRequest): Promise<Job | undefined>;
   /** Records the attempt's progress. */
   reportProgress(id: string, attempt: AttemptRef, progress: JobProgress, at: Date): Promise<void>;
-  /** PROCESSING → COMPLETED with the result. */
-  complete(id: string, attempt: AttemptRef, result: JsonObject, at: Date): Promise<void>;
+  /** PROCESSING → COMPLETED with the result (in the record, or a reference to it). */
+  complete(id: string, attempt: AttemptRef, result: StoredResult, at: Date): Promise<void>;
   /** PROCESSING → FAILED (a non-retryable error, or the last attempt). */
   fail(id: string, attempt: AttemptRef, error: string, at: Date): Promise<void>;
   /** PROCESSING → PENDING after a retryable failure; the next attempt is due at `nextAttemptAt`. */
@@ -127,6 +126,19 @@ export interface JobStore {
   recoverAttempt(id: string, attempt: AttemptRef, error: string, at: Date, outcome: 'requeue' | 'fail'): Promise<void>;
   /** A PENDING or PROCESSING job whose message exhausted delivery (the DLQ) → FAILED. */
   failUndeliverable(id: string, expected: PendingExpectation, error: string, at: Date): Promise<void>;
+}
+
+/**
+ * Where payloads too large for the job record live (the claim check): object storage.
+ */
+export interface PayloadStore {
+  /** Stores the bytes under `key`; returns the reference the record keeps. */
+  put(key: string, body: Uint8Array, contentType: string): Promise<PayloadRef>;
+  /**
+   * The stored bytes, checked against the reference's size and SHA-256. PayloadMissingError when
+   * the object is gone (expired with its job) or does not match.
+   */
+  get(ref: PayloadRef): Promise<Uint8Array>;
 }
 
 /** A job as its queue message names it: the id and the run (generation) it belongs to. */

@@ -1,6 +1,7 @@
 /** Builds the worker-side dependencies (store, queue, runner) from the environment. */
 import { ConfigurationError } from '../domain/errors.ts';
-import type { Clock, JobQueue } from '../domain/ports.ts';
+import type { Clock, JobQueue, PayloadStore } from '../domain/ports.ts';
+import { lazyPayloadStore } from '../adapters/lazy-payload-store.ts';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { JobRunner } from '../domain/job-runner.ts';
@@ -24,18 +25,26 @@ const NO_QUEUE: JobQueue = {
   deferMessage: () => Promise.reject(new ConfigurationError(`${ENV.queueUrl} is not configured for this function`)),
 };
 
+/** For functions that never read or write payloads (the DLQ consumer, the reconciler). */
+const NO_PAYLOADS: PayloadStore = {
+  put: () => Promise.reject(new ConfigurationError(`${ENV.payloadBucket} is not configured for this function`)),
+  get: () => Promise.reject(new ConfigurationError(`${ENV.payloadBucket} is not configured for this function`)),
+};
+
 export function workerDependencies(
   types: readonly JobType<any>[],
   env: Env = process.env,
-  options: { readonly queue?: boolean; readonly clock?: Clock } = {},
+  options: { readonly queue?: boolean; readonly payloads?: boolean; readonly clock?: Clock } = {},
 ): WorkerDependencies {
   const logger = new JsonLogger();
   const queue = options.queue !== false ? new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }) : NO_QUEUE;
+  const payloads = options.payloads !== false ? lazyPayloadStore(requireEnv(env, ENV.payloadBucket)) : NO_PAYLOADS;
   const retry = retrySettings(env);
   const lifecycle = lifecycleSettings(env);
   const runner = new JobRunner({
     store: new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName), lifecycle, ...(options.clock ? { clock: options.clock } : {}) }),
     queue,
+    payloads,
     types: new JobTypeCatalog(types),
     logger,
     settings: {

@@ -12,9 +12,10 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { TableAction } from '../../lambdas/api/routes.ts';
+import type { PayloadAccess, TableAction } from '../../lambdas/api/routes.ts';
 import { ENV } from '../../lambdas/shared/resources.ts';
 import { acknowledge } from '../nag.ts';
+import type { JobsPayloads, PayloadPrefix } from './jobs-payloads.ts';
 import type { JobsTable } from './jobs-table.ts';
 
 /** The repository root: handler entries in the route table are relative to it. */
@@ -108,6 +109,15 @@ export class JobFunction extends Construct {
   useJobsQueue(queue: IQueue, ...actions: readonly string[]): this {
     queue.grant(this.function, ...actions);
     this.function.addEnvironment(ENV.queueUrl, queue.queueUrl);
+    return this;
+  }
+
+  /** Grants exactly these object actions per prefix of the payload bucket and sets its name. */
+  usePayloads(payloads: JobsPayloads, access: PayloadAccess): this {
+    for (const [prefix, actions] of Object.entries(access)) {
+      if (actions && actions.length > 0) payloads.grant(this.function, prefix as PayloadPrefix, actions);
+    }
+    this.function.addEnvironment(ENV.payloadBucket, payloads.bucket.bucketName);
     return this;
   }
 

@@ -28,6 +28,7 @@ import { PROBLEM_TITLES, problemType } from '../../lambdas/http/problem.ts';
 import type { LocalJwks } from '../local/tokens.ts';
 import { acknowledge } from '../nag.ts';
 import { JobFunction } from './job-function.ts';
+import type { JobsPayloads } from './jobs-payloads.ts';
 import type { JobsTable } from './jobs-table.ts';
 import { LocalTokenAuthorizer } from './local-token-authorizer.ts';
 
@@ -38,6 +39,8 @@ export type JobsApiAuth =
 
 export interface JobsApiProps {
   readonly jobsTable: JobsTable;
+  /** Inputs and results too large for the job record, and document uploads. */
+  readonly payloads: JobsPayloads;
   readonly jobsQueue: IQueue;
   readonly auth: JobsApiAuth;
   /** CORS origins; `['*']` allows any origin. */
@@ -145,6 +148,7 @@ export class JobsApi extends Construct {
       define: { [LOCAL_TOKENS_DEFINE]: String(this.localAuthorizer !== undefined) },
     });
     fn.useTable(props.jobsTable, route.access.table);
+    if ('payloads' in route.access && route.access.payloads) fn.usePayloads(props.payloads, route.access.payloads);
     if (route.access.queueSend) fn.useJobsQueue(props.jobsQueue, 'sqs:SendMessage');
     if (route.access.cursorSecret) fn.useCursorSecret(this.cursorSecret);
     return fn;

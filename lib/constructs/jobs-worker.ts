@@ -13,10 +13,17 @@ import { bedrockModelAccess, bedrockModelIds, bedrockWorkerEnvironment } from '.
 import type { BedrockSettings } from '../config.ts';
 import { acknowledge } from '../nag.ts';
 import { JobFunction } from './job-function.ts';
+import type { PayloadAccess } from '../../lambdas/api/routes.ts';
+import type { JobsPayloads } from './jobs-payloads.ts';
 import type { JobsTable } from './jobs-table.ts';
+
+/** The worker reads inputs (and uploaded documents copied there) and results; it writes results. */
+export const WORKER_PAYLOAD_ACCESS: PayloadAccess = { inputs: ['s3:GetObject'], results: ['s3:GetObject', 's3:PutObject'] };
 
 export interface JobsWorkerProps {
   readonly jobsTable: JobsTable;
+  /** Inputs and results too large for the job record, and document uploads. */
+  readonly payloads: JobsPayloads;
   readonly jobsQueue: IQueue;
   readonly deadLetterQueue: IQueue;
   /** The worker's default model, e.g. `amazon.nova-lite-v1:0` or `us.anthropic.…` (a profile). */
@@ -63,6 +70,8 @@ export class JobsWorker extends Construct {
       },
     })
       .useTable(props.jobsTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
+      // Reads large inputs and the results of source jobs; stores large results.
+      .usePayloads(props.payloads, WORKER_PAYLOAD_ACCESS)
       // Retries back off by changing the visibility of the message being processed.
       .useJobsQueue(props.jobsQueue, 'sqs:ChangeMessageVisibility');
     this.worker.function.addEventSource(

@@ -1,7 +1,8 @@
 /**
- * The DynamoDB and SQS engines of the local runtime and the integration tests: dynalite and
- * fauxqs embedded in this process on loopback, or an endpoint given in the environment
- * (`AWS_ENDPOINT_URL`, or `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SQS`), e.g. LocalStack.
+ * The DynamoDB, SQS and S3 engines of the local runtime and the integration tests: dynalite and
+ * fauxqs (SQS and S3 on one port; S3 kept in a folder when one is given, see file-s3-store.ts)
+ * embedded in this process on loopback, or an endpoint given in the environment
+ * (`AWS_ENDPOINT_URL`, or `AWS_ENDPOINT_URL_DYNAMODB` / `_SQS` / `_S3`), e.g. LocalStack.
  *
  * fauxqs hands out queue URLs on `sqs.<region>.<host>:<port>`. The AWS SDK's SQS client sends each
  * request to the queue URL's origin when that differs from its endpoint and the endpoint came from
@@ -15,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import { installAtomicDynalite, repairIndexes, storeOf, type RepairReport } from './atomic-dynalite.ts';
+import { createFileS3Store } from './file-s3-store.ts';
 
 /** Where a service is served from. */
 export interface Engine {
@@ -30,7 +32,7 @@ export interface Engine {
 /** fauxqs puts this before the host in queue URLs; see the note at the top. */
 const FAUXQS_URL_HOST = 'fauxqs@127.0.0.1';
 
-export function configuredEndpoint(service: 'DYNAMODB' | 'SQS', env = process.env): string | undefined {
+export function configuredEndpoint(service: 'DYNAMODB' | 'SQS' | 'S3', env = process.env): string | undefined {
   return env[`AWS_ENDPOINT_URL_${service}`]?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
 }
 
@@ -75,6 +77,39 @@ export async function startDynamoEngine(options: DynamoEngineOptions = {}): Prom
   };
 }
 
+export interface QueueAndObjectEngineOptions {
+  readonly port?: number;
+  /** Folder that keeps the S3 objects across restarts; in memory when absent. */
+  readonly s3Path?: string;
+}
+
+/**
+ * SQS and S3: the endpoints from the environment where given, else fauxqs embedded here (one
+ * server for both; stopping either engine stops it once neither is in use).
+ */
+export async function startQueueAndObjectEngines(
+  options: QueueAndObjectEngineOptions = {},
+): Promise<{ readonly sqs: Engine; readonly s3: Engine }> {
+  const externalSqs = configuredEndpoint('SQS');
+  const externalS3 = configuredEndpoint('S3');
+  const external = (endpoint: string): Engine => ({ endpoint, embedded: false, stop: async () => {} });
+  if (externalSqs && externalS3) return { sqs: external(externalSqs), s3: external(externalS3) };
+  // buildApp, not startFauxqs: the latter listens on 0.0.0.0.
+  const s3Store = options.s3Path ? await createFileS3Store(options.s3Path) : undefined;
+  const app = buildApp({ logger: false, host: FAUXQS_URL_HOST, ...(s3Store ? { stores: { s3Store } as never } : {}) });
+  const address = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
+  const endpoint = new URL(address).origin;
+  let users = (externalSqs ? 0 : 1) + (externalS3 ? 0 : 1);
+  let closed: Promise<void> | undefined;
+  const stop = async () => {
+    users--;
+    if (users <= 0) await (closed ??= app.close().then(() => {}));
+  };
+  const embedded: Engine = { endpoint, embedded: true, stop };
+  return { sqs: externalSqs ? external(externalSqs) : embedded, s3: externalS3 ? external(externalS3) : { ...embedded } };
+}
+
+/** SQS alone (fauxqs embedded, or the endpoint from the environment). */
 export async function startSqsEngine(options: { readonly port?: number } = {}): Promise<Engine> {
   const external = configuredEndpoint('SQS');
   if (external) return { endpoint: external, embedded: false, stop: async () => {} };

@@ -7,6 +7,7 @@
 import { lookup } from 'node:dns/promises';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DLQ_CONSUMER, JOBS_TABLE, WORKER } from '../../lambdas/shared/resources.ts';
 
 const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
@@ -92,6 +93,16 @@ async function ensureQueue(sqs: SQSClient, queueName: string, attributes: Record
   const arn = Attributes?.QueueArn;
   if (!arn) throw new Error(`Queue ${queueName} has no QueueArn`);
   return { url: QueueUrl, arn };
+}
+
+/** Creates the payload bucket unless it exists (the stack's bucket settings are AWS-only: lifecycle, policies). */
+export async function ensurePayloadBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  }
 }
 
 /**

@@ -16,17 +16,23 @@ import type { Recovery } from '../../lambdas/reconciler/handler.ts';
 import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, WORKER } from '../../lambdas/shared/resources.ts';
 import { startBedrockStandIn } from './bedrock-stand-in.ts';
 import type { RepairReport } from './atomic-dynalite.ts';
-import { startDynamoEngine, startSqsEngine, type Engine } from './engines.ts';
+import { startDynamoEngine, startQueueAndObjectEngines, type Engine } from './engines.ts';
+import { createS3Client } from '../../lambdas/adapters/s3-payload-store.ts';
 import { startPoller, type Poller, type SqsHandler } from './event-source.ts';
 import { startGateway, type Handler } from './gateway.ts';
-import { assertQueueReachable, ensureJobQueues, ensureJobsTable } from './resources.ts';
+import { assertQueueReachable, ensureJobQueues, ensureJobsTable, ensurePayloadBucket } from './resources.ts';
 import { keysDir, PROJECT_ROOT } from './paths.ts';
 import { createLocalVerifier, loadOrCreateSigningKey } from './tokens.ts';
 
 export { defaultDataDir } from './paths.ts';
 
 /** Resource names used locally (the CDK stack names its own). */
-export const LOCAL_NAMES = { table: 'async-jobs-local', jobsQueue: 'async-jobs-local-jobs', dlq: 'async-jobs-local-dlq' };
+export const LOCAL_NAMES = {
+  table: 'async-jobs-local',
+  jobsQueue: 'async-jobs-local-jobs',
+  dlq: 'async-jobs-local-dlq',
+  payloadBucket: 'async-jobs-local-payloads',
+};
 
 export interface LocalRuntimeOptions {
   /** Gateway port on 127.0.0.1; 0 picks a free one. */
@@ -46,6 +52,7 @@ export interface LocalRuntime {
   readonly engines: {
     readonly dynamodb: Engine;
     readonly sqs: Engine;
+    readonly s3: Engine;
     /** The Bedrock Runtime endpoint the worker calls. */
     readonly bedrock: string;
     /** True when that is our stand-in. */
@@ -70,7 +77,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     mkdirSync(options.dataDir, { recursive: true });
     stops.push(lockDataDir(options.dataDir));
     const dynamoDir = path.join(options.dataDir, 'dynamodb');
-    if (options.reset) rmSync(dynamoDir, { recursive: true, force: true });
+    const s3Dir = path.join(options.dataDir, 's3');
+    if (options.reset) {
+      rmSync(dynamoDir, { recursive: true, force: true });
+      rmSync(s3Dir, { recursive: true, force: true });
+    }
 
     // The SDK reads these when a client sends its first request.
     env.AWS_REGION ||= 'us-east-1';
@@ -82,21 +93,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const dynamodb = await startDynamoEngine({ path: dynamoDir });
     stops.push(() => dynamodb.stop());
-    const sqsEngine = await startSqsEngine();
+    const { sqs: sqsEngine, s3: s3Engine } = await startQueueAndObjectEngines({ s3Path: s3Dir });
     stops.push(() => sqsEngine.stop());
+    stops.push(() => s3Engine.stop());
     if (dynamodb.embedded) env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
     if (sqsEngine.embedded) env.AWS_ENDPOINT_URL_SQS = sqsEngine.endpoint;
+    if (s3Engine.embedded) env.AWS_ENDPOINT_URL_S3 = s3Engine.endpoint;
+    // fauxqs (and LocalStack) address buckets path-style: no DNS name per bucket on loopback.
+    env[ENV.s3ForcePathStyle] ||= 'true';
 
     const ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint });
     const sqs = new SQSClient({ endpoint: sqsEngine.endpoint });
+    const s3 = createS3Client(env, { endpoint: s3Engine.endpoint });
     stops.push(async () => {
       ddb.destroy();
       sqs.destroy();
+      s3.destroy();
     });
     const tableName = env[ENV.tableName]?.trim() || LOCAL_NAMES.table;
     await ensureJobsTable(ddb, tableName);
     const queues = await ensureJobQueues(sqs, { jobs: LOCAL_NAMES.jobsQueue, dlq: LOCAL_NAMES.dlq });
     await assertQueueReachable(queues.jobs.url, sqsEngine.endpoint);
+    const payloadBucket = env[ENV.payloadBucket]?.trim() || LOCAL_NAMES.payloadBucket;
+    await ensurePayloadBucket(s3, payloadBucket);
 
     let bedrock = env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME?.trim();
     const bedrockStandIn = !bedrock;
@@ -112,6 +131,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const handlerEnv: Env = {
       [ENV.tableName]: tableName,
       [ENV.queueUrl]: queues.jobs.url,
+      [ENV.payloadBucket]: payloadBucket,
       [ENV.cursorSecret]: env[ENV.cursorSecret]?.trim() || persistentSecret(options.dataDir),
       [ENV.bedrockModelId]: env[ENV.bedrockModelId]?.trim() || 'amazon.nova-lite-v1:0',
       [ENV.allowedOrigins]: env[ENV.allowedOrigins]?.trim() || '*',
@@ -188,7 +208,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return {
       url: gateway.url,
       port: gateway.port,
-      engines: { dynamodb, sqs: sqsEngine, bedrock, bedrockStandIn },
+      engines: { dynamodb, sqs: sqsEngine, s3: s3Engine, bedrock, bedrockStandIn },
       backlog: backlog.length,
       recovered,
       repaired: dynamodb.repaired,

@@ -131,7 +131,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect(first?.attempts).toBe(1);
       expect(await claim(store, once, 'b')).toBeUndefined(); // attempts exhausted
       const done = await newJob(store);
-      await store.complete(done.id, { runId: (await claim(store, done, 'c'))!.runId! }, { ok: true }, tick());
+      await store.complete(done.id, { runId: (await claim(store, done, 'c'))!.runId! }, { result: { ok: true } }, tick());
       expect(await claim(store, done, 'd')).toBeUndefined();
       const other = await newJob(store);
       expect(await claim(store, other, 'e', FAR_LEASE, 1)).toBeUndefined(); // a message of a later run
@@ -145,7 +145,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect((await store.get(job.id))?.progress).toEqual({ percent: 40, message: 'half way' });
       for (const write of [
         () => store.reportProgress(job.id, { runId: 'other' }, { percent: 50, message: null }, tick()),
-        () => store.complete(job.id, { runId: 'other' }, { stolen: true }, tick()),
+        () => store.complete(job.id, { runId: 'other' }, { result: { stolen: true } }, tick()),
         () => store.fail(job.id, { runId: 'other' }, 'no', tick()),
         () => store.requeue(job.id, { runId: 'other' }, 'no', tick(), tick()),
         () => store.postpone(job.id, { runId: 'other' }, tick()),
@@ -162,7 +162,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       await claim(store, job, 'r');
       await store.reportProgress(job.id, { runId: 'r' }, { percent: 80, message: 'nearly' }, tick());
       const at = tick();
-      await store.complete(job.id, { runId: 'r' }, { output: 'done', n: 2 }, at);
+      await store.complete(job.id, { runId: 'r' }, { result: { output: 'done', n: 2 } }, at);
       expect(await store.get(job.id)).toMatchObject({
         status: 'COMPLETED',
         result: { output: 'done', n: 2 },
@@ -175,7 +175,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
         expiresAt: Math.floor((at.getTime() + CONTRACT_LIFECYCLE.retentionMs) / 1000),
       });
       expect(await dueIds(store, [job.id])).toEqual([]);
-      await expect(store.complete(job.id, { runId: 'r' }, { again: true }, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      await expect(store.complete(job.id, { runId: 'r' }, { result: { again: true } }, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
     });
 
     it('reads a job past its retention as missing', async () => {
@@ -227,7 +227,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect((await store.cancel(running.id, expected, tick())).status).toBe('CANCELLED');
       await expect(store.cancel(running.id, expected, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
       // The cancelled attempt's outcome is refused.
-      await expect(store.complete(running.id, { runId: 'r' }, { late: true }, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      await expect(store.complete(running.id, { runId: 'r' }, { result: { late: true } }, tick())).rejects.toBeInstanceOf(ConcurrentUpdateError);
     });
 
     it('retries a FAILED or CANCELLED job on a new run: PENDING, attempts 0, no result or times', async () => {

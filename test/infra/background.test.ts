@@ -21,9 +21,19 @@ describe('worker', () => {
   const statementsWith = (action: string) =>
     roleStatements(template, role).filter((statement) => actionsOf(statement).includes(action));
 
-  it('may only read and update jobs, consume the jobs queue and invoke the model', () => {
+  it('may only read and update jobs, read and write payloads, consume the jobs queue and invoke the model', () => {
     expect(roleActions(template, role)).toEqual(
-      [...BASELINE_ACTIONS, ...CONSUME_ACTIONS, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'bedrock:InvokeModel'].sort(),
+      [...BASELINE_ACTIONS, ...CONSUME_ACTIONS, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:PutObject', 'bedrock:InvokeModel'].sort(),
+    );
+  });
+
+  it('reads inputs and results and writes results, and nothing else of the payload bucket', () => {
+    const bucketArn = `\${${logicalId(stack.payloads.bucket)}.Arn}`;
+    const granted = roleStatements(template, role)
+      .filter((statement) => actionsOf(statement).some((action) => action.startsWith('s3:')))
+      .flatMap((statement) => resourcesOf(statement).flatMap((resource) => actionsOf(statement).map((action) => `${action} ${resource}`)));
+    expect(granted.sort()).toEqual(
+      [`s3:GetObject ${bucketArn}/inputs/*`, `s3:GetObject ${bucketArn}/results/*`, `s3:PutObject ${bucketArn}/results/*`].sort(),
     );
   });
 
@@ -43,7 +53,7 @@ describe('worker', () => {
     const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.worker.worker.function)];
     expect(fn?.Properties).toMatchObject({ Timeout: WORKER.timeoutSeconds, MemorySize: 512 });
     expect(Object.keys(fn?.Properties.Environment.Variables).sort()).toEqual(
-      ['NODE_OPTIONS', ENV.bedrockModelId, ENV.retentionDays, ENV.tableName, ENV.queueUrl].sort(),
+      ['NODE_OPTIONS', ENV.bedrockModelId, ENV.retentionDays, ENV.tableName, ENV.queueUrl, ENV.payloadBucket].sort(),
     );
     expect(fn?.Properties.Environment.Variables).toMatchObject({ [ENV.bedrockModelId]: 'amazon.nova-lite-v1:0', [ENV.retentionDays]: '30' });
   });

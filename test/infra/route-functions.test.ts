@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
-import { ENV, JOBS_TABLE } from '../../lambdas/shared/resources.ts';
+import { ENV, JOBS_TABLE, PAYLOADS } from '../../lambdas/shared/resources.ts';
 import {
   actionsOf,
   logicalId,
@@ -36,12 +36,29 @@ describe('route functions', () => {
 
   it.each(routes)('grants $name exactly the actions of its route-table entry', (route) => {
     const expected = [
-      ...route.access.table,
-      ...(route.access.queueSend ? ['sqs:SendMessage'] : []),
-      ...(route.access.cursorSecret ? SECRET_READ_ACTIONS : []),
-      ...BASELINE_ACTIONS,
+      ...new Set([
+        ...route.access.table,
+        ...Object.values(route.access.payloads ?? {}).flat(),
+        ...(route.access.queueSend ? ['sqs:SendMessage'] : []),
+        ...(route.access.cursorSecret ? SECRET_READ_ACTIONS : []),
+        ...BASELINE_ACTIONS,
+      ]),
     ].sort();
     expect(roleActions(template, logicalId(functionOf(route.name).role))).toEqual(expected);
+  });
+
+  it.each(routes)('scopes the payload actions of $name to its prefixes of the payload bucket, nothing on the bucket', (route) => {
+    const bucketArn = `\${${logicalId(stack.payloads.bucket)}.Arn}`;
+    const statements = roleStatements(template, logicalId(functionOf(route.name).role)).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('s3:')),
+    );
+    const granted = statements.flatMap((statement) =>
+      resourcesOf(statement).flatMap((resource) => actionsOf(statement).map((action) => `${action} ${resource}`)),
+    );
+    const expected = Object.entries(route.access.payloads ?? {}).flatMap(([prefix, actions]) =>
+      (actions ?? []).map((action) => `${action} ${bucketArn}/${PAYLOADS.prefixes[prefix as keyof typeof PAYLOADS.prefixes]}*`),
+    );
+    expect(granted.sort()).toEqual(expected.sort());
   });
 
   it.each(routes)('scopes the table actions of $name to the jobs table (and its indexes for Query)', (route) => {
@@ -84,6 +101,7 @@ describe('route functions', () => {
       ENV.retentionDays,
       ...(route.access.queueSend ? [ENV.queueUrl] : []),
       ...(route.access.cursorSecret ? [ENV.cursorSecretArn] : []),
+      ...(route.access.payloads ? [ENV.payloadBucket] : []),
     ].sort();
     expect(variables).toEqual(expected);
   });

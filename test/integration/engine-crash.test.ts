@@ -143,7 +143,7 @@ describe('index entries of the embedded DynamoDB', () => {
       expect(new Set(due.jobs.map((job) => job.dueAt)).size).toBe(1);
       // Finishing one leaves the other due, and pages of one walk both.
       const claimed = await store.claim(ids[0]!, { runId: 'r', generation: 0, now: now.toISOString(), leaseExpiresAt: '9999-01-01T00:00:00.000Z' });
-      await store.complete(ids[0]!, { runId: claimed!.runId! }, { ok: true }, now);
+      await store.complete(ids[0]!, { runId: claimed!.runId! }, { result: { ok: true } }, now);
       expect((await store.findDue('9999-12-31T23:59:59.999Z', 10)).jobs.map((job) => job.id)).toEqual([ids[1]]);
       await store.create(createJob({ id: ids[0]!.replace(/3$/, '4'), ownerId: 'owner', type: 'AI_PREVIEW', input: {}, priority: 'normal', maxAttempts: 3 }, now, settings));
       const first = await store.findDue('9999-12-31T23:59:59.999Z', 1);

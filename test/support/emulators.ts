@@ -46,8 +46,10 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { ENV, JOBS_TABLE } from '../../lambdas/shared/resources.ts';
-import { startDynamoEngine, startSqsEngine, type Engine } from '../../lib/local/engines.ts';
-import { assertQueueReachable, ensureJobQueues, ensureJobsTable } from '../../lib/local/resources.ts';
+import { startDynamoEngine, startQueueAndObjectEngines, type Engine } from '../../lib/local/engines.ts';
+import { createS3Client } from '../../lambdas/adapters/s3-payload-store.ts';
+import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { assertQueueReachable, ensureJobQueues, ensureJobsTable, ensurePayloadBucket } from '../../lib/local/resources.ts';
 
 export interface TestInfrastructure {
   readonly region: string;
@@ -58,10 +60,14 @@ export interface TestInfrastructure {
   readonly dlqArn: string;
   readonly dynamodb: Engine;
   readonly sqsEngine: Engine;
+  readonly s3Engine: Engine;
+  /** The payload bucket. */
+  readonly bucket: string;
   /** Clients on the engines, for test set-up and inspection (the handlers build their own). */
   readonly ddb: DynamoDBClient;
   readonly doc: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
+  readonly s3: S3Client;
   /** The handler configuration that was put into process.env. */
   readonly env: Readonly<Record<string, string>>;
   /** Deletes every item and every message, so the next test starts from nothing. */
@@ -95,17 +101,22 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
 
     const dynamodb = await startDynamoEngine();
     stops.push(() => dynamodb.stop());
-    const sqsEngine = await startSqsEngine();
+    const { sqs: sqsEngine, s3: s3Engine } = await startQueueAndObjectEngines();
     stops.push(() => sqsEngine.stop());
+    stops.push(() => s3Engine.stop());
     if (dynamodb.embedded) env.set('AWS_ENDPOINT_URL_DYNAMODB', dynamodb.endpoint);
     if (sqsEngine.embedded) env.set('AWS_ENDPOINT_URL_SQS', sqsEngine.endpoint);
+    if (s3Engine.embedded) env.set('AWS_ENDPOINT_URL_S3', s3Engine.endpoint);
+    env.setDefault(ENV.s3ForcePathStyle, 'true');
 
     const ddb = new DynamoDBClient({ region, endpoint: dynamodb.endpoint });
     const doc = DynamoDBDocumentClient.from(ddb);
     const sqs = new SQSClient({ region, endpoint: sqsEngine.endpoint });
+    const s3 = createS3Client(process.env, { region, endpoint: s3Engine.endpoint });
     stops.push(async () => {
       ddb.destroy();
       sqs.destroy();
+      s3.destroy();
     });
 
     const name = uniqueName(options.prefix ?? 'it');
@@ -121,9 +132,14 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
     }
     await assertQueueReachable(jobs.url, sqsEngine.endpoint);
 
+    const bucket = `${name}-payloads`;
+    await ensurePayloadBucket(s3, bucket);
+    stops.push(() => emptyAndDeleteBucket(s3, bucket));
+
     const handlerEnv: Record<string, string> = {
       [ENV.tableName]: tableName,
       [ENV.queueUrl]: jobs.url,
+      [ENV.payloadBucket]: bucket,
       [ENV.cursorSecret]: randomBytes(32).toString('hex'),
       [ENV.bedrockModelId]: 'test.fake-model-v1',
       [ENV.retryBaseDelaySeconds]: '0',
@@ -140,11 +156,14 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
       queueArn: jobs.arn,
       dlqUrl: dlq.url,
       dlqArn: dlq.arn,
+      bucket,
       dynamodb,
       sqsEngine,
+      s3Engine,
       ddb,
       doc,
       sqs,
+      s3,
       env: handlerEnv,
       async reset() {
         await deleteAllItems(ddb, tableName);
@@ -179,6 +198,15 @@ function uniqueName(prefix: string): string {
 
 
 
+
+async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void> {
+  for (;;) {
+    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    if (Contents.length === 0) break;
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: Contents.map((object) => ({ Key: object.Key! })) } }));
+  }
+  await ignoreMissing(s3.send(new DeleteBucketCommand({ Bucket: bucket })));
+}
 
 async function deleteAllItems(ddb: DynamoDBClient, tableName: string): Promise<void> {
   const key = JOBS_TABLE.partitionKey;
@@ -238,7 +266,7 @@ async function ignoreMissing(operation: Promise<unknown>): Promise<void> {
     await operation;
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
-    if (name === 'ResourceNotFoundException' || name === 'QueueDoesNotExist' || name.includes('NonExistentQueue')) return;
+    if (name === 'ResourceNotFoundException' || name === 'QueueDoesNotExist' || name === 'NoSuchBucket' || name.includes('NonExistentQueue')) return;
     throw error;
   }
 }

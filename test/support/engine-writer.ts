@@ -58,7 +58,7 @@ async function writer(worker: number): Promise<never> {
     await store.reportProgress(job.id, attempt, { percent: 50, message: 'half' }, new Date());
     // Moves the job in the due index; then half of them finish (and leave it).
     await store.postpone(job.id, attempt, new Date(now.getTime() + 120_000 + n));
-    if (n % 2 === 0) await store.complete(job.id, attempt, { ok: true }, new Date());
+    if (n % 2 === 0) await store.complete(job.id, attempt, { result: { ok: true } }, new Date());
     if (!announced) {
       announced = true;
       process.stdout.write(`ready ${endpoint}\n`);

@@ -1,7 +1,9 @@
 /** Small fakes for domain unit tests. */
-import type { JobQueue, JobRef } from '../../lambdas/domain/ports.ts';
+import { createHash } from 'node:crypto';
+import { PayloadMissingError } from '../../lambdas/domain/errors.ts';
+import type { JobQueue, JobRef, PayloadStore } from '../../lambdas/domain/ports.ts';
 import type { Logger } from '../../lambdas/domain/job-types.ts';
-import type { LifecycleSettings } from '../../lambdas/domain/job.ts';
+import type { LifecycleSettings, PayloadRef } from '../../lambdas/domain/job.ts';
 
 export class RecordingQueue implements JobQueue {
   readonly sent: { jobId: string; generation: number; delaySeconds: number }[] = [];
@@ -32,5 +34,27 @@ export class ManualClock {
   readonly read = (): Date => new Date(this.now);
   advance(ms: number): void {
     this.now = new Date(this.now.getTime() + ms);
+  }
+}
+
+/** PayloadStore in memory, with the S3 adapter's checks (size and SHA-256 on read). */
+export class MemoryPayloadStore implements PayloadStore {
+  readonly objects = new Map<string, { body: Uint8Array; contentType: string }>();
+  puts = 0;
+  gets = 0;
+
+  async put(key: string, body: Uint8Array, contentType: string): Promise<PayloadRef> {
+    this.puts++;
+    this.objects.set(key, { body: new Uint8Array(body), contentType });
+    return { key, bytes: body.byteLength, sha256: createHash('sha256').update(body).digest('hex') };
+  }
+
+  async get(ref: PayloadRef): Promise<Uint8Array> {
+    this.gets++;
+    const object = this.objects.get(ref.key);
+    if (!object) throw new PayloadMissingError(ref.key);
+    const sha256 = createHash('sha256').update(object.body).digest('hex');
+    if (object.body.byteLength !== ref.bytes || sha256 !== ref.sha256) throw new PayloadMissingError(ref.key, 'does not match its reference');
+    return new Uint8Array(object.body);
   }
 }

@@ -17,8 +17,8 @@ import {
   type JobProgress,
   type JobStatus,
   type LifecycleSettings,
+  type StoredResult,
 } from '../../lambdas/domain/job.ts';
-import type { JsonObject } from '../../lambdas/domain/json.ts';
 import type {
   AttemptRef,
   ClaimRequest,
@@ -153,7 +153,7 @@ export class MemoryJobStore implements JobStore {
     this.apply(id, running(attempt), progressPatch(progress, at));
   }
 
-  async complete(id: string, attempt: AttemptRef, result: JsonObject, at: Date): Promise<void> {
+  async complete(id: string, attempt: AttemptRef, result: StoredResult, at: Date): Promise<void> {
     this.apply(id, running(attempt), completePatch(result, at, this.lifecycle));
   }
 

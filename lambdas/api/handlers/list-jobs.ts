@@ -1,5 +1,5 @@
 import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from '../../domain/job-service.ts';
-import { JOB_STATUSES, toView, type JobStatus } from '../../domain/job.ts';
+import { JOB_STATUSES, toListItem, type JobStatus } from '../../domain/job.ts';
 import { HttpError } from '../../http/problem.ts';
 import { queryParameters } from '../../http/request.ts';
 import { routeHandler, type RouteLogic } from '../route-handler.ts';
@@ -31,7 +31,7 @@ export const listJobs: RouteLogic = async (request, service) => {
     ...(query.type ? { type: query.type } : {}),
     ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
   });
-  return { status: 200, body: { items: page.items.map(toView), nextCursor: page.nextCursor } };
+  return { status: 200, body: { items: page.items.map(toListItem), nextCursor: page.nextCursor } };
 };
 
 export const handler = await routeHandler('list-jobs', listJobs);

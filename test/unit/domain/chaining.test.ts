@@ -6,7 +6,7 @@ import { JobRunner } from '../../../lambdas/domain/job-runner.ts';
 import { JobService } from '../../../lambdas/domain/job-service.ts';
 import { JobTypeCatalog, defineJobType, type JobType, type SourceJob } from '../../../lambdas/domain/job-types.ts';
 import type { JobStatus } from '../../../lambdas/domain/job.ts';
-import { ManualClock, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
+import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
 import { MemoryJobStore } from '../../support/memory-job-store.ts';
 
 const source = defineJobType({ name: 'SOURCE', description: 'a source', input: z.object({}).strict(), timeoutSeconds: 5 });
@@ -28,6 +28,7 @@ beforeEach(() => {
   const clock = new ManualClock();
   store = new MemoryJobStore(testLifecycle, clock.read);
   const queue = new RecordingQueue();
+  const payloads = new MemoryPayloadStore();
   loaded = undefined;
   const types: JobType<any>[] = [
     { ...source, process: async () => ({ text: 'source result' }) },
@@ -42,6 +43,7 @@ beforeEach(() => {
   service = new JobService({
     store,
     queue,
+    payloads,
     types: new JobTypeCatalog([source, chained]),
     settings: testLifecycle,
     logger: silentLogger,
@@ -52,6 +54,7 @@ beforeEach(() => {
   runner = new JobRunner({
     store,
     queue,
+    payloads,
     types: new JobTypeCatalog(types),
     logger: silentLogger,
     clock: clock.read,

@@ -1,14 +1,16 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NonRetryableError, RecordTooLargeError, RetryableError, ServiceUnavailableError } from '../../../lambdas/domain/errors.ts';
 import { JobRunner } from '../../../lambdas/domain/job-runner.ts';
+import { INLINE_LIMITS, MAX_RESULT_BYTES } from '../../../lambdas/domain/payloads.ts';
 import { createJob, type Job } from '../../../lambdas/domain/job.ts';
 import { JobTypeCatalog, defineJobType, type JobType, type Processor } from '../../../lambdas/domain/job-types.ts';
 import { z } from 'zod';
-import { ManualClock, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
+import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
 import { MemoryJobStore } from '../../support/memory-job-store.ts';
 
 let store: MemoryJobStore;
 let queue: RecordingQueue;
+let payloads: MemoryPayloadStore;
 let clock: ManualClock;
 let processor: Processor<{ n: number }>;
 let runner: JobRunner;
@@ -18,6 +20,7 @@ const definition = defineJobType({ name: 'TEST', description: 'test', input: z.o
 
 beforeEach(() => {
   queue = new RecordingQueue();
+  payloads = new MemoryPayloadStore();
   clock = new ManualClock();
   store = new MemoryJobStore(testLifecycle, clock.read);
   runIds = 0;
@@ -26,6 +29,7 @@ beforeEach(() => {
   runner = new JobRunner({
     store,
     queue,
+    payloads,
     types: new JobTypeCatalog([type]),
     logger: silentLogger,
     clock: clock.read,
@@ -96,11 +100,58 @@ describe('JobRunner.run', () => {
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });
   });
 
-  it('fails without retrying a result that would not fit in the record beside the input', async () => {
-    const job = await seed({ input: { n: 21, padding: 'x'.repeat(200 * 1024) } });
-    processor = async () => ({ text: 'y'.repeat(200 * 1024) });
+  it('fails without retrying a result over the 5 MB a GET can return', async () => {
+    const job = await seed();
+    processor = async () => ({ text: 'y'.repeat(MAX_RESULT_BYTES) });
     await runner.run({ id: job.id, generation: 0 }, deadline());
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 1, error: expect.stringContaining('too large to store') });
+    expect(payloads.puts).toBe(0);
+  });
+
+  it('keeps a small result in the record and stores a large one as an object, referenced from the record', async () => {
+    const small = await seed();
+    await runner.run({ id: small.id, generation: 0 }, deadline());
+    expect(store.jobs.get(small.id)).toMatchObject({ status: 'COMPLETED', result: { doubled: 42 }, resultRef: null });
+    expect(payloads.puts).toBe(0);
+
+    const large = await seed();
+    const result = { text: 'z'.repeat(INLINE_LIMITS.resultBytes) };
+    processor = async () => result;
+    await runner.run({ id: large.id, generation: 0 }, deadline());
+    const record = store.jobs.get(large.id)!;
+    const key = `results/${large.id}/0.json`;
+    expect(record).toMatchObject({ status: 'COMPLETED', result: null, resultRef: { key, bytes: JSON.stringify(result).length } });
+    expect(JSON.parse(new TextDecoder().decode(payloads.objects.get(key)!.body))).toEqual(result);
+  });
+
+  it('reads an input stored as an object', async () => {
+    const input = { n: 4, note: 'x'.repeat(2 * INLINE_LIMITS.inputBytes) };
+    const ref = await payloads.put(`inputs/job-1/input.json`, new TextEncoder().encode(JSON.stringify(input)), 'application/json');
+    let seen: unknown;
+    processor = async (value) => {
+      seen = value;
+      return { ok: true };
+    };
+    const job = await seed({ input: null, inputRef: ref });
+    await runner.run({ id: job.id, generation: 0 }, deadline());
+    expect(seen).toEqual({ n: 4 }); // parsed by the type's schema (unknown keys stripped)
+    expect(store.jobs.get(job.id)?.status).toBe('COMPLETED');
+  });
+
+  it('fails without retrying a job whose stored input is gone', async () => {
+    const job = await seed({ input: null, inputRef: { key: 'inputs/gone/input.json', bytes: 10, sha256: '00' } });
+    await runner.run({ id: job.id, generation: 0 }, deadline());
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 1, error: expect.stringContaining('no longer stored') });
+  });
+
+  it('does not count a failed store of a good result as a failed attempt', async () => {
+    const job = await seed();
+    processor = async () => ({ text: 'z'.repeat(2 * INLINE_LIMITS.resultBytes) });
+    payloads.put = async () => {
+      throw new ServiceUnavailableError('S3 is down');
+    };
+    await expect(runner.run({ id: job.id, generation: 0 }, deadline())).rejects.toBeInstanceOf(ServiceUnavailableError);
+    expect(store.jobs.get(job.id)).toMatchObject({ status: 'PROCESSING', attempts: 1, error: null });
   });
 
   it('fails the job when the store refuses the result as too large', async () => {

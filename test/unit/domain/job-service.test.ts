@@ -5,27 +5,33 @@ import {
   InvalidTransitionError,
   JobNotCompletedError,
   JobNotFoundError,
+  ServiceUnavailableError,
   ValidationError,
 } from '../../../lambdas/domain/errors.ts';
+import { toListItem } from '../../../lambdas/domain/job.ts';
+import { INLINE_LIMITS } from '../../../lambdas/domain/payloads.ts';
 import { JobService } from '../../../lambdas/domain/job-service.ts';
 import { jobTypeCatalog } from '../../../lambdas/job-types/definitions.ts';
-import { ManualClock, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
+import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
 import { MemoryJobStore } from '../../support/memory-job-store.ts';
 
 let store: MemoryJobStore;
 let queue: RecordingQueue;
+let payloads: MemoryPayloadStore;
 let clock: ManualClock;
 let service: JobService;
 let ids: number;
 
 beforeEach(() => {
   queue = new RecordingQueue();
+  payloads = new MemoryPayloadStore();
   clock = new ManualClock();
   store = new MemoryJobStore(testLifecycle, clock.read);
   ids = 0;
   service = new JobService({
     store,
     queue,
+    payloads,
     types: jobTypeCatalog,
     settings: testLifecycle,
     logger: silentLogger,
@@ -112,6 +118,45 @@ describe('JobService.get / result', () => {
     const job = await service.create('user-a', preview);
     store.arrange(job.id, { status: 'COMPLETED', result: { output: 'done' } });
     expect(await service.result('user-a', job.id)).toEqual({ id: job.id, status: 'COMPLETED', result: { output: 'done' } });
+  });
+});
+
+describe('JobService: payloads larger than the record keeps', () => {
+  it('keeps a small input in the record and stores a large one as an object', async () => {
+    const small = await service.create('user-a', preview);
+    expect(store.jobs.get(small.id)).toMatchObject({ input: { prompt: 'Summarise the risks' }, inputRef: null });
+    expect(payloads.puts).toBe(0);
+
+    const prompt = 'p'.repeat(INLINE_LIMITS.inputBytes);
+    const large = await service.create('user-a', { type: 'AI_PREVIEW', input: { prompt } });
+    const key = `inputs/${large.id}/input.json`;
+    expect(store.jobs.get(large.id)).toMatchObject({ input: null, inputRef: { key } });
+    expect(JSON.parse(new TextDecoder().decode(payloads.objects.get(key)!.body))).toEqual({ prompt });
+  });
+
+  it('creates nothing when a large input cannot be stored', async () => {
+    payloads.put = async () => {
+      throw new ServiceUnavailableError('S3 is down');
+    };
+    await expect(service.create('user-a', { type: 'AI_PREVIEW', input: { prompt: 'p'.repeat(2048) } })).rejects.toBeInstanceOf(ServiceUnavailableError);
+    expect(store.jobs.size).toBe(0);
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('reads a stored result only for a COMPLETED job: get and result return it whole, a list leaves it out', async () => {
+    const job = await service.create('user-a', preview);
+    const result = { output: 'o'.repeat(10_000) };
+    const ref = await payloads.put(`results/${job.id}/0.json`, new TextEncoder().encode(JSON.stringify(result)), 'application/json');
+    store.arrange(job.id, { status: 'PROCESSING', runId: 'r' });
+    expect((await service.get('user-a', job.id)).result).toBeNull();
+    expect(payloads.gets).toBe(0);
+
+    store.arrange(job.id, { status: 'COMPLETED', resultRef: ref, result: null });
+    expect((await service.get('user-a', job.id)).result).toEqual(result);
+    expect(await service.result('user-a', job.id)).toEqual({ id: job.id, status: 'COMPLETED', result });
+    const page = await service.list('user-a', { limit: 10 });
+    expect(page.items.map(toListItem)).toEqual([expect.objectContaining({ id: job.id, result: null, resultOmitted: true })]);
+    expect(payloads.gets).toBe(2);
   });
 });
 

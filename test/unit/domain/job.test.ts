@@ -56,7 +56,7 @@ describe('job record', () => {
   });
 
   it('clears the due time and sets a TTL when a job finishes', () => {
-    const patch = completePatch({ output: 'x' }, now, testLifecycle);
+    const patch = completePatch({ result: { output: 'x' } }, now, testLifecycle);
     expect(patch).toMatchObject({ status: 'COMPLETED', dueAt: null, leaseExpiresAt: null, error: null });
     expect(patch.expiresAt).toBe(Math.floor(now.getTime() / 1000) + 30 * 86_400);
     expect(cancelPatch(now, testLifecycle)).toMatchObject({ status: 'CANCELLED', completedAt: now.toISOString(), dueAt: null });
