@@ -3,10 +3,11 @@
  * on every read. SDK errors are translated into domain errors here.
  */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PayloadMissingError, ServiceUnavailableError } from '../domain/errors.ts';
 import type { PayloadRef } from '../domain/job.ts';
-import type { PayloadStore } from '../domain/ports.ts';
+import type { PayloadStore, PresignedUpload } from '../domain/ports.ts';
 import { ENV } from '../shared/resources.ts';
 
 export interface S3PayloadStoreOptions {
@@ -61,6 +62,55 @@ export class S3PayloadStore implements PayloadStore {
       throw new PayloadMissingError(ref.key, `does not match its reference (${bytes.byteLength} bytes read, ${ref.bytes} stored)`);
     }
     return bytes;
+  }
+
+  async read(key: string): Promise<Uint8Array> {
+    try {
+      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (!Body) throw new PayloadMissingError(key, 'has no body');
+      return await Body.transformToByteArray();
+    } catch (error) {
+      throw translate(error, key);
+    }
+  }
+
+  async head(key: string): Promise<{ bytes: number; contentType: string | undefined } | undefined> {
+    try {
+      const { ContentLength, ContentType } = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { bytes: ContentLength ?? 0, contentType: ContentType };
+    } catch (error) {
+      const translated = translate(error, key);
+      if (translated instanceof PayloadMissingError) return undefined;
+      throw translated;
+    }
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    try {
+      await this.client.send(
+        new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}` }),
+      );
+    } catch (error) {
+      throw translate(error, from);
+    }
+  }
+
+  async presignPut(
+    key: string,
+    upload: { readonly contentType: string; readonly bytes: number; readonly expiresInSeconds: number },
+  ): Promise<PresignedUpload> {
+    const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: upload.contentType, ContentLength: upload.bytes });
+    // Signed, so S3 refuses an upload of another type or size.
+    const url = await getSignedUrl(this.client, command, {
+      expiresIn: upload.expiresInSeconds,
+      signableHeaders: new Set(['content-type', 'content-length']),
+    });
+    return {
+      url,
+      method: 'PUT',
+      headers: { 'Content-Type': upload.contentType, 'Content-Length': String(upload.bytes) },
+      expiresAt: new Date(Date.now() + upload.expiresInSeconds * 1000).toISOString(),
+    };
   }
 }
 

@@ -44,10 +44,11 @@ export const ROUTES = [
     entry: handlerEntry('create-job'),
     summary: 'Create a job; 202 with its record and Location',
     // GetItem: chained types check their source jobs; UpdateItem: a failed send pulls dueAt forward.
-    // PutObject on inputs/: inputs over the inline limit are stored as objects.
+    // Objects: inputs over the inline limit are stored under inputs/; an uploaded document is
+    // checked (HeadObject) and copied (CopyObject) from uploads/ to inputs/.
     access: {
       table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
-      payloads: { inputs: ['s3:PutObject'] },
+      payloads: { inputs: ['s3:PutObject'], uploads: ['s3:GetObject'] },
       queueSend: true,
       jobTypes: true,
     },
@@ -93,6 +94,15 @@ export const ROUTES = [
     entry: handlerEntry('retry-job'),
     summary: 'Run a failed or cancelled job again',
     access: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queueSend: true },
+  },
+  {
+    name: 'create-upload',
+    method: 'POST',
+    path: '/api/uploads',
+    entry: handlerEntry('create-upload'),
+    summary: 'Get a presigned URL to upload a document (up to 4.5 MB) for a job',
+    // PutObject on uploads/: the presigned URL is signed with this function's credentials.
+    access: { table: [], payloads: { uploads: ['s3:PutObject'] } },
   },
 ] as const satisfies readonly RouteDefinition[];
 

@@ -14,7 +14,7 @@ import {
   PayloadMissingError,
   RecordTooLargeError,
 } from './errors.ts';
-import { jsonBytes, loadInput, loadResult, MAX_RESULT_BYTES, storeResult } from './payloads.ts';
+import { jsonBytes, loadInput, loadResult, MAX_RESULT_BYTES, payloadKeys, storeResult, UPLOADS } from './payloads.ts';
 import { retryDelaySeconds, type Job, type JobProgress, type LifecycleSettings } from './job.ts';
 import type { JobType, JobTypeCatalog, Logger, ProcessorContext, SourceJob } from './job-types.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
@@ -294,6 +294,7 @@ export class JobRunner {
       logger,
       reportProgress: (progress) => this.reportProgress(job.id, fence, progress, controller, logger),
       loadSources: (ids) => this.loadSources(job.ownerId, ids),
+      loadDocument: () => this.loadDocument(job.id),
     };
     try {
       // Processors should honour the signal; the race makes sure a stuck one cannot hold us.
@@ -329,6 +330,20 @@ export class JobRunner {
         return { id: source.id, type: source.type, result };
       }),
     );
+  }
+
+  private async loadDocument(jobId: string): Promise<Uint8Array> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.deps.payloads.read(payloadKeys.document(jobId));
+    } catch (error) {
+      if (!(error instanceof PayloadMissingError)) throw error;
+      throw new NonRetryableError('The uploaded document is no longer stored (documents are kept as long as finished jobs)');
+    }
+    if (bytes.byteLength > UPLOADS.maxBytes) {
+      throw new NonRetryableError(`The uploaded document is ${bytes.byteLength} bytes; the limit is ${UPLOADS.maxBytes}`);
+    }
+    return bytes;
   }
 
   private async reportProgress(

@@ -23,10 +23,12 @@ import {
   type JobStatus,
   type LifecycleSettings,
 } from './job.ts';
-import type { JobTypeCatalog, JobTypeDefinition, Logger } from './job-types.ts';
+import type { JobTypeCatalog, JobTypeDefinition, Logger, UploadReference } from './job-types.ts';
 import type { JsonObject } from './json.ts';
 import type { Clock, CursorCodec, IdGenerator, JobQueue, JobStore, PayloadStore } from './ports.ts';
-import { loadResult, storeInput } from './payloads.ts';
+import { announcedBytes, loadResult, newUploadId, payloadKeys, storeInput, UPLOADS } from './payloads.ts';
+import { DOCUMENT_CONTENT_TYPES, type DocumentFormat } from './model.ts';
+import type { PresignedUpload } from './ports.ts';
 
 export const LIST_DEFAULT_LIMIT = 20;
 export const LIST_MAX_LIMIT = 100;
@@ -123,9 +125,12 @@ export class JobService {
       throw new ValidationError(`The input is not valid for job type ${type.name}`, fieldErrors(parsed.error, ['input']));
     }
     await this.checkSources(ownerId, type as JobTypeDefinition, parsed.data);
+    const uploads = await this.checkUploads(ownerId, type as JobTypeDefinition, parsed.data);
     const id = this.newId();
-    // A large input is stored first: if that fails, nothing was written and the create is a 503.
-    const stored = await storeInput(this.required(this.deps.payloads, 'payloads'), id, parsed.data);
+    const payloads = this.required(this.deps.payloads, 'payloads');
+    // Payloads are stored first: if that fails, no record was written and the create is a 503.
+    for (const key of uploads) await payloads.copy(key, payloadKeys.document(id));
+    const stored = await storeInput(payloads, id, parsed.data);
     const job = createJob(
       {
         id,
@@ -164,6 +169,55 @@ export class JobService {
     });
     if (errors.length > 0) throw new ValidationError('The input names source jobs that cannot be used', errors);
     if (unfinished.length > 0) throw new SourceNotReadyError(unfinished);
+  }
+
+  /**
+   * The uploads a type's input names must be the caller's, uploaded, of the size their id was
+   * issued for, within the limit, and of the content type of the format the input gives: else a
+   * 422 naming the field (a missing upload and another caller's read the same). Returns their keys.
+   */
+  private async checkUploads(ownerId: string, type: JobTypeDefinition, input: unknown): Promise<string[]> {
+    const references: readonly UploadReference[] = type.uploads?.(input) ?? [];
+    if (references.length === 0) return [];
+    const payloads = this.required(this.deps.payloads, 'payloads');
+    const errors: FieldError[] = [];
+    const keys: string[] = [];
+    for (const reference of references) {
+      const key = payloadKeys.upload(ownerId, reference.uploadId);
+      const announced = announcedBytes(reference.uploadId);
+      const object = announced === undefined ? undefined : await payloads.head(key);
+      const expectedType = DOCUMENT_CONTENT_TYPES[reference.format];
+      if (!object || announced === undefined) {
+        errors.push({ path: reference.path, message: `no upload with id ${reference.uploadId} (not yours, not uploaded yet, or expired)` });
+      } else if (object.bytes !== announced || object.bytes > UPLOADS.maxBytes) {
+        errors.push({
+          path: reference.path,
+          message: `the upload is ${object.bytes} bytes; it was announced as ${announced} (at most ${UPLOADS.maxBytes})`,
+        });
+      } else if (object.contentType?.split(';')[0]?.trim().toLowerCase() !== expectedType) {
+        errors.push({
+          path: reference.path,
+          message: `the upload is ${object.contentType ?? 'of no content type'}; format ${reference.format} needs ${expectedType}`,
+        });
+      } else keys.push(key);
+    }
+    if (errors.length > 0) throw new ValidationError('The input names uploads that cannot be used', errors);
+    return keys;
+  }
+
+  /**
+   * A presigned upload for a document: `{ name, contentType, size }` → where to PUT it (with no
+   * AWS credentials), until when, and the id a job's input then names it by.
+   */
+  async createUpload(ownerId: string, request: unknown): Promise<UploadTicket> {
+    const { contentType, size } = parseUploadRequest(request);
+    const uploadId = newUploadId(this.newId(), size);
+    const upload = await this.required(this.deps.payloads, 'payloads').presignPut(payloadKeys.upload(ownerId, uploadId), {
+      contentType,
+      bytes: size,
+      expiresInSeconds: UPLOADS.expiresInSeconds,
+    });
+    return { uploadId, ...upload, maxBytes: UPLOADS.maxBytes };
   }
 
   /**
@@ -262,6 +316,44 @@ export class JobService {
     if (value === undefined) throw new Error(`JobService was built without ${name}`);
     return value;
   }
+}
+
+export interface UploadTicket extends PresignedUpload {
+  readonly uploadId: string;
+  readonly maxBytes: number;
+}
+
+const UPLOAD_FIELDS = ['name', 'contentType', 'size'] as const;
+
+/** `{ name, contentType, size }`, checked by hand (the uploads function does not load zod). */
+function parseUploadRequest(request: unknown): { name: string; contentType: string; size: number; format: DocumentFormat } {
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    throw new ValidationError('The request body is not a valid upload request', [
+      { path: '(body)', message: 'must be a JSON object with "name", "contentType" and "size"' },
+    ]);
+  }
+  const body = request as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(body)) {
+    if (!(UPLOAD_FIELDS as readonly string[]).includes(key)) {
+      errors.push({ path: key, message: `unknown field; the fields are ${UPLOAD_FIELDS.join(', ')}` });
+    }
+  }
+  const { name, contentType, size } = body;
+  if (typeof name !== 'string' || name.trim() === '' || name.length > UPLOADS.nameMaxChars || /[\u0000-\u001f\u007f]/.test(name)) {
+    errors.push({ path: 'name', message: `must be the file's name: 1 to ${UPLOADS.nameMaxChars} characters, no control characters` });
+  }
+  const format = (Object.keys(DOCUMENT_CONTENT_TYPES) as DocumentFormat[]).find((key) => DOCUMENT_CONTENT_TYPES[key] === contentType);
+  if (typeof contentType !== 'string' || !format) {
+    errors.push({ path: 'contentType', message: `must be one of ${Object.values(DOCUMENT_CONTENT_TYPES).join(', ')}` });
+  }
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
+    errors.push({ path: 'size', message: 'must be the size of the file in bytes (a positive integer)' });
+  } else if (size > UPLOADS.maxBytes) {
+    errors.push({ path: 'size', message: `the file is ${size} bytes; the limit is ${UPLOADS.maxBytes} (4.5 MB)` });
+  }
+  if (errors.length > 0) throw new ValidationError('The request body is not a valid upload request', errors);
+  return { name: name as string, contentType: contentType as string, size: size as number, format: format! };
 }
 
 /** The job as the owner just read it: an action applies only to that state. */

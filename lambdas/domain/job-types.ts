@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { JsonObject } from './json.ts';
 import type { JobProgress } from './job.ts';
+import type { DocumentFormat } from './model.ts';
 
 export interface JobTypeDefinition<Input = unknown> {
   /** Upper-case name clients pass as `type`, e.g. `AI_PREVIEW`. */
@@ -23,6 +24,20 @@ export interface JobTypeDefinition<Input = unknown> {
    * names. The API refuses the create unless each is the caller's and COMPLETED.
    */
   sourceJobIds?(input: Input): readonly string[];
+  /**
+   * For types that take an uploaded document: the upload the input names (at most one). The API
+   * refuses the create unless it is the caller's, uploaded, of the announced size and of the
+   * format's content type, and copies it to the job (ProcessorContext.loadDocument).
+   */
+  uploads?(input: Input): readonly UploadReference[];
+}
+
+/** An upload named by a job's input (see POST /api/uploads). */
+export interface UploadReference {
+  readonly uploadId: string;
+  readonly format: DocumentFormat;
+  /** Where in the request it is named, for errors: `input.document.uploadId`. */
+  readonly path: string;
 }
 
 /** A COMPLETED job of the same caller whose result a chained job reads. */
@@ -57,6 +72,11 @@ export interface ProcessorContext {
    * NonRetryableError if one is missing, belongs to someone else or is no longer COMPLETED.
    */
   loadSources(ids: readonly string[]): Promise<readonly SourceJob[]>;
+  /**
+   * The bytes of the document uploaded for this job (JobTypeDefinition.uploads). Throws a
+   * NonRetryableError when it is no longer stored.
+   */
+  loadDocument(): Promise<Uint8Array>;
   readonly logger: Logger;
 }
 

@@ -40,6 +40,16 @@ export interface Model {
 export const DOCUMENT_FORMATS = ['pdf', 'docx', 'txt', 'md', 'csv', 'html'] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 
+/** The content type an uploaded document of each format is sent and stored with. */
+export const DOCUMENT_CONTENT_TYPES: Readonly<Record<DocumentFormat, string>> = {
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  txt: 'text/plain',
+  md: 'text/markdown',
+  csv: 'text/csv',
+  html: 'text/html',
+};
+
 /** A document sent alongside the prompt (Converse document content block). */
 export interface ModelDocument {
   /** A neutral name: letters, digits, single spaces, hyphens, parentheses, square brackets. */

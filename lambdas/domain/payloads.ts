@@ -8,6 +8,7 @@
  * only once, by the completion. A small input kept inline costs less than an object write
  * (an S3 PUT costs as much as eight DynamoDB write units); so does a result of a few KB.
  */
+import { createHash } from 'node:crypto';
 import { PayloadMissingError } from './errors.ts';
 import type { PayloadRef, StoredResult } from './job.ts';
 import { isJsonObject, type JsonObject } from './json.ts';
@@ -28,8 +29,41 @@ const JSON_TYPE = 'application/json';
 
 export const payloadKeys = {
   input: (jobId: string) => `${PAYLOADS.prefixes.inputs}${jobId}/input.json`,
+  /** The document uploaded for a job, copied from uploads/ when the job was created. */
+  document: (jobId: string) => `${PAYLOADS.prefixes.inputs}${jobId}/document`,
   result: (jobId: string, generation: number) => `${PAYLOADS.prefixes.results}${jobId}/${generation}.json`,
+  /** An upload, under its owner: another caller's upload id names another key (so reads as missing). */
+  upload: (ownerId: string, uploadId: string) => `${PAYLOADS.prefixes.uploads}${ownerKey(ownerId)}/${uploadId}`,
 } as const;
+
+/** The owner's part of upload keys: a hash, so no caller id (whatever its characters) is a key. */
+function ownerKey(ownerId: string): string {
+  return createHash('sha256').update(ownerId).digest('hex').slice(0, 32);
+}
+
+/** Uploads: presigned PUTs of documents of at most `maxBytes`, valid `expiresInSeconds`. */
+export const UPLOADS = {
+  maxBytes: PAYLOADS.uploadMaxBytes,
+  expiresInSeconds: 15 * 60,
+  nameMaxChars: 255,
+} as const;
+
+/** `<uuid>.<announced bytes>`: the id carries the size the upload was signed for. */
+const UPLOAD_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([1-9]\d{0,8})$/;
+
+export function newUploadId(uuid: string, bytes: number): string {
+  return `${uuid}.${bytes}`;
+}
+
+/** The size an upload id was issued for; undefined when it is not an upload id. */
+export function announcedBytes(uploadId: string): number | undefined {
+  const match = UPLOAD_ID.exec(uploadId);
+  return match ? Number(match[2]) : undefined;
+}
+
+export function isUploadId(value: string): boolean {
+  return UPLOAD_ID.test(value);
+}
 
 export function jsonBytes(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));

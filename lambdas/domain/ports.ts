@@ -139,6 +139,24 @@ export interface PayloadStore {
    * the object is gone (expired with its job) or does not match.
    */
   get(ref: PayloadRef): Promise<Uint8Array>;
+  /** The bytes of the object under `key`, unchecked (an uploaded document); PayloadMissingError when missing. */
+  read(key: string): Promise<Uint8Array>;
+  /** Size and content type of the object under `key`; undefined when there is none. */
+  head(key: string): Promise<{ readonly bytes: number; readonly contentType: string | undefined } | undefined>;
+  /** Copies the object under `from` to `to`; PayloadMissingError when `from` is missing. */
+  copy(from: string, to: string): Promise<void>;
+  /**
+   * A URL a client can PUT exactly `bytes` bytes of `contentType` to, without credentials of its
+   * own, until `expiresAt`; the headers it must send with it.
+   */
+  presignPut(key: string, upload: { readonly contentType: string; readonly bytes: number; readonly expiresInSeconds: number }): Promise<PresignedUpload>;
+}
+
+export interface PresignedUpload {
+  readonly url: string;
+  readonly method: 'PUT';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expiresAt: string;
 }
 
 /** A job as its queue message names it: the id and the run (generation) it belongs to. */

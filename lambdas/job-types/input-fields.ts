@@ -8,7 +8,9 @@
  * of base64, which fits in the body with room to spare and leaves the item room for the result.
  */
 import { z } from 'zod';
-import { DOCUMENT_FORMATS } from '../domain/model.ts';
+import type { UploadReference } from '../domain/job-types.ts';
+import { DOCUMENT_FORMATS, type DocumentFormat } from '../domain/model.ts';
+import { isUploadId } from '../domain/payloads.ts';
 import { isUuid } from '../shared/messages.ts';
 
 export const INPUT_LIMITS = {
@@ -141,25 +143,53 @@ const SIGNATURES: Partial<Record<(typeof DOCUMENT_FORMATS)[number], { test(prefi
 
 const SIGNATURE_PREFIX_BYTES = 1024;
 
-/** `{ name, format, base64 }`: a document of at most INPUT_LIMITS.documentMaxBytes once decoded. */
+const documentFormat = z.enum(DOCUMENT_FORMATS, { error: `document.format must be one of: ${DOCUMENT_FORMATS.join(', ')}` });
+const uploadIdField = z
+  .string({ error: 'document.uploadId must be a string' })
+  .refine(isUploadId, 'document.uploadId must be the uploadId POST /api/uploads answered');
+
+/**
+ * A document: inline as `{ name, format, base64 }` (at most INPUT_LIMITS.documentMaxBytes once
+ * decoded), or uploaded as `{ uploadId, format }` (POST /api/uploads; up to 4.5 MB).
+ */
 export const documentInputSchema = strictInput('document', {
-  name: shortText('document.name', INPUT_LIMITS.documentNameMaxChars).refine(
-    (name) => !/[\u0000-\u001f\u007f]/.test(name),
-    'document.name must not contain control characters',
-  ),
-  format: z.enum(DOCUMENT_FORMATS, { error: `document.format must be one of: ${DOCUMENT_FORMATS.join(', ')}` }),
-  base64: z.string({ error: 'document.base64 must be a string' }).superRefine((base64, ctx) => {
-    const check = checkBase64(base64);
-    if (!check.ok) {
-      ctx.addIssue({ code: 'custom', message: `document.base64 is not valid base64: ${check.reason}` });
-    } else if (check.bytes > INPUT_LIMITS.documentMaxBytes) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `the document is ${check.bytes} bytes once decoded; the limit is ${describeBytes(INPUT_LIMITS.documentMaxBytes)}`,
-      });
-    }
-  }),
+  name: shortText('document.name', INPUT_LIMITS.documentNameMaxChars)
+    .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), 'document.name must not contain control characters')
+    .optional(),
+  format: documentFormat,
+  base64: z
+    .string({ error: 'document.base64 must be a string' })
+    .superRefine((base64, ctx) => {
+      const check = checkBase64(base64);
+      if (!check.ok) {
+        ctx.addIssue({ code: 'custom', message: `document.base64 is not valid base64: ${check.reason}` });
+      } else if (check.bytes > INPUT_LIMITS.documentMaxBytes) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `the document is ${check.bytes} bytes once decoded; the limit is ${describeBytes(INPUT_LIMITS.documentMaxBytes)} ` +
+            'inline: upload larger documents (up to 4.5 MB) with POST /api/uploads and give their uploadId',
+        });
+      }
+    })
+    .optional(),
+  uploadId: uploadIdField.optional(),
 }).superRefine((document, ctx) => {
+  const forms = [document.base64 !== undefined, document.uploadId !== undefined].filter(Boolean).length;
+  if (forms !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [],
+      message:
+        forms === 0
+          ? 'document needs base64 (the file, inline) or uploadId (a file uploaded with POST /api/uploads)'
+          : 'document takes base64 or uploadId, not both',
+    });
+    return;
+  }
+  if (document.base64 !== undefined && document.name === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['name'], message: "document.name is required with base64: the file's name" });
+  }
   const signature = SIGNATURES[document.format];
   if (!signature || typeof document.base64 !== 'string' || !checkBase64(document.base64).ok) return;
   if (!signature.test(decodedPrefix(document.base64, SIGNATURE_PREFIX_BYTES))) {
@@ -170,6 +200,14 @@ export const documentInputSchema = strictInput('document', {
     });
   }
 });
+
+/** `{ uploadId, format }`: a document uploaded with POST /api/uploads. */
+export const uploadedDocumentSchema = strictInput('document', { uploadId: uploadIdField, format: documentFormat });
+
+/** The upload a `document` input names, as the API checks it (JobTypeDefinition.uploads). */
+export function documentUploads(document: { readonly uploadId?: string | undefined; readonly format: DocumentFormat } | undefined): UploadReference[] {
+  return document?.uploadId !== undefined ? [{ uploadId: document.uploadId, format: document.format, path: 'input.document.uploadId' }] : [];
+}
 
 export type DocumentInput = z.infer<typeof documentInputSchema>;
 

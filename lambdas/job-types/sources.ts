@@ -8,7 +8,7 @@
 import { NonRetryableError } from '../domain/errors.ts';
 import type { ProcessorContext, SourceJob } from '../domain/job-types.ts';
 import type { JsonObject } from '../domain/json.ts';
-import type { ModelDocument } from '../domain/model.ts';
+import type { DocumentFormat, ModelDocument } from '../domain/model.ts';
 import { gapDetectionOutputSchema } from './gap-detection/output.ts';
 import { parseDocumentOutputSchema } from './parse-document/output.ts';
 import { reportGenerationOutputSchema } from './report-generation/output.ts';
@@ -105,15 +105,24 @@ export async function sourcesDocument(ids: readonly string[], context: Processor
 }
 
 /**
- * The document a GAP_DETECTION or RISK_ANALYSIS job analyses: its `text` (progress "sending
- * document") or its sources (progress "reading sources"). The schemas allow exactly one.
+ * The document a GAP_DETECTION or RISK_ANALYSIS job analyses: its `text` or uploaded `document`
+ * (progress "sending document") or its sources (progress "reading sources"). The schemas allow
+ * exactly one.
  */
 export async function subjectDocument(
-  input: { readonly text?: string | undefined; readonly sourceJobIds?: readonly string[] | undefined },
+  input: {
+    readonly text?: string | undefined;
+    readonly sourceJobIds?: readonly string[] | undefined;
+    readonly document?: { readonly format: DocumentFormat } | undefined;
+  },
   context: ProcessorContext,
 ): Promise<ModelDocument> {
   if (input.sourceJobIds !== undefined) return sourcesDocument(input.sourceJobIds, context);
-  if (input.text === undefined) throw new NonRetryableError('The input has neither text nor sourceJobIds');
+  if (input.document !== undefined) {
+    await context.reportProgress(SOURCE_PROGRESS.sendingDocument);
+    return { name: DOCUMENT_NAMES.document, format: input.document.format, bytes: await context.loadDocument() };
+  }
+  if (input.text === undefined) throw new NonRetryableError('The input has no text, sourceJobIds or document');
   await context.reportProgress(SOURCE_PROGRESS.sendingDocument);
   return textDocument(DOCUMENT_NAMES.document, 'txt', input.text);
 }

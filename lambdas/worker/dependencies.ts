@@ -26,10 +26,8 @@ const NO_QUEUE: JobQueue = {
 };
 
 /** For functions that never read or write payloads (the DLQ consumer, the reconciler). */
-const NO_PAYLOADS: PayloadStore = {
-  put: () => Promise.reject(new ConfigurationError(`${ENV.payloadBucket} is not configured for this function`)),
-  get: () => Promise.reject(new ConfigurationError(`${ENV.payloadBucket} is not configured for this function`)),
-};
+const noPayloads = () => Promise.reject(new ConfigurationError(`${ENV.payloadBucket} is not configured for this function`));
+const NO_PAYLOADS: PayloadStore = { put: noPayloads, get: noPayloads, read: noPayloads, head: noPayloads, copy: noPayloads, presignPut: noPayloads };
 
 export function workerDependencies(
   types: readonly JobType<any>[],

@@ -57,6 +57,8 @@
  *   sets the model's `originalStatusCode` (default 400, which the adapter treats as non-retryable).
  * - `[[delay:<ms>]]`: every call (failing or not) answers after that many ms (at most 120000).
  *   If the client goes away meanwhile (abort, client timeout), the call is dropped quietly.
+ * - `[[words:<n>]]`: a text answer gets n more words (at most 200000; still cut to maxTokens), to
+ *   try large results.
  * A malformed directive (e.g. `[[fail:]]`, `[[delay:soon]]`) answers 400 ValidationException.
  *
  * "For that job": calls are counted per key = SHA-256 of the model id + the full request text
@@ -191,6 +193,7 @@ interface FailDirective {
 interface Directives {
   readonly fail: FailDirective | undefined;
   readonly delayMs: number | undefined;
+  readonly extraWords: number | undefined;
 }
 
 interface StandInDocument {
@@ -236,7 +239,9 @@ const MAX_DOCUMENT_NAME_LENGTH = 200;
 const DOCUMENT_NAME = /^(?:[A-Za-z0-9()[\]-]|\s(?!\s))+$/;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const DIRECTIVE = /\[\[(fail|delay):([^\]]*)\]\]/g;
+const DIRECTIVE = /\[\[(fail|delay|words):([^\]]*)\]\]/g;
+/** Upper bound of `[[words:<n>]]`. */
+const MAX_EXTRA_WORDS = 200_000;
 const FAIL_ARGUMENT = /^([A-Za-z][A-Za-z0-9]*)(?:@(\d{3}))?(?::(\d+))?$/;
 const DELAY_ARGUMENT = /^\d+$/;
 const CONVERSE_PATH = /^\/model\/([^/]+)\/converse$/;
@@ -616,6 +621,7 @@ function parseConverse(modelId: string, body: string): ConverseCall {
 function parseDirectives(text: string): Directives {
   let fail: FailDirective | undefined;
   let delayMs: number | undefined;
+  let extraWords: number | undefined;
   for (const match of text.matchAll(DIRECTIVE)) {
     const [whole, kind, argument = ''] = match;
     if (kind === 'fail') {
@@ -626,12 +632,15 @@ function parseDirectives(text: string): Directives {
         originalStatusCode: parts[2] === undefined ? undefined : Number(parts[2]),
         count: parts[3] === undefined ? undefined : Number(parts[3]),
       };
+    } else if (kind === 'words') {
+      if (!DELAY_ARGUMENT.test(argument.trim())) throw validation(`Malformed stand-in directive ${whole}: use [[words:<n>]]`);
+      extraWords ??= Math.min(Number(argument.trim()), MAX_EXTRA_WORDS);
     } else {
       if (!DELAY_ARGUMENT.test(argument.trim())) throw validation(`Malformed stand-in directive ${whole}: use [[delay:<ms>]]`);
       delayMs ??= Math.min(Number(argument.trim()), MAX_DELAY_MS);
     }
   }
-  return { fail, delayMs };
+  return { fail, delayMs, extraWords };
 }
 
 function stripDirectives(text: string): string {
@@ -740,6 +749,12 @@ function textAnswer(call: ConverseCall, digest: string): AnswerBody {
   ].join(' ');
 
   let bodyWords = words(summary);
+  const extra = call.directives.extraWords ?? 0;
+  if (extra > 0) {
+    // Deterministic filler: the prompt's words again and again (or "filler"), numbered.
+    const source = userWords.length > 0 ? userWords : ['filler'];
+    bodyWords = [...bodyWords, ...Array.from({ length: extra }, (_, index) => `${source[index % source.length]}#${index + 1}`)];
+  }
   let stopReason: ConverseAnswer['stopReason'] = 'end_turn';
   if (call.maxTokens !== undefined && bodyWords.length > call.maxTokens) {
     bodyWords = bodyWords.slice(0, call.maxTokens);

@@ -97,6 +97,7 @@ export async function startQueueAndObjectEngines(
   // buildApp, not startFauxqs: the latter listens on 0.0.0.0.
   const s3Store = options.s3Path ? await createFileS3Store(options.s3Path) : undefined;
   const app = buildApp({ logger: false, host: FAUXQS_URL_HOST, ...(s3Store ? { stores: { s3Store } as never } : {}) });
+  allowBrowserUploads(app);
   const address = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const endpoint = new URL(address).origin;
   let users = (externalSqs ? 0 : 1) + (externalS3 ? 0 : 1);
@@ -107,6 +108,26 @@ export async function startQueueAndObjectEngines(
   };
   const embedded: Engine = { endpoint, embedded: true, stop };
   return { sqs: externalSqs ? external(externalSqs) : embedded, s3: externalS3 ? external(externalS3) : { ...embedded } };
+}
+
+/**
+ * CORS as the stack's bucket answers it (PresignedUploads in lib/constructs/jobs-payloads.ts), so
+ * a web page on another origin can PUT to a presigned URL: preflights answered, `ETag` exposed.
+ */
+function allowBrowserUploads(app: ReturnType<typeof buildApp>): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (!origin) return;
+    reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin').header('Access-Control-Expose-Headers', 'ETag');
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+      await reply
+        .header('Access-Control-Allow-Methods', 'PUT')
+        .header('Access-Control-Allow-Headers', request.headers['access-control-request-headers'] ?? '*')
+        .header('Access-Control-Max-Age', '3600')
+        .status(204)
+        .send();
+    }
+  });
 }
 
 /** SQS alone (fauxqs embedded, or the endpoint from the environment). */

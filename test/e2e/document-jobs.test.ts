@@ -21,6 +21,7 @@ import {
   type Answer,
   type DevServer,
 } from '../support/dev-server.ts';
+import { minimalPdf } from '../support/pdf.ts';
 
 const MODEL_ID = 'amazon.nova-lite-v1:0';
 /** Every string the stand-in generates from a tool's schema starts with this. */
@@ -157,32 +158,6 @@ async function completed(client: Client, id: string, timeoutMs = 20_000): Promis
   expect(result.status).toBe(200);
   expect(result.json).toEqual({ id, status: 'COMPLETED', result: job.result });
   return job;
-}
-
-/**
- * A minimal valid PDF 1.4: one page whose content stream (uncompressed, no /Filter) shows `line`
- * with one Tj text object; the cross-reference table has the exact byte offsets.
- */
-function minimalPdf(line: string): Buffer {
-  const content = `BT\n/F1 18 Tf\n72 720 Td\n(${line.replace(/[\\()]/g, (char) => `\\${char}`)}) Tj\nET`;
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let pdf = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((body, index) => {
-    offsets.push(Buffer.byteLength(pdf, 'latin1'));
-    pdf += `${index + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = Buffer.byteLength(pdf, 'latin1');
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(pdf, 'latin1');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,7 +382,7 @@ describe('size limits and bad documents', () => {
     expect(tooBigDocument.json.errors).toEqual([
       {
         path: 'input.document.base64',
-        message: `the document is ${LIMIT_BYTES + 3} bytes once decoded; the limit is ${LIMIT_TEXT}`,
+        message: `the document is ${LIMIT_BYTES + 3} bytes once decoded; the limit is ${LIMIT_TEXT} inline: upload larger documents (up to 4.5 MB) with POST /api/uploads and give their uploadId`,
       },
     ]);
 

@@ -1,7 +1,7 @@
 /** Small fakes for domain unit tests. */
 import { createHash } from 'node:crypto';
 import { PayloadMissingError } from '../../lambdas/domain/errors.ts';
-import type { JobQueue, JobRef, PayloadStore } from '../../lambdas/domain/ports.ts';
+import type { JobQueue, JobRef, PayloadStore, PresignedUpload } from '../../lambdas/domain/ports.ts';
 import type { Logger } from '../../lambdas/domain/job-types.ts';
 import type { LifecycleSettings, PayloadRef } from '../../lambdas/domain/job.ts';
 
@@ -56,5 +56,44 @@ export class MemoryPayloadStore implements PayloadStore {
     const sha256 = createHash('sha256').update(object.body).digest('hex');
     if (object.body.byteLength !== ref.bytes || sha256 !== ref.sha256) throw new PayloadMissingError(ref.key, 'does not match its reference');
     return new Uint8Array(object.body);
+  }
+
+  async read(key: string): Promise<Uint8Array> {
+    this.gets++;
+    const object = this.objects.get(key);
+    if (!object) throw new PayloadMissingError(key);
+    return new Uint8Array(object.body);
+  }
+
+  async head(key: string): Promise<{ bytes: number; contentType: string | undefined } | undefined> {
+    const object = this.objects.get(key);
+    return object ? { bytes: object.body.byteLength, contentType: object.contentType } : undefined;
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    const object = this.objects.get(from);
+    if (!object) throw new PayloadMissingError(from);
+    this.objects.set(to, { body: new Uint8Array(object.body), contentType: object.contentType });
+  }
+
+  /** Presigned uploads handed out, so a test can "upload" to them with `upload()`. */
+  readonly presigned = new Map<string, { key: string; contentType: string; bytes: number }>();
+
+  async presignPut(key: string, upload: { contentType: string; bytes: number; expiresInSeconds: number }): Promise<PresignedUpload> {
+    const url = `memory://payloads/${key}`;
+    this.presigned.set(url, { key, contentType: upload.contentType, bytes: upload.bytes });
+    return {
+      url,
+      method: 'PUT',
+      headers: { 'Content-Type': upload.contentType, 'Content-Length': String(upload.bytes) },
+      expiresAt: new Date(Date.now() + upload.expiresInSeconds * 1000).toISOString(),
+    };
+  }
+
+  /** What a client's PUT to a presigned URL does (no checks: like fauxqs, unlike S3). */
+  upload(url: string, body: Uint8Array, contentType: string): void {
+    const ticket = this.presigned.get(url);
+    if (!ticket) throw new Error(`No presigned upload ${url}`);
+    this.objects.set(ticket.key, { body: new Uint8Array(body), contentType });
   }
 }

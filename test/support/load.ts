@@ -284,16 +284,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         const pick = candidates[Math.floor(random() * candidates.length)];
         if (!pick) continue;
         const [id] = pick;
+        // From the moment the retry is sent, the job may change on our behalf: ignore what any
+        // sweep sees until the answer is in, and sweeps that started before it.
+        retriedAt.set(id, Number.POSITIVE_INFINITY);
+        finished.delete(id);
         const at = Date.now();
         const answer = await send(owner.get(id)!, (client) => client.retry(id), false);
-        // Whatever the answer, the job may have changed on our behalf from here on.
-        retriedAt.set(id, Date.now());
-        finished.delete(id);
+        retriedAt.set(id, answer ? Date.now() : at + 60_000);
         if (answer) {
           note5xx('retry', answer);
           if (answer.status === 202) retries++;
-        } else {
-          retriedAt.set(id, at + 60_000);
         }
       }
     }

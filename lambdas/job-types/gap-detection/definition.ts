@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { defineJobType } from '../../domain/job-types.ts';
-import { documentText, exactlyOneOf, lengthWithin, shortText, sourceJobIdsSchema, strictInput } from '../input-fields.ts';
+import { documentText, documentUploads, exactlyOneOf, uploadedDocumentSchema, lengthWithin, shortText, sourceJobIdsSchema, strictInput } from '../input-fields.ts';
 
 export const GAP_DETECTION_LIMITS = {
   requiredTopicsMax: 50,
@@ -16,6 +16,8 @@ export const GAP_DETECTION_LIMITS = {
 export const gapDetectionInputSchema = strictInput('input', {
   text: documentText('text').optional(),
   sourceJobIds: sourceJobIdsSchema.optional(),
+  /** An uploaded document: `{ uploadId, format }` (POST /api/uploads, up to 4.5 MB). */
+  document: uploadedDocumentSchema.optional(),
   requiredTopics: z
     .array(shortText('each requiredTopics entry', GAP_DETECTION_LIMITS.topicMaxChars), {
       error: 'requiredTopics must be an array of strings',
@@ -32,9 +34,9 @@ export const gapDetectionInputSchema = strictInput('input', {
   question: shortText('question', GAP_DETECTION_LIMITS.questionMaxChars).optional(),
 })
   .superRefine(
-    exactlyOneOf<{ text?: unknown; sourceJobIds?: unknown }>(
-      ['text', 'sourceJobIds'],
-      'the document to check: text (a string) or sourceJobIds (ids of your earlier jobs)',
+    exactlyOneOf<{ text?: unknown; sourceJobIds?: unknown; document?: unknown }>(
+      ['text', 'sourceJobIds', 'document'],
+      'the document to check: text (a string) or sourceJobIds (ids of your earlier jobs) or document ({ uploadId, format }: an uploaded file)',
     ),
   )
   .superRefine((input, ctx) => {
@@ -56,4 +58,5 @@ export const gapDetectionType = defineJobType<GapDetectionInput>({
   input: gapDetectionInputSchema,
   timeoutSeconds: 60,
   sourceJobIds: (input) => input.sourceJobIds ?? [],
+  uploads: (input) => documentUploads(input.document),
 });

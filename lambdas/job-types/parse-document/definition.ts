@@ -5,17 +5,20 @@
  */
 import { z } from 'zod';
 import { defineJobType } from '../../domain/job-types.ts';
-import { documentInputSchema, documentText, exactlyOneOf, strictInput } from '../input-fields.ts';
+import { documentInputSchema, documentText, documentUploads, exactlyOneOf, strictInput } from '../input-fields.ts';
 
 export const parseDocumentInputSchema = strictInput('input', {
   /** The document as plain text (at most 150 KB of UTF-8). */
   text: documentText('text').optional(),
-  /** The document as a file: `{ name, format, base64 }` (at most 150 KB decoded). */
+  /**
+   * The document as a file: inline `{ name, format, base64 }` (at most 150 KB decoded), or
+   * uploaded `{ uploadId, format }` (POST /api/uploads, up to 4.5 MB).
+   */
   document: documentInputSchema.optional(),
 }).superRefine(
   exactlyOneOf<{ text?: unknown; document?: unknown }>(
     ['text', 'document'],
-    'the document, either as text (a string) or as document ({ name, format, base64 })',
+    'the document, either as text (a string) or as document ({ name, format, base64 } or { uploadId, format })',
   ),
 );
 
@@ -24,7 +27,8 @@ export type ParseDocumentInput = z.infer<typeof parseDocumentInputSchema>;
 export const parseDocumentType = defineJobType<ParseDocumentInput>({
   name: 'PARSE_DOCUMENT',
   description:
-    'Reads a document (text, or a PDF, DOCX, TXT, MD, CSV or HTML file in base64) and returns its title, a summary and its sections.',
+    'Reads a document (text, or a PDF, DOCX, TXT, MD, CSV or HTML file, inline in base64 or uploaded) and returns its title, a summary and its sections.',
   input: parseDocumentInputSchema,
   timeoutSeconds: 90,
+  uploads: (input) => documentUploads(input.document),
 });

@@ -2,7 +2,7 @@
  * The PARSE_DOCUMENT processor: sends the document to the model as a document content block (a
  * file as its decoded bytes, text as a `txt` document) and returns its structure.
  */
-import type { Processor } from '../../domain/job-types.ts';
+import type { Processor, ProcessorContext } from '../../domain/job-types.ts';
 import type { ModelDocument, StructuredModel } from '../../domain/model.ts';
 import type { ModelSettings } from '../model-settings.ts';
 import { systemPrompt } from '../prompts.ts';
@@ -29,16 +29,14 @@ const PROMPT = [
 ].join('\n');
 
 /**
- * The document block: a file's decoded bytes, or the text as UTF-8 `txt`. The name is neutral:
- * Converse reads it as part of the prompt, so the client's file name is not sent.
+ * The document block: a file's bytes (decoded, or the upload's), or the text as UTF-8 `txt`. The
+ * name is neutral: Converse reads it as part of the prompt, so the client's file name is not sent.
  */
-export function inputDocument(input: ParseDocumentInput): ModelDocument {
-  if (input.document !== undefined) {
-    return {
-      name: DOCUMENT_NAMES.document,
-      format: input.document.format,
-      bytes: new Uint8Array(Buffer.from(input.document.base64, 'base64')),
-    };
+export async function inputDocument(input: ParseDocumentInput, context: Pick<ProcessorContext, 'loadDocument'>): Promise<ModelDocument> {
+  const { document } = input;
+  if (document !== undefined) {
+    const bytes = document.base64 !== undefined ? new Uint8Array(Buffer.from(document.base64, 'base64')) : await context.loadDocument();
+    return { name: DOCUMENT_NAMES.document, format: document.format, bytes };
   }
   return textDocument(DOCUMENT_NAMES.document, 'txt', input.text ?? '');
 }
@@ -46,7 +44,7 @@ export function inputDocument(input: ParseDocumentInput): ModelDocument {
 export function createParseDocumentProcessor(model: StructuredModel, settings: ModelSettings): Processor<ParseDocumentInput> {
   return async (input, context) => {
     await context.reportProgress(SOURCE_PROGRESS.sendingDocument);
-    const document = inputDocument(input);
+    const document = await inputDocument(input, context);
     context.logger.info('document prepared', { format: document.format, bytes: document.bytes.byteLength });
 
     const result = await generateStructured(model, parseDocumentOutput, settings, { prompt: PROMPT, system: SYSTEM, documents: [document] }, context);

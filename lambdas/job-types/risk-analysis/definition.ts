@@ -5,15 +5,17 @@
  */
 import { z } from 'zod';
 import { defineJobType } from '../../domain/job-types.ts';
-import { documentText, exactlyOneOf, sourceJobIdsSchema, strictInput } from '../input-fields.ts';
+import { documentText, documentUploads, exactlyOneOf, uploadedDocumentSchema, sourceJobIdsSchema, strictInput } from '../input-fields.ts';
 
 export const riskAnalysisInputSchema = strictInput('input', {
   text: documentText('text').optional(),
   sourceJobIds: sourceJobIdsSchema.optional(),
+  /** An uploaded document: `{ uploadId, format }` (POST /api/uploads, up to 4.5 MB). */
+  document: uploadedDocumentSchema.optional(),
 }).superRefine(
-  exactlyOneOf<{ text?: unknown; sourceJobIds?: unknown }>(
-    ['text', 'sourceJobIds'],
-    'the document to analyse: text (a string) or sourceJobIds (ids of your earlier jobs)',
+  exactlyOneOf<{ text?: unknown; sourceJobIds?: unknown; document?: unknown }>(
+    ['text', 'sourceJobIds', 'document'],
+    'the document to analyse: text (a string) or sourceJobIds (ids of your earlier jobs) or document ({ uploadId, format }: an uploaded file)',
   ),
 );
 
@@ -26,4 +28,5 @@ export const riskAnalysisType = defineJobType<RiskAnalysisInput>({
   input: riskAnalysisInputSchema,
   timeoutSeconds: 60,
   sourceJobIds: (input) => input.sourceJobIds ?? [],
+  uploads: (input) => documentUploads(input.document),
 });

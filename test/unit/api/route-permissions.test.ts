@@ -4,7 +4,7 @@
  * paths that need the most: chained creates with large inputs, failed sends, large results,
  * cancels and retries. A handler that needs more would get AccessDenied in AWS.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -48,15 +48,45 @@ const storedResult = () => ({ Body: { transformToByteArray: async () => new Text
 
 /** `s3:GetObject inputs/` for a GetObject of `inputs/<id>/input.json`. */
 function usedObjectActions(): string[] {
-  const used = s3.calls().map((call) => {
-    const command = call.args[0] as { constructor: { name: string }; input: { Key?: string } };
-    const action = command.constructor.name === 'GetObjectCommand' ? 's3:GetObject' : command.constructor.name === 'PutObjectCommand' ? 's3:PutObject' : 'unknown';
-    return `${action} ${command.input.Key?.split('/')[0] ?? '?'}`;
+  const prefix = (key: string | undefined) => key?.split('/')[0] ?? '?';
+  const used = s3.calls().flatMap((call) => {
+    const command = call.args[0] as { constructor: { name: string }; input: { Key?: string; CopySource?: string } };
+    switch (command.constructor.name) {
+      case 'GetObjectCommand':
+      case 'HeadObjectCommand':
+        return [`s3:GetObject ${prefix(command.input.Key)}`];
+      case 'PutObjectCommand':
+        return [`s3:PutObject ${prefix(command.input.Key)}`];
+      case 'CopyObjectCommand':
+        // The source is `<bucket>/<key>`: GetObject on it, PutObject on the target.
+        return [`s3:GetObject ${prefix(command.input.CopySource?.split('/').slice(1).join('/'))}`, `s3:PutObject ${prefix(command.input.Key)}`];
+      default:
+        return [`unknown ${command.constructor.name}`];
+    }
   });
   return [...new Set(used)].sort();
 }
 
-beforeEach(() => {
+/**
+ * A presigned URL is signed locally (no S3 call the mock sees): using it takes PutObject on its
+ * key, with the credentials of the function that signed it.
+ */
+function presignedActions(body: { url?: unknown } | undefined): string[] {
+  if (typeof body?.url !== 'string') return [];
+  const key = decodeURIComponent(new URL(body.url).pathname).split('/').filter(Boolean);
+  // Virtual-hosted style (the default outside local engines): the path is the key.
+  return [`s3:PutObject ${key[0] === 'jobs-unit-payloads' ? key[1] : key[0]}`];
+}
+
+/** An upload id for a 2,000-byte PDF, and HeadObject answering that it is there. */
+const UPLOAD_ID = '0b9e5a4c-6d2f-4f43-9a51-3f1e2d7c8b90.2000';
+const uploaded = () => {
+  s3.on(HeadObjectCommand).resolves({ ContentLength: 2000, ContentType: 'application/pdf' });
+  s3.on(CopyObjectCommand).resolves({});
+};
+
+/** Every mock's default answer: each scenario's prepare() adds what it needs. */
+function defaults(): void {
   ddb.reset();
   sqs.reset();
   s3.reset();
@@ -69,7 +99,9 @@ beforeEach(() => {
   ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, unknown> }) => ({
     Responses: { [Object.keys(input.RequestItems)[0]!]: [job()] },
   }));
-});
+}
+
+beforeEach(defaults);
 
 const scenarios: { name: RouteName; prepare(): void; event: () => ReturnType<typeof apiEvent>; expected: number }[] = [
   {
@@ -78,7 +110,7 @@ const scenarios: { name: RouteName; prepare(): void; event: () => ReturnType<typ
       ddb.on(GetCommand).resolves({ Item: job({ id: SOURCE }) });
       ddb.on(UpdateCommand).resolves({ Attributes: job({ status: 'PENDING' }) });
     },
-    // Over the inline limit: the input is stored as an object too.
+    // Chained, and over the inline limit: the input is stored as an object too.
     event: () =>
       apiEvent({
         method: 'POST',
@@ -87,6 +119,20 @@ const scenarios: { name: RouteName; prepare(): void; event: () => ReturnType<typ
         body: { type: 'GAP_DETECTION', input: { sourceJobIds: [SOURCE], question: 'q'.repeat(1500) } },
       }),
     expected: 202,
+  },
+  {
+    name: 'create-job',
+    prepare: uploaded,
+    // An uploaded document: checked and copied to the job.
+    event: () =>
+      apiEvent({ method: 'POST', path: '/api/jobs', sub: 'user-a', body: { type: 'PARSE_DOCUMENT', input: { document: { uploadId: UPLOAD_ID, format: 'pdf' } } } }),
+    expected: 202,
+  },
+  {
+    name: 'create-upload',
+    prepare: () => {},
+    event: () => apiEvent({ method: 'POST', path: '/api/uploads', sub: 'user-a', body: { name: 'plan.pdf', contentType: 'application/pdf', size: 2000 } }),
+    expected: 201,
   },
   {
     name: 'get-job',
@@ -123,32 +169,30 @@ const scenarios: { name: RouteName; prepare(): void; event: () => ReturnType<typ
 
 describe('route permissions', () => {
   it('cover every route', () => {
-    expect(scenarios.map((s) => s.name).sort()).toEqual(ROUTES.map((route) => route.name).sort());
+    expect([...new Set(scenarios.map((s) => s.name))].sort()).toEqual(ROUTES.map((route) => route.name).sort());
   });
 
-  it.each(scenarios)('$name calls only the DynamoDB actions its route is granted', async (scenario) => {
+  it.each(scenarios)('$name calls only the DynamoDB and payload actions its route is granted', async (scenario) => {
     scenario.prepare();
     const response = await invoke(await handlerOf(scenario.name), scenario.event());
     expect(response.status).toBe(scenario.expected);
+    const objectActions = [...usedObjectActions(), ...presignedActions(response.json)];
     const access: RouteAccess = ROUTES.find((route) => route.name === scenario.name)!.access;
     const used = usedActions();
-    expect(used.length).toBeGreaterThan(0);
+    expect(used.length + objectActions.length).toBeGreaterThan(0);
     for (const action of used) expect(access.table).toContain(action);
     const grantedObjects = Object.entries(access.payloads ?? {}).flatMap(([prefix, actions]) => (actions ?? []).map((action) => `${action} ${prefix}`));
-    for (const action of usedObjectActions()) expect(grantedObjects).toContain(action);
+    for (const action of objectActions) expect(grantedObjects).toContain(action);
   });
 
   it('exercise every payload grant of the route table (a grant no scenario uses is unproven)', async () => {
     const exercised = new Set<string>();
     for (const scenario of scenarios) {
-      ddb.reset();
-      s3.reset();
-      ddb.on(PutCommand).resolves({});
-      s3.on(PutObjectCommand).resolves({});
-      s3.on(GetObjectCommand).callsFake(storedResult);
+      defaults();
       scenario.prepare();
-      await invoke(await handlerOf(scenario.name), scenario.event());
-      for (const action of usedObjectActions()) exercised.add(`${scenario.name} ${action}`);
+      const response = await invoke(await handlerOf(scenario.name), scenario.event());
+      expect(response.status).toBe(scenario.expected);
+      for (const action of [...usedObjectActions(), ...presignedActions(response.json)]) exercised.add(`${scenario.name} ${action}`);
     }
     const granted = ROUTES.flatMap((route) =>
       Object.entries((route.access as RouteAccess).payloads ?? {}).flatMap(([prefix, actions]) =>

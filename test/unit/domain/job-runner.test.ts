@@ -144,6 +144,24 @@ describe('JobRunner.run', () => {
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'FAILED', attempts: 1, error: expect.stringContaining('no longer stored') });
   });
 
+  it("gives the processor the job's uploaded document, and fails without retrying once it is gone", async () => {
+    const bytes = new TextEncoder().encode('%PDF-1.4 body');
+    let seen: Uint8Array | undefined;
+    processor = async (_input, context) => {
+      seen = await context.loadDocument();
+      return { ok: true };
+    };
+    const withDocument = await seed();
+    await payloads.put(`inputs/${withDocument.id}/document`, bytes, 'application/pdf');
+    await runner.run({ id: withDocument.id, generation: 0 }, deadline());
+    expect(seen).toEqual(bytes);
+    expect(store.jobs.get(withDocument.id)?.status).toBe('COMPLETED');
+
+    const without = await seed();
+    await runner.run({ id: without.id, generation: 0 }, deadline());
+    expect(store.jobs.get(without.id)).toMatchObject({ status: 'FAILED', attempts: 1, error: expect.stringContaining('no longer stored') });
+  });
+
   it('does not count a failed store of a good result as a failed attempt', async () => {
     const job = await seed();
     processor = async () => ({ text: 'z'.repeat(2 * INLINE_LIMITS.resultBytes) });

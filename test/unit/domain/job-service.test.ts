@@ -160,6 +160,80 @@ describe('JobService: payloads larger than the record keeps', () => {
   });
 });
 
+describe('JobService: document uploads', () => {
+  const PDF = new TextEncoder().encode('%PDF-1.4 a small test document');
+
+  async function uploadAs(owner: string, bytes = PDF, contentType = 'application/pdf', announced = bytes.byteLength) {
+    const ticket = await service.createUpload(owner, { name: 'plan.pdf', contentType, size: announced });
+    payloads.upload(ticket.url, bytes, contentType);
+    return ticket;
+  }
+
+  it('hands out a presigned PUT for a document under the caller, with the id a job then names', async () => {
+    const ticket = await service.createUpload('user-a', { name: 'plan.pdf', contentType: 'application/pdf', size: 2000 });
+    expect(ticket).toMatchObject({
+      uploadId: expect.stringMatching(/^[0-9a-f-]{36}\.2000$/),
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/pdf', 'Content-Length': '2000' },
+      maxBytes: 4.5 * 1024 * 1024,
+      expiresAt: new Date(Date.parse(ticket.expiresAt)).toISOString(),
+    });
+    expect(payloads.presigned.get(ticket.url)?.key).toMatch(new RegExp(`^uploads/[0-9a-f]{32}/${ticket.uploadId.replace('.', '\\.')}$`));
+  });
+
+  it.each([
+    [{ name: 'a.pdf', contentType: 'application/pdf', size: 4.5 * 1024 * 1024 + 1 }, 'size', /4718593 bytes; the limit is 4718592/],
+    [{ name: 'a.exe', contentType: 'application/x-msdownload', size: 10 }, 'contentType', /must be one of application\/pdf/],
+    [{ name: '', contentType: 'application/pdf', size: 10 }, 'name', /file's name/],
+    [{ name: 'a.pdf', contentType: 'application/pdf', size: 0 }, 'size', /positive integer/],
+    [{ name: 'a.pdf', contentType: 'application/pdf', size: 10, bucket: 'x' }, 'bucket', /unknown field/],
+  ])('refuses the upload request %j with a 422 naming %s', async (request, path, message) => {
+    const error = await service.createUpload('user-a', request).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors).toEqual([{ path, message: expect.stringMatching(message) }]);
+    expect(payloads.presigned.size).toBe(0);
+  });
+
+  it("copies the caller's upload to the job, and the processor reads it", async () => {
+    const ticket = await uploadAs('user-a');
+    const job = await service.create('user-a', { type: 'PARSE_DOCUMENT', input: { document: { uploadId: ticket.uploadId, format: 'pdf' } } });
+    expect(payloads.objects.get(`inputs/${job.id}/document`)?.body).toEqual(PDF);
+    expect(store.jobs.get(job.id)?.input).toEqual({ document: { uploadId: ticket.uploadId, format: 'pdf' } });
+  });
+
+  it("refuses a missing upload and another caller's alike, and one not uploaded yet", async () => {
+    const theirs = await uploadAs('user-b');
+    const notYet = await service.createUpload('user-a', { name: 'a.pdf', contentType: 'application/pdf', size: 100 });
+    const never = '0b9e5a4c-6d2f-4f43-9a51-3f1e2d7c8b90.100';
+    const messages: string[] = [];
+    for (const uploadId of [theirs.uploadId, notYet.uploadId, never]) {
+      const error = await service
+        .create('user-a', { type: 'PARSE_DOCUMENT', input: { document: { uploadId, format: 'pdf' } } })
+        .catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(ValidationError);
+      const [field] = (error as ValidationError).errors;
+      expect(field?.path).toBe('input.document.uploadId');
+      messages.push(field!.message.replace(uploadId, '<id>'));
+    }
+    expect(new Set(messages).size).toBe(1);
+    expect(store.jobs.size).toBe(0);
+  });
+
+  it('refuses an upload larger than announced, or of another type than its format', async () => {
+    const bigger = await uploadAs('user-a', PDF, 'application/pdf', PDF.byteLength - 5);
+    const wrongType = await uploadAs('user-a', PDF, 'text/plain');
+    for (const [uploadId, message] of [
+      [bigger.uploadId, /announced as/],
+      [wrongType.uploadId, /format pdf needs application\/pdf/],
+    ] as const) {
+      const error = await service
+        .create('user-a', { type: 'PARSE_DOCUMENT', input: { document: { uploadId, format: 'pdf' } } })
+        .catch((thrown: unknown) => thrown);
+      expect((error as ValidationError).errors).toEqual([{ path: 'input.document.uploadId', message: expect.stringMatching(message) }]);
+    }
+  });
+});
+
 describe('JobService.cancel / retry', () => {
   it('cancels a pending job', async () => {
     const job = await service.create('user-a', preview);

@@ -52,6 +52,9 @@ function processorContext(events: string[] = []) {
     signal: controller.signal,
     reportProgress,
     loadSources: async () => [],
+    loadDocument: async () => {
+      throw new Error('AI_PREVIEW takes no document');
+    },
     logger,
   };
   return { context, reportProgress, logger, controller };

@@ -54,7 +54,7 @@ export function fakeModel(replies: readonly Reply[], events: string[] = []) {
 }
 
 /** A processor context whose progress reports, source loads and logs are recorded. */
-export function processorContext(options: { events?: string[]; sources?: readonly SourceJob[] } = {}) {
+export function processorContext(options: { events?: string[]; sources?: readonly SourceJob[]; document?: Uint8Array } = {}) {
   const events = options.events ?? [];
   const controller = new AbortController();
   const progress: JobProgress[] = [];
@@ -70,6 +70,11 @@ export function processorContext(options: { events?: string[]; sources?: readonl
       return source;
     });
   });
+  const loadDocument = vi.fn(async () => {
+    events.push('loadDocument');
+    if (!options.document) throw new NonRetryableError('The uploaded document is no longer stored');
+    return options.document;
+  });
   const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
   const context: ProcessorContext = {
     jobId: 'job-1',
@@ -79,9 +84,10 @@ export function processorContext(options: { events?: string[]; sources?: readonl
     signal: controller.signal,
     reportProgress,
     loadSources,
+    loadDocument,
     logger,
   };
-  return { context, progress, reportProgress, loadSources, logger, controller, events };
+  return { context, progress, reportProgress, loadSources, loadDocument, logger, controller, events };
 }
 
 /** Zod issues as `[dotted path, message]`. */

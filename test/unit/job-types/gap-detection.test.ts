@@ -50,7 +50,7 @@ describe('GAP_DETECTION input schema', () => {
 
   it('refuses an input with neither text nor sourceJobIds', () => {
     expect(issues({ question: 'q' })).toStrictEqual([
-      ['', 'input needs the document to check: text (a string) or sourceJobIds (ids of your earlier jobs)'],
+      ['', 'input needs the document to check: text (a string) or sourceJobIds (ids of your earlier jobs) or document ({ uploadId, format }: an uploaded file)'],
     ]);
   });
 
@@ -104,7 +104,7 @@ describe('GAP_DETECTION input schema', () => {
 
   it('refuses unknown keys, naming the allowed ones', () => {
     expect(issues({ text: 'x', question: 'q', topics: ['a'] })).toStrictEqual([
-      ['', 'input has unknown key "topics"; allowed: text, sourceJobIds, requiredTopics, question'],
+      ['', 'input has unknown key "topics"; allowed: text, sourceJobIds, document, requiredTopics, question'],
     ]);
   });
 

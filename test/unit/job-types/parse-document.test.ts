@@ -70,7 +70,7 @@ describe('PARSE_DOCUMENT input schema', () => {
 
   it('refuses a document over 150 KB once decoded at path document.base64, naming the limit', () => {
     expect(issues(doc({ base64: b64(Buffer.alloc(KB150 + 1, 0x61)) }))).toStrictEqual([
-      ['document.base64', 'the document is 153601 bytes once decoded; the limit is 153600 bytes (150 KB)'],
+      ['document.base64', 'the document is 153601 bytes once decoded; the limit is 153600 bytes (150 KB) inline: upload larger documents (up to 4.5 MB) with POST /api/uploads and give their uploadId'],
     ]);
   });
 
@@ -115,7 +115,7 @@ describe('PARSE_DOCUMENT input schema', () => {
 
   it('refuses unknown keys inside document, naming them', () => {
     expect(issues(doc({ mimeType: 'text/plain' }))).toStrictEqual([
-      ['document', 'document has unknown key "mimeType"; allowed: name, format, base64'],
+      ['document', 'document has unknown key "mimeType"; allowed: name, format, base64, uploadId'],
     ]);
   });
 
@@ -125,7 +125,7 @@ describe('PARSE_DOCUMENT input schema', () => {
 
   it('refuses an input with neither text nor document', () => {
     expect(issues({})).toStrictEqual([
-      ['', 'input needs the document, either as text (a string) or as document ({ name, format, base64 })'],
+      ['', 'input needs the document, either as text (a string) or as document ({ name, format, base64 } or { uploadId, format })'],
     ]);
   });
 
@@ -133,6 +133,29 @@ describe('PARSE_DOCUMENT input schema', () => {
     expect(issues(undefined)).toStrictEqual([['', 'input must be a JSON object']]);
     expect(issues({ text: 'a', language: 'en' })).toStrictEqual([
       ['', 'input has unknown key "language"; allowed: text, document'],
+    ]);
+  });
+
+  it('accepts an uploaded document as { uploadId, format } and declares the upload for the API to check', () => {
+    const uploadId = '0b9e5a4c-6d2f-4f43-9a51-3f1e2d7c8b90.2048';
+    const input = parseDocumentType.input.parse({ document: { uploadId, format: 'pdf' } });
+    expect(input).toEqual({ document: { uploadId, format: 'pdf' } });
+    expect(parseDocumentType.uploads?.(input)).toEqual([{ uploadId, format: 'pdf', path: 'input.document.uploadId' }]);
+    expect(parseDocumentType.uploads?.(parseDocumentType.input.parse(doc()))).toEqual([]);
+  });
+
+  it('refuses an upload id that is not one, both forms at once, and base64 without a name', () => {
+    expect(issues({ document: { uploadId: 'my-file.pdf', format: 'pdf' } })).toStrictEqual([
+      ['document.uploadId', 'document.uploadId must be the uploadId POST /api/uploads answered'],
+    ]);
+    expect(issues(doc({ uploadId: '0b9e5a4c-6d2f-4f43-9a51-3f1e2d7c8b90.10' }))).toStrictEqual([
+      ['document', 'document takes base64 or uploadId, not both'],
+    ]);
+    expect(issues({ document: { format: 'txt', base64: b64('x') } })).toStrictEqual([
+      ['document.name', "document.name is required with base64: the file's name"],
+    ]);
+    expect(issues({ document: { format: 'pdf' } })).toStrictEqual([
+      ['document', 'document needs base64 (the file, inline) or uploadId (a file uploaded with POST /api/uploads)'],
     ]);
   });
 
@@ -152,6 +175,18 @@ describe('PARSE_DOCUMENT processor', () => {
     await createParseDocumentProcessor(model, SETTINGS)(pdfInput, processorContext().context);
 
     expect(requests[0]?.documents).toHaveLength(1);
+    const [document] = requests[0]!.documents!;
+    expect(document).toMatchObject({ name: 'document', format: 'pdf' });
+    expect(Buffer.from(document!.bytes).equals(PDF)).toBe(true);
+  });
+
+  it("sends an uploaded document's bytes, read through the context, in its format", async () => {
+    const { model, requests } = fakeModel([{ value: PARSED }]);
+    const { context, events } = processorContext({ document: new Uint8Array(PDF) });
+
+    await createParseDocumentProcessor(model, SETTINGS)({ document: { uploadId: '0b9e5a4c-6d2f-4f43-9a51-3f1e2d7c8b90.10', format: 'pdf' } }, context);
+
+    expect(events).toContain('loadDocument');
     const [document] = requests[0]!.documents!;
     expect(document).toMatchObject({ name: 'document', format: 'pdf' });
     expect(Buffer.from(document!.bytes).equals(PDF)).toBe(true);

@@ -116,6 +116,6 @@ describe('the definitions the API bundles', () => {
 
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs).toContain('lambdas/job-types/parse-document/definition.ts');
-    expect(inputs.filter((file) => /^lambdas\/.*(processor|structured|sources|model-settings)|@aws-sdk/.test(file))).toStrictEqual([]);
+    expect(inputs.filter((file) => /^lambdas\/.*(processor|structured|\/sources|model-settings)|@aws-sdk/.test(file))).toStrictEqual([]);
   });
 });

@@ -32,7 +32,7 @@ describe('RISK_ANALYSIS input schema', () => {
       ['', 'input takes only one of text, sourceJobIds; give one of them'],
     ]);
     expect(issues({})).toStrictEqual([
-      ['', 'input needs the document to analyse: text (a string) or sourceJobIds (ids of your earlier jobs)'],
+      ['', 'input needs the document to analyse: text (a string) or sourceJobIds (ids of your earlier jobs) or document ({ uploadId, format }: an uploaded file)'],
     ]);
   });
 
@@ -55,7 +55,7 @@ describe('RISK_ANALYSIS input schema', () => {
 
   it('refuses keys of other types, such as question', () => {
     expect(issues({ text: 'x', question: 'q' })).toStrictEqual([
-      ['', 'input has unknown key "question"; allowed: text, sourceJobIds'],
+      ['', 'input has unknown key "question"; allowed: text, sourceJobIds, document'],
     ]);
   });
 

@@ -262,6 +262,17 @@ describe('Bedrock stand-in: fault injection', () => {
     expect(response.text).not.toContain('[[');
   });
 
+  it('[[words:2000]] lengthens a text answer by that many words, still cut to maxTokens', async () => {
+    const plain = await model.generate({ prompt: 'Harvest notes' });
+    const long = await model.generate({ prompt: 'Harvest notes [[words:2000]]' });
+    expect(words(long.text).length - words(plain.text).length).toBe(2000);
+    expect(long.text).toContain('Harvest#1 notes#2');
+    expect(long.text).not.toContain('[[');
+    expect(long.usage.outputTokens).toBe(plain.usage.outputTokens + 2000);
+    const cut = await model.generate({ prompt: 'Harvest notes [[words:2000]]', maxTokens: 100 });
+    expect(cut).toMatchObject({ stopReason: 'max_tokens', usage: { outputTokens: 100 } });
+  });
+
   it('an aborted call ends early with the abort reason, and the stand-in drops it cleanly', async () => {
     const controller = new AbortController();
     const reason = new Error('attempt deadline reached');
