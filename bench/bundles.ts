@@ -25,6 +25,7 @@ const env = {
   AWS_SECRET_ACCESS_KEY: 'bench',
   JOBS_TABLE_NAME: 'bench',
   JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench',
+  JOBS_BUCKET_NAME: 'bench-payloads',
   CURSOR_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
   BEDROCK_MODEL_ID: 'amazon.nova-lite-v1:0',
   LOG_LEVEL: 'silent',

@@ -5,9 +5,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
 import { HmacCursorCodec } from '../adapters/hmac-cursor-codec.ts';
-import { lazyPayloadStore } from '../adapters/lazy-payload-store.ts';
 import { ConfigurationError } from '../domain/errors.ts';
 import { JobService } from '../domain/job-service.ts';
+import type { PayloadStore } from '../domain/ports.ts';
 import type { Logger } from '../domain/job-types.ts';
 import { callerId, type TokenCaller } from '../http/request.ts';
 import { corsHeaders, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
@@ -52,7 +52,16 @@ declare const JOBS_LOCAL_TOKENS: boolean | undefined;
  * routes that use them, so the other functions do not evaluate them at cold start; the local token
  * verifier only with LOCAL_JWKS.
  */
-export async function apiDependencies(access: RouteAccess, env: Env = process.env): Promise<ApiDependencies> {
+/** Adapters a route's handler module brings itself, so that only its bundle carries their SDK. */
+export interface RouteAdapters {
+  /** The payload store (S3) for the bucket in JOBS_BUCKET_NAME: routes with `access.payloads`. */
+  readonly payloads?: (bucket: string) => PayloadStore;
+}
+
+export async function apiDependencies(access: RouteAccess, env: Env = process.env, adapters: RouteAdapters = {}): Promise<ApiDependencies> {
+  if (access.payloads && !adapters.payloads) {
+    throw new ConfigurationError('This route reads or writes payloads: its handler must give routeHandler a payload store');
+  }
   const tableName = requireEnv(env, ENV.tableName);
   const queueUrl = access.queueSend ? requireEnv(env, ENV.queueUrl) : undefined;
   const secret = access.cursorSecret ? cursorSecretSetting(env) : undefined;
@@ -65,7 +74,7 @@ export async function apiDependencies(access: RouteAccess, env: Env = process.en
     logger,
     queue: queueUrl ? new (await import('../adapters/sqs-job-queue.ts')).SqsJobQueue({ queueUrl }) : undefined,
     // Loads the S3 client only when a payload is read or written.
-    payloads: access.payloads ? lazyPayloadStore(requireEnv(env, ENV.payloadBucket)) : undefined,
+    payloads: access.payloads && adapters.payloads ? adapters.payloads(requireEnv(env, ENV.payloadBucket)) : undefined,
     cursors: secret ? new HmacCursorCodec(await cursorSecretSource(secret)) : undefined,
   });
   let verifyToken: TokenCaller | undefined;
@@ -112,8 +121,8 @@ export function routeAccess(name: RouteName): RouteAccess {
  * The Lambda handler for a route. Handler modules build their dependencies from the environment
  * with top-level await, so a missing variable fails the cold start, not a request.
  */
-export async function routeHandler(name: RouteName, logic: RouteLogic, deps?: ApiDependencies) {
-  return createRouteHandler(name, logic, deps ?? (await apiDependencies(routeAccess(name))));
+export async function routeHandler(name: RouteName, logic: RouteLogic, adapters: RouteAdapters = {}) {
+  return createRouteHandler(name, logic, await apiDependencies(routeAccess(name), process.env, adapters));
 }
 
 export function createRouteHandler(name: RouteName, logic: RouteLogic, deps: ApiDependencies) {

@@ -21,4 +21,4 @@ export function createDlqHandler(deps: Pick<WorkerDependencies, 'runner' | 'queu
     );
 }
 
-export const handler = createDlqHandler(workerDependencies([], process.env, { queue: false, payloads: false }));
+export const handler = createDlqHandler(workerDependencies([], process.env, { queue: false }));

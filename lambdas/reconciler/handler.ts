@@ -35,6 +35,6 @@ export function createRecovery(deps: Pick<WorkerDependencies, 'runner'>): Recove
   return { snapshot: () => deps.runner.unfinished(), settle: (jobs, signal) => deps.runner.recover(jobs, signal ? { signal } : {}) };
 }
 
-const dependencies = workerDependencies([], process.env, { payloads: false });
+const dependencies = workerDependencies([]);
 export const handler = createReconcilerHandler(dependencies);
 export const recovery = createRecovery(dependencies);

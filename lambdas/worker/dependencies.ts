@@ -1,7 +1,6 @@
 /** Builds the worker-side dependencies (store, queue, runner) from the environment. */
 import { ConfigurationError } from '../domain/errors.ts';
 import type { Clock, JobQueue, PayloadStore } from '../domain/ports.ts';
-import { lazyPayloadStore } from '../adapters/lazy-payload-store.ts';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { JobRunner } from '../domain/job-runner.ts';
@@ -32,11 +31,19 @@ const NO_PAYLOADS: PayloadStore = { put: noPayloads, get: noPayloads, read: noPa
 export function workerDependencies(
   types: readonly JobType<any>[],
   env: Env = process.env,
-  options: { readonly queue?: boolean; readonly payloads?: boolean; readonly clock?: Clock } = {},
+  options: {
+    readonly queue?: boolean;
+    /**
+     * The payload store for the bucket in JOBS_BUCKET_NAME: given by the functions that read or
+     * write payloads (the worker), so the others do not bundle the S3 client.
+     */
+    readonly payloads?: (bucket: string) => PayloadStore;
+    readonly clock?: Clock;
+  } = {},
 ): WorkerDependencies {
   const logger = new JsonLogger();
   const queue = options.queue !== false ? new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }) : NO_QUEUE;
-  const payloads = options.payloads !== false ? lazyPayloadStore(requireEnv(env, ENV.payloadBucket)) : NO_PAYLOADS;
+  const payloads = options.payloads ? options.payloads(requireEnv(env, ENV.payloadBucket)) : NO_PAYLOADS;
   const retry = retrySettings(env);
   const lifecycle = lifecycleSettings(env);
   const runner = new JobRunner({

@@ -2,6 +2,7 @@
 import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockModel } from '../adapters/bedrock-model.ts';
+import { lazyPayloadStore } from '../adapters/lazy-payload-store.ts';
 import { createJobTypes } from '../job-types/processors.ts';
 import { numberEnv, requireEnv } from '../shared/config.ts';
 import { ENV } from '../shared/resources.ts';
@@ -21,7 +22,7 @@ function defaultDependencies(env = process.env): WorkerDependencies {
     defaultModelId: requireEnv(env, ENV.bedrockModelId),
     client: new BedrockRuntimeClient({ region, maxAttempts: numberEnv(env, ENV.bedrockMaxAttempts, 3, 1, 10) }),
   });
-  return workerDependencies(createJobTypes({ model }), env);
+  return workerDependencies(createJobTypes({ model }), env, { payloads: lazyPayloadStore });
 }
 
 export const handler = createWorkerHandler(defaultDependencies());

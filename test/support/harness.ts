@@ -13,6 +13,7 @@ import type { StructuredModel } from '../../lambdas/domain/model.ts';
 import type { Clock } from '../../lambdas/domain/ports.ts';
 import { createJobTypes } from '../../lambdas/job-types/processors.ts';
 import { workerDependencies } from '../../lambdas/worker/dependencies.ts';
+import { lazyPayloadStore } from '../../lambdas/adapters/lazy-payload-store.ts';
 import { apiEvent, invoke, type ApiEventSpec, type ApiHandler, type ApiResult } from './api-events.ts';
 import { startEmulators, type EmulatorOptions, type TestInfrastructure } from './emulators.ts';
 import { drainQueue, type DrainOptions, type DrainReport, type SqsHandler } from './event-source.ts';
@@ -66,7 +67,7 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
       routes,
       as,
       newUser: () => as(`user-${crypto.randomUUID()}`),
-      worker: (model) => workerModule.createWorkerHandler(workerDependencies(createJobTypes({ model }))),
+      worker: (model) => workerModule.createWorkerHandler(workerDependencies(createJobTypes({ model }), process.env, { payloads: lazyPayloadStore })),
       dlqConsumer: () => dlqModule.createDlqHandler(workerDependencies([], process.env, { queue: false })),
       reconcilerAt: (clock) => reconcilerModule.createReconcilerHandler(workerDependencies([], process.env, { clock })),
       drainJobs: (handler, drainOptions = {}) =>

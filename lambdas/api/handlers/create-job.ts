@@ -1,5 +1,6 @@
 import { toView } from '../../domain/job.ts';
 import { jsonBody } from '../../http/request.ts';
+import { lazyPayloadStore } from '../../adapters/lazy-payload-store.ts';
 import { basePath, routeHandler, type RouteLogic } from '../route-handler.ts';
 
 /** POST /api/jobs → 202 with the PENDING job, Location and Retry-After. */
@@ -12,4 +13,5 @@ export const createJob: RouteLogic = async (request, service) => {
   };
 };
 
-export const handler = await routeHandler('create-job', createJob);
+// Reads or writes payloads: this function carries the S3 client (loaded on first use).
+export const handler = await routeHandler('create-job', createJob, { payloads: lazyPayloadStore });

@@ -1,4 +1,5 @@
 import { jsonBody } from '../../http/request.ts';
+import { lazyPayloadStore } from '../../adapters/lazy-payload-store.ts';
 import { routeHandler, type RouteLogic } from '../route-handler.ts';
 
 /**
@@ -11,4 +12,5 @@ export const createUpload: RouteLogic = async (request, service) => ({
   body: await service.createUpload(request.ownerId, jsonBody(request.event)),
 });
 
-export const handler = await routeHandler('create-upload', createUpload);
+// Reads or writes payloads: this function carries the S3 client (loaded on first use).
+export const handler = await routeHandler('create-upload', createUpload, { payloads: lazyPayloadStore });

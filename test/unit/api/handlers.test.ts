@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { lazyPayloadStore } from '../../../lambdas/adapters/lazy-payload-store.ts';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -403,7 +404,7 @@ describe('the caller on LocalStack (LOCAL_JWKS set, no authorizer ran)', () => {
     dir = mkdtempSync(join(tmpdir(), 'handlers-local-key-'));
     key = loadOrCreateSigningKey(join(dir, 'ours'));
     other = loadOrCreateSigningKey(join(dir, 'theirs'));
-    const deps = await apiDependencies(routeAccess('get-job'), { ...process.env, [ENV.localJwks]: JSON.stringify(key.jwks) });
+    const deps = await apiDependencies(routeAccess('get-job'), { ...process.env, [ENV.localJwks]: JSON.stringify(key.jwks) }, { payloads: lazyPayloadStore });
     localGetJob = createRouteHandler('get-job', getJobLogic, deps);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -412,7 +413,12 @@ describe('the caller on LocalStack (LOCAL_JWKS set, no authorizer ran)', () => {
 
   it('builds no verifier without LOCAL_JWKS', async () => {
     const { [ENV.localJwks]: _, ...env } = process.env;
-    expect((await apiDependencies(routeAccess('get-job'), env)).verifyToken).toBeUndefined();
+    expect((await apiDependencies(routeAccess('get-job'), env, { payloads: lazyPayloadStore })).verifyToken).toBeUndefined();
+  });
+
+  it('refuses to build a route that needs payloads without a payload store (a handler that forgot it fails its cold start)', async () => {
+    await expect(apiDependencies(routeAccess('get-job'))).rejects.toThrow(/payload store/);
+    await expect(apiDependencies(routeAccess('list-jobs'))).resolves.toMatchObject({ service: expect.anything() });
   });
 
   it('verifies the bearer token itself and uses its sub', async () => {

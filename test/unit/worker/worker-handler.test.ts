@@ -8,6 +8,7 @@ import { NonRetryableError, RetryableError } from '../../../lambdas/domain/error
 import type { Model } from '../../../lambdas/domain/model.ts';
 import { createJobTypes } from '../../../lambdas/job-types/processors.ts';
 import { workerDependencies } from '../../../lambdas/worker/dependencies.ts';
+import { lazyPayloadStore } from '../../../lambdas/adapters/lazy-payload-store.ts';
 import { createWorkerHandler } from '../../../lambdas/worker/handler.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -45,7 +46,9 @@ function worker() {
       generateStructured: () => Promise.reject(new Error('AI_PREVIEW never asks for structured output')),
     },
   });
-  return createWorkerHandler(workerDependencies(types, { ...process.env, RETRY_BASE_DELAY_SECONDS: '8', RETRY_MAX_DELAY_SECONDS: '8' }));
+  return createWorkerHandler(
+    workerDependencies(types, { ...process.env, RETRY_BASE_DELAY_SECONDS: '8', RETRY_MAX_DELAY_SECONDS: '8' }, { payloads: lazyPayloadStore }),
+  );
 }
 
 beforeEach(() => {

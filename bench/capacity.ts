@@ -1,0 +1,245 @@
+/**
+ * What a job costs, per job profile: DynamoDB write and read units (table and each index, as
+ * DynamoDB bills them, computed from the items before and after every write), S3 and SQS requests,
+ * API requests and Lambda invocations, and the cost per million jobs at on-demand prices, for the
+ * documented client: one create, then a poll every 3 s for 15 s (two polls while PENDING, two
+ * while PROCESSING, one that finds it COMPLETED).
+ *
+ * The real handlers run on the embedded engines (dynalite, fauxqs) through the integration
+ * harness; the model is scripted (Bedrock's own price is not included). Jobs run one at a time so
+ * every write is measured alone.
+ *
+ *   npx tsx bench/capacity.ts
+ */
+import { CopyObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { JobView } from '../lambdas/domain/job.ts';
+import type { ModelRequest, ModelResponse, StructuredModel, StructuredRequest, StructuredResponse } from '../lambdas/domain/model.ts';
+import { JOBS_TABLE } from '../lambdas/shared/resources.ts';
+import { startHarness, type JobsClient } from '../test/support/harness.ts';
+import { minimalPdf } from '../test/support/pdf.ts';
+import { itemSize, PRICES, queryReadUnits, readUnits, toItem, writeUnits, type TableShape } from './support/dynamodb-billing.ts';
+
+process.env.TEST_LOG_LEVEL ??= 'silent';
+
+const TABLE: TableShape = {
+  partitionKey: JOBS_TABLE.partitionKey,
+  indexes: [
+    {
+      name: JOBS_TABLE.ownerIndex.name,
+      partitionKey: JOBS_TABLE.ownerIndex.partitionKey,
+      sortKey: JOBS_TABLE.ownerIndex.sortKey,
+      projection: { include: JOBS_TABLE.ownerIndex.nonKeyAttributes },
+    },
+    { name: JOBS_TABLE.dueIndex.name, partitionKey: JOBS_TABLE.dueIndex.partitionKey, sortKey: JOBS_TABLE.dueIndex.sortKey, projection: 'KEYS_ONLY' },
+  ],
+};
+
+/** us-east-1 on demand (DESIGN.md). */
+const PRICE = {
+  apiRequest: 3.5e-6,
+  lambdaRequest: 0.2e-6,
+  lambdaGbSecond: 0.0000133334,
+  sqsRequest: 0.4e-6,
+  s3Put: 0.005e-3,
+  s3Get: 0.0004e-3,
+};
+/** Assumed Lambda durations (not measured here): API functions 256 MB × 50 ms; the worker 512 MB × 300 ms plus the model's time (not counted). */
+const LAMBDA_GB_SECONDS = { api: 0.25 * 0.05, worker: 0.5 * 0.3 };
+
+interface Tally {
+  wcu: Record<string, number>;
+  rcu: number;
+  rcuWhileRunning: number[];
+  s3Put: number;
+  s3Get: number;
+  sqs: number;
+  api: number;
+  workerInvocations: number;
+}
+
+const emptyTally = (): Tally => ({ wcu: { table: 0, byOwner: 0, byDue: 0 }, rcu: 0, rcuWhileRunning: [], s3Put: 0, s3Get: 0, sqs: 0, api: 0, workerInvocations: 0 });
+let tally = emptyTally();
+let counting = false;
+let nested = false;
+
+const harness = await startHarness();
+const raw = harness.infra.doc;
+
+/** The item as it is now (not counted). */
+async function snapshot(key: Record<string, unknown>) {
+  nested = true;
+  try {
+    const { Item } = await raw.send(new GetCommand({ TableName: harness.infra.tableName, Key: key, ConsistentRead: true }));
+    return Item ? toItem(Item) : undefined;
+  } finally {
+    nested = false;
+  }
+}
+
+// Every SDK client inherits `send` from the same smithy Client prototype: measure there.
+const proto = Object.getPrototypeOf(DynamoDBClient.prototype) as { send: (...args: unknown[]) => Promise<any> };
+const original = proto.send;
+proto.send = async function (this: unknown, command: { constructor: { name: string }; input: any }, ...rest: unknown[]) {
+  if (!counting || nested) return original.call(this, command, ...rest);
+  const name = command.constructor.name;
+  if (name === 'PutCommand' || name === 'UpdateCommand') {
+    const key = command.input.Key ?? { id: command.input.Item.id };
+    const before = await snapshot(key);
+    let failed = false;
+    try {
+      return await original.call(this, command, ...rest);
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      const after = failed ? before : await snapshot(key);
+      const units = writeUnits(before, after, TABLE);
+      tally.wcu.table! += units.table;
+      for (const [index, value] of Object.entries(units.indexes)) tally.wcu[index] = (tally.wcu[index] ?? 0) + (failed ? 0 : value);
+    }
+  }
+  const result = await original.call(this, command, ...rest);
+  if (name === 'GetCommand') tally.rcu += readUnits(result.Item ? itemSize(toItem(result.Item)) : 0, command.input.ConsistentRead === true);
+  if (name === 'BatchGetCommand') {
+    for (const items of Object.values(result.Responses ?? {}) as Record<string, unknown>[][]) {
+      for (const item of items) tally.rcu += readUnits(itemSize(toItem(item)), true);
+    }
+  }
+  if (name === 'QueryCommand') tally.rcu += queryReadUnits((result.Items ?? []).map((item: Record<string, unknown>) => toItem(item)), false);
+  if (name === 'PutObjectCommand' || command instanceof CopyObjectCommand) tally.s3Put++;
+  if (name === 'GetObjectCommand' || name === 'HeadObjectCommand') tally.s3Get++;
+  if (/^(SendMessage|ReceiveMessage|DeleteMessage|DeleteMessageBatch|ChangeMessageVisibility)Command$/.test(name)) tally.sqs++;
+  return result;
+} as typeof proto.send;
+
+/** A scripted model that polls the job twice while it is PROCESSING, then answers. */
+function model(text: string, structured: (request: StructuredRequest) => unknown, whileRunning: () => Promise<void>): StructuredModel {
+  const reply = (request: ModelRequest): ModelResponse => ({ text, modelId: 'bench.model', usage: { inputTokens: request.prompt.length, outputTokens: 50 }, stopReason: 'end_turn', latencyMs: 1 });
+  return {
+    async generate(request) {
+      await whileRunning();
+      return reply(request);
+    },
+    async generateStructured(request): Promise<StructuredResponse> {
+      await whileRunning();
+      const { text: _text, ...rest } = reply(request);
+      return { ...rest, value: structured(request) };
+    },
+  };
+}
+
+/** A poll as the documented client makes it; its read units count as "while running" when the job is not finished. */
+async function poll(user: JobsClient, id: string): Promise<JobView> {
+  const before = tally.rcu;
+  tally.api++;
+  const job = await user.job(id);
+  if (job.status === 'PENDING' || job.status === 'PROCESSING') tally.rcuWhileRunning.push(tally.rcu - before);
+  return job;
+}
+
+const PARSED = {
+  title: 'Harvest plan',
+  summary: 'When and how to bring the harvest in, and what could go wrong.',
+  sections: Array.from({ length: 6 }, (_, n) => ({ heading: `Section ${n + 1}`, text: 'The harvest should start in late September. '.repeat(4) })),
+};
+const structured = (request: StructuredRequest) => {
+  if (request.tool.name === 'record_document_structure') return PARSED;
+  if (request.tool.name === 'record_risks') return { risks: [{ category: 'schedule', description: 'Late start.', likelihood: 'medium', impact: 'high', mitigation: 'Book crews early.' }] };
+  return { title: 'Report', markdown: '# Report\n\nAll is well. '.repeat(20) };
+};
+
+/** Runs one job the documented way; returns its id. */
+async function runJob(user: JobsClient, type: string, input: Record<string, unknown>, reply = 'A short answer. '.repeat(20)): Promise<string> {
+  tally.api++;
+  const created = await user.create({ type, input });
+  if (created.status !== 202) throw new Error(`create ${type} answered ${created.status}: ${JSON.stringify(created.json)}`);
+  const id = created.json.id as string;
+  await poll(user, id);
+  await poll(user, id);
+  let polls = 0;
+  const worker = harness.worker(
+    model(reply, structured, async () => {
+      if (polls++ === 0) {
+        await poll(user, id);
+        await poll(user, id);
+      }
+    }),
+  );
+  const report = await harness.drainJobs(worker);
+  tally.workerInvocations += new Set(report.deliveries.map((delivery) => delivery.receivedAt)).size;
+  const finished = await poll(user, id);
+  if (finished.status !== 'COMPLETED') throw new Error(`${type} ended ${finished.status}: ${finished.error}`);
+  return id;
+}
+
+async function profile(label: string, jobs: number, run: (user: JobsClient) => Promise<void>): Promise<void> {
+  await harness.infra.reset();
+  const user = harness.newUser();
+  tally = emptyTally();
+  counting = true;
+  try {
+    await run(user);
+  } finally {
+    counting = false;
+  }
+  const per = (value: number) => value / jobs;
+  const wcu = Object.values(tally.wcu).reduce((sum, value) => sum + value, 0);
+  const lambda = tally.api + tally.workerInvocations;
+  const dollars = {
+    apiGateway: tally.api * PRICE.apiRequest,
+    lambda: lambda * PRICE.lambdaRequest + (tally.api * LAMBDA_GB_SECONDS.api + tally.workerInvocations * LAMBDA_GB_SECONDS.worker) * PRICE.lambdaGbSecond,
+    dynamodb: wcu * PRICES.writeRequestUnit + tally.rcu * PRICES.readRequestUnit,
+    sqs: tally.sqs * PRICE.sqsRequest,
+    s3: tally.s3Put * PRICE.s3Put + tally.s3Get * PRICE.s3Get,
+  };
+  const total = Object.values(dollars).reduce((sum, value) => sum + value, 0);
+  const million = (value: number) => `$${((value / jobs) * 1e6).toFixed(2)}`;
+  const running = tally.rcuWhileRunning;
+  console.log(`\n${label}${jobs > 1 ? ` (${jobs} jobs; figures per job)` : ''}`);
+  console.log(
+    `  DynamoDB write units  ${per(wcu).toFixed(1)}  (table ${per(tally.wcu.table!).toFixed(1)}, byOwner ${per(tally.wcu.byOwner!).toFixed(1)}, byDue ${per(tally.wcu.byDue!).toFixed(1)})`,
+  );
+  console.log(
+    `  DynamoDB read units   ${per(tally.rcu).toFixed(1)}  (a poll while running: ${running.length ? `${Math.min(...running)}–${Math.max(...running)}` : 'n/a'})`,
+  );
+  console.log(`  S3 requests           ${per(tally.s3Put).toFixed(1)} PUT/COPY, ${per(tally.s3Get).toFixed(1)} GET/HEAD`);
+  console.log(`  SQS requests          ${per(tally.sqs).toFixed(1)}  (the send, and the event source's receive, delete and visibility calls)`);
+  console.log(`  API requests          ${per(tally.api).toFixed(1)};  Lambda invocations ${per(lambda).toFixed(1)}`);
+  console.log(
+    `  per million jobs      ${million(total)}  = API Gateway ${million(dollars.apiGateway)} + Lambda ${million(dollars.lambda)} + DynamoDB ${million(dollars.dynamodb)} + SQS ${million(dollars.sqs)} + S3 ${million(dollars.s3)}  (Bedrock not included)`,
+  );
+}
+
+try {
+  console.log('Cost per job, measured through the handlers on the embedded engines; prices: us-east-1 on demand (DESIGN.md).');
+  console.log(`Lambda duration is assumed (API 256 MB × 50 ms, worker 512 MB × 300 ms + model time), not measured.`);
+
+  await profile('AI_PREVIEW, short prompt', 1, async (user) => {
+    await runJob(user, 'AI_PREVIEW', { prompt: 'List three risks of a late harvest' });
+  });
+  await profile('AI_PREVIEW, 15 KB prompt', 1, async (user) => {
+    await runJob(user, 'AI_PREVIEW', { prompt: 'Summarise: '.padEnd(15 * 1024, 'lorem ipsum ') });
+  });
+  await profile('PARSE_DOCUMENT, 100 KB text', 1, async (user) => {
+    await runJob(user, 'PARSE_DOCUMENT', { text: `# Harvest plan\n\n${'The harvest starts in late September. '.repeat(2800)}`.slice(0, 100 * 1024) });
+  });
+  await profile('PARSE_DOCUMENT, 4 MB PDF uploaded', 1, async (user) => {
+    const pdf = minimalPdf('Harvest plan', { paddingBytes: 4 * 1024 * 1024 });
+    tally.api++;
+    const ticket = await user.call('create-upload', { body: { name: 'plan.pdf', contentType: 'application/pdf', size: pdf.byteLength } });
+    if (ticket.status !== 201) throw new Error(`upload answered ${ticket.status}: ${JSON.stringify(ticket.json)}`);
+    const put = await fetch(ticket.json.url, { method: 'PUT', headers: { 'Content-Type': 'application/pdf' }, body: pdf });
+    if (put.status !== 200) throw new Error(`the presigned PUT answered ${put.status}`);
+    tally.s3Put++; // the client's PUT
+    await runJob(user, 'PARSE_DOCUMENT', { document: { uploadId: ticket.json.uploadId, format: 'pdf' } });
+  });
+  await profile('a chain: PARSE_DOCUMENT (10 KB) → RISK_ANALYSIS → REPORT_GENERATION', 3, async (user) => {
+    const parse = await runJob(user, 'PARSE_DOCUMENT', { text: 'The harvest starts in late September. '.repeat(270) });
+    const risk = await runJob(user, 'RISK_ANALYSIS', { sourceJobIds: [parse] });
+    await runJob(user, 'REPORT_GENERATION', { sourceJobIds: [parse, risk] });
+  });
+} finally {
+  await harness.stop();
+}
