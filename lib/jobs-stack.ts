@@ -72,6 +72,7 @@ export class JobsStack extends Stack {
     this.worker = new JobsWorker(this, 'Background', {
       jobsTable: this.jobsTable,
       payloads: this.payloads,
+      s3ForcePathStyle: config.localstack,
       jobsQueue: this.queues.jobsQueue,
       deadLetterQueue: this.queues.deadLetterQueue,
       bedrockModelId: config.bedrockModelId,

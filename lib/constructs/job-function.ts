@@ -112,12 +112,16 @@ export class JobFunction extends Construct {
     return this;
   }
 
-  /** Grants exactly these object actions per prefix of the payload bucket and sets its name. */
-  usePayloads(payloads: JobsPayloads, access: PayloadAccess): this {
+  /**
+   * Grants exactly these object actions per prefix of the payload bucket and sets its name;
+   * `forcePathStyle` addresses it path-style (LocalStack).
+   */
+  usePayloads(payloads: JobsPayloads, access: PayloadAccess, options: { readonly forcePathStyle?: boolean } = {}): this {
     for (const [prefix, actions] of Object.entries(access)) {
       if (actions && actions.length > 0) payloads.grant(this.function, prefix as PayloadPrefix, actions);
     }
     this.function.addEnvironment(ENV.payloadBucket, payloads.bucket.bucketName);
+    if (options.forcePathStyle) this.function.addEnvironment(ENV.s3ForcePathStyle, 'true');
     return this;
   }
 

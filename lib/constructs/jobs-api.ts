@@ -148,7 +148,10 @@ export class JobsApi extends Construct {
       define: { [LOCAL_TOKENS_DEFINE]: String(this.localAuthorizer !== undefined) },
     });
     fn.useTable(props.jobsTable, route.access.table);
-    if ('payloads' in route.access && route.access.payloads) fn.usePayloads(props.payloads, route.access.payloads);
+    if ('payloads' in route.access && route.access.payloads) {
+      // LocalStack: path-style URLs on its own endpoint, for the functions and for presigned uploads.
+      fn.usePayloads(props.payloads, route.access.payloads, { forcePathStyle: this.localAuthorizer !== undefined });
+    }
     if (route.access.queueSend) fn.useJobsQueue(props.jobsQueue, 'sqs:SendMessage');
     if (route.access.cursorSecret) fn.useCursorSecret(this.cursorSecret);
     return fn;

@@ -24,6 +24,8 @@ export interface JobsWorkerProps {
   readonly jobsTable: JobsTable;
   /** Inputs and results too large for the job record, and document uploads. */
   readonly payloads: JobsPayloads;
+  /** Address the payload bucket path-style (LocalStack). @default false */
+  readonly s3ForcePathStyle?: boolean;
   readonly jobsQueue: IQueue;
   readonly deadLetterQueue: IQueue;
   /** The worker's default model, e.g. `amazon.nova-lite-v1:0` or `us.anthropic.…` (a profile). */
@@ -71,7 +73,7 @@ export class JobsWorker extends Construct {
     })
       .useTable(props.jobsTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
       // Reads large inputs and the results of source jobs; stores large results.
-      .usePayloads(props.payloads, WORKER_PAYLOAD_ACCESS)
+      .usePayloads(props.payloads, WORKER_PAYLOAD_ACCESS, { forcePathStyle: props.s3ForcePathStyle === true })
       // Retries back off by changing the visibility of the message being processed.
       .useJobsQueue(props.jobsQueue, 'sqs:ChangeMessageVisibility');
     this.worker.function.addEventSource(

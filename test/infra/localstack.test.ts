@@ -111,6 +111,15 @@ describe('LocalStack variant', () => {
     }
   });
 
+  it('addresses the payload bucket path-style from every function that uses it, as LocalStack serves it', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const users = [...stack.api.routeFunctions.values(), stack.worker.worker].filter(
+      (fn) => functions[logicalId(fn.function)]?.Properties.Environment.Variables[ENV.payloadBucket] !== undefined,
+    );
+    expect(users.length).toBeGreaterThanOrEqual(5);
+    for (const fn of users) expect(functions[logicalId(fn.function)]?.Properties.Environment.Variables[ENV.s3ForcePathStyle]).toBe('true');
+  });
+
   it('outputs the LocalStack API URL, the table, the queue and how to get a token, and no pool ids', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'JobsTableName', 'JobsQueueUrl', 'TokenCommand']));
