@@ -42,6 +42,22 @@ describe('S3PayloadStore', () => {
     await expect(store.get(ref)).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
+  it('presigns a PUT that signs the content type and length (S3 refuses others) and carries no checksum of an empty body', async () => {
+    const signer = new S3PayloadStore({
+      bucket: 'payloads',
+      client: createS3Client({}, { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token' } }),
+    });
+    const ticket = await signer.presignPut('uploads/owner/id.42', { contentType: 'application/pdf', bytes: 42, expiresInSeconds: 900 });
+    const url = new URL(ticket.url);
+    expect(url.origin).toBe('https://payloads.s3.eu-west-1.amazonaws.com');
+    expect(url.pathname).toBe('/uploads/owner/id.42');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+    expect(url.searchParams.get('X-Amz-Security-Token')).toBe('token');
+    expect([...url.searchParams.keys()].filter((name) => name.toLowerCase().includes('checksum'))).toEqual([]);
+    expect(ticket.headers).toEqual({ 'Content-Type': 'application/pdf', 'Content-Length': '42' });
+  });
+
   it('builds clients path-style only when S3_FORCE_PATH_STYLE is true, with checksums only where required', async () => {
     expect(await createS3Client({}).config.forcePathStyle).toBe(false);
     const local = createS3Client({ S3_FORCE_PATH_STYLE: 'true' });
