@@ -15,7 +15,7 @@ import { JobsAuth } from './constructs/jobs-auth.ts';
 import { JobsPayloads } from './constructs/jobs-payloads.ts';
 import { JobsQueues } from './constructs/jobs-queues.ts';
 import { JobsTable } from './constructs/jobs-table.ts';
-import { JobsWorker } from './constructs/jobs-worker.ts';
+import { JobsBackground } from './constructs/jobs-background.ts';
 import type { LocalJwks } from './local/tokens.ts';
 
 export interface JobsStackProps extends StackProps {
@@ -35,7 +35,7 @@ export class JobsStack extends Stack {
   /** The Cognito user pool and client; none in the LocalStack variant. */
   readonly auth?: JobsAuth;
   readonly api: JobsApi;
-  readonly worker: JobsWorker;
+  readonly background: JobsBackground;
 
   constructor(scope: Construct, id: string, props: JobsStackProps) {
     super(scope, id, props);
@@ -69,7 +69,7 @@ export class JobsStack extends Stack {
       allowedOrigins: config.allowedOrigins,
       jobRetentionDays: config.jobRetentionDays,
     });
-    this.worker = new JobsWorker(this, 'Background', {
+    this.background = new JobsBackground(this, 'Background', {
       jobsTable: this.jobsTable,
       payloads: this.payloads,
       s3ForcePathStyle: config.localstack,

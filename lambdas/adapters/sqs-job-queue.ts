@@ -1,7 +1,7 @@
 /** JobQueue on Amazon SQS: the message body is the job id and its generation (lambdas/shared/messages.ts). */
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ServiceUnavailableError } from '../domain/errors.ts';
-import type { JobQueue, JobRef } from '../domain/ports.ts';
+import type { JobQueue, JobRef, ReceivedMessages } from '../domain/ports.ts';
 import { encodeJobMessage } from '../shared/messages.ts';
 
 /** SQS limits DelaySeconds to 15 minutes; visibility to 12 hours. */
@@ -13,7 +13,7 @@ export interface SqsJobQueueOptions {
   readonly client?: SQSClient;
 }
 
-export class SqsJobQueue implements JobQueue {
+export class SqsJobQueue implements JobQueue, ReceivedMessages {
   private readonly queueUrl: string;
   private readonly client: SQSClient;
 

@@ -18,8 +18,6 @@ export interface RouteAccess {
   readonly queueSend?: boolean;
   /** May read the cursor-signing secret. */
   readonly cursorSecret?: boolean;
-  /** Validates job input: loads the job type definitions (and zod) at cold start. */
-  readonly jobTypes?: boolean;
 }
 
 export interface RouteDefinition {
@@ -50,7 +48,6 @@ export const ROUTES = [
       table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
       payloads: { inputs: ['s3:PutObject'], uploads: ['s3:GetObject'] },
       queueSend: true,
-      jobTypes: true,
     },
   },
   {

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { JsonObject } from './json.ts';
 import type { JobProgress } from './job.ts';
 import type { DocumentFormat } from './model.ts';
+import type { Logger } from './ports.ts';
 
 export interface JobTypeDefinition<Input = unknown> {
   /** Upper-case name clients pass as `type`, e.g. `AI_PREVIEW`. */
@@ -45,13 +46,6 @@ export interface SourceJob {
   readonly id: string;
   readonly type: string;
   readonly result: JsonObject;
-}
-
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
 }
 
 export interface ProcessorContext {

@@ -1,6 +1,6 @@
 /**
  * Ports: what the domain needs from the outside world. Adapters implement them
- * (DynamoJobStore, SqsJobQueue, BedrockModel, HmacCursorCodec). No AWS imports here.
+ * (DynamoJobStore, SqsJobQueue, S3PayloadStore, HmacCursorCodec, JsonLogger). No AWS imports here.
  */
 import type { Job, JobProgress, JobStatus, PayloadRef, StoredResult } from './job.ts';
 
@@ -165,9 +165,14 @@ export interface JobRef {
   readonly generation: number;
 }
 
+/** Where jobs' messages are sent (the API's create and retry, the reconciler). */
 export interface JobQueue {
   /** Sends the message for the job's current run; `delaySeconds` up to 900. */
   enqueue(job: JobRef, delaySeconds?: number): Promise<void>;
+}
+
+/** The messages a queue consumer received (the worker). */
+export interface ReceivedMessages {
   /** Makes a received message visible again after `delaySeconds` (backoff between attempts). */
   deferMessage(receiptHandle: string, delaySeconds: number): Promise<void>;
 }
@@ -190,3 +195,13 @@ export interface CursorPayload {
 
 export type Clock = () => Date;
 export type IdGenerator = () => string;
+
+/** Structured log lines; callers pass no secrets and no job input or result content. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger that adds these fields to every line. */
+  child(fields: Record<string, unknown>): Logger;
+}

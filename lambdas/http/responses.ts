@@ -10,7 +10,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../domain/errors.ts';
-import type { Logger } from '../domain/job-types.ts';
+import type { Logger } from '../domain/ports.ts';
 import { HttpError, PROBLEM_CONTENT_TYPE, problem, type Problem } from './problem.ts';
 import { header } from './request.ts';
 

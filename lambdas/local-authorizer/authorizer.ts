@@ -9,7 +9,7 @@
  * 500 AUTHORIZER_FAILURE.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import type { Logger } from '../domain/job-types.ts';
+import type { Logger } from '../domain/ports.ts';
 import { bearerToken, type LocalTokenVerifier } from './local-tokens.ts';
 
 export const UNAUTHORIZED = 'Unauthorized';

@@ -1,10 +1,16 @@
 /**
  * The reconciler, run on a schedule: re-sends PENDING jobs whose message was lost (the send
- * after a create or retry failed) and settles PROCESSING jobs whose worker vanished.
+ * after a create or retry failed) and settles PROCESSING jobs whose worker vanished. This module
+ * is the function's one wiring point: the table and the jobs queue (to send), nothing else.
  */
-import type { ReconcileReport } from '../domain/job-runner.ts';
+import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import type { Job } from '../domain/job.ts';
-import { workerDependencies, type WorkerDependencies } from '../worker/dependencies.ts';
+import type { Clock } from '../domain/ports.ts';
+import { lifecycleSettings, requireEnv, type Env } from '../shared/config.ts';
+import { JsonLogger } from '../shared/logger.ts';
+import { ENV } from '../shared/resources.ts';
+import { jobStoreFrom } from '../shared/wiring.ts';
+import { ReconcileJobs, type ReconcileReport } from '../use-cases/reconcile-jobs.ts';
 
 /**
  * The scheduled EventBridge event carries nothing we need. An invocation with
@@ -16,9 +22,9 @@ export interface ReconcilerEvent {
   readonly recoverAll?: boolean;
 }
 
-export function createReconcilerHandler(deps: Pick<WorkerDependencies, 'runner'>) {
+export function createReconcilerHandler(reconciler: ReconcileJobs) {
   return async (event?: ReconcilerEvent | null): Promise<ReconcileReport> =>
-    event?.recoverAll === true ? deps.runner.recover(await deps.runner.unfinished()) : deps.runner.reconcile();
+    event?.recoverAll === true ? reconciler.recover(await reconciler.unfinished()) : reconciler.reconcile();
 }
 
 /**
@@ -31,10 +37,20 @@ export interface Recovery {
   settle(jobs: readonly Job[], signal?: AbortSignal): Promise<ReconcileReport>;
 }
 
-export function createRecovery(deps: Pick<WorkerDependencies, 'runner'>): Recovery {
-  return { snapshot: () => deps.runner.unfinished(), settle: (jobs, signal) => deps.runner.recover(jobs, signal ? { signal } : {}) };
+export function createRecovery(reconciler: ReconcileJobs): Recovery {
+  return { snapshot: () => reconciler.unfinished(), settle: (jobs, signal) => reconciler.recover(jobs, signal ? { signal } : {}) };
 }
 
-const dependencies = workerDependencies([]);
-export const handler = createReconcilerHandler(dependencies);
-export const recovery = createRecovery(dependencies);
+export function wireReconciler(env: Env = process.env, clock?: Clock): ReconcileJobs {
+  return new ReconcileJobs({
+    store: jobStoreFrom(env, clock),
+    queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }),
+    lifecycle: lifecycleSettings(env),
+    logger: new JsonLogger(),
+    ...(clock ? { clock } : {}),
+  });
+}
+
+const reconciler = wireReconciler();
+export const handler = createReconcilerHandler(reconciler);
+export const recovery = createRecovery(reconciler);

@@ -6,7 +6,7 @@ import { ConfigurationError } from '../domain/errors.ts';
 import type { LifecycleSettings } from '../domain/job.ts';
 import { ENV } from './resources.ts';
 
-type Env = Record<string, string | undefined>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 export function requireEnv(env: Env, name: string): string {
   const value = env[name]?.trim();

@@ -3,7 +3,7 @@
  * query. Errors are logged by name and message (and their causes), never with stack traces
  * unless LOG_LEVEL is `debug`. Callers must not pass secrets or job input/result content.
  */
-import type { Logger } from '../domain/job-types.ts';
+import type { Logger } from '../domain/ports.ts';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 type Level = keyof typeof LEVELS;

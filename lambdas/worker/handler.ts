@@ -1,28 +1,62 @@
-/** The worker: runs one attempt per SQS message, with partial batch failure reporting. */
+/**
+ * The worker: runs one attempt per SQS message, with partial batch failure reporting. This module
+ * is the function's one wiring point: the job types with their model, the table, the bucket and
+ * the queue (to delay a message's next delivery), as its IAM policy allows.
+ */
 import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockModel } from '../adapters/bedrock-model.ts';
 import { lazyPayloadStore } from '../adapters/lazy-payload-store.ts';
+import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { JobTypeCatalog, type JobType } from '../domain/job-types.ts';
+import type { Clock, Logger, ReceivedMessages } from '../domain/ports.ts';
 import { createJobTypes } from '../job-types/processors.ts';
-import { numberEnv, requireEnv } from '../shared/config.ts';
-import { ENV } from '../shared/resources.ts';
-import { workerDependencies, type WorkerDependencies } from './dependencies.ts';
-import { processBatch } from './sqs-batch.ts';
+import { numberEnv, requireEnv, retrySettings, type Env } from '../shared/config.ts';
+import { JsonLogger } from '../shared/logger.ts';
+import { ENV, WORKER } from '../shared/resources.ts';
+import { processBatch } from '../shared/sqs-batch.ts';
+import { jobStoreFrom } from '../shared/wiring.ts';
+import { RunAttempt } from '../use-cases/run-attempt.ts';
 
-export function createWorkerHandler(deps: Pick<WorkerDependencies, 'runner' | 'queue' | 'logger'>) {
+export interface WorkerDependencies {
+  readonly attempts: RunAttempt;
+  readonly messages: ReceivedMessages;
+  readonly logger: Logger;
+}
+
+export function createWorkerHandler(deps: WorkerDependencies) {
   return async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
     const deadline = Date.now() + context.getRemainingTimeInMillis();
-    return processBatch(event.Records, (message) => deps.runner.run({ id: message.jobId, generation: message.generation }, deadline), deps.queue, deps.logger);
+    return processBatch(event.Records, (message) => deps.attempts.run({ id: message.jobId, generation: message.generation }, deadline), deps.messages, deps.logger);
   };
 }
 
-function defaultDependencies(env = process.env): WorkerDependencies {
+/** The worker's dependencies for these job types (their processors built with their model). */
+export function wireWorker(types: readonly JobType<any>[], env: Env = process.env, clock?: Clock): WorkerDependencies {
+  const logger = new JsonLogger();
+  const retry = retrySettings(env);
+  const attempts = new RunAttempt({
+    store: jobStoreFrom(env, clock),
+    payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)),
+    types: new JobTypeCatalog(types),
+    logger,
+    settings: {
+      retryBaseDelaySeconds: retry.baseDelaySeconds,
+      retryMaxDelaySeconds: retry.maxDelaySeconds,
+      finishMarginMs: WORKER.finishMarginSeconds * 1000,
+    },
+    ...(clock ? { clock } : {}),
+  });
+  return { attempts, messages: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }), logger };
+}
+
+function bedrockJobTypes(env: Env): JobType<any>[] {
   const region = env[ENV.bedrockRegion]?.trim() || undefined;
   const model = new BedrockModel({
     defaultModelId: requireEnv(env, ENV.bedrockModelId),
     client: new BedrockRuntimeClient({ region, maxAttempts: numberEnv(env, ENV.bedrockMaxAttempts, 3, 1, 10) }),
   });
-  return workerDependencies(createJobTypes({ model }), env, { payloads: lazyPayloadStore });
+  return createJobTypes({ model }, env);
 }
 
-export const handler = createWorkerHandler(defaultDependencies());
+export const handler = createWorkerHandler(wireWorker(bedrockJobTypes(process.env)));

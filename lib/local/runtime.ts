@@ -11,7 +11,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
-import type { ReconcileReport } from '../../lambdas/domain/job-runner.ts';
+import type { ReconcileReport } from '../../lambdas/use-cases/reconcile-jobs.ts';
 import type { Recovery } from '../../lambdas/reconciler/handler.ts';
 import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, WORKER } from '../../lambdas/shared/resources.ts';
 import { startBedrockStandIn } from './bedrock-stand-in.ts';

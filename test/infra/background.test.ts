@@ -17,7 +17,7 @@ const CONSUME_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sq
 
 describe('worker', () => {
   const { stack, template } = synthDefaultStack();
-  const role = logicalId(stack.worker.worker.role);
+  const role = logicalId(stack.background.worker.role);
   const statementsWith = (action: string) =>
     roleStatements(template, role).filter((statement) => actionsOf(statement).includes(action));
 
@@ -50,7 +50,7 @@ describe('worker', () => {
   });
 
   it('runs for WORKER.timeoutSeconds with 512 MB and the model id, table and queue in its environment', () => {
-    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.worker.worker.function)];
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.background.worker.function)];
     expect(fn?.Properties).toMatchObject({ Timeout: WORKER.timeoutSeconds, MemorySize: 512 });
     expect(Object.keys(fn?.Properties.Environment.Variables).sort()).toEqual(
       ['NODE_OPTIONS', ENV.bedrockModelId, ENV.retentionDays, ENV.tableName, ENV.queueUrl, ENV.payloadBucket].sort(),
@@ -61,7 +61,7 @@ describe('worker', () => {
   it('polls the jobs queue in batches with partial batch responses and bounded concurrency', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.jobsQueue), 'Arn'] },
-      FunctionName: { Ref: logicalId(stack.worker.worker.function) },
+      FunctionName: { Ref: logicalId(stack.background.worker.function) },
       BatchSize: WORKER.batchSize,
       MaximumBatchingWindowInSeconds: WORKER.maxBatchingWindowSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -79,7 +79,7 @@ describe('worker with context', () => {
   it('may invoke a cross-Region inference profile and, through it only, its model in any Region', () => {
     const modelId = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
     const { stack, template } = synthStack({ bedrockModelId: modelId });
-    const statements = roleStatements(template, logicalId(stack.worker.worker.role)).filter((statement) =>
+    const statements = roleStatements(template, logicalId(stack.background.worker.role)).filter((statement) =>
       actionsOf(statement).includes('bedrock:InvokeModel'),
     );
     const profileArn = `arn:\${AWS::Partition}:bedrock:\${AWS::Region}:\${AWS::AccountId}:inference-profile/${modelId}`;
@@ -97,7 +97,7 @@ describe('dead-letter queue consumer', () => {
   const { stack, template } = synthDefaultStack();
 
   it('may only read and update jobs and consume the dead-letter queue', () => {
-    expect(roleActions(template, logicalId(stack.worker.dlqConsumer.role))).toEqual(
+    expect(roleActions(template, logicalId(stack.background.dlqConsumer.role))).toEqual(
       [...BASELINE_ACTIONS, ...CONSUME_ACTIONS, 'dynamodb:GetItem', 'dynamodb:UpdateItem'].sort(),
     );
   });
@@ -105,21 +105,21 @@ describe('dead-letter queue consumer', () => {
   it('polls the dead-letter queue with partial batch responses', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.deadLetterQueue), 'Arn'] },
-      FunctionName: { Ref: logicalId(stack.worker.dlqConsumer.function) },
+      FunctionName: { Ref: logicalId(stack.background.dlqConsumer.function) },
       BatchSize: DLQ_CONSUMER.batchSize,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
 
   it('times out after DLQ_CONSUMER.timeoutSeconds', () => {
-    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.worker.dlqConsumer.function)];
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.background.dlqConsumer.function)];
     expect(fn?.Properties.Timeout).toBe(DLQ_CONSUMER.timeoutSeconds);
   });
 });
 
 describe('reconciler', () => {
   const { stack, template } = synthDefaultStack();
-  const role = logicalId(stack.worker.reconciler.role);
+  const role = logicalId(stack.background.reconciler.role);
 
   it('may query the due index, read and update jobs and send to the jobs queue, and nothing else', () => {
     expect(roleActions(template, role)).toEqual(
@@ -137,9 +137,9 @@ describe('reconciler', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: `rate(${RECONCILER.scheduleMinutes} minutes)`,
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.worker.reconciler.function), 'Arn'] } })],
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.background.reconciler.function), 'Arn'] } })],
     });
-    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.worker.reconciler.function)];
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.background.reconciler.function)];
     expect(fn?.Properties.Timeout).toBe(RECONCILER.timeoutSeconds);
   });
 });

@@ -6,10 +6,10 @@ import { bedrockWorkerEnvironment } from '../../lib/bedrock.ts';
 import { actionsOf, logicalId, resourcesOf, roleStatements, synthDefaultStack, synthStack, type SynthesizedStack } from './support/synth.ts';
 
 const workerEnv = ({ stack, template }: SynthesizedStack): Record<string, string> =>
-  template.findResources('AWS::Lambda::Function')[logicalId(stack.worker.worker.function)]?.Properties.Environment.Variables;
+  template.findResources('AWS::Lambda::Function')[logicalId(stack.background.worker.function)]?.Properties.Environment.Variables;
 
 const invokeStatements = ({ stack, template }: SynthesizedStack) =>
-  roleStatements(template, logicalId(stack.worker.worker.role)).filter((statement) => actionsOf(statement).includes('bedrock:InvokeModel'));
+  roleStatements(template, logicalId(stack.background.worker.role)).filter((statement) => actionsOf(statement).includes('bedrock:InvokeModel'));
 
 const invokeResources = (synthesized: SynthesizedStack): string[] => invokeStatements(synthesized).flatMap(resourcesOf).sort();
 

@@ -113,7 +113,7 @@ describe('LocalStack variant', () => {
 
   it('addresses the payload bucket path-style from every function that uses it, as LocalStack serves it', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    const users = [...stack.api.routeFunctions.values(), stack.worker.worker].filter(
+    const users = [...stack.api.routeFunctions.values(), stack.background.worker].filter(
       (fn) => functions[logicalId(fn.function)]?.Properties.Environment.Variables[ENV.payloadBucket] !== undefined,
     );
     expect(users.length).toBeGreaterThanOrEqual(5);
@@ -202,7 +202,7 @@ describe('local token verifier in the route functions', () => {
     const aws = synthDefaultStack().stack;
     for (const fn of local.api.routeFunctions.values()) expect(fn.define).toEqual({ [LOCAL_TOKENS_DEFINE]: 'true' });
     for (const fn of aws.api.routeFunctions.values()) expect(fn.define).toEqual({ [LOCAL_TOKENS_DEFINE]: 'false' });
-    for (const fn of [aws.worker.worker, aws.worker.dlqConsumer, aws.worker.reconciler]) expect(fn.define).toEqual({});
+    for (const fn of [aws.background.worker, aws.background.dlqConsumer, aws.background.reconciler]) expect(fn.define).toEqual({});
   });
 
   it.each([
@@ -232,7 +232,7 @@ describe('local token verifier in the route functions', () => {
 describe('bedrockEndpoint', () => {
   const workerEnv = (context: Record<string, unknown>) => {
     const { stack, template } = synthStack(context);
-    return template.findResources('AWS::Lambda::Function')[logicalId(stack.worker.worker.function)]?.Properties.Environment
+    return template.findResources('AWS::Lambda::Function')[logicalId(stack.background.worker.function)]?.Properties.Environment
       .Variables as Record<string, string>;
   };
 

@@ -11,13 +11,13 @@ describe('jobs queues', () => {
   const functions = template.findResources('AWS::Lambda::Function');
 
   it('keeps jobs invisible for at least six times the worker timeout', () => {
-    const workerTimeout = functions[logicalId(stack.worker.worker.function)]?.Properties.Timeout as number;
+    const workerTimeout = functions[logicalId(stack.background.worker.function)]?.Properties.Timeout as number;
     expect(workerTimeout).toBeGreaterThan(0);
     expect(jobsQueue?.VisibilityTimeout).toBeGreaterThanOrEqual(6 * workerTimeout);
   });
 
   it('keeps dead letters invisible for at least six times the DLQ consumer timeout', () => {
-    const consumerTimeout = functions[logicalId(stack.worker.dlqConsumer.function)]?.Properties.Timeout as number;
+    const consumerTimeout = functions[logicalId(stack.background.dlqConsumer.function)]?.Properties.Timeout as number;
     expect(deadLetterQueue?.VisibilityTimeout).toBeGreaterThanOrEqual(6 * consumerTimeout);
   });
 

@@ -96,9 +96,9 @@ describe('route functions', () => {
     const variables = Object.keys(resource?.Properties.Environment.Variables ?? {}).sort();
     const expected = [
       'NODE_OPTIONS',
-      ENV.tableName,
       ENV.allowedOrigins,
       ENV.retentionDays,
+      ...(route.access.table.length > 0 ? [ENV.tableName] : []),
       ...(route.access.queueSend ? [ENV.queueUrl] : []),
       ...(route.access.cursorSecret ? [ENV.cursorSecretArn] : []),
       ...(route.access.payloads ? [ENV.payloadBucket] : []),

@@ -12,7 +12,6 @@ import { NonRetryableError } from '../../lambdas/domain/errors.ts';
 import type { JobView } from '../../lambdas/domain/job.ts';
 import type { ModelRequest, StructuredModel } from '../../lambdas/domain/model.ts';
 import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
-import { workerDependencies } from '../../lambdas/worker/dependencies.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { fakeReply } from '../support/scripted-model.ts';
 
@@ -67,8 +66,8 @@ describe('a finished job', () => {
     for (const id of cancelled) expect((await user.cancel(id)).status).toBe(200);
 
     // A restart's snapshot taken now, while 9 of them are unfinished...
-    const { createRecovery, createReconcilerHandler } = await import('../../lambdas/reconciler/handler.ts');
-    const recovery = createRecovery(workerDependencies([]));
+    const { createRecovery, createReconcilerHandler, wireReconciler } = await import('../../lambdas/reconciler/handler.ts');
+    const recovery = createRecovery(wireReconciler());
     const staleSnapshot = await recovery.snapshot();
     expect(staleSnapshot.map((job) => job.id).sort()).toEqual(ids.slice(0, 9).sort());
 
@@ -88,7 +87,7 @@ describe('a finished job', () => {
     // Everything that could run them again, after they finished:
     expect(await recovery.settle(staleSnapshot)).toEqual({ resent: 0, requeued: 0, failed: 0, skipped: 9 });
     const muchLater = () => new Date(Date.now() + 24 * 3600_000);
-    expect(await createReconcilerHandler(workerDependencies([], process.env, { clock: muchLater }))()).toEqual({
+    expect(await createReconcilerHandler(wireReconciler(process.env, muchLater))()).toEqual({
       resent: 0,
       requeued: 0,
       failed: 0,

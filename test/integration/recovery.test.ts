@@ -2,7 +2,6 @@
  * Recovery from the failures at-least-once delivery leaves behind: a lost message, a worker that
  * vanished mid-attempt (the reconciler), and messages that exhausted delivery (the DLQ consumer).
  */
-import { lazyPayloadStore } from '../../lambdas/adapters/lazy-payload-store.ts';
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RetryableError } from '../../lambdas/domain/errors.ts';
@@ -72,10 +71,10 @@ describe('the reconciler', () => {
 
   it('sends a job on its next run when the send after the create failed', async () => {
     // The real create route, built as its module builds it, but with a queue that does not exist.
-    const { apiDependencies, createRouteHandler, routeAccess } = await import('../../lambdas/api/route-handler.ts');
-    const { createJob } = await import('../../lambdas/api/handlers/create-job.ts');
+    const { routeHandler } = await import('../../lambdas/api/wiring.ts');
+    const { createJob, wire } = await import('../../lambdas/api/handlers/create-job.ts');
     const env = { ...process.env, [ENV.queueUrl]: h.infra.queueUrl.replace(/[^/]+$/, 'no-such-queue') };
-    const create = createRouteHandler('create-job', createJob, await apiDependencies(routeAccess('create-job'), env, { payloads: lazyPayloadStore }));
+    const create = await routeHandler('create-job', createJob, wire, env);
     const user = new JobsClient({ ...h.routes, 'create-job': create }, `user-${crypto.randomUUID()}`);
     const before = await queueCounts(h.infra.sqs, h.infra.queueUrl);
 

@@ -1,11 +1,11 @@
 /** Small fakes for domain unit tests. */
 import { createHash } from 'node:crypto';
 import { PayloadMissingError } from '../../lambdas/domain/errors.ts';
-import type { JobQueue, JobRef, PayloadStore, PresignedUpload } from '../../lambdas/domain/ports.ts';
-import type { Logger } from '../../lambdas/domain/job-types.ts';
+import type { JobQueue, JobRef, PayloadStore, PresignedUpload, ReceivedMessages } from '../../lambdas/domain/ports.ts';
+import type { Logger } from '../../lambdas/domain/ports.ts';
 import type { LifecycleSettings, PayloadRef } from '../../lambdas/domain/job.ts';
 
-export class RecordingQueue implements JobQueue {
+export class RecordingQueue implements JobQueue, ReceivedMessages {
   readonly sent: { jobId: string; generation: number; delaySeconds: number }[] = [];
   readonly deferred: { receiptHandle: string; delaySeconds: number }[] = [];
   failSends = false;
@@ -20,7 +20,7 @@ export class RecordingQueue implements JobQueue {
   }
 }
 
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
 
 export const testLifecycle: LifecycleSettings = {
   stalePendingMs: 300_000,

@@ -7,13 +7,11 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
-import type { ReconcileReport } from '../../lambdas/domain/job-runner.ts';
+import type { ReconcileReport } from '../../lambdas/use-cases/reconcile-jobs.ts';
 import type { JobView } from '../../lambdas/domain/job.ts';
 import type { StructuredModel } from '../../lambdas/domain/model.ts';
 import type { Clock } from '../../lambdas/domain/ports.ts';
 import { createJobTypes } from '../../lambdas/job-types/processors.ts';
-import { workerDependencies } from '../../lambdas/worker/dependencies.ts';
-import { lazyPayloadStore } from '../../lambdas/adapters/lazy-payload-store.ts';
 import { apiEvent, invoke, type ApiEventSpec, type ApiHandler, type ApiResult } from './api-events.ts';
 import { startEmulators, type EmulatorOptions, type TestInfrastructure } from './emulators.ts';
 import { drainQueue, type DrainOptions, type DrainReport, type SqsHandler } from './event-source.ts';
@@ -38,7 +36,7 @@ export interface Harness {
   worker(model: StructuredModel): SqsHandler;
   /** The real DLQ consumer, built as its module builds it. */
   dlqConsumer(): SqsHandler;
-  /** The real reconciler handler on a runner whose clock is `clock`. */
+  /** The real reconciler handler, its clock `clock`. */
   reconcilerAt(clock: Clock): () => Promise<ReconcileReport>;
   /** Feeds the jobs queue to `handler` until it is empty. */
   drainJobs(handler: SqsHandler, options?: DrainWith): Promise<DrainReport>;
@@ -67,9 +65,9 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
       routes,
       as,
       newUser: () => as(`user-${crypto.randomUUID()}`),
-      worker: (model) => workerModule.createWorkerHandler(workerDependencies(createJobTypes({ model }), process.env, { payloads: lazyPayloadStore })),
-      dlqConsumer: () => dlqModule.createDlqHandler(workerDependencies([], process.env, { queue: false })),
-      reconcilerAt: (clock) => reconcilerModule.createReconcilerHandler(workerDependencies([], process.env, { clock })),
+      worker: (model) => workerModule.createWorkerHandler(workerModule.wireWorker(createJobTypes({ model }))),
+      dlqConsumer: () => dlqModule.createDlqHandler(dlqModule.wireDlqConsumer()),
+      reconcilerAt: (clock) => reconcilerModule.createReconcilerHandler(reconcilerModule.wireReconciler(process.env, clock)),
       drainJobs: (handler, drainOptions = {}) =>
         drainQueue({ sqs: infra.sqs, queueUrl: infra.queueUrl, handler, ...drainOptions }),
       drainDlq: (handler, drainOptions = {}) =>

@@ -1,11 +1,19 @@
 import { toView } from '../../domain/job.ts';
 import { jobIdParameter } from '../../http/request.ts';
-import { routeHandler, type RouteLogic } from '../route-handler.ts';
+import { jobStoreFrom } from '../../shared/wiring.ts';
+import { CancelJob } from '../../use-cases/cancel-job.ts';
+import type { RouteLogic } from '../http-adapter.ts';
+import { routeHandler, type RouteWiring } from '../wiring.ts';
 
 /** POST /api/jobs/{id}/cancel → 200 with the CANCELLED job; 409 once finished. */
-export const cancelJob: RouteLogic = async (request, service) => ({
+export const cancelJob: RouteLogic<CancelJob> = async (request, jobs) => ({
   status: 200,
-  body: toView(await service.cancel(request.ownerId, jobIdParameter(request.event))),
+  body: toView(await jobs.cancel(request.ownerId, jobIdParameter(request.event))),
 });
 
-export const handler = await routeHandler('cancel-job', cancelJob);
+/** The function's one wiring point: its use case, with the adapters its IAM policy allows. */
+export function wire({ env }: RouteWiring): CancelJob {
+  return new CancelJob({ store: jobStoreFrom(env) });
+}
+
+export const handler = await routeHandler('cancel-job', cancelJob, wire);

@@ -1,11 +1,18 @@
+import { lazyPayloadStore } from '../../adapters/lazy-payload-store.ts';
+import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
 import { toView } from '../../domain/job.ts';
 import { jsonBody } from '../../http/request.ts';
-import { lazyPayloadStore } from '../../adapters/lazy-payload-store.ts';
-import { basePath, routeHandler, type RouteLogic } from '../route-handler.ts';
+import { jobTypeCatalog } from '../../job-types/definitions.ts';
+import { lifecycleSettings, requireEnv } from '../../shared/config.ts';
+import { ENV } from '../../shared/resources.ts';
+import { jobStoreFrom } from '../../shared/wiring.ts';
+import { CreateJob } from '../../use-cases/create-job.ts';
+import { basePath, type RouteLogic } from '../http-adapter.ts';
+import { routeHandler, type RouteWiring } from '../wiring.ts';
 
 /** POST /api/jobs → 202 with the PENDING job, Location and Retry-After. */
-export const createJob: RouteLogic = async (request, service) => {
-  const job = await service.create(request.ownerId, jsonBody(request.event));
+export const createJob: RouteLogic<CreateJob> = async (request, jobs) => {
+  const job = await jobs.create(request.ownerId, jsonBody(request.event));
   return {
     status: 202,
     body: toView(job),
@@ -13,5 +20,20 @@ export const createJob: RouteLogic = async (request, service) => {
   };
 };
 
-// Reads or writes payloads: this function carries the S3 client (loaded on first use).
-export const handler = await routeHandler('create-job', createJob, { payloads: lazyPayloadStore });
+/**
+ * The function's one wiring point: its use case, with the adapters its IAM policy allows. The only
+ * function that loads the job type definitions (and zod); large inputs and uploaded documents are
+ * written to the bucket, the S3 client loaded on first use.
+ */
+export function wire({ env, logger }: RouteWiring): CreateJob {
+  return new CreateJob({
+    store: jobStoreFrom(env),
+    types: jobTypeCatalog,
+    queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }),
+    payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)),
+    settings: lifecycleSettings(env),
+    logger,
+  });
+}
+
+export const handler = await routeHandler('create-job', createJob, wire);

@@ -1,13 +1,16 @@
-import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from '../../domain/job-service.ts';
 import { JOB_STATUSES, toListItem, type JobStatus } from '../../domain/job.ts';
 import { HttpError } from '../../http/problem.ts';
 import { queryParameters } from '../../http/request.ts';
-import { routeHandler, type RouteLogic } from '../route-handler.ts';
+import { jobStoreFrom } from '../../shared/wiring.ts';
+import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, ListJobs } from '../../use-cases/list-jobs.ts';
+import { cursorCodecFrom } from '../cursor-secret.ts';
+import type { RouteLogic } from '../http-adapter.ts';
+import { routeHandler, type RouteWiring } from '../wiring.ts';
 
 const TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 /** GET /api/jobs?status=&type=&limit=&cursor= → { items, nextCursor }, newest first. */
-export const listJobs: RouteLogic = async (request, service) => {
+export const listJobs: RouteLogic<ListJobs> = async (request, jobs) => {
   const query = queryParameters(request.event, ['status', 'type', 'limit', 'cursor']);
   if (query.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(query.status)) {
     throw new HttpError(400, 'INVALID_QUERY', `status must be one of ${JOB_STATUSES.join(', ')}`);
@@ -25,7 +28,7 @@ export const listJobs: RouteLogic = async (request, service) => {
   if (query.cursor !== undefined && query.cursor.length === 0) {
     throw new HttpError(400, 'INVALID_CURSOR', 'cursor must not be empty; omit it for the first page');
   }
-  const page = await service.list(request.ownerId, {
+  const page = await jobs.list(request.ownerId, {
     limit,
     ...(query.status ? { status: query.status as JobStatus } : {}),
     ...(query.type ? { type: query.type } : {}),
@@ -34,4 +37,9 @@ export const listJobs: RouteLogic = async (request, service) => {
   return { status: 200, body: { items: page.items.map(toListItem), nextCursor: page.nextCursor } };
 };
 
-export const handler = await routeHandler('list-jobs', listJobs);
+/** The function's one wiring point: its use case, with the adapters its IAM policy allows. */
+export async function wire({ env }: RouteWiring): Promise<ListJobs> {
+  return new ListJobs({ store: jobStoreFrom(env), cursors: await cursorCodecFrom(env) });
+}
+
+export const handler = await routeHandler('list-jobs', listJobs, wire);

@@ -1,10 +1,16 @@
+import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
 import { toView } from '../../domain/job.ts';
 import { jobIdParameter } from '../../http/request.ts';
-import { basePath, routeHandler, type RouteLogic } from '../route-handler.ts';
+import { requireEnv } from '../../shared/config.ts';
+import { ENV } from '../../shared/resources.ts';
+import { jobStoreFrom } from '../../shared/wiring.ts';
+import { RetryJob } from '../../use-cases/retry-job.ts';
+import { basePath, type RouteLogic } from '../http-adapter.ts';
+import { routeHandler, type RouteWiring } from '../wiring.ts';
 
 /** POST /api/jobs/{id}/retry → 202 with the PENDING job; 409 unless FAILED or CANCELLED. */
-export const retryJob: RouteLogic = async (request, service) => {
-  const job = await service.retry(request.ownerId, jobIdParameter(request.event));
+export const retryJob: RouteLogic<RetryJob> = async (request, jobs) => {
+  const job = await jobs.retry(request.ownerId, jobIdParameter(request.event));
   return {
     status: 202,
     body: toView(job),
@@ -12,4 +18,9 @@ export const retryJob: RouteLogic = async (request, service) => {
   };
 };
 
-export const handler = await routeHandler('retry-job', retryJob);
+/** The function's one wiring point: its use case, with the adapters its IAM policy allows. */
+export function wire({ env, logger }: RouteWiring): RetryJob {
+  return new RetryJob({ store: jobStoreFrom(env), queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }), logger });
+}
+
+export const handler = await routeHandler('retry-job', retryJob, wire);

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { lazyPayloadStore } from '../../../lambdas/adapters/lazy-payload-store.ts';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +13,9 @@ import { handler as getJob } from '../../../lambdas/api/handlers/get-job.ts';
 import { handler as listJobs } from '../../../lambdas/api/handlers/list-jobs.ts';
 import { handler as retryJob } from '../../../lambdas/api/handlers/retry-job.ts';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { getJob as getJobLogic } from '../../../lambdas/api/handlers/get-job.ts';
-import { apiDependencies, createRouteHandler, routeAccess } from '../../../lambdas/api/route-handler.ts';
+import { getJob as getJobLogic, wire as wireGetJob } from '../../../lambdas/api/handlers/get-job.ts';
+import { localStackTokenCaller } from '../../../lambdas/api/localstack-tokens.ts';
+import { routeHandler } from '../../../lambdas/api/wiring.ts';
 import { HttpError } from '../../../lambdas/http/problem.ts';
 import { callerId } from '../../../lambdas/http/request.ts';
 import { ENV } from '../../../lambdas/shared/resources.ts';
@@ -404,8 +404,7 @@ describe('the caller on LocalStack (LOCAL_JWKS set, no authorizer ran)', () => {
     dir = mkdtempSync(join(tmpdir(), 'handlers-local-key-'));
     key = loadOrCreateSigningKey(join(dir, 'ours'));
     other = loadOrCreateSigningKey(join(dir, 'theirs'));
-    const deps = await apiDependencies(routeAccess('get-job'), { ...process.env, [ENV.localJwks]: JSON.stringify(key.jwks) }, { payloads: lazyPayloadStore });
-    localGetJob = createRouteHandler('get-job', getJobLogic, deps);
+    localGetJob = await routeHandler('get-job', getJobLogic, wireGetJob, { ...process.env, [ENV.localJwks]: JSON.stringify(key.jwks) });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -413,12 +412,8 @@ describe('the caller on LocalStack (LOCAL_JWKS set, no authorizer ran)', () => {
 
   it('builds no verifier without LOCAL_JWKS', async () => {
     const { [ENV.localJwks]: _, ...env } = process.env;
-    expect((await apiDependencies(routeAccess('get-job'), env, { payloads: lazyPayloadStore })).verifyToken).toBeUndefined();
-  });
-
-  it('refuses to build a route that needs payloads without a payload store (a handler that forgot it fails its cold start)', async () => {
-    await expect(apiDependencies(routeAccess('get-job'))).rejects.toThrow(/payload store/);
-    await expect(apiDependencies(routeAccess('list-jobs'))).resolves.toMatchObject({ service: expect.anything() });
+    expect(await localStackTokenCaller(env)).toBeUndefined();
+    expect(await localStackTokenCaller({ ...env, [ENV.localJwks]: JSON.stringify(key.jwks) })).toBeTypeOf('function');
   });
 
   it('verifies the bearer token itself and uses its sub', async () => {

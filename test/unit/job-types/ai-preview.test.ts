@@ -43,7 +43,7 @@ function processorContext(events: string[] = []) {
   const reportProgress = vi.fn(async () => {
     events.push('reportProgress');
   });
-  const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+  const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn(), child: () => logger };
   const context: ProcessorContext = {
     jobId: 'job-1',
     ownerId: 'owner-1',

@@ -75,7 +75,7 @@ export function processorContext(options: { events?: string[]; sources?: readonl
     if (!options.document) throw new NonRetryableError('The uploaded document is no longer stored');
     return options.document;
   });
-  const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+  const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn(), child: () => logger };
   const context: ProcessorContext = {
     jobId: 'job-1',
     ownerId: 'owner-1',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basePath } from '../../../lambdas/api/route-handler.ts';
+import { basePath } from '../../../lambdas/api/http-adapter.ts';
 import { ROUTES, type RouteName } from '../../../lambdas/api/routes.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TITLES, problemType } from '../../../lambdas/http/problem.ts';
 import { claimsAsStrings, PREFLIGHT, startGateway, type Gateway, type Handler } from '../../../lib/local/gateway.ts';

@@ -3,13 +3,11 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createDlqHandler } from '../../../lambdas/dlq/handler.ts';
+import { createDlqHandler, wireDlqConsumer } from '../../../lambdas/dlq/handler.ts';
 import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
 import type { Model } from '../../../lambdas/domain/model.ts';
 import { createJobTypes } from '../../../lambdas/job-types/processors.ts';
-import { workerDependencies } from '../../../lambdas/worker/dependencies.ts';
-import { lazyPayloadStore } from '../../../lambdas/adapters/lazy-payload-store.ts';
-import { createWorkerHandler } from '../../../lambdas/worker/handler.ts';
+import { createWorkerHandler, wireWorker } from '../../../lambdas/worker/handler.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -47,7 +45,7 @@ function worker() {
     },
   });
   return createWorkerHandler(
-    workerDependencies(types, { ...process.env, RETRY_BASE_DELAY_SECONDS: '8', RETRY_MAX_DELAY_SECONDS: '8' }, { payloads: lazyPayloadStore }),
+    wireWorker(types, { ...process.env, RETRY_BASE_DELAY_SECONDS: '8', RETRY_MAX_DELAY_SECONDS: '8' }),
   );
 }
 
@@ -131,7 +129,7 @@ describe('DLQ handler', () => {
   it('marks an unfinished job FAILED', async () => {
     ddb.on(GetCommand).resolves({ Item: { ...claimed(ID), status: 'PENDING', runId: undefined } });
     ddb.on(UpdateCommand).resolves({ Attributes: {} });
-    const handler = createDlqHandler(workerDependencies([], process.env, { queue: false }));
+    const handler = createDlqHandler(wireDlqConsumer());
     const response = await handler({ Records: [record(JSON.stringify({ jobId: ID }))] } as SQSEvent);
     expect(response.batchItemFailures).toEqual([]);
     const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
@@ -141,7 +139,7 @@ describe('DLQ handler', () => {
 
   it('leaves a completed job untouched', async () => {
     ddb.on(GetCommand).resolves({ Item: { ...claimed(ID), status: 'COMPLETED' } });
-    const handler = createDlqHandler(workerDependencies([], process.env, { queue: false }));
+    const handler = createDlqHandler(wireDlqConsumer());
     await handler({ Records: [record(JSON.stringify({ jobId: ID }))] } as SQSEvent);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });

@@ -10,16 +10,29 @@ import {
 } from '../../../lambdas/domain/errors.ts';
 import { toListItem } from '../../../lambdas/domain/job.ts';
 import { INLINE_LIMITS } from '../../../lambdas/domain/payloads.ts';
-import { JobService } from '../../../lambdas/domain/job-service.ts';
 import { jobTypeCatalog } from '../../../lambdas/job-types/definitions.ts';
 import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
 import { MemoryJobStore } from '../../support/memory-job-store.ts';
+import { CancelJob } from '../../../lambdas/use-cases/cancel-job.ts';
+import { CreateJob } from '../../../lambdas/use-cases/create-job.ts';
+import { CreateUpload } from '../../../lambdas/use-cases/create-upload.ts';
+import { ListJobs } from '../../../lambdas/use-cases/list-jobs.ts';
+import { ReadJob } from '../../../lambdas/use-cases/read-job.ts';
+import { RetryJob } from '../../../lambdas/use-cases/retry-job.ts';
 
 let store: MemoryJobStore;
 let queue: RecordingQueue;
 let payloads: MemoryPayloadStore;
 let clock: ManualClock;
-let service: JobService;
+/** Each function's use case, wired with the same fakes. */
+let api: {
+  readonly create: CreateJob;
+  readonly read: ReadJob;
+  readonly list: ListJobs;
+  readonly cancel: CancelJob;
+  readonly retry: RetryJob;
+  readonly upload: CreateUpload;
+};
 let ids: number;
 
 beforeEach(() => {
@@ -28,37 +41,35 @@ beforeEach(() => {
   clock = new ManualClock();
   store = new MemoryJobStore(testLifecycle, clock.read);
   ids = 0;
-  service = new JobService({
-    store,
-    queue,
-    payloads,
-    types: jobTypeCatalog,
-    settings: testLifecycle,
-    logger: silentLogger,
-    cursors: new HmacCursorCodec('a-test-secret-that-is-long-enough-0123'),
-    clock: clock.read,
-    newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
-  });
+  const newId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
+  api = {
+    create: new CreateJob({ store, queue, payloads, types: jobTypeCatalog, settings: testLifecycle, logger: silentLogger, clock: clock.read, newId }),
+    read: new ReadJob({ store, payloads }),
+    list: new ListJobs({ store, cursors: new HmacCursorCodec('a-test-secret-that-is-long-enough-0123') }),
+    cancel: new CancelJob({ store, clock: clock.read }),
+    retry: new RetryJob({ store, queue, logger: silentLogger, clock: clock.read }),
+    upload: new CreateUpload({ payloads, newId }),
+  };
 });
 
 const preview = { type: 'AI_PREVIEW', input: { prompt: 'Summarise the risks' } };
 
 async function failedJob(owner = 'user-a') {
-  const job = await service.create(owner, preview);
+  const job = await api.create.create(owner, preview);
   store.arrange(job.id, { status: 'FAILED', error: 'boom', attempts: 3, dueAt: null });
   return job;
 }
 
-describe('JobService.create', () => {
+describe('CreateJob', () => {
   it('stores a PENDING job for the caller and sends its message', async () => {
-    const job = await service.create('user-a', preview);
+    const job = await api.create.create('user-a', preview);
     expect(job).toMatchObject({ status: 'PENDING', type: 'AI_PREVIEW', ownerId: 'user-a', attempts: 0, maxAttempts: 3, priority: 'normal' });
     expect(store.jobs.get(job.id)?.input).toEqual({ prompt: 'Summarise the risks' });
     expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 0 }]);
   });
 
   it('refuses an unknown type with UNKNOWN_JOB_TYPE naming the known types', async () => {
-    const error = await service.create('user-a', { type: 'NOPE', input: {} }).catch((e: unknown) => e);
+    const error = await api.create.create('user-a', { type: 'NOPE', input: {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).code).toBe('UNKNOWN_JOB_TYPE');
     expect((error as ValidationError).errors[0]).toMatchObject({ path: 'type', message: expect.stringContaining('AI_PREVIEW') });
@@ -66,26 +77,26 @@ describe('JobService.create', () => {
   });
 
   it('reports input errors with paths under input', async () => {
-    const error = (await service.create('user-a', { type: 'AI_PREVIEW', input: { prompt: 42 } }).catch((e: unknown) => e)) as ValidationError;
+    const error = (await api.create.create('user-a', { type: 'AI_PREVIEW', input: { prompt: 42 } }).catch((e: unknown) => e)) as ValidationError;
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.errors.map((e) => e.path)).toContain('input.prompt');
   });
 
   it.each([[null], [[]], ['text'], [42]])('refuses a body that is not an object: %j', async (body) => {
-    const error = (await service.create('user-a', body).catch((e: unknown) => e)) as ValidationError;
+    const error = (await api.create.create('user-a', body).catch((e: unknown) => e)) as ValidationError;
     expect(error.errors).toEqual([{ path: '(body)', message: 'must be a JSON object with "type" and "input"' }]);
   });
 
   it('refuses a missing or empty type', async () => {
     for (const body of [{ input: {} }, { type: '', input: {} }, { type: 7, input: {} }]) {
-      const error = (await service.create('user-a', body).catch((e: unknown) => e)) as ValidationError;
+      const error = (await api.create.create('user-a', body).catch((e: unknown) => e)) as ValidationError;
       expect(error.errors.map((e) => e.path)).toEqual(['type']);
     }
   });
 
   it('refuses unknown top-level fields and a bad priority', async () => {
-    const error = (await service.create('user-a', { ...preview, priority: 'urgent', imput: {} }).catch((e: unknown) => e)) as ValidationError;
+    const error = (await api.create.create('user-a', { ...preview, priority: 'urgent', imput: {} }).catch((e: unknown) => e)) as ValidationError;
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.errors).toEqual([
       { path: 'imput', message: 'unknown field; the fields are type, input, priority' },
@@ -95,40 +106,40 @@ describe('JobService.create', () => {
 
   it('keeps the job and pulls its due time forward when the send fails', async () => {
     queue.failSends = true;
-    const job = await service.create('user-a', preview);
+    const job = await api.create.create('user-a', preview);
     expect(store.jobs.get(job.id)).toMatchObject({ status: 'PENDING', dueAt: clock.read().toISOString() });
   });
 });
 
-describe('JobService.get / result', () => {
+describe('ReadJob', () => {
   it("answers another user's job exactly like a missing one", async () => {
-    const job = await service.create('user-a', preview);
-    await expect(service.get('user-b', job.id)).rejects.toBeInstanceOf(JobNotFoundError);
-    await expect(service.get('user-b', '00000000-0000-4000-8000-999999999999')).rejects.toBeInstanceOf(JobNotFoundError);
+    const job = await api.create.create('user-a', preview);
+    await expect(api.read.get('user-b', job.id)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(api.read.get('user-b', '00000000-0000-4000-8000-999999999999')).rejects.toBeInstanceOf(JobNotFoundError);
   });
 
   it('refuses the result of an unfinished job, naming its status', async () => {
-    const job = await service.create('user-a', preview);
-    const error = (await service.result('user-a', job.id).catch((e: unknown) => e)) as JobNotCompletedError;
+    const job = await api.create.create('user-a', preview);
+    const error = (await api.read.result('user-a', job.id).catch((e: unknown) => e)) as JobNotCompletedError;
     expect(error).toBeInstanceOf(JobNotCompletedError);
     expect(error.currentStatus).toBe('PENDING');
   });
 
   it('returns id, status and result once completed', async () => {
-    const job = await service.create('user-a', preview);
+    const job = await api.create.create('user-a', preview);
     store.arrange(job.id, { status: 'COMPLETED', result: { output: 'done' } });
-    expect(await service.result('user-a', job.id)).toEqual({ id: job.id, status: 'COMPLETED', result: { output: 'done' } });
+    expect(await api.read.result('user-a', job.id)).toEqual({ id: job.id, status: 'COMPLETED', result: { output: 'done' } });
   });
 });
 
-describe('JobService: payloads larger than the record keeps', () => {
+describe('payloads larger than the record keeps', () => {
   it('keeps a small input in the record and stores a large one as an object', async () => {
-    const small = await service.create('user-a', preview);
+    const small = await api.create.create('user-a', preview);
     expect(store.jobs.get(small.id)).toMatchObject({ input: { prompt: 'Summarise the risks' }, inputRef: null });
     expect(payloads.puts).toBe(0);
 
     const prompt = 'p'.repeat(INLINE_LIMITS.inputBytes);
-    const large = await service.create('user-a', { type: 'AI_PREVIEW', input: { prompt } });
+    const large = await api.create.create('user-a', { type: 'AI_PREVIEW', input: { prompt } });
     const key = `inputs/${large.id}/input.json`;
     expect(store.jobs.get(large.id)).toMatchObject({ input: null, inputRef: { key } });
     expect(JSON.parse(new TextDecoder().decode(payloads.objects.get(key)!.body))).toEqual({ prompt });
@@ -138,39 +149,39 @@ describe('JobService: payloads larger than the record keeps', () => {
     payloads.put = async () => {
       throw new ServiceUnavailableError('S3 is down');
     };
-    await expect(service.create('user-a', { type: 'AI_PREVIEW', input: { prompt: 'p'.repeat(2048) } })).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(api.create.create('user-a', { type: 'AI_PREVIEW', input: { prompt: 'p'.repeat(2048) } })).rejects.toBeInstanceOf(ServiceUnavailableError);
     expect(store.jobs.size).toBe(0);
     expect(queue.sent).toEqual([]);
   });
 
   it('reads a stored result only for a COMPLETED job: get and result return it whole, a list leaves it out', async () => {
-    const job = await service.create('user-a', preview);
+    const job = await api.create.create('user-a', preview);
     const result = { output: 'o'.repeat(10_000) };
     const ref = await payloads.put(`results/${job.id}/0.json`, new TextEncoder().encode(JSON.stringify(result)), 'application/json');
     store.arrange(job.id, { status: 'PROCESSING', runId: 'r' });
-    expect((await service.get('user-a', job.id)).result).toBeNull();
+    expect((await api.read.get('user-a', job.id)).result).toBeNull();
     expect(payloads.gets).toBe(0);
 
     store.arrange(job.id, { status: 'COMPLETED', resultRef: ref, result: null });
-    expect((await service.get('user-a', job.id)).result).toEqual(result);
-    expect(await service.result('user-a', job.id)).toEqual({ id: job.id, status: 'COMPLETED', result });
-    const page = await service.list('user-a', { limit: 10 });
+    expect((await api.read.get('user-a', job.id)).result).toEqual(result);
+    expect(await api.read.result('user-a', job.id)).toEqual({ id: job.id, status: 'COMPLETED', result });
+    const page = await api.list.list('user-a', { limit: 10 });
     expect(page.items.map(toListItem)).toEqual([expect.objectContaining({ id: job.id, result: null, resultOmitted: true })]);
     expect(payloads.gets).toBe(2);
   });
 });
 
-describe('JobService: document uploads', () => {
+describe('document uploads', () => {
   const PDF = new TextEncoder().encode('%PDF-1.4 a small test document');
 
   async function uploadAs(owner: string, bytes = PDF, contentType = 'application/pdf', announced = bytes.byteLength) {
-    const ticket = await service.createUpload(owner, { name: 'plan.pdf', contentType, size: announced });
+    const ticket = await api.upload.create(owner, { name: 'plan.pdf', contentType, size: announced });
     payloads.upload(ticket.url, bytes, contentType);
     return ticket;
   }
 
   it('hands out a presigned PUT for a document under the caller, with the id a job then names', async () => {
-    const ticket = await service.createUpload('user-a', { name: 'plan.pdf', contentType: 'application/pdf', size: 2000 });
+    const ticket = await api.upload.create('user-a', { name: 'plan.pdf', contentType: 'application/pdf', size: 2000 });
     expect(ticket).toMatchObject({
       uploadId: expect.stringMatching(/^[0-9a-f-]{36}\.2000$/),
       method: 'PUT',
@@ -188,7 +199,7 @@ describe('JobService: document uploads', () => {
     [{ name: 'a.pdf', contentType: 'application/pdf', size: 0 }, 'size', /positive integer/],
     [{ name: 'a.pdf', contentType: 'application/pdf', size: 10, bucket: 'x' }, 'bucket', /unknown field/],
   ])('refuses the upload request %j with a 422 naming %s', async (request, path, message) => {
-    const error = await service.createUpload('user-a', request).catch((thrown: unknown) => thrown);
+    const error = await api.upload.create('user-a', request).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).errors).toEqual([{ path, message: expect.stringMatching(message) }]);
     expect(payloads.presigned.size).toBe(0);
@@ -196,18 +207,18 @@ describe('JobService: document uploads', () => {
 
   it("copies the caller's upload to the job, and the processor reads it", async () => {
     const ticket = await uploadAs('user-a');
-    const job = await service.create('user-a', { type: 'PARSE_DOCUMENT', input: { document: { uploadId: ticket.uploadId, format: 'pdf' } } });
+    const job = await api.create.create('user-a', { type: 'PARSE_DOCUMENT', input: { document: { uploadId: ticket.uploadId, format: 'pdf' } } });
     expect(payloads.objects.get(`inputs/${job.id}/document`)?.body).toEqual(PDF);
     expect(store.jobs.get(job.id)?.input).toEqual({ document: { uploadId: ticket.uploadId, format: 'pdf' } });
   });
 
   it("refuses a missing upload and another caller's alike, and one not uploaded yet", async () => {
     const theirs = await uploadAs('user-b');
-    const notYet = await service.createUpload('user-a', { name: 'a.pdf', contentType: 'application/pdf', size: 100 });
+    const notYet = await api.upload.create('user-a', { name: 'a.pdf', contentType: 'application/pdf', size: 100 });
     const never = '0b9e5a4c-6d2f-4f43-9a51-3f1e2d7c8b90.100';
     const messages: string[] = [];
     for (const uploadId of [theirs.uploadId, notYet.uploadId, never]) {
-      const error = await service
+      const error = await api.create
         .create('user-a', { type: 'PARSE_DOCUMENT', input: { document: { uploadId, format: 'pdf' } } })
         .catch((thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(ValidationError);
@@ -226,7 +237,7 @@ describe('JobService: document uploads', () => {
       [bigger.uploadId, /announced as/],
       [wrongType.uploadId, /format pdf needs application\/pdf/],
     ] as const) {
-      const error = await service
+      const error = await api.create
         .create('user-a', { type: 'PARSE_DOCUMENT', input: { document: { uploadId, format: 'pdf' } } })
         .catch((thrown: unknown) => thrown);
       expect((error as ValidationError).errors).toEqual([{ path: 'input.document.uploadId', message: expect.stringMatching(message) }]);
@@ -234,16 +245,16 @@ describe('JobService: document uploads', () => {
   });
 });
 
-describe('JobService.cancel / retry', () => {
+describe('CancelJob and RetryJob', () => {
   it('cancels a pending job', async () => {
-    const job = await service.create('user-a', preview);
-    const cancelled = await service.cancel('user-a', job.id);
+    const job = await api.create.create('user-a', preview);
+    const cancelled = await api.cancel.cancel('user-a', job.id);
     expect(cancelled).toMatchObject({ status: 'CANCELLED', completedAt: clock.read().toISOString(), dueAt: null });
   });
 
   it('refuses to cancel a finished job with the current status', async () => {
     const job = await failedJob();
-    const error = (await service.cancel('user-a', job.id).catch((e: unknown) => e)) as InvalidTransitionError;
+    const error = (await api.cancel.cancel('user-a', job.id).catch((e: unknown) => e)) as InvalidTransitionError;
     expect(error).toBeInstanceOf(InvalidTransitionError);
     expect(error.currentStatus).toBe('FAILED');
   });
@@ -251,36 +262,36 @@ describe('JobService.cancel / retry', () => {
   it('retries a failed job: PENDING, attempts reset, message sent again', async () => {
     const job = await failedJob();
     queue.sent.length = 0;
-    const retried = await service.retry('user-a', job.id);
+    const retried = await api.retry.retry('user-a', job.id);
     expect(retried).toMatchObject({ status: 'PENDING', attempts: 0, error: null, startedAt: null, completedAt: null, generation: 1 });
     expect(queue.sent).toEqual([{ jobId: job.id, generation: 1, delaySeconds: 0 }]);
   });
 
   it('refuses to retry a pending job', async () => {
-    const job = await service.create('user-a', preview);
-    await expect(service.retry('user-a', job.id)).rejects.toBeInstanceOf(InvalidTransitionError);
+    const job = await api.create.create('user-a', preview);
+    await expect(api.retry.retry('user-a', job.id)).rejects.toBeInstanceOf(InvalidTransitionError);
   });
 
   it("cannot cancel or retry another user's job", async () => {
     const job = await failedJob('user-a');
-    await expect(service.retry('user-b', job.id)).rejects.toBeInstanceOf(JobNotFoundError);
-    await expect(service.cancel('user-b', job.id)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(api.retry.retry('user-b', job.id)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(api.cancel.cancel('user-b', job.id)).rejects.toBeInstanceOf(JobNotFoundError);
     expect(store.jobs.get(job.id)?.status).toBe('FAILED');
   });
 });
 
-describe('JobService.list', () => {
+describe('ListJobs', () => {
   it("walks all of the caller's jobs newest first and nobody else's", async () => {
     const mine: string[] = [];
     for (let i = 0; i < 5; i++) {
-      mine.unshift((await service.create('user-a', preview)).id);
-      await service.create('user-b', preview);
+      mine.unshift((await api.create.create('user-a', preview)).id);
+      await api.create.create('user-b', preview);
       clock.advance(1000);
     }
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await service.list('user-a', { limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = await api.list.list('user-a', { limit: 2, ...(cursor ? { cursor } : {}) });
       seen.push(...page.items.map((job) => job.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -288,10 +299,10 @@ describe('JobService.list', () => {
   });
 
   it("refuses another user's cursor and a cursor issued for other filters", async () => {
-    for (let i = 0; i < 3; i++) await service.create('user-a', preview);
-    const { nextCursor } = await service.list('user-a', { limit: 1 });
+    for (let i = 0; i < 3; i++) await api.create.create('user-a', preview);
+    const { nextCursor } = await api.list.list('user-a', { limit: 1 });
     expect(nextCursor).toBeTypeOf('string');
-    await expect(service.list('user-b', { limit: 1, cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
-    await expect(service.list('user-a', { limit: 1, status: 'FAILED', cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(api.list.list('user-b', { limit: 1, cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(api.list.list('user-a', { limit: 1, status: 'FAILED', cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
   });
 });

@@ -1,9 +1,8 @@
 /**
- * The worker's use cases: run one attempt of a job, fail jobs whose messages exhausted
- * delivery, and reconcile jobs that are stuck. At-least-once delivery is assumed throughout:
- * attempts are claimed with a conditional write and finished with a write fenced on the
- * attempt's runId, so duplicates, late attempts and cancellations cannot overwrite newer state.
- * No AWS imports here.
+ * The worker's use case: run one attempt of a job, if it can be claimed. At-least-once delivery
+ * is assumed throughout: the attempt is claimed with a conditional write and its progress and
+ * outcome are written fenced on the attempt's runId, so duplicates, late attempts and
+ * cancellations cannot overwrite newer state. No AWS imports here.
  */
 import {
   AttemptAbandonedError,
@@ -13,67 +12,42 @@ import {
   NonRetryableError,
   PayloadMissingError,
   RecordTooLargeError,
-} from './errors.ts';
-import { jsonBytes, loadInput, loadResult, MAX_RESULT_BYTES, payloadKeys, storeResult, UPLOADS } from './payloads.ts';
-import { retryDelaySeconds, type Job, type JobProgress, type LifecycleSettings } from './job.ts';
-import type { JobType, JobTypeCatalog, Logger, ProcessorContext, SourceJob } from './job-types.ts';
-import { isJsonObject, type JsonObject } from './json.ts';
-import type { AttemptRef, Clock, DuePosition, IdGenerator, JobQueue, JobRef, JobStore, PayloadStore } from './ports.ts';
+} from '../domain/errors.ts';
+import { retryDelaySeconds, type Job, type JobProgress } from '../domain/job.ts';
+import type { JobType, JobTypeCatalog, ProcessorContext, SourceJob } from '../domain/job-types.ts';
+import { isJsonObject, type JsonObject } from '../domain/json.ts';
+import { jsonBytes, loadInput, loadResult, MAX_RESULT_BYTES, payloadKeys, storeResult, UPLOADS } from '../domain/payloads.ts';
+import type { AttemptRef, Clock, IdGenerator, JobRef, JobStore, Logger, PayloadStore } from '../domain/ports.ts';
+import { recordOutcome, type RunOutcome } from './outcome.ts';
 
 const MAX_ERROR_LENGTH = 1000;
 const MAX_PROGRESS_MESSAGE_LENGTH = 200;
 
-export interface RunnerSettings {
-  readonly lifecycle: LifecycleSettings;
+export interface AttemptSettings {
   readonly retryBaseDelaySeconds: number;
   readonly retryMaxDelaySeconds: number;
   /** Time kept back from the invocation deadline to record the outcome. */
   readonly finishMarginMs: number;
 }
 
-export interface RunnerDependencies {
+export interface RunAttemptDependencies {
   readonly store: JobStore;
-  readonly queue: JobQueue;
-  /** Inputs and results too large for the record. */
+  /** Inputs and results too large for the record, and uploaded documents. */
   readonly payloads: PayloadStore;
   readonly types: JobTypeCatalog<JobType<any>>;
-  readonly settings: RunnerSettings;
+  readonly settings: AttemptSettings;
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly newRunId?: IdGenerator;
   readonly random?: () => number;
 }
 
-/** What the event source should do with the message. */
-export type RunOutcome =
-  | { readonly kind: 'done'; readonly detail: string }
-  | { readonly kind: 'retry-later'; readonly delaySeconds: number };
-
-export interface ReconcileOptions {
-  /** Due jobs read per page (default 100). */
-  readonly pageSize?: number;
-  /** Stop starting new pages after this long (default 40 s, within the reconciler's 60 s timeout). */
-  readonly budgetMs?: number;
-  /** Jobs settled at once (default 10). */
-  readonly concurrency?: number;
-}
-
-/** Later than any dueAt. */
-const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
-
-export interface ReconcileReport {
-  readonly resent: number;
-  readonly requeued: number;
-  readonly failed: number;
-  readonly skipped: number;
-}
-
-export class JobRunner {
+export class RunAttempt {
   private readonly clock: Clock;
   private readonly newRunId: IdGenerator;
   private readonly random: () => number;
 
-  constructor(private readonly deps: RunnerDependencies) {
+  constructor(private readonly deps: RunAttemptDependencies) {
     this.clock = deps.clock ?? (() => new Date());
     this.newRunId = deps.newRunId ?? (() => crypto.randomUUID());
     this.random = deps.random ?? Math.random;
@@ -97,7 +71,7 @@ export class JobRunner {
     });
     if (!job) return this.notClaimed(jobId);
 
-    const logger = childLogger(this.deps.logger, { jobId, type: job.type, attempt: job.attempts, runId });
+    const logger = this.deps.logger.child({ jobId, type: job.type, attempt: job.attempts, runId });
     const fence: AttemptRef = { runId };
     const type = this.deps.types.get(job.type);
     if (!type) return this.fail(job, fence, `Unknown job type ${job.type}: no processor is registered`, logger);
@@ -129,147 +103,13 @@ export class JobRunner {
     // write throws (the message comes back, the lease runs out, the reconciler settles it).
     try {
       const stored = await storeResult(this.deps.payloads, job.id, job.generation, result);
-      const outcome = await this.finish(() => store.complete(job.id, fence, stored, this.clock()), logger);
+      const outcome = await recordOutcome(() => store.complete(job.id, fence, stored, this.clock()), logger);
       logger.info('attempt completed', { durationMs: Date.now() - started });
       return outcome;
     } catch (error) {
       if (!(error instanceof RecordTooLargeError)) throw error;
       return this.fail(job, fence, 'The result is too large to store with the job', logger);
     }
-  }
-
-  /**
-   * Marks a job FAILED because its message exhausted delivery (the worker crashed or timed
-   * out every time). A job that already finished is left alone, and so is a job retried since
-   * the message was sent: the message belongs to an earlier run.
-   */
-  async failExhausted(message: JobRef): Promise<RunOutcome> {
-    const job = await this.deps.store.get(message.id);
-    if (!job) return { kind: 'done', detail: 'job not found' };
-    if (job.generation !== message.generation) {
-      return { kind: 'done', detail: `message of run ${message.generation}; the job is on run ${job.generation}` };
-    }
-    if (job.status !== 'PENDING' && job.status !== 'PROCESSING') {
-      return { kind: 'done', detail: `already ${job.status}` };
-    }
-    const error =
-      'The job could not be processed: its message was delivered repeatedly without an outcome being ' +
-      `recorded (the worker crashed or timed out; ${job.attempts} attempt(s) started)`;
-    const expected = { runId: job.runId, generation: job.generation };
-    return this.finish(() => this.deps.store.failUndeliverable(job.id, expected, error, this.clock()), this.deps.logger);
-  }
-
-  /**
-   * Looks at unfinished jobs whose dueAt has passed, reading each record (the due index holds
-   * only keys): re-sends PENDING jobs whose message was lost (a failed send after create or
-   * retry, or a message that waited too long), and treats PROCESSING jobs whose lease is long
-   * gone as a lost attempt (requeued if attempts remain, FAILED otherwise); a job still running
-   * is looked at again when its lease would be long gone. Walks the due jobs once, page after
-   * page, until none is left or the time budget is spent: every job it settles gets a later
-   * dueAt, so it is not seen again in this run.
-   */
-  async reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
-    const now = this.clock();
-    const started = Date.now();
-    const report = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
-    let after: DuePosition | undefined;
-    do {
-      const page = await this.deps.store.findDue(now.toISOString(), options.pageSize ?? 100, after);
-      const jobs = await this.deps.store.getMany(page.jobs.map((job) => job.id));
-      report.skipped += page.jobs.length - jobs.length;
-      await this.settle(jobs, now, 'due', options.concurrency ?? 10, report);
-      after = page.next ?? undefined;
-    } while (after && Date.now() - started < (options.budgetMs ?? 40_000));
-    if (report.resent + report.requeued + report.failed + report.skipped > 0) this.deps.logger.info('reconciled', { ...report });
-    return report;
-  }
-
-  /**
-   * Every unfinished job, due or not, as it is now: what a process that stopped left behind.
-   * Take it before any worker of the new process starts, then settle it with `recover`.
-   */
-  async unfinished(pageSize = 1000): Promise<readonly Job[]> {
-    const jobs: Job[] = [];
-    let after: DuePosition | undefined;
-    do {
-      const page = await this.deps.store.findDue(FAR_FUTURE, pageSize, after);
-      const records = await this.deps.store.getMany(page.jobs.map((job) => job.id));
-      jobs.push(...records.filter((job) => job.status === 'PENDING' || job.status === 'PROCESSING'));
-      after = page.next ?? undefined;
-    } while (after);
-    return jobs;
-  }
-
-  /**
-   * Settles jobs that no worker can still be running (the local runtime after a restart: its
-   * workers died with the old process), each exactly once: a PENDING job's message is sent again
-   * (after what is left of its retry backoff), and a PROCESSING job counts as a lost attempt.
-   * Every write is guarded on the job as it was read, so a job that moved on since (a new
-   * worker claimed it, its owner cancelled it) is skipped.
-   */
-  async recover(
-    jobs: readonly Job[],
-    options: { readonly concurrency?: number; readonly signal?: AbortSignal } = {},
-  ): Promise<ReconcileReport> {
-    const report = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
-    await this.settle(jobs, this.clock(), 'recover', options.concurrency ?? 16, report, options.signal);
-    if (jobs.length > 0) this.deps.logger.info('recovered unfinished jobs', { ...report });
-    return report;
-  }
-
-  private async settle(
-    jobs: readonly Job[],
-    now: Date,
-    mode: 'due' | 'recover',
-    concurrency: number,
-    report: { resent: number; requeued: number; failed: number; skipped: number },
-    signal?: AbortSignal,
-  ): Promise<void> {
-    let next = 0;
-    const lane = async () => {
-      for (let index = next++; index < jobs.length && !signal?.aborted; index = next++) {
-        const job = jobs[index]!;
-        try {
-          report[await this.reconcileOne(job, now, mode)]++;
-        } catch (error) {
-          report.skipped++;
-          if (!(error instanceof ConcurrentUpdateError)) {
-            this.deps.logger.warn('reconcile failed for a job', { jobId: job.id, error });
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, jobs.length)) }, lane));
-  }
-
-  private async reconcileOne(job: Job, now: Date, mode: 'due' | 'recover'): Promise<'resent' | 'requeued' | 'failed' | 'skipped'> {
-    const { store, queue, settings } = this.deps;
-    const { stalePendingMs, leaseGraceMs } = settings.lifecycle;
-    if (job.status === 'PENDING' && job.dueAt !== null) {
-      // A job waiting out a retry backoff (dueAt = next attempt + stalePendingMs) is sent with
-      // what is left of it after a restart; an overdue one at once.
-      const delaySeconds =
-        mode === 'recover' ? Math.max(0, Math.ceil((Date.parse(job.dueAt) - stalePendingMs - now.getTime()) / 1000)) : 0;
-      await store.resend(job.id, { dueAt: job.dueAt }, new Date(now.getTime() + delaySeconds * 1000 + stalePendingMs));
-      await queue.enqueue(job, delaySeconds);
-      return 'resent';
-    }
-    if (job.status !== 'PROCESSING' || job.runId === null) return 'skipped';
-    const attempt = { runId: job.runId };
-    const lostAfter = Date.parse(job.leaseExpiresAt ?? '') + leaseGraceMs;
-    // After a restart no attempt can be alive; in AWS one may be, until its lease is long gone.
-    if (mode === 'due' && Number.isFinite(lostAfter) && lostAfter > now.getTime()) {
-      await store.postpone(job.id, attempt, new Date(lostAfter));
-      return 'skipped';
-    }
-    const error = `Attempt ${job.attempts} was lost: the worker stopped without recording an outcome`;
-    if (job.attempts >= job.maxAttempts) {
-      await store.recoverAttempt(job.id, attempt, error, now, 'fail');
-      return 'failed';
-    }
-    await store.recoverAttempt(job.id, attempt, error, now, 'requeue');
-    await queue.enqueue(job);
-    return 'requeued';
   }
 
   private async attempt(
@@ -382,7 +222,7 @@ export class JobRunner {
       settings.retryMaxDelaySeconds,
       this.random,
     );
-    const outcome = await this.finish(() => {
+    const outcome = await recordOutcome(() => {
       const now = this.clock();
       return this.deps.store.requeue(job.id, fence, message, new Date(now.getTime() + delaySeconds * 1000), now);
     }, logger);
@@ -393,19 +233,7 @@ export class JobRunner {
 
   private fail(job: Job, fence: AttemptRef, message: string, logger: Logger): Promise<RunOutcome> {
     logger.warn('job failed', { error: message });
-    return this.finish(() => this.deps.store.fail(job.id, fence, message, this.clock()), logger);
-  }
-
-  /** Writes the outcome if the attempt still owns the job; a lost fence means someone else won. */
-  private async finish(write: () => Promise<void>, logger: Logger): Promise<RunOutcome> {
-    try {
-      await write();
-      return { kind: 'done', detail: 'recorded' };
-    } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError)) throw error;
-      logger.info('outcome not recorded: the job changed during the attempt (cancelled or taken over)');
-      return { kind: 'done', detail: 'superseded' };
-    }
+    return recordOutcome(() => this.deps.store.fail(job.id, fence, message, this.clock()), logger);
   }
 
   private async notClaimed(jobId: string): Promise<RunOutcome> {
@@ -434,9 +262,4 @@ function errorMessage(error: unknown): string {
       ? error.message || error.name
       : `Unexpected error in the job processor (${error instanceof Error ? error.name : typeof error}); see the worker logs`;
   return message.length > MAX_ERROR_LENGTH ? `${message.slice(0, MAX_ERROR_LENGTH - 1)}…` : message;
-}
-
-function childLogger(logger: Logger, fields: Record<string, unknown>): Logger {
-  const child = (logger as { child?: (f: Record<string, unknown>) => Logger }).child;
-  return child ? child.call(logger, fields) : logger;
 }

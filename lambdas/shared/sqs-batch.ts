@@ -3,9 +3,8 @@
  * the ones that must come back are reported, so one bad message never replays the batch.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { Logger } from '../domain/job-types.ts';
-import type { RunOutcome } from '../domain/job-runner.ts';
-import type { JobQueue } from '../domain/ports.ts';
+import type { Logger, ReceivedMessages } from '../domain/ports.ts';
+import type { RunOutcome } from '../use-cases/outcome.ts';
 import { decodeJobMessage, type JobMessage } from '../shared/messages.ts';
 
 /** Visibility given to a message whose handling hit an unexpected error (e.g. DynamoDB down). */
@@ -14,7 +13,7 @@ export const ERROR_RETRY_SECONDS = 30;
 export async function processBatch(
   records: readonly SQSRecord[],
   handle: (message: JobMessage, record: SQSRecord) => Promise<RunOutcome>,
-  queue: Pick<JobQueue, 'deferMessage'>,
+  messages: ReceivedMessages,
   logger: Logger,
 ): Promise<SQSBatchResponse> {
   const failures: SQSBatchItemFailure[] = [];
@@ -38,7 +37,7 @@ export async function processBatch(
       }
       failures.push({ itemIdentifier: record.messageId });
       try {
-        await queue.deferMessage(record.receiptHandle, delaySeconds);
+        await messages.deferMessage(record.receiptHandle, delaySeconds);
       } catch (error) {
         // The message still comes back, after the queue's visibility timeout instead.
         logger.warn('could not set the retry delay', { jobId, error });

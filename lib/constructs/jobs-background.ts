@@ -20,7 +20,7 @@ import type { JobsTable } from './jobs-table.ts';
 /** The worker reads inputs (and uploaded documents copied there) and results; it writes results. */
 export const WORKER_PAYLOAD_ACCESS: PayloadAccess = { inputs: ['s3:GetObject'], results: ['s3:GetObject', 's3:PutObject'] };
 
-export interface JobsWorkerProps {
+export interface JobsBackgroundProps {
   readonly jobsTable: JobsTable;
   /** Inputs and results too large for the job record, and document uploads. */
   readonly payloads: JobsPayloads;
@@ -47,7 +47,7 @@ export interface JobsWorkerProps {
   readonly bedrockEndpoint?: string;
 }
 
-export class JobsWorker extends Construct {
+export class JobsBackground extends Construct {
   /** Runs jobs: claims, calls the processor, records the outcome. */
   readonly worker: JobFunction;
   /** Marks jobs whose message reached the dead-letter queue FAILED. */
@@ -56,7 +56,7 @@ export class JobsWorker extends Construct {
   readonly reconciler: JobFunction;
   readonly reconcilerSchedule: Rule;
 
-  constructor(scope: Construct, id: string, props: JobsWorkerProps) {
+  constructor(scope: Construct, id: string, props: JobsBackgroundProps) {
     super(scope, id);
     const retention = { [ENV.retentionDays]: String(props.jobRetentionDays) };
 

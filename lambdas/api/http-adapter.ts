@@ -1,0 +1,59 @@
+/**
+ * The HTTP adapter every route shares: turns a route's logic into a Lambda handler for API
+ * Gateway REST proxy events. Request id, caller, CORS, JSON responses and problem+json errors are
+ * handled here once for every route.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { Logger } from '../domain/ports.ts';
+import { callerId, type TokenCaller } from '../http/request.ts';
+import { corsHeaders, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
+import type { RouteName } from './routes.ts';
+
+export interface ApiRequest {
+  readonly event: APIGatewayProxyEvent;
+  readonly ownerId: string;
+  readonly requestId: string;
+  readonly logger: Logger;
+}
+
+/** A route's logic: the request, and the use case its function is wired with. */
+export type RouteLogic<UseCase> = (request: ApiRequest, useCase: UseCase) => Promise<ApiResponse>;
+
+export interface RouteDependencies<UseCase> {
+  readonly useCase: UseCase;
+  readonly logger: Logger;
+  readonly origins: readonly string[];
+  /**
+   * LocalStack deployment only (LOCAL_JWKS set): verifies the bearer token when no authorizer
+   * context reached the function, as on LocalStack's free edition, which never runs authorizers.
+   */
+  readonly verifyToken?: TokenCaller;
+}
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+
+export function createRouteHandler<UseCase>(name: RouteName, logic: RouteLogic<UseCase>, deps: RouteDependencies<UseCase>): ApiHandler {
+  const baseLogger = deps.logger.child({ route: name });
+  return async (event, context) => {
+    const requestId = event.requestContext?.requestId || context?.awsRequestId || crypto.randomUUID();
+    const logger = baseLogger.child({ requestId });
+    const cors = corsHeaders(event, deps.origins);
+    const started = Date.now();
+    try {
+      const ownerId = callerId(event, deps.verifyToken);
+      const response = await logic({ event, ownerId, requestId, logger }, deps.useCase);
+      logger.info('request', { method: event.httpMethod, status: response.status, durationMs: Date.now() - started });
+      return toResult(response, requestId, cors);
+    } catch (error) {
+      const result = problemResult(error, requestId, cors, logger);
+      logger.info('request', { method: event.httpMethod, status: result.statusCode, durationMs: Date.now() - started });
+      return result;
+    }
+  };
+}
+
+/** The API's base path before `/api/...` (the stage, e.g. `/prod`, or empty behind a custom domain). */
+export function basePath(event: APIGatewayProxyEvent): string {
+  const full = event.requestContext?.path ?? event.path;
+  return full && event.path && full.endsWith(event.path) ? full.slice(0, full.length - event.path.length) : '';
+}

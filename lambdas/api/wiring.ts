@@ -1,0 +1,29 @@
+/**
+ * Where a route's function is put together: each handler module calls `routeHandler` with its
+ * logic and a `wire` function that builds its one use case from the environment, with exactly
+ * the adapters its IAM policy (the route table's `access`) allows. Modules build with top-level
+ * await, so a missing variable fails the cold start, not a request.
+ */
+import { JsonLogger } from '../shared/logger.ts';
+import { allowedOrigins, type Env } from '../shared/config.ts';
+import type { Logger } from '../domain/ports.ts';
+import { createRouteHandler, type ApiHandler, type RouteLogic } from './http-adapter.ts';
+import { localStackTokenCaller } from './localstack-tokens.ts';
+import type { RouteName } from './routes.ts';
+
+export interface RouteWiring {
+  readonly env: Env;
+  readonly logger: Logger;
+}
+
+export async function routeHandler<UseCase>(
+  name: RouteName,
+  logic: RouteLogic<UseCase>,
+  wire: (wiring: RouteWiring) => UseCase | Promise<UseCase>,
+  env: Env = process.env,
+): Promise<ApiHandler> {
+  const logger = new JsonLogger();
+  const useCase = await wire({ env, logger });
+  const verifyToken = await localStackTokenCaller(env);
+  return createRouteHandler(name, logic, { useCase, logger, origins: allowedOrigins(env), ...(verifyToken ? { verifyToken } : {}) });
+}

@@ -1,0 +1,37 @@
+/**
+ * The DLQ consumer's use case: a job whose message exhausted delivery (the worker crashed or
+ * timed out every time) ends FAILED, unless it finished meanwhile or was retried since the
+ * message was sent (the message then belongs to an earlier run). No AWS imports here.
+ */
+import type { Clock, JobRef, JobStore, Logger } from '../domain/ports.ts';
+import { recordOutcome, type RunOutcome } from './outcome.ts';
+
+export interface FailDeadLetterDependencies {
+  readonly store: JobStore;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}
+
+export class FailDeadLetter {
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: FailDeadLetterDependencies) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  async fail(message: JobRef): Promise<RunOutcome> {
+    const job = await this.deps.store.get(message.id);
+    if (!job) return { kind: 'done', detail: 'job not found' };
+    if (job.generation !== message.generation) {
+      return { kind: 'done', detail: `message of run ${message.generation}; the job is on run ${job.generation}` };
+    }
+    if (job.status !== 'PENDING' && job.status !== 'PROCESSING') {
+      return { kind: 'done', detail: `already ${job.status}` };
+    }
+    const error =
+      'The job could not be processed: its message was delivered repeatedly without an outcome being ' +
+      `recorded (the worker crashed or timed out; ${job.attempts} attempt(s) started)`;
+    const expected = { runId: job.runId, generation: job.generation };
+    return recordOutcome(() => this.deps.store.failUndeliverable(job.id, expected, error, this.clock()), this.deps.logger);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The get-job and get-job-result functions' use case: the caller's job, with its result. A
+ * result stored outside the record is read only once the job is COMPLETED, so a poll of a running
+ * job reads the record and nothing else. No AWS imports here.
+ */
+import { JobNotCompletedError } from '../domain/errors.ts';
+import type { Job, JobStatus } from '../domain/job.ts';
+import type { JsonObject } from '../domain/json.ts';
+import { loadResult } from '../domain/payloads.ts';
+import type { JobStore, PayloadStore } from '../domain/ports.ts';
+import { findOwnJob } from './owned-jobs.ts';
+
+export interface ReadJobDependencies {
+  readonly store: JobStore;
+  /** Results too large for the record. */
+  readonly payloads: PayloadStore;
+}
+
+export interface JobResult {
+  readonly id: string;
+  readonly status: JobStatus;
+  readonly result: JsonObject | null;
+}
+
+export class ReadJob {
+  constructor(private readonly deps: ReadJobDependencies) {}
+
+  /** The caller's job with its result; JobNotFoundError when missing or someone else's. */
+  async get(ownerId: string, id: string): Promise<Job> {
+    const job = await findOwnJob(this.deps.store, ownerId, id);
+    if (job.status !== 'COMPLETED' || !job.resultRef) return job;
+    return { ...job, result: await loadResult(this.deps.payloads, job) };
+  }
+
+  /** A COMPLETED job's result; JobNotCompletedError before that. */
+  async result(ownerId: string, id: string): Promise<JobResult> {
+    const job = await findOwnJob(this.deps.store, ownerId, id);
+    if (job.status !== 'COMPLETED') throw new JobNotCompletedError(id, job.status);
+    return { id: job.id, status: job.status, result: await loadResult(this.deps.payloads, job) };
+  }
+}

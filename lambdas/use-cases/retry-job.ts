@@ -1,0 +1,27 @@
+/** The retry function's use case: FAILED or CANCELLED → PENDING on a new run, and its message sent. No AWS imports here. */
+import type { Job } from '../domain/job.ts';
+import type { Clock, JobQueue, JobStore, Logger } from '../domain/ports.ts';
+import { applyOwnerAction, sendJob } from './owned-jobs.ts';
+
+export interface RetryJobDependencies {
+  readonly store: JobStore;
+  readonly queue: JobQueue;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}
+
+export class RetryJob {
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: RetryJobDependencies) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** The job on its new run, attempts reset. */
+  async retry(ownerId: string, id: string): Promise<Job> {
+    const { store } = this.deps;
+    const job = await applyOwnerAction(store, ownerId, id, 'retry', (_, expected) => store.retry(id, expected, this.clock()));
+    await sendJob({ ...this.deps, clock: this.clock }, job);
+    return job;
+  }
+}
