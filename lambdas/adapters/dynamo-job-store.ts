@@ -17,12 +17,7 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  ConcurrentUpdateError,
-  JobAlreadyExistsError,
-  RecordTooLargeError,
-  ServiceUnavailableError,
-} from '../domain/errors.ts';
+import { ConcurrentUpdateError, JobAlreadyExistsError, ServiceUnavailableError } from '../domain/errors.ts';
 import {
   allowedFrom,
   cancelPatch,
@@ -36,29 +31,26 @@ import {
   type JobProgress,
   type JobStatus,
   type LifecycleSettings,
-  type PayloadRef,
   type StoredResult,
 } from '../domain/job.ts';
-import type {
-  AttemptRef,
-  ClaimRequest,
-  Clock,
-  DueJob,
-  DuePage,
-  DuePosition,
-  JobStore,
-  ListPage,
-  ListPosition,
-  ListQuery,
-  OwnerExpectation,
-  PendingExpectation,
+import {
+  systemClock,
+  type AttemptRef,
+  type ClaimRequest,
+  type Clock,
+  type DueJob,
+  type DuePage,
+  type DuePosition,
+  type JobStore,
+  type ListPage,
+  type ListPosition,
+  type ListQuery,
+  type OwnerExpectation,
+  type PendingExpectation,
 } from '../domain/ports.ts';
-import { dueShardName, dueShardOf, JOBS_TABLE } from '../shared/resources.ts';
-
-/** Fields stored only while set: a null value removes the attribute (index keys, TTL, lease…). */
-const ABSENT_WHEN_NULL = new Set([
-  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef',
-]);
+import { dueShardName, JOBS_TABLE } from '../shared/resources.ts';
+import { isConditionFailure, translate } from './dynamo-errors.ts';
+import { ExpressionBuilder, fromItem, running, toItem, type Guard, type Item } from './dynamo-items.ts';
 
 /** Index pages a single list call reads before returning what it has. */
 const MAX_LIST_PAGES = 10;
@@ -81,20 +73,6 @@ export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient
   });
 }
 
-type Item = Record<string, unknown>;
-
-/** Preconditions of a conditional write; every field given must hold. */
-interface Guard {
-  readonly statusIn?: readonly JobStatus[];
-  readonly ownerId?: string;
-  /** null: no attempt has claimed the job on this run. */
-  readonly runId?: string | null;
-  readonly dueAt?: string;
-  readonly generation?: number;
-}
-
-const running = (attempt: AttemptRef): Guard => ({ statusIn: ['PROCESSING'], runId: attempt.runId });
-
 export class DynamoJobStore implements JobStore {
   private readonly tableName: string;
   private readonly lifecycle: LifecycleSettings;
@@ -105,7 +83,7 @@ export class DynamoJobStore implements JobStore {
     this.tableName = options.tableName;
     this.lifecycle = options.lifecycle;
     this.client = options.client ?? createDocumentClient();
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   async create(job: Job): Promise<void> {
@@ -249,9 +227,7 @@ export class DynamoJobStore implements JobStore {
             '#startedAt = if_not_exists(#startedAt, :now) REMOVE #progress ADD #attempts :one',
           ConditionExpression:
             'attribute_exists(#id) AND #attempts < #maxAttempts AND ' +
-            '(#status = :pending OR (#status = :processing AND #lease < :now)) AND ' +
-            // Records written before generations existed are on run 0.
-            (request.generation === 0 ? '(attribute_not_exists(#generation) OR #generation = :generation)' : '#generation = :generation'),
+            '(#status = :pending OR (#status = :processing AND #lease < :now)) AND #generation = :generation',
           ExpressionAttributeNames: {
             '#id': 'id',
             '#status': 'status',
@@ -361,115 +337,6 @@ export class DynamoJobStore implements JobStore {
   }
 }
 
-/** Builds update and condition expressions with placeholder names for every attribute. */
-class ExpressionBuilder {
-  readonly names: Record<string, string> = {};
-  private readonly values: Record<string, unknown> = {};
-  private counter = 0;
-
-  name(attribute: string): string {
-    const placeholder = `#${attribute}`;
-    this.names[placeholder] = attribute;
-    return placeholder;
-  }
-
-  value(value: unknown): string {
-    const placeholder = `:v${this.counter++}`;
-    this.values[placeholder] = value;
-    return placeholder;
-  }
-
-  valuesOrUndefined(): Record<string, unknown> | undefined {
-    return Object.keys(this.values).length ? this.values : undefined;
-  }
-
-  update(id: string, patch: JobPatch): string {
-    const sets: string[] = [];
-    const removes: string[] = [];
-    for (const [attribute, value] of Object.entries(patch)) {
-      if (value === undefined) continue;
-      if (value === null && ABSENT_WHEN_NULL.has(attribute)) removes.push(this.name(attribute));
-      else sets.push(`${this.name(attribute)} = ${this.value(value)}`);
-    }
-    if ('dueAt' in patch && patch.dueAt !== undefined) {
-      // The sparse due index holds exactly the jobs that have a dueAt.
-      const shard = this.name(JOBS_TABLE.dueIndex.partitionKey);
-      if (patch.dueAt === null) removes.push(shard);
-      else sets.push(`${shard} = ${this.value(dueShardOf(id))}`);
-    }
-    return [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
-      .filter(Boolean)
-      .join(' ');
-  }
-
-  guard(guard: Guard): string {
-    const conditions = [`attribute_exists(${this.name('id')})`];
-    if (guard.statusIn) {
-      const statuses = guard.statusIn.map((status) => this.value(status));
-      conditions.push(`${this.name('status')} IN (${statuses.join(', ')})`);
-    }
-    if (guard.ownerId !== undefined) conditions.push(`${this.name('ownerId')} = ${this.value(guard.ownerId)}`);
-    if (guard.runId === null) conditions.push(`attribute_not_exists(${this.name('runId')})`);
-    else if (guard.runId !== undefined) conditions.push(`${this.name('runId')} = ${this.value(guard.runId)}`);
-    if (guard.dueAt !== undefined) conditions.push(`${this.name('dueAt')} = ${this.value(guard.dueAt)}`);
-    if (guard.generation !== undefined) {
-      // Records written before generations existed are on run 0.
-      const generation = this.name('generation');
-      const value = this.value(guard.generation);
-      conditions.push(
-        guard.generation === 0
-          ? `(attribute_not_exists(${generation}) OR ${generation} = ${value})`
-          : `${generation} = ${value}`,
-      );
-    }
-    return conditions.join(' AND ');
-  }
-}
-
-function toItem(job: Job): Item {
-  const item: Item = {};
-  for (const [attribute, value] of Object.entries(job)) {
-    if (value === null && ABSENT_WHEN_NULL.has(attribute)) continue;
-    item[attribute] = value;
-  }
-  if (job.dueAt !== null) item[JOBS_TABLE.dueIndex.partitionKey] = dueShardOf(job.id);
-  return item;
-}
-
-function fromItem(item: Item): Job {
-  const text = (key: string) => (typeof item[key] === 'string' ? (item[key] as string) : null);
-  return {
-    id: String(item.id),
-    type: String(item.type),
-    status: item.status as JobStatus,
-    result: (item.result as Job['result']) ?? null,
-    error: text('error'),
-    attempts: Number(item.attempts ?? 0),
-    maxAttempts: Number(item.maxAttempts ?? 0),
-    progress: (item.progress as Job['progress']) ?? null,
-    createdAt: String(item.createdAt),
-    startedAt: text('startedAt'),
-    completedAt: text('completedAt'),
-    updatedAt: String(item.updatedAt),
-    ownerId: String(item.ownerId),
-    input: item.input ?? null,
-    inputRef: payloadRef(item.inputRef),
-    resultRef: payloadRef(item.resultRef),
-    priority: (item.priority as Job['priority']) ?? 'normal',
-    generation: Number(item.generation ?? 0),
-    runId: text('runId'),
-    leaseExpiresAt: text('leaseExpiresAt'),
-    dueAt: text('dueAt'),
-    expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : null,
-  };
-}
-
-function payloadRef(value: unknown): PayloadRef | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const { key, bytes, sha256 } = value as Record<string, unknown>;
-  return typeof key === 'string' && typeof sha256 === 'string' ? { key, bytes: Number(bytes), sha256 } : null;
-}
-
 function positionOf(job: Job): ListPosition {
   return { createdAt: job.createdAt, id: job.id };
 }
@@ -478,34 +345,3 @@ function positionKey(ownerId: string, position: ListPosition): Item {
   return { id: position.id, ownerId, createdAt: position.createdAt };
 }
 
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return errorName(error) === 'ConditionalCheckFailedException';
-}
-
-function isItemTooLarge(error: unknown): boolean {
-  return errorName(error) === 'ValidationException' && /item size/i.test(error instanceof Error ? error.message : '');
-}
-
-const UNAVAILABLE = new Set([
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'ThrottlingException',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'LimitExceededException',
-]);
-
-/** Throttling and 5xx become ServiceUnavailableError (the API answers 503); the rest pass through. */
-function translate(error: unknown): unknown {
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  const name = errorName(error);
-  if (isItemTooLarge(error)) return new RecordTooLargeError('The job record would exceed the 400 KB item limit', { cause: error });
-  if ((name && UNAVAILABLE.has(name)) || (status !== undefined && status >= 500)) {
-    return new ServiceUnavailableError('The job store is temporarily unavailable', { cause: error });
-  }
-  return error;
-}

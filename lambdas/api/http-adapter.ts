@@ -4,6 +4,7 @@
  * handled here once for every route.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { toView, type Job } from '../domain/job.ts';
 import type { Logger } from '../domain/ports.ts';
 import { callerId, type TokenCaller } from '../http/request.ts';
 import { corsHeaders, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
@@ -56,4 +57,13 @@ export function createRouteHandler<UseCase>(name: RouteName, logic: RouteLogic<U
 export function basePath(event: APIGatewayProxyEvent): string {
   const full = event.requestContext?.path ?? event.path;
   return full && event.path && full.endsWith(event.path) ? full.slice(0, full.length - event.path.length) : '';
+}
+
+/** 202 with the PENDING job, its Location and when to poll: the answer to a create or a retry. */
+export function acceptedJob(event: APIGatewayProxyEvent, job: Job): ApiResponse {
+  return {
+    status: 202,
+    body: toView(job),
+    headers: { Location: `${basePath(event)}/api/jobs/${job.id}`, 'Retry-After': '3' },
+  };
 }

@@ -177,17 +177,14 @@ export type JobPatch = Partial<Omit<Job, 'id' | 'ownerId' | 'type' | 'input' | '
 /** A result as the record keeps it: in the record, or a reference to the stored payload. */
 export type StoredResult = { readonly result: JsonObject } | { readonly resultRef: PayloadRef };
 
-export function cancelPatch(now: Date, settings: LifecycleSettings): JobPatch {
+/** What every finished job's record holds: finished now, no attempt, not due, expiring with the retention. */
+function finished(now: Date, settings: LifecycleSettings): JobPatch {
   const at = now.toISOString();
-  return {
-    status: 'CANCELLED',
-    completedAt: at,
-    updatedAt: at,
-    progress: null,
-    leaseExpiresAt: null,
-    dueAt: null,
-    expiresAt: ttl(now, settings),
-  };
+  return { progress: null, completedAt: at, updatedAt: at, leaseExpiresAt: null, dueAt: null, expiresAt: ttl(now, settings) };
+}
+
+export function cancelPatch(now: Date, settings: LifecycleSettings): JobPatch {
+  return { status: 'CANCELLED', ...finished(now, settings) };
 }
 
 /** A new run of a FAILED or CANCELLED job (whose current run is `job.generation`). */
@@ -212,33 +209,17 @@ export function retryPatch(job: Pick<Job, 'generation'>, now: Date, settings: Li
 }
 
 export function completePatch(stored: StoredResult, now: Date, settings: LifecycleSettings): JobPatch {
-  const at = now.toISOString();
   return {
     status: 'COMPLETED',
     result: 'result' in stored ? stored.result : null,
     resultRef: 'resultRef' in stored ? stored.resultRef : null,
     error: null,
-    progress: null,
-    completedAt: at,
-    updatedAt: at,
-    leaseExpiresAt: null,
-    dueAt: null,
-    expiresAt: ttl(now, settings),
+    ...finished(now, settings),
   };
 }
 
 export function failPatch(error: string, now: Date, settings: LifecycleSettings): JobPatch {
-  const at = now.toISOString();
-  return {
-    status: 'FAILED',
-    error,
-    progress: null,
-    completedAt: at,
-    updatedAt: at,
-    leaseExpiresAt: null,
-    dueAt: null,
-    expiresAt: ttl(now, settings),
-  };
+  return { status: 'FAILED', error, ...finished(now, settings) };
 }
 
 /**

@@ -194,6 +194,9 @@ export interface CursorPayload {
 }
 
 export type Clock = () => Date;
+
+/** The clock of a running system. */
+export const systemClock: Clock = () => new Date();
 export type IdGenerator = () => string;
 
 /** Structured log lines; callers pass no secrets and no job input or result content. */

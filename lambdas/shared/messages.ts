@@ -26,10 +26,8 @@ export function decodeJobMessage(body: string): JobMessage | undefined {
     if (typeof parsed !== 'object' || parsed === null) return undefined;
     const { jobId, generation } = parsed as { jobId?: unknown; generation?: unknown };
     if (typeof jobId !== 'string' || !isUuid(jobId)) return undefined;
-    // Messages written before generations existed belong to the first run.
-    const run = generation === undefined ? 0 : generation;
-    if (typeof run !== 'number' || !Number.isInteger(run) || run < 0) return undefined;
-    return { jobId: jobId.toLowerCase(), generation: run };
+    if (typeof generation !== 'number' || !Number.isInteger(generation) || generation < 0) return undefined;
+    return { jobId: jobId.toLowerCase(), generation };
   } catch {
     return undefined;
   }

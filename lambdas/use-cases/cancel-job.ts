@@ -1,6 +1,6 @@
 /** The cancel function's use case: PENDING or PROCESSING → CANCELLED, for the job's owner. No AWS imports here. */
 import type { Job } from '../domain/job.ts';
-import type { Clock, JobStore } from '../domain/ports.ts';
+import { systemClock, type Clock, type JobStore } from '../domain/ports.ts';
 import { applyOwnerAction } from './owned-jobs.ts';
 
 export interface CancelJobDependencies {
@@ -9,14 +9,11 @@ export interface CancelJobDependencies {
 }
 
 export class CancelJob {
-  private readonly clock: Clock;
-
-  constructor(private readonly deps: CancelJobDependencies) {
-    this.clock = deps.clock ?? (() => new Date());
-  }
+  constructor(private readonly deps: CancelJobDependencies) {}
 
   /** The cancelled job; a running attempt sees it at its next progress report and stops. */
   cancel(ownerId: string, id: string): Promise<Job> {
-    return applyOwnerAction(this.deps.store, ownerId, id, 'cancel', (_, expected) => this.deps.store.cancel(id, expected, this.clock()));
+    const { store, clock = systemClock } = this.deps;
+    return applyOwnerAction(store, ownerId, id, 'cancel', (_, expected) => store.cancel(id, expected, clock()));
   }
 }

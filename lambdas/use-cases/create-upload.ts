@@ -2,10 +2,10 @@
  * The create-upload function's use case: a presigned PUT for one document, of a type and size
  * given in advance, which a job's input then names by its uploadId. No AWS imports here.
  */
-import { ValidationError, type FieldError } from '../domain/errors.ts';
 import { DOCUMENT_CONTENT_TYPES, type DocumentFormat } from '../domain/model.ts';
 import { newUploadId, payloadKeys, UPLOADS } from '../domain/payloads.ts';
 import type { IdGenerator, PayloadStore, PresignedUpload } from '../domain/ports.ts';
+import { requestBody } from './request-body.ts';
 
 export interface CreateUploadDependencies {
   readonly payloads: PayloadStore;
@@ -40,35 +40,22 @@ export interface UploadTicket extends PresignedUpload {
   readonly maxBytes: number;
 }
 
-const UPLOAD_FIELDS = ['name', 'contentType', 'size'] as const;
-
-/** `{ name, contentType, size }`, checked by hand (the uploads function does not load zod). */
+/** `{ name, contentType, size }`, nothing else. */
 function parseUploadRequest(request: unknown): { name: string; contentType: string; size: number; format: DocumentFormat } {
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-    throw new ValidationError('The request body is not a valid upload request', [
-      { path: '(body)', message: 'must be a JSON object with "name", "contentType" and "size"' },
-    ]);
-  }
-  const body = request as Record<string, unknown>;
-  const errors: FieldError[] = [];
-  for (const key of Object.keys(body)) {
-    if (!(UPLOAD_FIELDS as readonly string[]).includes(key)) {
-      errors.push({ path: key, message: `unknown field; the fields are ${UPLOAD_FIELDS.join(', ')}` });
-    }
-  }
-  const { name, contentType, size } = body;
+  const body = requestBody(request, ['name', 'contentType', 'size'], 'upload request', 'must be a JSON object with "name", "contentType" and "size"');
+  const { name, contentType, size } = body.fields;
   if (typeof name !== 'string' || name.trim() === '' || name.length > UPLOADS.nameMaxChars || /[\u0000-\u001f\u007f]/.test(name)) {
-    errors.push({ path: 'name', message: `must be the file's name: 1 to ${UPLOADS.nameMaxChars} characters, no control characters` });
+    body.errors.push({ path: 'name', message: `must be the file's name: 1 to ${UPLOADS.nameMaxChars} characters, no control characters` });
   }
   const format = (Object.keys(DOCUMENT_CONTENT_TYPES) as DocumentFormat[]).find((key) => DOCUMENT_CONTENT_TYPES[key] === contentType);
   if (typeof contentType !== 'string' || !format) {
-    errors.push({ path: 'contentType', message: `must be one of ${Object.values(DOCUMENT_CONTENT_TYPES).join(', ')}` });
+    body.errors.push({ path: 'contentType', message: `must be one of ${Object.values(DOCUMENT_CONTENT_TYPES).join(', ')}` });
   }
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
-    errors.push({ path: 'size', message: 'must be the size of the file in bytes (a positive integer)' });
+    body.errors.push({ path: 'size', message: 'must be the size of the file in bytes (a positive integer)' });
   } else if (size > UPLOADS.maxBytes) {
-    errors.push({ path: 'size', message: `the file is ${size} bytes; the limit is ${UPLOADS.maxBytes} (4.5 MB)` });
+    body.errors.push({ path: 'size', message: `the file is ${size} bytes; the limit is ${UPLOADS.maxBytes} (4.5 MB)` });
   }
-  if (errors.length > 0) throw new ValidationError('The request body is not a valid upload request', errors);
+  body.check();
   return { name: name as string, contentType: contentType as string, size: size as number, format: format! };
 }

@@ -3,7 +3,7 @@
  * timed out every time) ends FAILED, unless it finished meanwhile or was retried since the
  * message was sent (the message then belongs to an earlier run). No AWS imports here.
  */
-import type { Clock, JobRef, JobStore, Logger } from '../domain/ports.ts';
+import { systemClock, type Clock, type JobRef, type JobStore, type Logger } from '../domain/ports.ts';
 import { recordOutcome, type RunOutcome } from './outcome.ts';
 
 export interface FailDeadLetterDependencies {
@@ -13,14 +13,11 @@ export interface FailDeadLetterDependencies {
 }
 
 export class FailDeadLetter {
-  private readonly clock: Clock;
-
-  constructor(private readonly deps: FailDeadLetterDependencies) {
-    this.clock = deps.clock ?? (() => new Date());
-  }
+  constructor(private readonly deps: FailDeadLetterDependencies) {}
 
   async fail(message: JobRef): Promise<RunOutcome> {
-    const job = await this.deps.store.get(message.id);
+    const { store, logger, clock = systemClock } = this.deps;
+    const job = await store.get(message.id);
     if (!job) return { kind: 'done', detail: 'job not found' };
     if (job.generation !== message.generation) {
       return { kind: 'done', detail: `message of run ${message.generation}; the job is on run ${job.generation}` };
@@ -32,6 +29,6 @@ export class FailDeadLetter {
       'The job could not be processed: its message was delivered repeatedly without an outcome being ' +
       `recorded (the worker crashed or timed out; ${job.attempts} attempt(s) started)`;
     const expected = { runId: job.runId, generation: job.generation };
-    return recordOutcome(() => this.deps.store.failUndeliverable(job.id, expected, error, this.clock()), this.deps.logger);
+    return recordOutcome(() => store.failUndeliverable(job.id, expected, error, clock()), logger);
   }
 }

@@ -7,7 +7,7 @@
  */
 import { ConcurrentUpdateError } from '../domain/errors.ts';
 import type { Job, LifecycleSettings } from '../domain/job.ts';
-import type { Clock, DuePosition, JobQueue, JobStore, Logger } from '../domain/ports.ts';
+import { systemClock, type Clock, type DuePosition, type JobQueue, type JobStore, type Logger } from '../domain/ports.ts';
 
 export interface ReconcileJobsDependencies {
   readonly store: JobStore;
@@ -43,7 +43,7 @@ export class ReconcileJobs {
   private readonly clock: Clock;
 
   constructor(private readonly deps: ReconcileJobsDependencies) {
-    this.clock = deps.clock ?? (() => new Date());
+    this.clock = deps.clock ?? systemClock;
   }
 
   /**

@@ -1,6 +1,6 @@
 /** The retry function's use case: FAILED or CANCELLED → PENDING on a new run, and its message sent. No AWS imports here. */
 import type { Job } from '../domain/job.ts';
-import type { Clock, JobQueue, JobStore, Logger } from '../domain/ports.ts';
+import { systemClock, type Clock, type JobQueue, type JobStore, type Logger } from '../domain/ports.ts';
 import { applyOwnerAction, sendJob } from './owned-jobs.ts';
 
 export interface RetryJobDependencies {
@@ -11,17 +11,13 @@ export interface RetryJobDependencies {
 }
 
 export class RetryJob {
-  private readonly clock: Clock;
-
-  constructor(private readonly deps: RetryJobDependencies) {
-    this.clock = deps.clock ?? (() => new Date());
-  }
+  constructor(private readonly deps: RetryJobDependencies) {}
 
   /** The job on its new run, attempts reset. */
   async retry(ownerId: string, id: string): Promise<Job> {
-    const { store } = this.deps;
-    const job = await applyOwnerAction(store, ownerId, id, 'retry', (_, expected) => store.retry(id, expected, this.clock()));
-    await sendJob({ ...this.deps, clock: this.clock }, job);
+    const { store, clock = systemClock } = this.deps;
+    const job = await applyOwnerAction(store, ownerId, id, 'retry', (_, expected) => store.retry(id, expected, clock()));
+    await sendJob({ ...this.deps, clock }, job);
     return job;
   }
 }

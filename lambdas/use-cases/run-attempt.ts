@@ -17,7 +17,7 @@ import { retryDelaySeconds, type Job, type JobProgress } from '../domain/job.ts'
 import type { JobType, JobTypeCatalog, ProcessorContext, SourceJob } from '../domain/job-types.ts';
 import { isJsonObject, type JsonObject } from '../domain/json.ts';
 import { jsonBytes, loadInput, loadResult, MAX_RESULT_BYTES, payloadKeys, storeResult, UPLOADS } from '../domain/payloads.ts';
-import type { AttemptRef, Clock, IdGenerator, JobRef, JobStore, Logger, PayloadStore } from '../domain/ports.ts';
+import { systemClock, type AttemptRef, type Clock, type IdGenerator, type JobRef, type JobStore, type Logger, type PayloadStore } from '../domain/ports.ts';
 import { recordOutcome, type RunOutcome } from './outcome.ts';
 
 const MAX_ERROR_LENGTH = 1000;
@@ -48,7 +48,7 @@ export class RunAttempt {
   private readonly random: () => number;
 
   constructor(private readonly deps: RunAttemptDependencies) {
-    this.clock = deps.clock ?? (() => new Date());
+    this.clock = deps.clock ?? systemClock;
     this.newRunId = deps.newRunId ?? (() => crypto.randomUUID());
     this.random = deps.random ?? Math.random;
   }

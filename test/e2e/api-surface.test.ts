@@ -11,7 +11,6 @@ import {
   UUID,
   call,
   issueToken,
-  issueTokens,
   jwtClaims,
   makeDataDir,
   nonce,
@@ -19,15 +18,9 @@ import {
   pollUntil,
   removeDataDir,
   shell,
-  startDevServer,
   type Answer,
-  type DevServer,
 } from '../support/dev-server.ts';
-
-let dataDir: string;
-let otherDataDir: string;
-let server: DevServer;
-let url: string;
+import { useDevServer } from '../support/dev-server-fixture.ts';
 
 /** Fresh users (their job lists start empty), one per purpose, and `alice` of the ready line. */
 const USERS = [
@@ -35,36 +28,18 @@ const USERS = [
 ] as const;
 const RUN = nonce();
 const username = (label: (typeof USERS)[number]) => `${label}-${RUN}`;
-let tokens: Map<string, string>;
-
-beforeAll(async () => {
-  dataDir = makeDataDir();
+const dev = useDevServer({ users: ['alice', ...USERS.map(username)], env: { RETRY_BASE_DELAY_SECONDS: '0' } });
+/** A second data folder, with a signing key of its own. */
+let otherDataDir: string;
+beforeAll(() => {
   otherDataDir = makeDataDir('jobs-e2e-other-');
-  // The token command creates the signing key if the server has not yet: both use the same file.
-  [server, tokens] = await Promise.all([
-    startDevServer({ dataDir, env: { RETRY_BASE_DELAY_SECONDS: '0' } }),
-    issueTokens(dataDir, ['alice', ...USERS.map(username)]),
-  ]);
-  url = server.url;
-}, 90_000);
-
-afterAll(async () => {
-  try {
-    if (server) {
-      const stopped = await server.stop();
-      if (stopped.forced) console.warn(`the dev server needed SIGKILL after ${stopped.ms} ms`);
-    }
-  } finally {
-    removeDataDir(dataDir);
-    removeDataDir(otherDataDir);
-  }
 });
-
-function tokenOf(name: string): string {
-  const token = tokens.get(name);
-  if (!token) throw new Error(`no token issued for ${name}`);
-  return token;
-}
+afterAll(() => removeDataDir(otherDataDir));
+let url: string;
+beforeAll(() => {
+  url = dev.server.url;
+});
+const tokenOf = (name: string): string => dev.token(name);
 
 /** The client of one of USERS. */
 function clientOf(label: (typeof USERS)[number]): Client {
@@ -97,7 +72,7 @@ describe('the ready line and the token command', () => {
     const user = clientOf('ready');
     expect((await user.list()).status).toBe(200);
 
-    const stdout = server.stdout();
+    const stdout = dev.server.stdout();
     const lines = stdout.split('\n');
     expect(lines.at(-1)).toBe(''); // ends with a newline
     expect(lines.length - 1).toBe(1);
@@ -105,13 +80,13 @@ describe('the ready line and the token command', () => {
     expect(line.startsWith(`Jobs API ready at ${url} `)).toBe(true);
     expect(line).toContain('Bedrock stand-in');
     expect(line).toContain(`curl -s -X POST ${url}/api/jobs`);
-    expect(line).toContain(`JOBS_DEV_DATA=${dataDir} npm run --silent token -- alice`);
+    expect(line).toContain(`JOBS_DEV_DATA=${dev.dataDir} npm run --silent token -- alice`);
     // --port 0: a free port was picked, and the line names it.
-    expect(server.port).toBeGreaterThan(0);
+    expect(dev.server.port).toBeGreaterThan(0);
   });
 
   it.skipIf(!hasCurl)('the example after "Try:" creates a job when pasted into a shell', async () => {
-    const example = /Try: (.*)$/.exec(server.stdout().split('\n')[0]!)?.[1];
+    const example = /Try: (.*)$/.exec(dev.server.stdout().split('\n')[0]!)?.[1];
     expect(example).toBeDefined();
     const { stdout } = await shell(example!);
     const job = JSON.parse(stdout);
@@ -122,7 +97,7 @@ describe('the ready line and the token command', () => {
   }, 60_000);
 
   it('`npm run --silent token -- alice` prints a JWT and nothing else, and the gateway accepts it', async () => {
-    const stdout = await npmToken(dataDir, 'alice');
+    const stdout = await npmToken(dev.dataDir, 'alice');
     expect(stdout.endsWith('\n')).toBe(true);
     expect(stdout.split('\n')).toHaveLength(2);
     const token = stdout.trim();
@@ -186,7 +161,7 @@ describe('authentication', () => {
   });
 
   it('accepts a short-lived token until it expires, then answers 401', async () => {
-    const token = await issueToken(dataDir, username('shortlived'), { expiresInSeconds: 3 });
+    const token = await issueToken(dev.dataDir, username('shortlived'), { expiresInSeconds: 3 });
     const expMs = Number(jwtClaims(token).exp) * 1000;
     // `exp` is whole seconds after a truncated `iat`: the token was valid for 2 to 3 s when issued.
     expect(expMs - Date.now(), 'the token command took too long to test a still-valid token').toBeGreaterThan(500);

@@ -7,20 +7,10 @@
  * Not covered here: a model reply that fails validation (the stand-in always answers validly);
  * the unit tests cover it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  Client,
-  UUID,
-  issueTokens,
-  makeDataDir,
-  nonce,
-  pollUntil,
-  removeDataDir,
-  startDevServer,
-  type Answer,
-  type DevServer,
-} from '../support/dev-server.ts';
+import { UUID, nonce, pollUntil, type Answer, type Client } from '../support/dev-server.ts';
+import { useDevServer } from '../support/dev-server-fixture.ts';
 import { minimalPdf } from '../support/pdf.ts';
 
 const MODEL_ID = 'amazon.nova-lite-v1:0';
@@ -43,34 +33,10 @@ const RUN = nonce();
 const USERS = ['parser', 'chainer', 'outsider', 'watcher', 'sizes', 'limit'] as const;
 const username = (label: (typeof USERS)[number]) => `${label}-${RUN}`;
 
-let dataDir: string;
-let server: DevServer;
-let tokens: Map<string, string>;
-
-beforeAll(async () => {
-  dataDir = makeDataDir('jobs-e2e-documents-');
-  // The token command creates the signing key if the server has not yet: both use the same file.
-  [server, tokens] = await Promise.all([
-    startDevServer({ dataDir, env: { RETRY_BASE_DELAY_SECONDS: '0' } }),
-    issueTokens(dataDir, USERS.map(username)),
-  ]);
-}, 60_000);
-
-afterAll(async () => {
-  try {
-    if (server) {
-      const stopped = await server.stop();
-      if (stopped.forced) console.warn(`the dev server needed SIGKILL after ${stopped.ms} ms`);
-    }
-  } finally {
-    removeDataDir(dataDir);
-  }
-});
+const dev = useDevServer({ label: 'jobs-e2e-documents-', users: USERS.map(username), env: { RETRY_BASE_DELAY_SECONDS: '0' } });
 
 function clientOf(label: (typeof USERS)[number]): Client {
-  const token = tokens.get(username(label));
-  if (!token) throw new Error(`no token issued for ${label}`);
-  return new Client(server.url, token);
+  return dev.client(username(label));
 }
 
 // ---------------------------------------------------------------------------------------------

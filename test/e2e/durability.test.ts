@@ -44,9 +44,11 @@ describe('a restart with a backlog', () => {
     const first = await startDevServer({ dataDir });
     servers.push(first);
     const before = new Client(first.url, token);
-    // Twenty slow jobs hold every worker; the 500 after them wait in the queue.
+    // Twenty slow jobs hold every worker; the 500 after them wait in the queue. The slow calls
+    // outlast creating the 500 (seconds; tens of seconds on a loaded machine): no job may finish
+    // between the list below and the kill.
     const tag = nonce();
-    await createMany(before, Array.from({ length: 20 }, (_, n) => `slow ${n} ${tag} [[delay:15000]]`));
+    await createMany(before, Array.from({ length: 20 }, (_, n) => `slow ${n} ${tag} [[delay:30000]]`));
     const waiting = await createMany(before, Array.from({ length: 500 }, (_, n) => `waiting ${n} ${tag}`));
     const unfinished = (await before.allJobs()).filter((job) => job.status === 'PENDING' || job.status === 'PROCESSING');
     expect(unfinished.length).toBeGreaterThanOrEqual(500);
@@ -77,11 +79,11 @@ describe('a restart with a backlog', () => {
     const done = await pollUntil(
       () => after.allJobs(),
       (jobs) => [...waiting, fresh].every((id) => jobs.find((job) => job.id === id)?.status === 'COMPLETED'),
-      { timeoutMs: 90_000, intervalMs: 1000, what: 'the 500 waiting jobs and the new one to complete' },
+      { timeoutMs: 120_000, intervalMs: 1000, what: 'the 500 waiting jobs and the new one to complete' },
     );
     for (const id of waiting) expect(done.find((job) => job.id === id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });
     await second.stop();
-  }, 150_000);
+  }, 200_000);
 });
 
 describe('SIGKILLs at random moments under load', () => {

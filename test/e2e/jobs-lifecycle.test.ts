@@ -2,19 +2,9 @@
  * End to end, through `npm run dev` over HTTP: a job's life from create to its outcome, with the
  * Bedrock stand-in's fault directives driving throttling, validation errors and slow calls.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Client,
-  ISO,
-  UUID,
-  issueToken,
-  makeDataDir,
-  nonce,
-  pollUntil,
-  removeDataDir,
-  startDevServer,
-  type DevServer,
-} from '../support/dev-server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ISO, UUID, nonce, pollUntil, type Client } from '../support/dev-server.ts';
+import { useDevServer } from '../support/dev-server-fixture.ts';
 
 const JOB_FIELDS = [
   'id',
@@ -33,26 +23,12 @@ const JOB_FIELDS = [
 const MODEL_ID = 'amazon.nova-lite-v1:0';
 const LABEL = `[Bedrock stand-in · ${MODEL_ID}] `;
 
-let dataDir: string;
-let server: DevServer;
+const ALICE = `alice-${nonce()}`;
+// Retries at once, so that three attempts take well under a second of backoff.
+const dev = useDevServer({ users: [ALICE], env: { RETRY_BASE_DELAY_SECONDS: '0' } });
 let alice: Client;
-
-beforeAll(async () => {
-  dataDir = makeDataDir();
-  // Retries at once, so that three attempts take well under a second of backoff.
-  server = await startDevServer({ dataDir, env: { RETRY_BASE_DELAY_SECONDS: '0' } });
-  alice = new Client(server.url, await issueToken(dataDir, `alice-${nonce()}`));
-});
-
-afterAll(async () => {
-  try {
-    if (server) {
-      const stopped = await server.stop();
-      if (stopped.forced) console.warn(`the dev server needed SIGKILL after ${stopped.ms} ms`);
-    }
-  } finally {
-    removeDataDir(dataDir);
-  }
+beforeAll(() => {
+  alice = dev.client(ALICE);
 });
 
 function expectIso(value: unknown): number {

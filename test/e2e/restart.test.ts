@@ -4,17 +4,9 @@
  * On start it settles every unfinished job (PENDING re-sent, PROCESSING counted as a lost
  * attempt), so every job still ends COMPLETED; stored jobs and signing keys survive.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Client,
-  issueToken,
-  makeDataDir,
-  nonce,
-  pollUntil,
-  removeDataDir,
-  startDevServer,
-  type DevServer,
-} from '../support/dev-server.ts';
+import { describe, expect, it } from 'vitest';
+import { nonce, pollUntil, startDevServer } from '../support/dev-server.ts';
+import { useDevServer } from '../support/dev-server-fixture.ts';
 
 const BATCH = 8;
 /** Long enough that the attempts seen PROCESSING are still running when the server goes down. */
@@ -22,29 +14,10 @@ const DELAY_MS = 2500;
 /** A one-second retry backoff, so a job waiting for its next attempt can be seen. */
 const ENV = { RETRY_BASE_DELAY_SECONDS: '1' };
 
-let dataDir: string;
-let server: DevServer | undefined;
-/** Issued before the first start and used across every restart. */
-let token: string;
-
-beforeAll(async () => {
-  dataDir = makeDataDir();
-  token = await issueToken(dataDir, `restarter-${nonce()}`);
-  server = await startDevServer({ dataDir, env: ENV });
-});
-
-afterAll(async () => {
-  try {
-    if (server) {
-      const stopped = await server.stop();
-      if (stopped.forced) console.warn(`the dev server needed SIGKILL after ${stopped.ms} ms`);
-    }
-  } finally {
-    removeDataDir(dataDir);
-  }
-});
-
-const client = () => new Client(server!.url, token);
+/** Signed in before the first start, and across every restart. */
+const USER = `restarter-${nonce()}`;
+const dev = useDevServer({ users: [USER], env: ENV });
+const client = () => dev.client(USER);
 
 /** Creates the batch (distinct prompts) and waits until at least one job is PROCESSING. */
 async function startBatch(label: string): Promise<string[]> {
@@ -73,8 +46,7 @@ async function finishedBatch(ids: readonly string[]): Promise<Map<string, any>> 
 }
 
 async function restart(): Promise<void> {
-  server = undefined;
-  server = await startDevServer({ dataDir, env: ENV });
+  await dev.restart();
 }
 
 describe('between attempts', () => {
@@ -94,8 +66,8 @@ describe('a second dev server on the same data folder', () => {
   it('fails to start, and the running one keeps working', async () => {
     const user = client();
     const id = await user.createJob(`before the second server ${nonce()}`);
-    await expect(startDevServer({ dataDir, env: ENV })).rejects.toThrow(/exited \(code [1-9]/);
-    expect(server!.running()).toBe(true);
+    await expect(startDevServer({ dataDir: dev.dataDir, env: ENV })).rejects.toThrow(/exited \(code [1-9]/);
+    expect(dev.server.running()).toBe(true);
     expect((await user.waitForFinish(id)).status).toBe('COMPLETED');
     expect((await user.list()).status).toBe(200);
   }, 60_000);
@@ -112,15 +84,15 @@ describe('restarting the dev server on the same data folder', () => {
 
     const ids = await startBatch('crash');
     const killedAt = Date.now();
-    const exit = await server!.kill();
+    const exit = await dev.server.kill();
     expect(exit.signal).toBe('SIGKILL');
 
     await restart();
     // Recovery settles the backlog in the background once the API is up, and says so.
-    await pollUntil(async () => server!.stderr(), (text) => /recovered \d+ unfinished jobs from the last run/.test(text), {
+    await pollUntil(async () => dev.server.stderr(), (text) => /recovered \d+ unfinished jobs from the last run/.test(text), {
       what: 'the recovery line',
     });
-    expect(server!.stdout().trimEnd().split('\n')).toHaveLength(1);
+    expect(dev.server.stdout().trimEnd().split('\n')).toHaveLength(1);
 
     // The token from before the restart still works (the signing key is kept), and the jobs are there.
     const after = client();
@@ -151,14 +123,14 @@ describe('restarting the dev server on the same data folder', () => {
   }, 90_000);
 
   it('after a graceful stop (SIGTERM) mid-batch, the server exits 0 and every job ends COMPLETED', async () => {
-    if (!server?.running()) await restart(); // the previous test failed half-way
+    if (!dev.server.running()) await restart(); // the previous test failed half-way
     const ids = await startBatch('graceful');
     const earlier = (await client().allJobs()).filter((job) => !ids.includes(job.id));
 
-    const stopped = await server!.stop(15_000);
+    const stopped = await dev.server.stop(15_000);
     expect(stopped.forced, `the server ignored SIGTERM for ${stopped.ms} ms`).toBe(false);
     expect(stopped.code).toBe(0);
-    expect(server!.stderr()).toMatch(/stopping…/);
+    expect(dev.server.stderr()).toMatch(/stopping…/);
 
     await restart();
     const jobs = await finishedBatch(ids);

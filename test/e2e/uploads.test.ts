@@ -4,16 +4,9 @@
  * results too large for the job record returned whole; a chain on a large result; and a restart
  * of the server that loses none of the stored payloads.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Client,
-  issueTokens,
-  makeDataDir,
-  nonce,
-  removeDataDir,
-  startDevServer,
-  type DevServer,
-} from '../support/dev-server.ts';
+import { describe, expect, it } from 'vitest';
+import { nonce, type Client } from '../support/dev-server.ts';
+import { useDevServer } from '../support/dev-server-fixture.ts';
 import { minimalPdf } from '../support/pdf.ts';
 
 const MB = 1024 * 1024;
@@ -22,24 +15,9 @@ const RUN = nonce();
 const USERS = ['uploader', 'stranger', 'big'] as const;
 const username = (label: (typeof USERS)[number]) => `${label}-${RUN}`;
 
-let dataDir: string;
-let server: DevServer;
-let tokens: Map<string, string>;
+const dev = useDevServer({ label: 'jobs-e2e-uploads-', users: USERS.map(username) });
 
-beforeAll(async () => {
-  dataDir = makeDataDir('jobs-e2e-uploads-');
-  [server, tokens] = await Promise.all([startDevServer({ dataDir }), issueTokens(dataDir, USERS.map(username))]);
-}, 60_000);
-
-afterAll(async () => {
-  try {
-    await server?.stop();
-  } finally {
-    removeDataDir(dataDir);
-  }
-});
-
-const clientOf = (label: (typeof USERS)[number]) => new Client(server.url, tokens.get(username(label))!);
+const clientOf = (label: (typeof USERS)[number]): Client => dev.client(username(label));
 
 /** POST /api/uploads, then the PUT a browser or curl would make (no Authorization, no AWS keys). */
 async function upload(client: Client, bytes: Buffer, contentType = 'application/pdf', announced = bytes.byteLength) {
@@ -142,9 +120,9 @@ describe('results larger than the job record keeps', () => {
   it('survive a restart of the server, as do uploads not yet used', async () => {
     const user = clientOf('uploader');
     const pending = await upload(user, minimalPdf(`after the restart ${RUN}`));
-    const crashed = await server.kill();
+    const crashed = await dev.server.kill();
     expect(crashed.signal).toBe('SIGKILL');
-    server = await startDevServer({ dataDir });
+    await dev.restart();
     const again = clientOf('uploader');
     expect(await again.job(bigId)).toEqual(big);
     expect((await again.result(bigId)).json.result).toEqual(big.result);

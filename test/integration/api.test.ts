@@ -2,25 +2,13 @@
  * The API's contract on the real engines: what a create puts on the queue, who may see which
  * job, and listing with signed cursors over the byOwner index.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiResult } from '../support/api-events.ts';
 import { deleteMessages, queueCounts, receive } from '../support/event-source.ts';
-import { startHarness, type Harness, type JobsClient } from '../support/harness.ts';
+import { useHarness, type JobsClient } from '../support/harness.ts';
 import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await h?.stop();
-});
-
-beforeEach(async () => {
-  await h.infra.reset();
-});
+const h = useHarness();
 
 /** Creates a job and waits until the clock has moved on, so createdAt values are distinct. */
 async function createDistinct(user: JobsClient, prompt: string): Promise<string> {

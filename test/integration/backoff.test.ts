@@ -3,22 +3,14 @@
  * invisible for the delay the worker chose, and the job waits as PENDING meanwhile. (The other
  * suites run with a zero delay so that retries are immediate.)
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RetryableError } from '../../lambdas/domain/errors.ts';
 import { ENV } from '../../lambdas/shared/resources.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import { useHarness } from '../support/harness.ts';
 import { pollUntil } from '../support/poll.ts';
 import { ScriptedModel } from '../support/scripted-model.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness({ env: { [ENV.retryBaseDelaySeconds]: '1' } });
-});
-
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness({ env: { [ENV.retryBaseDelaySeconds]: '1' }, resetEach: false });
 
 it('delivers the message of a failed attempt again only after the backoff delay', async () => {
   const user = h.newUser();

@@ -7,21 +7,15 @@
  * endpoint in AWS_ENDPOINT_URL): the same conditional writes as in AWS.
  */
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NonRetryableError } from '../../lambdas/domain/errors.ts';
 import type { JobView } from '../../lambdas/domain/job.ts';
 import type { ModelRequest, StructuredModel } from '../../lambdas/domain/model.ts';
 import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import { useHarness } from '../support/harness.ts';
 import { fakeReply } from '../support/scripted-model.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = useHarness({ resetEach: false });
 
 /** Answers every prompt, except prompts containing "invalid" (a non-retryable error); counts calls per prompt. */
 class CountingModel implements StructuredModel {

@@ -3,12 +3,12 @@
  * (on the real AI_PREVIEW processor with a scripted model), read back through the API.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NonRetryableError, RetryableError } from '../../lambdas/domain/errors.ts';
 import type { JobView } from '../../lambdas/domain/job.ts';
 import { WORKER } from '../../lambdas/shared/resources.ts';
 import { deliverBatch, receiveExactly, type SqsHandler } from '../support/event-source.ts';
-import { startHarness, type Harness, type JobsClient } from '../support/harness.ts';
+import { useHarness, type JobsClient } from '../support/harness.ts';
 import { within } from '../support/poll.ts';
 import { FAKE_MODEL_ID, ScriptedModel } from '../support/scripted-model.ts';
 import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
@@ -16,19 +16,7 @@ import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await h?.stop();
-});
-
-beforeEach(async () => {
-  await h.infra.reset();
-});
+const h = useHarness();
 
 /** Sends the job's message again, as an at-least-once queue may. */
 async function redeliver(jobId: string): Promise<void> {

@@ -5,22 +5,13 @@
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StructuredRequest } from '../../lambdas/domain/model.ts';
 import { INLINE_LIMITS } from '../../lambdas/domain/payloads.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import { useHarness } from '../support/harness.ts';
 import { ScriptedModel } from '../support/scripted-model.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-beforeEach(async () => {
-  await h.infra.reset();
-});
+const h = useHarness();
 
 const record = async (id: string) =>
   (await h.infra.doc.send(new GetCommand({ TableName: h.infra.tableName, Key: { id }, ConsistentRead: true }))).Item!;

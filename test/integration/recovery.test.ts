@@ -3,31 +3,19 @@
  * vanished mid-attempt (the reconciler), and messages that exhausted delivery (the DLQ consumer).
  */
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RetryableError } from '../../lambdas/domain/errors.ts';
 import { lifecycleSettings } from '../../lambdas/shared/config.ts';
 import { ENV, WORKER } from '../../lambdas/shared/resources.ts';
 import { deleteMessages, queueCounts, receiveExactly, type SqsHandler } from '../support/event-source.ts';
-import { JobsClient, startHarness, type Harness } from '../support/harness.ts';
+import { JobsClient, useHarness } from '../support/harness.ts';
 import { within } from '../support/poll.ts';
 import { ScriptedModel } from '../support/scripted-model.ts';
 import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
 
 const NOTHING_DONE = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await h?.stop();
-});
-
-beforeEach(async () => {
-  await h.infra.reset();
-});
+const h = useHarness();
 
 /** Takes the only message off the jobs queue, as if its send had been lost. */
 async function loseMessage(jobId: string): Promise<void> {

@@ -5,6 +5,7 @@
  * environment when imported, so they are imported here only after the environment is set.
  */
 import { resolve } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
 import type { ReconcileReport } from '../../lambdas/use-cases/reconcile-jobs.ts';
@@ -78,6 +79,33 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
     await infra.stop().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * One harness per test file: started before the file's tests and stopped after them; with
+ * `resetEach`, the table and queues are emptied before every test. The returned harness forwards
+ * to the one started (use it inside hooks and tests only).
+ */
+export function useHarness(options: EmulatorOptions & { readonly resetEach?: boolean } = {}): Harness {
+  const { resetEach = true, ...emulatorOptions } = options;
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(emulatorOptions);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  if (resetEach) {
+    beforeEach(async () => {
+      await started!.infra.reset();
+    });
+  }
+  return new Proxy({} as Harness, {
+    get(_, property) {
+      if (!started) throw new Error('the harness is used before it started (outside a hook or test)');
+      return started[property as keyof Harness];
+    },
+  });
 }
 
 type CallSpec = Pick<ApiEventSpec, 'query' | 'body' | 'headers' | 'basePath'> & { readonly id?: string };

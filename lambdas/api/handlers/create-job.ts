@@ -1,24 +1,17 @@
 import { lazyPayloadStore } from '../../adapters/lazy-payload-store.ts';
 import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
-import { toView } from '../../domain/job.ts';
 import { jsonBody } from '../../http/request.ts';
 import { jobTypeCatalog } from '../../job-types/definitions.ts';
 import { lifecycleSettings, requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { CreateJob } from '../../use-cases/create-job.ts';
-import { basePath, type RouteLogic } from '../http-adapter.ts';
+import { acceptedJob, type RouteLogic } from '../http-adapter.ts';
 import { routeHandler, type RouteWiring } from '../wiring.ts';
 
 /** POST /api/jobs → 202 with the PENDING job, Location and Retry-After. */
-export const createJob: RouteLogic<CreateJob> = async (request, jobs) => {
-  const job = await jobs.create(request.ownerId, jsonBody(request.event));
-  return {
-    status: 202,
-    body: toView(job),
-    headers: { Location: `${basePath(request.event)}/api/jobs/${job.id}`, 'Retry-After': '3' },
-  };
-};
+export const createJob: RouteLogic<CreateJob> = async (request, jobs) =>
+  acceptedJob(request.event, await jobs.create(request.ownerId, jsonBody(request.event)));
 
 /**
  * The function's one wiring point: its use case, with the adapters its IAM policy allows. The only

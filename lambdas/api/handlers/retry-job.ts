@@ -1,22 +1,15 @@
 import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
-import { toView } from '../../domain/job.ts';
 import { jobIdParameter } from '../../http/request.ts';
 import { requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { RetryJob } from '../../use-cases/retry-job.ts';
-import { basePath, type RouteLogic } from '../http-adapter.ts';
+import { acceptedJob, type RouteLogic } from '../http-adapter.ts';
 import { routeHandler, type RouteWiring } from '../wiring.ts';
 
 /** POST /api/jobs/{id}/retry → 202 with the PENDING job; 409 unless FAILED or CANCELLED. */
-export const retryJob: RouteLogic<RetryJob> = async (request, jobs) => {
-  const job = await jobs.retry(request.ownerId, jobIdParameter(request.event));
-  return {
-    status: 202,
-    body: toView(job),
-    headers: { Location: `${basePath(request.event)}/api/jobs/${job.id}`, 'Retry-After': '3' },
-  };
-};
+export const retryJob: RouteLogic<RetryJob> = async (request, jobs) =>
+  acceptedJob(request.event, await jobs.retry(request.ownerId, jobIdParameter(request.event)));
 
 /** The function's one wiring point: its use case, with the adapters its IAM policy allows. */
 export function wire({ env, logger }: RouteWiring): RetryJob {

@@ -12,11 +12,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteAccess, type RouteName } from '../../../lambdas/api/routes.ts';
 import { apiEvent, invoke, type ApiHandler } from '../../support/api-events.ts';
+import { JOB_ID, jobItem } from '../../support/items.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
 const s3 = mockClient(S3Client);
-const ID = '550e8400-e29b-41d4-a716-446655440000';
+const ID = JOB_ID;
 const SOURCE = '550e8400-e29b-41d4-a716-446655440001';
 const RESULT = JSON.stringify({ title: 'a stored result' });
 const RESULT_REF = { key: `results/${ID}/0.json`, bytes: RESULT.length, sha256: createHash('sha256').update(RESULT).digest('hex') };
@@ -29,10 +30,8 @@ const ACTION_OF: Record<string, string> = {
   BatchGetCommand: 'dynamodb:BatchGetItem',
 };
 
-const job = (overrides: Record<string, unknown> = {}) => ({
-  id: ID, ownerId: 'user-a', type: 'PARSE_DOCUMENT', status: 'COMPLETED', input: { text: 'x' }, result: { title: 't' },
-  attempts: 1, maxAttempts: 3, createdAt: '2026-03-04T12:00:00.000Z', updatedAt: '2026-03-04T12:00:00.000Z', ...overrides,
-});
+const job = (overrides: Record<string, unknown> = {}) =>
+  jobItem({ type: 'PARSE_DOCUMENT', status: 'COMPLETED', input: { text: 'x' }, result: { title: 't' }, attempts: 1, dueAt: undefined, dueShard: undefined, ...overrides });
 
 async function handlerOf(name: RouteName): Promise<ApiHandler> {
   const route = ROUTES.find((candidate) => candidate.name === name)!;

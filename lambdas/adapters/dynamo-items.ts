@@ -1,0 +1,128 @@
+/**
+ * The job record as a DynamoDB item, and the expressions of conditional writes: every attribute
+ * by placeholder, fields that are null left out of the item, and the due index's shard key set
+ * exactly while the job has a dueAt.
+ */
+import type { Job, JobPatch, JobStatus, PayloadRef } from '../domain/job.ts';
+import type { AttemptRef } from '../domain/ports.ts';
+import { dueShardOf, JOBS_TABLE } from '../shared/resources.ts';
+
+export type Item = Record<string, unknown>;
+
+/** Fields stored only while set: a null value removes the attribute (index keys, TTL, lease…). */
+const ABSENT_WHEN_NULL = new Set([
+  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef',
+]);
+
+/** Preconditions of a conditional write; every field given must hold. */
+export interface Guard {
+  readonly statusIn?: readonly JobStatus[];
+  readonly ownerId?: string;
+  /** null: no attempt has claimed the job on this run. */
+  readonly runId?: string | null;
+  readonly dueAt?: string;
+  readonly generation?: number;
+}
+
+export const running = (attempt: AttemptRef): Guard => ({ statusIn: ['PROCESSING'], runId: attempt.runId });
+
+/** Builds update and condition expressions with placeholder names for every attribute. */
+export class ExpressionBuilder {
+  readonly names: Record<string, string> = {};
+  private readonly values: Record<string, unknown> = {};
+  private counter = 0;
+
+  name(attribute: string): string {
+    const placeholder = `#${attribute}`;
+    this.names[placeholder] = attribute;
+    return placeholder;
+  }
+
+  value(value: unknown): string {
+    const placeholder = `:v${this.counter++}`;
+    this.values[placeholder] = value;
+    return placeholder;
+  }
+
+  valuesOrUndefined(): Record<string, unknown> | undefined {
+    return Object.keys(this.values).length ? this.values : undefined;
+  }
+
+  update(id: string, patch: JobPatch): string {
+    const sets: string[] = [];
+    const removes: string[] = [];
+    for (const [attribute, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      if (value === null && ABSENT_WHEN_NULL.has(attribute)) removes.push(this.name(attribute));
+      else sets.push(`${this.name(attribute)} = ${this.value(value)}`);
+    }
+    if ('dueAt' in patch && patch.dueAt !== undefined) {
+      // The sparse due index holds exactly the jobs that have a dueAt.
+      const shard = this.name(JOBS_TABLE.dueIndex.partitionKey);
+      if (patch.dueAt === null) removes.push(shard);
+      else sets.push(`${shard} = ${this.value(dueShardOf(id))}`);
+    }
+    return [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
+  }
+
+  guard(guard: Guard): string {
+    const conditions = [`attribute_exists(${this.name('id')})`];
+    if (guard.statusIn) {
+      const statuses = guard.statusIn.map((status) => this.value(status));
+      conditions.push(`${this.name('status')} IN (${statuses.join(', ')})`);
+    }
+    if (guard.ownerId !== undefined) conditions.push(`${this.name('ownerId')} = ${this.value(guard.ownerId)}`);
+    if (guard.runId === null) conditions.push(`attribute_not_exists(${this.name('runId')})`);
+    else if (guard.runId !== undefined) conditions.push(`${this.name('runId')} = ${this.value(guard.runId)}`);
+    if (guard.dueAt !== undefined) conditions.push(`${this.name('dueAt')} = ${this.value(guard.dueAt)}`);
+    if (guard.generation !== undefined) conditions.push(`${this.name('generation')} = ${this.value(guard.generation)}`);
+    return conditions.join(' AND ');
+  }
+}
+
+export function toItem(job: Job): Item {
+  const item: Item = {};
+  for (const [attribute, value] of Object.entries(job)) {
+    if (value === null && ABSENT_WHEN_NULL.has(attribute)) continue;
+    item[attribute] = value;
+  }
+  if (job.dueAt !== null) item[JOBS_TABLE.dueIndex.partitionKey] = dueShardOf(job.id);
+  return item;
+}
+
+export function fromItem(item: Item): Job {
+  const text = (key: string) => (typeof item[key] === 'string' ? (item[key] as string) : null);
+  return {
+    id: String(item.id),
+    type: String(item.type),
+    status: item.status as JobStatus,
+    result: (item.result as Job['result']) ?? null,
+    error: text('error'),
+    attempts: Number(item.attempts ?? 0),
+    maxAttempts: Number(item.maxAttempts ?? 0),
+    progress: (item.progress as Job['progress']) ?? null,
+    createdAt: String(item.createdAt),
+    startedAt: text('startedAt'),
+    completedAt: text('completedAt'),
+    updatedAt: String(item.updatedAt),
+    ownerId: String(item.ownerId),
+    input: item.input ?? null,
+    inputRef: payloadRef(item.inputRef),
+    resultRef: payloadRef(item.resultRef),
+    priority: (item.priority as Job['priority']) ?? 'normal',
+    generation: Number(item.generation),
+    runId: text('runId'),
+    leaseExpiresAt: text('leaseExpiresAt'),
+    dueAt: text('dueAt'),
+    expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : null,
+  };
+}
+
+function payloadRef(value: unknown): PayloadRef | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { key, bytes, sha256 } = value as Record<string, unknown>;
+  return typeof key === 'string' && typeof sha256 === 'string' ? { key, bytes: Number(bytes), sha256 } : null;
+}
+
