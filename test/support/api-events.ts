@@ -3,7 +3,7 @@
  * authorizer receives them, and a way to call a route handler with one.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { callerIdentity } from '../../lib/local/gateway.ts';
+import { callerIdentity } from '../../lib/local/api-gateway-events.ts';
 
 export interface ApiEventSpec {
   readonly method: 'GET' | 'POST';
