@@ -1,14 +1,15 @@
 /**
  * The local dev ID tokens (lib/local/tokens.ts, `npm run token`) verified inside Lambda, for the
  * LocalStack deployment (`cdk deploy -c localstack=true`), which has no Cognito. Verification is
- * the local gateway's: aws-jwt-verify's CognitoJwtVerifier for the local pool and client, with
- * `tokenUse: 'id'`, against the public JWKS given in LOCAL_JWKS; it never touches the network.
+ * the local gateway's (local-verifier.ts): aws-jwt-verify's CognitoJwtVerifier for the local pool
+ * and client, with `tokenUse: 'id'`, against the public JWKS given in LOCAL_JWKS; it never
+ * touches the network.
  *
  * For LocalStack only: whoever can read the signing key in `.dev-data/keys` can sign in as anybody.
  */
-import { createLocalVerifier, type LocalJwks, type PublicJwk } from '../../lib/local/tokens.ts';
 import { ConfigurationError } from '../domain/errors.ts';
 import { ENV } from '../shared/resources.ts';
+import { createLocalVerifier, type LocalJwks, type PublicJwk } from './local-verifier.ts';
 
 /** The caller a valid token names: API Gateway passes these to the integration as strings. */
 export interface LocalCaller {

@@ -7,8 +7,8 @@ import { Duration } from 'aws-cdk-lib';
 import { IdentitySource, TokenAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { toPublicJwks } from '../../lambdas/local-authorizer/local-tokens.ts';
+import type { LocalJwks } from '../../lambdas/local-authorizer/local-verifier.ts';
 import { ENV, LOCAL_AUTHORIZER_ENTRY } from '../../lambdas/shared/resources.ts';
-import type { LocalJwks } from '../local/tokens.ts';
 import { JobFunction } from './job-function.ts';
 
 export interface LocalTokenAuthorizerProps {

@@ -1,8 +1,9 @@
 /**
  * The local token issuer: a stand-in for the Cognito user pool that signs ID tokens with an RS256
- * key kept in the data folder, so tokens survive restarts. Tokens are verified with aws-jwt-verify's
- * CognitoJwtVerifier, exactly as for a real pool; only the JWKS comes from the local key instead
- * of `https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json`.
+ * key kept in the data folder, so tokens survive restarts. The pool's identity and the verifier
+ * (aws-jwt-verify's CognitoJwtVerifier, exactly as for a real pool, with the local JWKS) are in
+ * lambdas/local-authorizer/local-verifier.ts, which the Lambda side bundles too; they are
+ * re-exported here.
  *
  * For local development only: the key is a file on disk and anybody who can read it can sign in
  * as anybody.
@@ -11,36 +12,22 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import type { KeyObject } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CognitoJwtVerifier } from 'aws-jwt-verify';
-import { KidNotFoundInJwksError } from 'aws-jwt-verify/error';
-import { findJwkInJwks } from 'aws-jwt-verify/jwk';
-import type { Jwks, JwksCache, JwkWithKid } from 'aws-jwt-verify/jwk';
-import type { DecomposedJwt } from 'aws-jwt-verify/jwt';
+import { LOCAL_CLIENT_ID, LOCAL_ISSUER, type LocalJwks, type PublicJwk } from '../../lambdas/local-authorizer/local-verifier.ts';
 
-export const LOCAL_REGION = 'us-east-1';
-/** Matches aws-jwt-verify's pool id format `<region>_<alphanumerics>`. */
-export const LOCAL_USER_POOL_ID = `${LOCAL_REGION}_LocalDev`;
-/** The app client id: the `aud` of ID tokens. */
-export const LOCAL_CLIENT_ID = 'local-dev-client';
-export const LOCAL_ISSUER = `https://cognito-idp.${LOCAL_REGION}.amazonaws.com/${LOCAL_USER_POOL_ID}`;
+export {
+  createLocalVerifier,
+  LOCAL_CLIENT_ID,
+  LOCAL_ISSUER,
+  LOCAL_REGION,
+  LOCAL_USER_POOL_ID,
+  type LocalJwks,
+  type PublicJwk,
+} from '../../lambdas/local-authorizer/local-verifier.ts';
+
 /** The domain of the local users' `email` claim (`.test` is reserved: it never routes anywhere). */
 export const LOCAL_EMAIL_DOMAIN = 'local.test';
 
 export const SIGNING_KEY_FILE = 'signing-key.json';
-
-/** A public RSA signing key as a JWK, as Cognito publishes them. */
-export interface PublicJwk {
-  readonly kty: 'RSA';
-  readonly kid: string;
-  readonly alg: 'RS256';
-  readonly use: 'sig';
-  readonly n: string;
-  readonly e: string;
-}
-
-export interface LocalJwks {
-  readonly keys: readonly PublicJwk[];
-}
 
 export interface SigningKey {
   readonly kid: string;
@@ -224,47 +211,4 @@ function signJwt(privateKey: KeyObject, header: Record<string, unknown>, payload
   const signingInput = `${encode(header)}.${encode(payload)}`;
   const signature = sign('sha256', Buffer.from(signingInput), privateKey).toString('base64url');
   return `${signingInput}.${signature}`;
-}
-
-/**
- * A JWKS cache holding the local keys only. aws-jwt-verify's default cache fetches the pool's
- * JWKS over HTTPS when a token names an unknown `kid`; this one answers from the local keys, so
- * verification never touches the network.
- */
-class LocalJwksCache implements JwksCache {
-  constructor(private jwks: Jwks) {}
-
-  getCachedJwk(_jwksUri: string, decomposedJwt: DecomposedJwt): JwkWithKid {
-    const kid = decomposedJwt.header.kid;
-    const jwk = typeof kid === 'string' ? findJwkInJwks(this.jwks, kid) : undefined;
-    if (!jwk) throw new KidNotFoundInJwksError(`JWK for kid ${String(kid)} not found in the local JWKS`);
-    return jwk;
-  }
-
-  async getJwk(jwksUri: string, decomposedJwt: DecomposedJwt): Promise<JwkWithKid> {
-    return this.getCachedJwk(jwksUri, decomposedJwt);
-  }
-
-  addJwks(_jwksUri: string, jwks: Jwks): void {
-    this.jwks = jwks;
-  }
-
-  async getJwks(): Promise<Jwks> {
-    return this.jwks;
-  }
-}
-
-/**
- * The verifier of the local pool's ID tokens: signature, issuer, expiry, `token_use: id` and
- * `aud` = the local client id, as API Gateway's Cognito authorizer checks them. Build it once
- * per process.
- */
-export function createLocalVerifier(jwks: LocalJwks) {
-  const local = jwks as unknown as Jwks;
-  const verifier = CognitoJwtVerifier.create(
-    { userPoolId: LOCAL_USER_POOL_ID, tokenUse: 'id', clientId: LOCAL_CLIENT_ID },
-    { jwksCache: new LocalJwksCache(local) },
-  );
-  verifier.cacheJwks(local);
-  return verifier;
 }

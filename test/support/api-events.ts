@@ -1,9 +1,10 @@
 /**
- * API Gateway REST proxy events as a Lambda proxy integration behind a Cognito user-pool
- * authorizer receives them, and a way to call a route handler with one.
+ * API Gateway REST proxy events for calling a route handler directly, built by the local gateway's
+ * builder (lib/local/api-gateway-events.ts) from a short spec, and a way to call a handler with one.
  */
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { callerIdentity } from '../../lib/local/gateway.ts';
+import { collectHeaders, proxyEvent } from '../../lib/local/api-gateway-events.ts';
 
 export interface ApiEventSpec {
   readonly method: 'GET' | 'POST';
@@ -25,61 +26,44 @@ export interface ApiEventSpec {
   readonly basePath?: string;
 }
 
+/** A request as API Gateway hands it on behind the Cognito authorizer (or, with `sub: null`, without one). */
 export function apiEvent(spec: ApiEventSpec): APIGatewayProxyEvent {
   const basePath = spec.basePath ?? '/prod';
-  const stage = basePath.replace(/^\//, '') || 'prod';
   const body = spec.body === undefined ? null : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
   const headers: Record<string, string> = {
     Accept: 'application/json',
     Authorization: 'Bearer test-id-token',
     Host: 'api.test.invalid',
+    'User-Agent': 'integration-test',
     ...(body !== null ? { 'Content-Type': 'application/json' } : {}),
     ...spec.headers,
   };
-  const query = spec.query && Object.keys(spec.query).length > 0 ? spec.query : null;
-  const requestId = crypto.randomUUID();
-  const now = Date.now();
-  return {
-    httpMethod: spec.method,
+  return proxyEvent({
+    method: spec.method,
     path: spec.path,
     resource: spec.resource ?? spec.path,
     pathParameters: spec.pathParameters ?? null,
-    queryStringParameters: query,
-    multiValueQueryStringParameters: query
-      ? Object.fromEntries(Object.entries(query).map(([key, value]) => [key, [value]]))
-      : null,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, [value]])),
-    body,
-    isBase64Encoded: false,
-    stageVariables: null,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'testapi',
-      authorizer:
-        spec.sub === null
-          ? null
-          : {
-              claims: {
-                sub: spec.sub,
-                token_use: 'id',
-                'cognito:username': spec.sub,
-                iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test',
-              },
-            },
-      protocol: 'HTTP/1.1',
-      httpMethod: spec.method,
-      identity: callerIdentity('127.0.0.1', 'integration-test'),
-      path: `${basePath}${spec.path}`,
-      stage,
-      requestId,
-      requestTimeEpoch: now,
-      resourceId: 'test',
-      resourcePath: spec.resource ?? spec.path,
-    },
-  };
+    headers: collectHeaders(Object.entries(headers).flat()),
+    query: new URLSearchParams(spec.query),
+    body: Buffer.from(body ?? '', 'utf8'),
+    claims:
+      spec.sub === null
+        ? null
+        : {
+            sub: spec.sub,
+            token_use: 'id',
+            'cognito:username': spec.sub,
+            iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test',
+          },
+    requestId: randomUUID(),
+    requestTimeEpoch: Date.now(),
+    stage: basePath.replace(/^\//, '') || 'prod',
+    basePath,
+    sourceIp: '127.0.0.1',
+    port: 443,
+    httpVersion: '1.1',
+  });
 }
-
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 

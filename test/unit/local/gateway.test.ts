@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -412,6 +413,30 @@ describe('local gateway', () => {
       expect(calls).toHaveLength(0);
       // The gateway keeps serving afterwards.
       expect((await send(`/api/jobs/${JOB_ID}`, { headers: authorized() })).status).toBe(200);
+    });
+
+    it('answers malformed HTTP with a 400 problem, with CORS headers for an allowed Origin', async () => {
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(gateway.port, '127.0.0.1', () =>
+          socket.end(`GET /api/jobs HTTP/1.1\r\nHost: localhost\r\nOrigin: ${ORIGINS[1]}\r\nnot a header line\r\n\r\n`),
+        );
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+        socket.on('error', reject);
+      });
+      const [head = '', body = ''] = raw.split('\r\n\r\n');
+      const [statusLine, ...headerLines] = head.split('\r\n');
+      const headers = Object.fromEntries(
+        headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
+      expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
+      expectProblem({ status: 400, headers, body: Buffer.from(body), json: JSON.parse(body) }, 400, 'MALFORMED_REQUEST');
+      expect(headers['access-control-allow-origin']).toBe(ORIGINS[1]);
+      expect(headers['access-control-expose-headers']).toBe('x-amzn-RequestId');
+      expect(headers.connection).toBe('close');
+      expect(calls).toHaveLength(0);
+      expect(lines.at(-1)).toMatch(/^\(unparsed request\) 400 \(HPE_/);
     });
 
     it('answers 502 when the handler throws, and logs it', async () => {
