@@ -1,15 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DLQ_CONSUMER, ENV, JOBS_TABLE, RECONCILER, WORKER } from '../../lambdas/shared/resources.ts';
-import {
-  actionsOf,
-  logicalId,
-  resourcesOf,
-  roleActions,
-  roleStatements,
-  synthDefaultStack,
-  synthStack,
-} from './support/synth.ts';
+import { actionsOf, logicalId, resourcesOf, roleActions, roleStatements, synthDefaultStack, synthStack } from './support/synth.ts';
 
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 /** What the SQS event source needs to poll and delete messages. */

@@ -8,11 +8,10 @@ import path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { build } from 'esbuild';
+import { bundleEntry } from '../support/bundle.ts';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/api/routes.ts';
 import { ENV, LOCAL_AUTHORIZER_ENTRY, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
-import { PROJECT_ROOT } from '../../lib/constructs/job-function.ts';
 import { LOCAL_CLIENT_ID } from '../../lib/local/tokens.ts';
 import { buildStack, logicalId, render, roleActions, synthDefaultStack, synthStack, testSigningKey } from './support/synth.ts';
 
@@ -174,24 +173,12 @@ describe('LocalStack variant', () => {
 
 describe('LocalStack authorizer bundle', () => {
   it('bundles createLocalVerifier without the key-file code or any non-built-in module left external', async () => {
-    const result = await build({
-      entryPoints: [path.join(PROJECT_ROOT, LOCAL_AUTHORIZER_ENTRY)],
-      bundle: true,
-      write: false,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      minify: true,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const code = result.outputFiles[0]!.text;
+    const { code, metafile } = await bundleEntry(LOCAL_AUTHORIZER_ENTRY);
     expect(code.length).toBeLessThan(64 * 1024);
     expect(code).not.toMatch(/generateKeyPairSync|writeFileSync|linkSync/);
-    const inputs = Object.keys(result.metafile.inputs);
+    const inputs = Object.keys(metafile.inputs);
     expect(inputs.filter((input) => input.includes('node_modules/') && !input.includes('node_modules/aws-jwt-verify/'))).toEqual([]);
-    const externals = Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
+    const externals = Object.values(metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
     expect(externals.every((name) => /^(node:)?[a-z_]+$/.test(name))).toBe(true);
   });
 });
@@ -210,19 +197,7 @@ describe('local token verifier in the route functions', () => {
     ['true', true],
   ])('with %s, a route bundle carries the verifier: %s', async (value, carried) => {
     const route = ROUTES.find((candidate) => candidate.name === 'get-job')!;
-    const result = await build({
-      entryPoints: [path.join(PROJECT_ROOT, route.entry)],
-      bundle: true,
-      write: false,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      minify: true,
-      define: { [LOCAL_TOKENS_DEFINE]: value },
-      logLevel: 'silent',
-    });
-    const code = result.outputFiles[0]!.text;
+    const { code } = await bundleEntry(route.entry, { [LOCAL_TOKENS_DEFINE]: value });
     expect(code.includes(LOCAL_CLIENT_ID)).toBe(carried);
     // aws-jwt-verify's own messages.
     expect(code.includes('JWK for kid')).toBe(carried);

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { App, type CfnElement, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -12,11 +11,7 @@ import {
   type PayloadPrefix,
 } from '../../lib/constructs/jobs-payloads.ts';
 import { PAYLOADS } from '../../lambdas/shared/resources.ts';
-
-// Read here rather than through support/synth.ts, which builds the whole JobsStack.
-const CDK_JSON_CONTEXT = (
-  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
-).context;
+import { CDK_JSON_CONTEXT, logicalId, resourcesOf, roleStatements, type Statement } from './support/synth.ts';
 
 interface Grant {
   readonly prefix: PayloadPrefix;
@@ -41,41 +36,12 @@ function payloadsStack(props: Partial<JobsPayloadsProps> = {}, grants: readonly 
   return { stack, payloads, roles, template: Template.fromStack(stack) };
 }
 
-const logicalIdOf = (construct: IConstruct): string =>
-  Stack.of(construct).resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
-
-/** Renders a template value with intrinsics as text: `{Fn::GetAtt: [X, Arn]}` → `${X.Arn}`. */
-function render(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(render).join(',');
-  if (value && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    if ('Ref' in record) return `\${${String(record.Ref)}}`;
-    if ('Fn::GetAtt' in record) return `\${${(record['Fn::GetAtt'] as string[]).join('.')}}`;
-    if ('Fn::Join' in record) {
-      const [separator, parts] = record['Fn::Join'] as [string, unknown[]];
-      return parts.map(render).join(separator);
-    }
-  }
-  return JSON.stringify(value);
-}
-
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-}
-
 /** Every statement of the identity policies attached to a role, with actions and resources as sorted text. */
-function roleStatements(template: Template, role: Role) {
-  const roleId = logicalIdOf(role);
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((ref) => ref.Ref === roleId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
-    .map((statement) => ({
+function grantsOf(template: Template, role: Role) {
+  return roleStatements(template, logicalId(role)).map((statement) => ({
       effect: statement.Effect,
       actions: [statement.Action].flat().sort(),
-      resources: [statement.Resource].flat().map(render).sort(),
+      resources: resourcesOf(statement).sort(),
     }));
 }
 
@@ -110,7 +76,7 @@ const findings = (stack: Stack): string[] =>
 describe('payload bucket', () => {
   const { payloads, template } = payloadsStack();
   const bucket = bucketProperties(template);
-  const bucketId = logicalIdOf(payloads.bucket);
+  const bucketId = logicalId(payloads.bucket);
 
   it('is encrypted with S3-managed keys, with no KMS key to manage', () => {
     expect(bucket.BucketEncryption).toEqual({
@@ -238,7 +204,7 @@ describe('payload bucket settings from props', () => {
 
 describe('payload bucket with RemovalPolicy.DESTROY', () => {
   const { payloads, template } = payloadsStack({ removalPolicy: RemovalPolicy.DESTROY });
-  const bucketId = logicalIdOf(payloads.bucket);
+  const bucketId = logicalId(payloads.bucket);
 
   it('is deleted with the stack', () => {
     template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
@@ -275,8 +241,8 @@ describe('JobsPayloads.grant', () => {
       { prefix: 'results', actions: ['s3:GetObject'] },
     ],
   ]);
-  const bucketArn = `\${${logicalIdOf(payloads.bucket)}.Arn}`;
-  const statementsOf = (index: number) => roleStatements(template, roles[index] as Role);
+  const bucketArn = `\${${logicalId(payloads.bucket)}.Arn}`;
+  const statementsOf = (index: number) => grantsOf(template, roles[index] as Role);
 
   it('grants exactly the given actions on the objects under the prefix', () => {
     expect(statementsOf(0)).toEqual([
@@ -299,11 +265,11 @@ describe('JobsPayloads.grant', () => {
   });
 
   it('grants nothing on the bucket itself or on the whole bucket', () => {
-    const resources = roles.flatMap((role) => roleStatements(template, role).flatMap((s) => s.resources));
+    const resources = roles.flatMap((role) => grantsOf(template, role).flatMap((s) => s.resources));
     expect(resources.length).toBeGreaterThan(0);
     expect(resources).not.toContain(bucketArn);
     expect(resources).not.toContain(`${bucketArn}/*`);
-    for (const resource of resources) expect(resource).toMatch(new RegExp(`^\\$\\{${logicalIdOf(payloads.bucket)}\\.Arn\\}/(inputs|results|uploads)/\\*$`));
+    for (const resource of resources) expect(resource).toMatch(new RegExp(`^\\$\\{${logicalId(payloads.bucket)}\\.Arn\\}/(inputs|results|uploads)/\\*$`));
   });
 
   it('rejects an empty list of actions', () => {
@@ -334,7 +300,7 @@ describe('cdk-nag (AwsSolutions)', () => {
     ['DESTROY', RemovalPolicy.DESTROY],
   ])('acknowledges exactly the findings raised with RemovalPolicy.%s, each where it is raised', (_, removalPolicy) => {
     const { stack, payloads, roles } = payloadsStack({ removalPolicy }, grants);
-    const bucketId = logicalIdOf(payloads.bucket);
+    const bucketId = logicalId(payloads.bucket);
     // The same checks with every acknowledgement ignored: what would be reported without them.
     const raw = new AwsSolutionsChecks();
     Reflect.set(raw, 'isAcknowledged', () => false);

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
 import { ENV, JOBS_TABLE, PAYLOADS } from '../../lambdas/shared/resources.ts';
-import {
-  actionsOf,
-  logicalId,
-  resourcesOf,
-  roleActions,
-  roleStatements,
-  synthDefaultStack,
-  type Statement,
-} from './support/synth.ts';
+import { actionsOf, logicalId, resourcesOf, roleActions, roleStatements, synthDefaultStack, type Statement } from './support/synth.ts';
 
 /** What every function's role holds besides its route's access: its own logs and X-Ray. */
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];

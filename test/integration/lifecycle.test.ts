@@ -9,7 +9,6 @@ import type { JobView } from '../../lambdas/domain/job.ts';
 import { WORKER } from '../../lambdas/shared/resources.ts';
 import { deliverBatch, receiveExactly, type SqsHandler } from '../support/event-source.ts';
 import { useHarness, type JobsClient } from '../support/harness.ts';
-import { within } from '../support/poll.ts';
 import { FAKE_MODEL_ID, ScriptedModel } from '../support/scripted-model.ts';
 import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
 
@@ -271,9 +270,8 @@ describe('cancel and retry', () => {
     const gate = model.block();
     const job = await user.createPreview('a slow one');
 
-    const draining = h.drainJobs(h.worker(model));
-    try {
-      await within(gate.entered, 5_000, 'the worker to call the model');
+    let cancelled: Awaited<ReturnType<JobsClient['cancel']>> | undefined;
+    const report = await h.whileBlocked(model, gate, 'the worker to call the model', async () => {
       const running = await user.job(job.id);
       expect(running).toMatchObject({
         status: 'PROCESSING',
@@ -281,22 +279,16 @@ describe('cancel and retry', () => {
         progress: { percent: 10, message: 'waiting for model' },
       });
 
-      const cancelled = await user.cancel(job.id);
+      cancelled = await user.cancel(job.id);
       expect(cancelled.status).toBe(200);
       expect(cancelled.json).toMatchObject({ id: job.id, status: 'CANCELLED', result: null, progress: null });
       expect(cancelled.json.completedAt).toMatch(ISO);
+    });
 
-      gate.release();
-      const report = await draining;
-
-      // The attempt finished, found the job cancelled, and acknowledged its message.
-      expect(report.deliveries.map((d) => d.outcome)).toEqual(['deleted']);
-      expect(model.calls).toBe(1);
-      expect(await user.job(job.id)).toEqual(cancelled.json);
-    } finally {
-      gate.release();
-      await draining.catch(() => {});
-    }
+    // The attempt finished, found the job cancelled, and acknowledged its message.
+    expect(report.deliveries.map((d) => d.outcome)).toEqual(['deleted']);
+    expect(model.calls).toBe(1);
+    expect(await user.job(job.id)).toEqual(cancelled?.json);
   });
 
   it('never runs a job cancelled before the worker receives it', async () => {

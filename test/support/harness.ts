@@ -16,6 +16,8 @@ import { createJobTypes } from '../../lambdas/job-types/processors.ts';
 import { apiEvent, invoke, type ApiEventSpec, type ApiHandler, type ApiResult } from './api-events.ts';
 import { startEmulators, type EmulatorOptions, type TestInfrastructure } from './emulators.ts';
 import { drainQueue, type DrainOptions, type DrainReport, type SqsHandler } from './event-source.ts';
+import { within } from './poll.ts';
+import type { Gate } from './scripted-model.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -43,6 +45,12 @@ export interface Harness {
   drainJobs(handler: SqsHandler, options?: DrainWith): Promise<DrainReport>;
   /** Feeds the DLQ to `handler` until it is empty. */
   drainDlq(handler: SqsHandler, options?: DrainWith): Promise<DrainReport>;
+  /**
+   * Runs the worker on `model` until the attempt waits at `gate` (a call the model holds), runs
+   * `during` meanwhile, then lets the call go and returns the drain's report; the call is let go
+   * and the drain awaited whatever `during` does.
+   */
+  whileBlocked(model: StructuredModel, gate: Gate, what: string, during: () => Promise<void>): Promise<DrainReport>;
   stop(): Promise<void>;
 }
 
@@ -61,18 +69,31 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
     const reconcilerModule: ReconcilerModule = await import('../../lambdas/reconciler/handler.ts');
 
     const as = (sub: string | null) => new JobsClient(routes, sub);
+    const worker = (model: StructuredModel) => workerModule.createWorkerHandler(workerModule.wireWorker(createJobTypes({ model })));
     return {
       infra,
       routes,
       as,
       newUser: () => as(`user-${crypto.randomUUID()}`),
-      worker: (model) => workerModule.createWorkerHandler(workerModule.wireWorker(createJobTypes({ model }))),
+      worker,
       dlqConsumer: () => dlqModule.createDlqHandler(dlqModule.wireDlqConsumer()),
       reconcilerAt: (clock) => reconcilerModule.createReconcilerHandler(reconcilerModule.wireReconciler(process.env, clock)),
       drainJobs: (handler, drainOptions = {}) =>
         drainQueue({ sqs: infra.sqs, queueUrl: infra.queueUrl, handler, ...drainOptions }),
       drainDlq: (handler, drainOptions = {}) =>
         drainQueue({ sqs: infra.sqs, queueUrl: infra.dlqUrl, handler, ...drainOptions }),
+      async whileBlocked(model, gate, what, during) {
+        const draining = drainQueue({ sqs: infra.sqs, queueUrl: infra.queueUrl, handler: worker(model) });
+        try {
+          await within(gate.entered, 5_000, what);
+          await during();
+          gate.release();
+          return await draining;
+        } finally {
+          gate.release();
+          await draining.catch(() => {});
+        }
+      },
       stop: () => infra.stop(),
     };
   } catch (error) {
