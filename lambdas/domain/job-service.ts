@@ -27,6 +27,7 @@ import type { JobTypeCatalog, JobTypeDefinition, Logger, UploadReference } from 
 import type { JsonObject } from './json.ts';
 import type { Clock, CursorCodec, IdGenerator, JobQueue, JobStore, PayloadStore } from './ports.ts';
 import { announcedBytes, loadResult, newUploadId, payloadKeys, storeInput, UPLOADS } from './payloads.ts';
+import { MAX_DOCUMENT_SIZE_TEXT } from './bedrock-limits.ts';
 import { DOCUMENT_CONTENT_TYPES, type DocumentFormat } from './model.ts';
 import type { PresignedUpload } from './ports.ts';
 
@@ -350,7 +351,7 @@ function parseUploadRequest(request: unknown): { name: string; contentType: stri
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
     errors.push({ path: 'size', message: 'must be the size of the file in bytes (a positive integer)' });
   } else if (size > UPLOADS.maxBytes) {
-    errors.push({ path: 'size', message: `the file is ${size} bytes; the limit is ${UPLOADS.maxBytes} (4.5 MB)` });
+    errors.push({ path: 'size', message: `the file is ${size} bytes; the limit is ${UPLOADS.maxBytes} (${MAX_DOCUMENT_SIZE_TEXT})` });
   }
   if (errors.length > 0) throw new ValidationError('The request body is not a valid upload request', errors);
   return { name: name as string, contentType: contentType as string, size: size as number, format: format! };

@@ -18,7 +18,8 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BedrockModel, documentName, MAX_DOCUMENT_BYTES } from '../../../lambdas/adapters/bedrock-model.ts';
+import { BedrockModel, documentName } from '../../../lambdas/adapters/bedrock-model.ts';
+import { MAX_DOCUMENT_BYTES } from '../../../lambdas/domain/bedrock-limits.ts';
 import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
 import type { ModelDocument, StructuredRequest } from '../../../lambdas/domain/model.ts';
 
