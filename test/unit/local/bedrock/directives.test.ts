@@ -8,18 +8,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { NonRetryableError, RetryableError } from '../../../../lambdas/domain/errors.ts';
 import type { ModelRequest, StructuredRequest } from '../../../../lambdas/domain/model.ts';
 import { MAX_DELAY_MS } from '../../../../lib/local/bedrock-stand-in.ts';
-import { MODEL_ID, LABEL, pdfDocument, rejectionOf, Report, REPORT_TOOL, textDocument, useStandIn, words } from './fixture.ts';
+import { sdkErrorClass } from '../../../support/bedrock-errors.ts';
+import { LABEL, MODEL_ID, pdfDocument, rejectionOf, Report, REPORT_TOOL, textDocument, useStandIn, words } from './fixture.ts';
 
 const bedrock = useStandIn();
-
-/** The SDK's class of a Bedrock Runtime error, by name. */
-function sdkErrorClass(name: string): typeof sdk.BedrockRuntimeServiceException {
-  const exported: unknown = (sdk as Record<string, unknown>)[name];
-  if (typeof exported !== 'function' || !(exported.prototype instanceof sdk.BedrockRuntimeServiceException)) {
-    throw new Error(`@aws-sdk/client-bedrock-runtime has no error class ${name}`);
-  }
-  return exported as typeof sdk.BedrockRuntimeServiceException;
-}
 
 describe('Bedrock stand-in: fault injection', () => {
   it('[[fail:ThrottlingException:2]] fails the first two calls of that job, then answers', async () => {
