@@ -56,7 +56,7 @@ export interface ConverseCall {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Formats as a plain list, to look up any string. */
-const DOCUMENT_FORMATS: readonly string[] = BEDROCK_DOCUMENT_FORMATS;
+const ACCEPTED_FORMATS: readonly string[] = BEDROCK_DOCUMENT_FORMATS;
 
 /** The model id of the path, URL-decoded. */
 export function decodeModelId(encoded: string): string {
@@ -114,8 +114,8 @@ function readDocument(value: unknown, where: string): RawDocument {
         `(no more than one in a row), hyphens, parentheses and square brackets, 1 to ${MAX_DOCUMENT_NAME_LENGTH} characters`,
     );
   }
-  if (typeof format !== 'string' || !DOCUMENT_FORMATS.includes(format)) {
-    throw validation(`${where}.format must be one of ${DOCUMENT_FORMATS.join(', ')}`);
+  if (typeof format !== 'string' || !ACCEPTED_FORMATS.includes(format)) {
+    throw validation(`${where}.format must be one of ${ACCEPTED_FORMATS.join(', ')}`);
   }
   if (!isObject(source)) throw validation(`${where}.source must be an object`);
   let bytes: Buffer;
