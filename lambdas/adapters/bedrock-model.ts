@@ -29,7 +29,7 @@
  * given: they are reduced to the characters Bedrock allows (letters, digits, single spaces,
  * hyphens, parentheses, square brackets), at most 200 characters, made unique within the request
  * (`name (2)`, ...), `document` when nothing is left. At most 5 documents of at most 4.5 MB each
- * (Bedrock's limits): more is a NonRetryableError before any call. A reply without a call of that
+ * (Bedrock's limits, `domain/bedrock-limits.ts`): more is a NonRetryableError before any call. A reply without a call of that
  * tool (the model answered text, or hit `max_tokens`, which may leave a truncated call) is a
  * RetryableError: sampling again may produce the call.
  */
@@ -44,6 +44,12 @@ import {
   type ToolInputSchema,
   type ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
+import {
+  DOCUMENT_NAME_DISALLOWED,
+  MAX_DOCUMENT_BYTES,
+  MAX_DOCUMENT_NAME_LENGTH,
+  MAX_DOCUMENTS,
+} from '../domain/bedrock-limits.ts';
 import { ConfigurationError, NonRetryableError, RetryableError } from '../domain/errors.ts';
 import type {
   ModelDocument,
@@ -57,13 +63,6 @@ import type {
 
 /** The SDK's type of a tool's JSON schema (a JSON document). */
 type SchemaDocument = Extract<ToolInputSchema, { json: unknown }>['json'];
-
-/** Bedrock's per-request document limit. */
-export const MAX_DOCUMENTS = 5;
-/** Bedrock's per-document size limit (4.5 MB). */
-export const MAX_DOCUMENT_BYTES = 4.5 * 1024 * 1024;
-/** Bedrock's document name length limit. */
-export const MAX_DOCUMENT_NAME_LENGTH = 200;
 
 export interface BedrockModelOptions {
   /** Model or inference profile id used when a request names none. */
@@ -211,7 +210,7 @@ export function documentName(raw: string): string {
   const name = raw
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^A-Za-z0-9()[\]-]+/g, ' ')
+    .replace(DOCUMENT_NAME_DISALLOWED, ' ')
     .trim()
     .slice(0, MAX_DOCUMENT_NAME_LENGTH)
     .trimEnd();

@@ -3,6 +3,7 @@
  * Adapters throw NonRetryableError for failures that a retry cannot fix (validation, access)
  * and RetryableError for throttling, timeouts and 5xx. No AWS imports here.
  */
+import type { BedrockDocumentFormat } from './bedrock-limits.ts';
 
 export interface ModelRequest {
   /** The user's message. */
@@ -36,8 +37,8 @@ export interface Model {
   generate(request: ModelRequest): Promise<ModelResponse>;
 }
 
-/** Document formats the model accepts as a document content block. */
-export const DOCUMENT_FORMATS = ['pdf', 'docx', 'txt', 'md', 'csv', 'html'] as const;
+/** Document formats jobs take and send to the model as a document content block (some of Bedrock's). */
+export const DOCUMENT_FORMATS = ['pdf', 'docx', 'txt', 'md', 'csv', 'html'] as const satisfies readonly BedrockDocumentFormat[];
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 
 /** The content type an uploaded document of each format is sent and stored with. */
@@ -52,7 +53,7 @@ export const DOCUMENT_CONTENT_TYPES: Readonly<Record<DocumentFormat, string>> = 
 
 /** A document sent alongside the prompt (Converse document content block). */
 export interface ModelDocument {
-  /** A neutral name: letters, digits, single spaces, hyphens, parentheses, square brackets. */
+  /** A neutral name; the adapter reduces any name to one Bedrock accepts (`bedrock-limits.ts`). */
   readonly name: string;
   readonly format: DocumentFormat;
   readonly bytes: Uint8Array;

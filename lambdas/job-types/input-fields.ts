@@ -8,6 +8,7 @@
  * of base64, which fits in the body with room to spare and leaves the item room for the result.
  */
 import { z } from 'zod';
+import { MAX_DOCUMENT_SIZE_TEXT } from '../domain/bedrock-limits.ts';
 import type { UploadReference } from '../domain/job-types.ts';
 import { DOCUMENT_FORMATS, type DocumentFormat } from '../domain/model.ts';
 import { isUploadId } from '../domain/payloads.ts';
@@ -168,7 +169,7 @@ export const documentInputSchema = strictInput('document', {
           code: 'custom',
           message:
             `the document is ${check.bytes} bytes once decoded; the limit is ${describeBytes(INPUT_LIMITS.documentMaxBytes)} ` +
-            'inline: upload larger documents (up to 4.5 MB) with POST /api/uploads and give their uploadId',
+            `inline: upload larger documents (up to ${MAX_DOCUMENT_SIZE_TEXT}) with POST /api/uploads and give their uploadId`,
         });
       }
     })

@@ -9,6 +9,7 @@
  * usage and latency, never the prompt, the documents or the reply.
  */
 import { z } from 'zod';
+import { TOOL_NAME_PATTERN } from '../domain/bedrock-limits.ts';
 import { RetryableError } from '../domain/errors.ts';
 import type { ProcessorContext } from '../domain/job-types.ts';
 import type { JsonObject } from '../domain/json.ts';
@@ -44,7 +45,7 @@ export function structuredOutput<T extends JsonObject>(spec: {
   readonly toolDescription: string;
   readonly schema: z.ZodType<T>;
 }): StructuredOutput<T> {
-  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(spec.toolName)) throw new Error(`Invalid tool name "${spec.toolName}"`);
+  if (!TOOL_NAME_PATTERN.test(spec.toolName)) throw new Error(`Invalid tool name "${spec.toolName}"`);
   const { $schema: _ignored, ...inputSchema } = z.toJSONSchema(spec.schema) as Record<string, unknown>;
   return {
     jobType: spec.jobType,

@@ -3,6 +3,7 @@
  * the table, its indexes and the queue settings cannot drift between them.
  * No AWS SDK or CDK imports here.
  */
+import { MAX_DOCUMENT_BYTES } from '../domain/bedrock-limits.ts';
 
 export const JOBS_TABLE = {
   partitionKey: 'id',
@@ -53,7 +54,7 @@ export const PAYLOADS = {
   /** Unused uploads are deleted after this many days. */
   uploadExpiryDays: 1,
   /** Largest document a client may upload (Bedrock Converse's document limit). */
-  uploadMaxBytes: 4.5 * 1024 * 1024,
+  uploadMaxBytes: MAX_DOCUMENT_BYTES,
 } as const;
 
 export const WORKER = {

@@ -2,6 +2,7 @@
  * The create-upload function's use case: a presigned PUT for one document, of a type and size
  * given in advance, which a job's input then names by its uploadId. No AWS imports here.
  */
+import { MAX_DOCUMENT_SIZE_TEXT } from '../domain/bedrock-limits.ts';
 import { DOCUMENT_CONTENT_TYPES, type DocumentFormat } from '../domain/model.ts';
 import { newUploadId, payloadKeys, UPLOADS } from '../domain/payloads.ts';
 import type { IdGenerator, PayloadStore, PresignedUpload } from '../domain/ports.ts';
@@ -54,7 +55,7 @@ function parseUploadRequest(request: unknown): { name: string; contentType: stri
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
     body.errors.push({ path: 'size', message: 'must be the size of the file in bytes (a positive integer)' });
   } else if (size > UPLOADS.maxBytes) {
-    body.errors.push({ path: 'size', message: `the file is ${size} bytes; the limit is ${UPLOADS.maxBytes} (4.5 MB)` });
+    body.errors.push({ path: 'size', message: `the file is ${size} bytes; the limit is ${UPLOADS.maxBytes} (${MAX_DOCUMENT_SIZE_TEXT})` });
   }
   body.check();
   return { name: name as string, contentType: contentType as string, size: size as number, format: format! };

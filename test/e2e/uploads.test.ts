@@ -5,12 +5,13 @@
  * of the server that loses none of the stored payloads.
  */
 import { describe, expect, it } from 'vitest';
+import { MAX_DOCUMENT_BYTES } from '../../lambdas/domain/bedrock-limits.ts';
 import { nonce, type Client } from '../support/dev-server.ts';
 import { useDevServer } from '../support/dev-server-fixture.ts';
 import { minimalPdf } from '../support/pdf.ts';
 
 const MB = 1024 * 1024;
-const MAX_BYTES = 4.5 * MB;
+const MAX_BYTES = MAX_DOCUMENT_BYTES;
 const RUN = nonce();
 const USERS = ['uploader', 'stranger', 'big'] as const;
 const username = (label: (typeof USERS)[number]) => `${label}-${RUN}`;

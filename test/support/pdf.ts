@@ -1,14 +1,19 @@
+import { deflateSync } from 'node:zlib';
+
 /**
- * A minimal valid PDF showing one line of text (uncompressed, so the Bedrock stand-in reads it),
- * optionally padded with an unreferenced stream of `paddingBytes` to make a large file.
+ * A minimal valid PDF showing one line of text (uncompressed, so the Bedrock stand-in reads it;
+ * `compressed`: its content stream deflated, which the stand-in cannot read), optionally padded
+ * with an unreferenced stream of `paddingBytes` to make a large file.
  */
-export function minimalPdf(line: string, options: { readonly paddingBytes?: number } = {}): Buffer {
-  const content = `BT\n/F1 18 Tf\n72 720 Td\n(${line.replace(/[\\()]/g, (char) => `\\${char}`)}) Tj\nET`;
+export function minimalPdf(line: string, options: { readonly paddingBytes?: number; readonly compressed?: boolean } = {}): Buffer {
+  const text = `BT\n/F1 18 Tf\n72 720 Td\n(${line.replace(/[\\()]/g, (char) => `\\${char}`)}) Tj\nET`;
+  const content = options.compressed ? deflateSync(Buffer.from(text, 'latin1')).toString('latin1') : text;
+  const filter = options.compressed ? ' /Filter /FlateDecode' : '';
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+    `<< /Length ${Buffer.byteLength(content, 'latin1')}${filter} >>\nstream\n${content}\nendstream`,
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
   ];
   if (options.paddingBytes) {

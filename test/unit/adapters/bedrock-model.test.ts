@@ -2,25 +2,25 @@ import {
   AccessDeniedException,
   BedrockRuntimeClient,
   BedrockRuntimeServiceException,
-  ConflictException,
+  type ContentBlock,
   ConverseCommand,
   type ConverseCommandOutput,
-  InternalServerException,
   ModelErrorException,
-  ModelNotReadyException,
-  ModelStreamErrorException,
-  ModelTimeoutException,
-  ResourceNotFoundException,
-  ServiceQuotaExceededException,
-  ServiceUnavailableException,
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BedrockModel, documentName, MAX_DOCUMENT_BYTES } from '../../../lambdas/adapters/bedrock-model.ts';
+import { BedrockModel, documentName } from '../../../lambdas/adapters/bedrock-model.ts';
+import {
+  isBedrockDocumentName,
+  MAX_DOCUMENT_BYTES,
+  MAX_DOCUMENT_NAME_LENGTH,
+  MAX_DOCUMENTS,
+} from '../../../lambdas/domain/bedrock-limits.ts';
 import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
 import type { ModelDocument, StructuredRequest } from '../../../lambdas/domain/model.ts';
+import { sdkError } from '../../support/bedrock-errors.ts';
 
 const DEFAULT_MODEL_ID = 'anthropic.claude-3-haiku-20240307-v1:0';
 const bedrockMock = mockClient(BedrockRuntimeClient);
@@ -38,6 +38,11 @@ function converseOutput(overrides: Partial<ConverseCommandOutput> = {}): Convers
     metrics: { latencyMs: 300 },
     ...overrides,
   };
+}
+
+/** A Converse output whose assistant message holds `content`. */
+function assistantReply(content: ContentBlock[], overrides: Partial<ConverseCommandOutput> = {}): ConverseCommandOutput {
+  return converseOutput({ output: { message: { role: 'assistant', content } }, ...overrides });
 }
 
 function sentInput(callIndex = 0): unknown {
@@ -114,17 +119,6 @@ describe('BedrockModel request', () => {
     expect(sentInput()).not.toHaveProperty('system');
   });
 
-  it('passes the request signal to the SDK as abortSignal', async () => {
-    bedrockMock.on(ConverseCommand).resolves(converseOutput());
-    const controller = new AbortController();
-
-    await newModel().generate({ prompt: 'Say hello', signal: controller.signal });
-
-    // The stub's typings list only the command; send's second argument is the options object.
-    const sendArgs: readonly unknown[] = bedrockMock.call(0).args;
-    expect(sendArgs[1]).toStrictEqual({ abortSignal: controller.signal });
-  });
-
   it('creates its own client in the given region when none is injected', async () => {
     bedrockMock.on(ConverseCommand).resolves(converseOutput());
     const model = new BedrockModel({ defaultModelId: DEFAULT_MODEL_ID, region: 'eu-west-3' });
@@ -139,17 +133,7 @@ describe('BedrockModel request', () => {
 describe('BedrockModel response', () => {
   it('returns the joined text blocks, model id, usage, stop reason and measured latency', async () => {
     bedrockMock.on(ConverseCommand).resolves(
-      converseOutput({
-        output: {
-          message: {
-            role: 'assistant',
-            content: [
-              { reasoningContent: { reasoningText: { text: 'thinking...' } } },
-              { text: 'Hello, ' },
-              { text: 'world.' },
-            ],
-          },
-        },
+      assistantReply([{ reasoningContent: { reasoningText: { text: 'thinking...' } } }, { text: 'Hello, ' }, { text: 'world.' }], {
         stopReason: 'max_tokens',
         usage: { inputTokens: 40, outputTokens: 64, totalTokens: 104 },
       }),
@@ -168,9 +152,7 @@ describe('BedrockModel response', () => {
   });
 
   it('fails without retry when the reply holds no text, naming the stop reason', async () => {
-    bedrockMock.on(ConverseCommand).resolves(
-      converseOutput({ output: { message: { role: 'assistant', content: [] } }, stopReason: 'content_filtered' }),
-    );
+    bedrockMock.on(ConverseCommand).resolves(assistantReply([], { stopReason: 'content_filtered' }));
 
     const error = await captureError(newModel().generate({ prompt: 'Say hello' }));
 
@@ -182,42 +164,32 @@ describe('BedrockModel response', () => {
 describe('BedrockModel errors', () => {
   const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
-  it.each([
-    ['ThrottlingException', new ThrottlingException({ message: 'Rate exceeded', ...meta(429) })],
-    ['ServiceUnavailableException', new ServiceUnavailableException({ message: 'Try again later', ...meta(503) })],
-    ['InternalServerException', new InternalServerException({ message: 'Try again later', ...meta(500) })],
-    ['ModelTimeoutException', new ModelTimeoutException({ message: 'Try again later', ...meta(408) })],
-    ['ModelNotReadyException', new ModelNotReadyException({ message: 'Try again later', ...meta(429) })],
-    ['ServiceQuotaExceededException', new ServiceQuotaExceededException({ message: 'Try again later', ...meta(400) })],
-  ])('turns %s into a RetryableError with the public message format', async (name, sdkError) => {
-    bedrockMock.on(ConverseCommand).rejects(sdkError);
+  /** The HTTP status each SDK error comes with, by how the adapter classifies it. */
+  const RETRYABLE = { ThrottlingException: 429, ServiceUnavailableException: 503, InternalServerException: 500, ModelTimeoutException: 408, ModelNotReadyException: 429, ServiceQuotaExceededException: 400 };
+  const NON_RETRYABLE = { ValidationException: 400, AccessDeniedException: 403, ResourceNotFoundException: 404, ConflictException: 409, ModelErrorException: 424, ModelStreamErrorException: 424 };
+
+  it.each(Object.entries(RETRYABLE))('turns %s into a RetryableError with the public message format', async (name, status) => {
+    const thrown = sdkError(name, status, 'Try again later');
+    bedrockMock.on(ConverseCommand).rejects(thrown);
 
     const error = await captureError(newModel().generate({ prompt: 'Say hello' }));
 
     expect(error).toBeInstanceOf(RetryableError);
     expect(error).not.toBeInstanceOf(NonRetryableError);
-    expect((error as Error).message).toBe(`Bedrock API error: ${name} - ${sdkError.message}`);
-    expect((error as Error).cause).toBe(sdkError);
+    expect((error as Error).message).toBe(`Bedrock API error: ${name} - Try again later`);
+    expect((error as Error).cause).toBe(thrown);
   });
 
-  it.each([
-    ['ValidationException', new ValidationException({ message: 'Input is invalid', ...meta(400) })],
-    ['AccessDeniedException', new AccessDeniedException({ message: 'Input is invalid', ...meta(403) })],
-    ['ResourceNotFoundException', new ResourceNotFoundException({ message: 'Input is invalid', ...meta(404) })],
-    ['ConflictException', new ConflictException({ message: 'Input is invalid', ...meta(409) })],
-    ['ModelErrorException', new ModelErrorException({ message: 'Input is invalid', ...meta(424) })],
-    [
-      'ModelStreamErrorException',
-      new ModelStreamErrorException({ message: 'Input is invalid', originalStatusCode: 400, ...meta(424) }),
-    ],
-  ])('turns %s into a NonRetryableError with the public message format', async (name, sdkError) => {
-    bedrockMock.on(ConverseCommand).rejects(sdkError);
+  it.each(Object.entries(NON_RETRYABLE))('turns %s into a NonRetryableError with the public message format', async (name, status) => {
+    // A model that rejected the input (originalStatusCode 400) or gave no status is not retried.
+    const thrown = sdkError(name, status, 'Input is invalid', name === 'ModelStreamErrorException' ? { originalStatusCode: 400 } : {});
+    bedrockMock.on(ConverseCommand).rejects(thrown);
 
     const error = await captureError(newModel().generate({ prompt: 'Say hello' }));
 
     expect(error).toBeInstanceOf(NonRetryableError);
     expect((error as Error).message).toBe(`Bedrock API error: ${name} - Input is invalid`);
-    expect((error as Error).cause).toBe(sdkError);
+    expect((error as Error).cause).toBe(thrown);
   });
 
   it('reports throttling to clients as "Bedrock API error: ThrottlingException - Rate exceeded"', async () => {
@@ -286,33 +258,6 @@ describe('BedrockModel errors', () => {
   });
 });
 
-describe('BedrockModel abort', () => {
-  it('rethrows the abort reason when the signal aborts during the call', async () => {
-    const controller = new AbortController();
-    const reason = new Error('attempt timed out');
-    bedrockMock.on(ConverseCommand).callsFake(() => {
-      controller.abort(reason);
-      throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
-    });
-
-    const error = await captureError(newModel().generate({ prompt: 'Say hello', signal: controller.signal }));
-
-    expect(error).toBe(reason);
-  });
-
-  it('rethrows the abort reason without calling Bedrock when the signal is already aborted', async () => {
-    const controller = new AbortController();
-    const reason = new Error('job cancelled');
-    controller.abort(reason);
-    bedrockMock.on(ConverseCommand).resolves(converseOutput());
-
-    const error = await captureError(newModel().generate({ prompt: 'Say hello', signal: controller.signal }));
-
-    expect(error).toBe(reason);
-    expect(bedrockMock.calls()).toHaveLength(0);
-  });
-});
-
 const REPORT_TOOL: StructuredRequest['tool'] = {
   name: 'record_report',
   description: 'Record the structured report.',
@@ -325,13 +270,7 @@ const REPORT_TOOL: StructuredRequest['tool'] = {
 };
 
 function toolUseOutput(input: unknown, overrides: Partial<ConverseCommandOutput> = {}): ConverseCommandOutput {
-  return converseOutput({
-    output: {
-      message: {
-        role: 'assistant',
-        content: [{ toolUse: { toolUseId: 'tooluse_abc123', name: REPORT_TOOL.name, input: input as never } }],
-      },
-    },
+  return assistantReply([{ toolUse: { toolUseId: 'tooluse_abc123', name: REPORT_TOOL.name, input: input as never } }], {
     stopReason: 'tool_use',
     ...overrides,
   });
@@ -339,6 +278,11 @@ function toolUseOutput(input: unknown, overrides: Partial<ConverseCommandOutput>
 
 function document(name: string, text = 'Some text', format: ModelDocument['format'] = 'txt'): ModelDocument {
   return { name, format, bytes: new TextEncoder().encode(text) };
+}
+
+/** `count` text documents of `size` zero bytes. */
+function blankDocuments(count: number, size: number): ModelDocument[] {
+  return Array.from({ length: count }, (_, index) => ({ name: `doc ${index}`, format: 'txt', bytes: new Uint8Array(size) }));
 }
 
 describe('BedrockModel.generateStructured request', () => {
@@ -403,7 +347,7 @@ describe('BedrockModel.generateStructured request', () => {
 
   it('makes document names unique within the request, within 200 characters', async () => {
     bedrockMock.on(ConverseCommand).resolves(toolUseOutput({}));
-    const long = 'x'.repeat(250);
+    const long = 'x'.repeat(MAX_DOCUMENT_NAME_LENGTH + 50);
 
     await newModel().generateStructured({
       prompt: 'Compare',
@@ -413,34 +357,31 @@ describe('BedrockModel.generateStructured request', () => {
 
     const input = sentInput() as { messages: [{ content: Array<{ document?: { name: string } }> }] };
     const names = input.messages[0].content.flatMap((block) => (block.document ? [block.document.name] : []));
-    expect(names).toStrictEqual(['report txt', 'report txt (2)', 'REPORT txt (3)', 'x'.repeat(200), `${'x'.repeat(196)} (2)`]);
-  });
-
-  it('passes the request signal to the SDK as abortSignal', async () => {
-    bedrockMock.on(ConverseCommand).resolves(toolUseOutput({}));
-    const controller = new AbortController();
-
-    await newModel().generateStructured({ prompt: 'Classify this', tool: REPORT_TOOL, signal: controller.signal });
-
-    const sendArgs: readonly unknown[] = bedrockMock.call(0).args;
-    expect(sendArgs[1]).toStrictEqual({ abortSignal: controller.signal });
+    const longest = MAX_DOCUMENT_NAME_LENGTH;
+    expect(names).toStrictEqual(['report txt', 'report txt (2)', 'REPORT txt (3)', 'x'.repeat(longest), `${'x'.repeat(longest - ' (2)'.length)} (2)`]);
   });
 
   it.each([
-    [6, 10, 'Too many documents: 6 (Bedrock accepts at most 5)'],
+    [MAX_DOCUMENTS + 1, 10, `Too many documents: ${MAX_DOCUMENTS + 1} (Bedrock accepts at most ${MAX_DOCUMENTS})`],
     [1, MAX_DOCUMENT_BYTES + 1, `Document 1 is too large: ${MAX_DOCUMENT_BYTES + 1} bytes (Bedrock accepts at most ${MAX_DOCUMENT_BYTES})`],
   ])('refuses %i document(s) of %i bytes without calling Bedrock', async (documentCount, size, message) => {
-    const documents = Array.from({ length: documentCount }, (_, index) => ({
-      name: `doc ${index}`,
-      format: 'txt' as const,
-      bytes: new Uint8Array(size),
-    }));
-
-    const error = await captureError(newModel().generateStructured({ prompt: 'Read', documents, tool: REPORT_TOOL }));
+    const error = await captureError(
+      newModel().generateStructured({ prompt: 'Read', documents: blankDocuments(documentCount, size), tool: REPORT_TOOL }),
+    );
 
     expect(error).toBeInstanceOf(NonRetryableError);
     expect((error as Error).message).toBe(message);
     expect(bedrockMock.calls()).toHaveLength(0);
+  });
+
+  it("sends the most documents of the largest size Bedrock accepts", async () => {
+    bedrockMock.on(ConverseCommand).resolves(toolUseOutput({}));
+
+    await newModel().generateStructured({ prompt: 'Read', documents: blankDocuments(MAX_DOCUMENTS, MAX_DOCUMENT_BYTES), tool: REPORT_TOOL });
+
+    const input = sentInput() as { messages: [{ content: Array<{ document?: { source: { bytes: Uint8Array } } }> }] };
+    const sizes = input.messages[0].content.flatMap((block) => (block.document ? [block.document.source.bytes.byteLength] : []));
+    expect(sizes).toStrictEqual(Array.from({ length: MAX_DOCUMENTS }, () => MAX_DOCUMENT_BYTES));
   });
 });
 
@@ -460,16 +401,16 @@ describe('documentName', () => {
   });
 
   it('keeps at most 200 characters and never ends on a space', () => {
-    expect(documentName('a'.repeat(300))).toBe('a'.repeat(200));
-    expect(documentName(`${'a'.repeat(199)} b`)).toBe('a'.repeat(199));
+    const longest = MAX_DOCUMENT_NAME_LENGTH;
+    expect(documentName('a'.repeat(longest + 100))).toBe('a'.repeat(longest));
+    expect(documentName(`${'a'.repeat(longest - 1)} b`)).toBe('a'.repeat(longest - 1));
   });
 
-  it('only ever yields names Bedrock accepts', () => {
-    const allowed = /^(?:[A-Za-z0-9()[\]-]| (?! ))+$/;
-    for (const raw of ['a\u0000b', 'x\u200by', '😀 emoji', 'tab\there', '(((', 'a  -  b', '\r\n']) {
+  it('only ever yields names Bedrock accepts, with single spaces as the only whitespace', () => {
+    for (const raw of ['a\u0000b', 'x\u200by', '😀 emoji', 'tab\there', '(((', 'a  -  b', '\r\n', 'n'.repeat(MAX_DOCUMENT_NAME_LENGTH + 1)]) {
       const name = documentName(raw);
-      expect(name, raw).toMatch(allowed);
-      expect(name.length).toBeLessThanOrEqual(200);
+      expect(isBedrockDocumentName(name), raw).toBe(true);
+      expect(name, raw).not.toMatch(/[^\S ]/);
     }
   });
 });
@@ -477,21 +418,13 @@ describe('documentName', () => {
 describe('BedrockModel.generateStructured response', () => {
   it('returns the tool input as the value, with model id, usage, stop reason and measured latency', async () => {
     const input = { title: 'Outage', severity: 'high', extra: [1, 2] };
+    const content: ContentBlock[] = [
+      { text: 'Calling the tool.' },
+      { toolUse: { toolUseId: 'tooluse_other', name: 'other_tool', input: { wrong: true } } },
+      { toolUse: { toolUseId: 'tooluse_abc123', name: REPORT_TOOL.name, input } },
+    ];
     bedrockMock.on(ConverseCommand).resolves(
-      converseOutput({
-        output: {
-          message: {
-            role: 'assistant',
-            content: [
-              { text: 'Calling the tool.' },
-              { toolUse: { toolUseId: 'tooluse_other', name: 'other_tool', input: { wrong: true } } },
-              { toolUse: { toolUseId: 'tooluse_abc123', name: REPORT_TOOL.name, input } },
-            ],
-          },
-        },
-        stopReason: 'tool_use',
-        usage: { inputTokens: 900, outputTokens: 42, totalTokens: 942 },
-      }),
+      assistantReply(content, { stopReason: 'tool_use', usage: { inputTokens: 900, outputTokens: 42, totalTokens: 942 } }),
     );
     vi.spyOn(performance, 'now').mockReturnValueOnce(2_000).mockReturnValueOnce(2_731.6);
 
@@ -508,15 +441,8 @@ describe('BedrockModel.generateStructured response', () => {
 
   it.each([
     ['the model answered text', converseOutput({ stopReason: 'end_turn' }), 'end_turn'],
-    [
-      'the model called another tool',
-      converseOutput({
-        output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'other_tool', input: {} } }] } },
-        stopReason: 'tool_use',
-      }),
-      'tool_use',
-    ],
-    ['the reply is empty', converseOutput({ output: { message: { role: 'assistant', content: [] } }, stopReason: 'max_tokens' }), 'max_tokens'],
+    ['the model called another tool', assistantReply([{ toolUse: { toolUseId: 't1', name: 'other_tool', input: {} } }], { stopReason: 'tool_use' }), 'tool_use'],
+    ['the reply is empty', assistantReply([], { stopReason: 'max_tokens' }), 'max_tokens'],
     ['the call was cut at max_tokens', toolUseOutput({}, { stopReason: 'max_tokens' }), 'max_tokens'],
     ['the reply has no message', converseOutput({ output: undefined, stopReason: undefined }), 'unknown'],
   ])('fails with a RetryableError when %s', async (_case, output, stopReason) => {
@@ -530,7 +456,7 @@ describe('BedrockModel.generateStructured response', () => {
   });
 });
 
-describe('BedrockModel.generateStructured errors and abort', () => {
+describe('BedrockModel.generateStructured errors', () => {
   const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
   it.each([
@@ -547,6 +473,25 @@ describe('BedrockModel.generateStructured errors and abort', () => {
     expect((error as Error).message).toBe(`Bedrock API error: ${sdkError.name} - ${sdkError.message}`);
     expect((error as Error).cause).toBe(sdkError);
   });
+});
+
+/** Each call with the request's signal, and a reply it accepts. */
+const SIGNALLED_CALLS = [
+  ['generate', () => converseOutput(), (signal: AbortSignal) => newModel().generate({ prompt: 'Say hello', signal })],
+  ['generateStructured', () => toolUseOutput({}), (signal: AbortSignal) => newModel().generateStructured({ prompt: 'Summarise', tool: REPORT_TOOL, signal })],
+] as const;
+
+describe.each(SIGNALLED_CALLS)('BedrockModel.%s signal', (_method, reply, call) => {
+  it('passes the request signal to the SDK as abortSignal', async () => {
+    bedrockMock.on(ConverseCommand).resolves(reply());
+    const controller = new AbortController();
+
+    await call(controller.signal);
+
+    // The stub's typings list only the command; send's second argument is the options object.
+    const sendArgs: readonly unknown[] = bedrockMock.call(0).args;
+    expect(sendArgs[1]).toStrictEqual({ abortSignal: controller.signal });
+  });
 
   it('rethrows the abort reason when the signal aborts during the call', async () => {
     const controller = new AbortController();
@@ -556,23 +501,16 @@ describe('BedrockModel.generateStructured errors and abort', () => {
       throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
     });
 
-    const error = await captureError(
-      newModel().generateStructured({ prompt: 'Summarise', tool: REPORT_TOOL, signal: controller.signal }),
-    );
-
-    expect(error).toBe(reason);
+    expect(await captureError(call(controller.signal))).toBe(reason);
   });
 
   it('rethrows the abort reason without calling Bedrock when the signal is already aborted', async () => {
     const controller = new AbortController();
     const reason = new Error('job cancelled');
     controller.abort(reason);
+    bedrockMock.on(ConverseCommand).resolves(reply());
 
-    const error = await captureError(
-      newModel().generateStructured({ prompt: 'Summarise', tool: REPORT_TOOL, signal: controller.signal }),
-    );
-
-    expect(error).toBe(reason);
+    expect(await captureError(call(controller.signal))).toBe(reason);
     expect(bedrockMock.calls()).toHaveLength(0);
   });
 });

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HmacCursorCodec } from '../../../lambdas/adapters/hmac-cursor-codec.ts';
+import { MAX_DOCUMENT_BYTES } from '../../../lambdas/domain/bedrock-limits.ts';
 import {
   InvalidCursorError,
   InvalidTransitionError,
@@ -186,14 +187,14 @@ describe('document uploads', () => {
       uploadId: expect.stringMatching(/^[0-9a-f-]{36}\.2000$/),
       method: 'PUT',
       headers: { 'Content-Type': 'application/pdf', 'Content-Length': '2000' },
-      maxBytes: 4.5 * 1024 * 1024,
+      maxBytes: MAX_DOCUMENT_BYTES,
       expiresAt: new Date(Date.parse(ticket.expiresAt)).toISOString(),
     });
     expect(payloads.presigned.get(ticket.url)?.key).toMatch(new RegExp(`^uploads/[0-9a-f]{32}/${ticket.uploadId.replace('.', '\\.')}$`));
   });
 
   it.each([
-    [{ name: 'a.pdf', contentType: 'application/pdf', size: 4.5 * 1024 * 1024 + 1 }, 'size', /4718593 bytes; the limit is 4718592/],
+    [{ name: 'a.pdf', contentType: 'application/pdf', size: MAX_DOCUMENT_BYTES + 1 }, 'size', /4718593 bytes; the limit is 4718592/],
     [{ name: 'a.exe', contentType: 'application/x-msdownload', size: 10 }, 'contentType', /must be one of application\/pdf/],
     [{ name: '', contentType: 'application/pdf', size: 10 }, 'name', /file's name/],
     [{ name: 'a.pdf', contentType: 'application/pdf', size: 0 }, 'size', /positive integer/],
