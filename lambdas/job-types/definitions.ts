@@ -23,7 +23,6 @@ export const JOB_TYPE_FOLDERS: readonly string[] = [
 
 /** What a type's index.ts exports. */
 export interface JobTypeIndex {
-  readonly folder: string;
   readonly definition: JobTypeDefinition<any>;
   readonly modelSettings: ModelSettingsSpec;
 }
@@ -43,25 +42,25 @@ export async function loadJobTypeIndexes(
 ): Promise<JobTypeIndex[]> {
   return Promise.all(
     folders.map(async (folder) => {
-      const { definition, modelSettings } = (await load(folder)) as Partial<Omit<JobTypeIndex, 'folder'>>;
+      const { definition, modelSettings } = (await load(folder)) as Partial<JobTypeIndex>;
       if (definition === undefined || jobTypeFolder(definition.name) !== folder) {
         throw new Error(
           `lambdas/job-types/${folder}/index.ts must export the definition of its type` +
             (definition === undefined ? '' : `: ${definition.name} belongs in lambdas/job-types/${jobTypeFolder(definition.name)}/`),
         );
       }
-      return { folder, definition, modelSettings: modelSettings ?? {} };
+      return { definition, modelSettings: modelSettings ?? {} };
     }),
   );
 }
 
-export const JOB_TYPE_INDEXES: readonly JobTypeIndex[] = await loadJobTypeIndexes(JOB_TYPE_FOLDERS);
+const INDEXES = await loadJobTypeIndexes(JOB_TYPE_FOLDERS);
 
-export const JOB_TYPE_DEFINITIONS: readonly JobTypeDefinition[] = JOB_TYPE_INDEXES.map((index) => index.definition);
+export const JOB_TYPE_DEFINITIONS: readonly JobTypeDefinition[] = INDEXES.map((index) => index.definition);
 
 export const jobTypeCatalog = new JobTypeCatalog(JOB_TYPE_DEFINITIONS);
 
 /** Each type's model settings defaults, by name (model-settings.ts reads the variables that override them). */
 export const MODEL_SETTINGS_SPECS: Readonly<Record<string, ModelSettingsSpec>> = Object.fromEntries(
-  JOB_TYPE_INDEXES.map((index) => [index.definition.name, index.modelSettings]),
+  INDEXES.map((index) => [index.definition.name, index.modelSettings]),
 );

@@ -151,6 +151,10 @@ describe('joining definitions with their workers', () => {
     );
   });
 
+  it('fails at start-up when a type has no model settings', () => {
+    expect(() => joinJobTypes([fabricated('UNSET', 30)], deps, {})).toThrow('Job type UNSET has no model settings');
+  });
+
   it('accepts a timeout equal to the worker timeout minus the finish margin', () => {
     const justFits = fabricated('JUST_FITS', MAX_JOB_TIMEOUT_SECONDS);
 
