@@ -5,8 +5,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { MODEL_SETTINGS_SPECS } from '../lambdas/job-types/definitions.ts';
 import { MODEL_SETTINGS_ENV, readModelSettings } from '../lambdas/job-types/model-settings.ts';
-import { MODEL_SETTINGS_SPECS } from '../lambdas/job-types/processors.ts';
 import { ENV } from '../lambdas/shared/resources.ts';
 import type { BedrockSettings } from './config.ts';
 

@@ -2,9 +2,8 @@
  * Stack configuration, read once from CDK context (`cdk.json` or `cdk synth -c key=value`) and
  * validated up front: a bad value fails synthesis with a message naming the context key.
  */
-import { JOB_TYPE_DEFINITIONS } from '../lambdas/job-types/definitions.ts';
+import { JOB_TYPE_DEFINITIONS, MODEL_SETTINGS_SPECS } from '../lambdas/job-types/definitions.ts';
 import { MODEL_ID, MODEL_SETTINGS_BOUNDS } from '../lambdas/job-types/model-settings.ts';
-import { MODEL_SETTINGS_SPECS } from '../lambdas/job-types/processors.ts';
 import { WORKER } from '../lambdas/shared/resources.ts';
 
 /** An existing Cognito user pool (and app client) to trust instead of creating one. */

@@ -15,3 +15,8 @@ export function level(description: string) {
 export function outputText(maxChars: number, description: string) {
   return z.string().trim().min(1).max(maxChars).describe(description);
 }
+
+/** A list of at most `max` items, described for the model. */
+export function outputList<Item extends z.ZodType>(item: Item, max: number, description: string) {
+  return z.array(item).max(max).describe(description);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readModelSettings } from '../../lambdas/job-types/model-settings.ts';
-import { MODEL_SETTINGS_SPECS } from '../../lambdas/job-types/processors.ts';
+import { MODEL_SETTINGS_SPECS } from '../../lambdas/job-types/definitions.ts';
 import { ENV } from '../../lambdas/shared/resources.ts';
 import { bedrockWorkerEnvironment } from '../../lib/bedrock.ts';
 import { actionsOf, logicalId, resourcesOf, roleStatements, synthDefaultStack, synthStack, type SynthesizedStack } from './support/synth.ts';

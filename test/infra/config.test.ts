@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_TYPE_DEFINITIONS } from '../../lambdas/job-types/definitions.ts';
+import { JOB_TYPE_DEFINITIONS, MODEL_SETTINGS_SPECS } from '../../lambdas/job-types/definitions.ts';
 import { MODEL_SETTINGS_BOUNDS } from '../../lambdas/job-types/model-settings.ts';
-import { MODEL_SETTINGS_SPECS } from '../../lambdas/job-types/processors.ts';
 import { WORKER } from '../../lambdas/shared/resources.ts';
 import { ConfigError, readConfig } from '../../lib/config.ts';
 

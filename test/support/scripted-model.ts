@@ -1,6 +1,8 @@
 /**
- * A Model (the Bedrock port) whose behaviour each test scripts: answer, fail with a given
- * error, or block until the test releases it (or the attempt's signal aborts it).
+ * The fake Model (the Bedrock port) of every test. It records each request and answers as the
+ * test scripts it: the next calls may throw or block until the test releases them (or the
+ * attempt's signal aborts them); other text calls answer `fakeReply`, other structured calls
+ * the scripted `answer`s (or `structuredValue`).
  */
 import type { ModelRequest, ModelResponse, StructuredModel, StructuredRequest, StructuredResponse } from '../../lambdas/domain/model.ts';
 
@@ -16,6 +18,24 @@ export function fakeReply(call: number, request: Pick<ModelRequest, 'prompt'>): 
     latencyMs: 3,
   };
 }
+
+/** A structured reply carrying `value`: 1200 tokens in, 300 out, 900 ms, unless `overrides` say otherwise. */
+export function structuredResponse(value: unknown, overrides: Partial<StructuredResponse> = {}): StructuredResponse {
+  return {
+    value,
+    modelId: 'amazon.nova-pro-v1:0',
+    usage: { inputTokens: 1200, outputTokens: 300 },
+    stopReason: 'tool_use',
+    latencyMs: 900,
+    ...overrides,
+  };
+}
+
+/** One scripted structured reply: a tool-call value (as is), a whole response, or an error to throw. */
+export type Reply = { readonly value: unknown } | { readonly response: StructuredResponse } | { readonly error: Error };
+
+/** A request as the model received it: structured calls add their documents and tool. */
+export type ScriptedRequest = ModelRequest & Partial<Pick<StructuredRequest, 'documents' | 'tool'>>;
 
 /** What a blocked call waits for. */
 export interface Gate {
@@ -51,8 +71,13 @@ class GateImpl implements Gate {
 }
 
 export class ScriptedModel implements StructuredModel {
-  readonly requests: ModelRequest[] = [];
+  readonly requests: ScriptedRequest[] = [];
   private readonly steps: Step[] = [];
+  private readonly answers: Reply[] = [];
+  private answered = 0;
+
+  /** `events` receives `model` at each call, to check the order against other events. */
+  constructor(private readonly events?: string[]) {}
 
   /** Calls so far. */
   get calls(): number {
@@ -78,17 +103,27 @@ export class ScriptedModel implements StructuredModel {
     return gate;
   }
 
-  /** What structured calls answer (after the same scripted failures and blocks as text calls). */
+  /** What structured calls answer, in order; the last one keeps answering. */
+  answer(...replies: Reply[]): this {
+    this.answers.push(...replies);
+    return this;
+  }
+
+  /** What structured calls answer when no `answer` is scripted (with fakeReply's usage). */
   structuredValue: (request: StructuredRequest) => unknown = () => {
-    throw new Error('ScriptedModel: no structured reply scripted (set structuredValue)');
+    throw new Error('ScriptedModel: no structured reply scripted (answer or structuredValue)');
   };
 
   async generateStructured(request: StructuredRequest): Promise<StructuredResponse> {
     const { text: _text, ...reply } = await this.generate(request);
-    return { ...reply, value: this.structuredValue(request) };
+    const scripted = this.answers[Math.min(this.answered++, this.answers.length - 1)];
+    if (scripted === undefined) return { ...reply, value: this.structuredValue(request) };
+    if ('error' in scripted) throw scripted.error;
+    return 'response' in scripted ? scripted.response : structuredResponse(scripted.value);
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
+    this.events?.push('model');
     this.requests.push(request);
     const call = this.requests.length;
     const step = this.steps.shift() ?? { kind: 'reply' };

@@ -1,69 +1,12 @@
-import { describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
 import { NonRetryableError } from '../../../lambdas/domain/errors.ts';
-import { defineJobType, type ProcessorContext } from '../../../lambdas/domain/job-types.ts';
-import type { Model, ModelRequest, ModelResponse } from '../../../lambdas/domain/model.ts';
-import { aiPreviewType, type AiPreviewInput } from '../../../lambdas/job-types/ai-preview/definition.ts';
-import { createAiPreviewProcessor } from '../../../lambdas/job-types/ai-preview/processor.ts';
-import { JOB_TYPE_DEFINITIONS, jobTypeCatalog } from '../../../lambdas/job-types/definitions.ts';
-import {
-  MAX_JOB_TIMEOUT_SECONDS,
-  bind,
-  createJobTypes,
-  joinJobTypes,
-} from '../../../lambdas/job-types/processors.ts';
+import { definition as aiPreviewType } from '../../../lambdas/job-types/ai-preview/index.ts';
+import { jobTypeCatalog } from '../../../lambdas/job-types/definitions.ts';
+import { processorContext } from '../../support/processor-context.ts';
+import { ScriptedModel, fakeReply } from '../../support/scripted-model.ts';
+import { attempt, issuesOf, workerType } from './fixtures.ts';
 
-function modelResponse(overrides: Partial<ModelResponse> = {}): ModelResponse {
-  return {
-    text: 'A short answer.',
-    modelId: 'amazon.nova-lite-v1:0',
-    usage: { inputTokens: 21, outputTokens: 7 },
-    stopReason: 'end_turn',
-    latencyMs: 412,
-    ...overrides,
-  };
-}
-
-/** A Model that records its requests and answers with `response` (or throws `error`). */
-function fakeModel(options: { response?: ModelResponse; error?: Error; events?: string[] } = {}) {
-  const requests: ModelRequest[] = [];
-  const model: Model = {
-    async generate(request) {
-      options.events?.push('generate');
-      requests.push(request);
-      if (options.error) throw options.error;
-      return options.response ?? modelResponse();
-    },
-  };
-  return { model, requests };
-}
-
-function processorContext(events: string[] = []) {
-  const controller = new AbortController();
-  const reportProgress = vi.fn(async () => {
-    events.push('reportProgress');
-  });
-  const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn(), child: () => logger };
-  const context: ProcessorContext = {
-    jobId: 'job-1',
-    ownerId: 'owner-1',
-    attempt: 1,
-    maxAttempts: 3,
-    signal: controller.signal,
-    reportProgress,
-    loadSources: async () => [],
-    loadDocument: async () => {
-      throw new Error('AI_PREVIEW takes no document');
-    },
-    logger,
-  };
-  return { context, reportProgress, logger, controller };
-}
-
-function issuesOf(input: unknown): { path: PropertyKey[]; message: string; code: string }[] {
-  const result = aiPreviewType.input.safeParse(input);
-  return result.success ? [] : result.error.issues.map(({ path, message, code }) => ({ path, message, code }));
-}
+const issues = (input: unknown) => issuesOf(aiPreviewType.input, input);
 
 describe('AI_PREVIEW input schema', () => {
   it('accepts a prompt alone and trims it', () => {
@@ -86,27 +29,19 @@ describe('AI_PREVIEW input schema', () => {
     ['too long', { prompt: 'p'.repeat(20_001) }],
     ['not a string', { prompt: 42 }],
   ])('rejects a prompt that is %s at path prompt', (_case, input) => {
-    const issues = issuesOf(input);
-
-    expect(issues.map((issue) => issue.path)).toStrictEqual([['prompt']]);
+    expect(issues(input).map(([path]) => path)).toStrictEqual(['prompt']);
   });
 
   it('says why a blank prompt is rejected', () => {
-    const issues = issuesOf({ prompt: '   ' });
-
-    expect(issues[0]?.message).toBe('prompt must not be empty');
+    expect(issues({ prompt: '   ' })).toStrictEqual([['prompt', 'prompt must not be empty']]);
   });
 
   it('rejects a system prompt longer than 10000 characters at path system', () => {
-    const issues = issuesOf({ prompt: 'Hi', system: 's'.repeat(10_001) });
-
-    expect(issues).toMatchObject([{ path: ['system'], message: 'system must be at most 10000 characters' }]);
+    expect(issues({ prompt: 'Hi', system: 's'.repeat(10_001) })).toStrictEqual([['system', 'system must be at most 10000 characters']]);
   });
 
   it.each([0, 4097, 1.5, '100', null])('rejects maxTokens %j at path maxTokens', (maxTokens) => {
-    const issues = issuesOf({ prompt: 'Hi', maxTokens });
-
-    expect(issues.map((issue) => issue.path)).toStrictEqual([['maxTokens']]);
+    expect(issues({ prompt: 'Hi', maxTokens }).map(([path]) => path)).toStrictEqual(['maxTokens']);
   });
 
   it('rejects unknown keys, naming them', () => {
@@ -125,40 +60,41 @@ describe('AI_PREVIEW input schema', () => {
 });
 
 describe('AI_PREVIEW processor', () => {
-  const input: AiPreviewInput = { prompt: 'Explain queues.', system: 'Be brief.', maxTokens: 200 };
+  const input = { prompt: 'Explain queues.', system: 'Be brief.', maxTokens: 200 };
+  /** The fake model's reply to `input`, the only call. */
+  const reply = fakeReply(1, input);
 
-  it('returns the reply, model, usage, stop reason and latency', async () => {
-    const { model } = fakeModel();
-    const { context } = processorContext();
+  /** Runs one attempt on `input` (env: the model settings' variables; `script` scripts the model). */
+  async function preview(env: Record<string, string> = {}, script: (model: ScriptedModel) => void = () => {}) {
+    const events: string[] = [];
+    const model = new ScriptedModel(events);
+    script(model);
+    const recorded = processorContext({ events });
+    const outcome = await attempt(workerType('AI_PREVIEW', model, env), input, recorded.context);
+    return { ...recorded, ...outcome, requests: model.requests };
+  }
 
-    const result = await createAiPreviewProcessor(model)(input, context);
+  it("returns the model's reply with its model, usage, stop reason and latency", async () => {
+    const { result } = await preview();
 
     expect(result).toStrictEqual({
-      output: 'A short answer.',
-      model: 'amazon.nova-lite-v1:0',
-      usage: { inputTokens: 21, outputTokens: 7 },
-      stopReason: 'end_turn',
-      latencyMs: 412,
+      output: reply.text,
+      model: reply.modelId,
+      usage: reply.usage,
+      stopReason: reply.stopReason,
+      latencyMs: reply.latencyMs,
     });
   });
 
   it('reports progress once, before calling the model', async () => {
-    const events: string[] = [];
-    const { model } = fakeModel({ events });
-    const { context, reportProgress } = processorContext(events);
+    const { progress, events } = await preview();
 
-    await createAiPreviewProcessor(model)(input, context);
-
-    expect(reportProgress).toHaveBeenCalledTimes(1);
-    expect(reportProgress).toHaveBeenCalledWith({ percent: 10, message: 'waiting for model' });
-    expect(events).toStrictEqual(['reportProgress', 'generate']);
+    expect(progress).toStrictEqual([{ percent: 10, message: 'waiting for model' }]);
+    expect(events).toStrictEqual(['progress 10', 'model']);
   });
 
   it('passes the prompt, system prompt, maxTokens and the attempt signal to the model', async () => {
-    const { model, requests } = fakeModel();
-    const { context } = processorContext();
-
-    await createAiPreviewProcessor(model)(input, context);
+    const { requests, context } = await preview();
 
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ prompt: 'Explain queues.', system: 'Be brief.', maxTokens: 200 });
@@ -166,89 +102,34 @@ describe('AI_PREVIEW processor', () => {
   });
 
   it('logs token usage and latency', async () => {
-    const { model } = fakeModel();
-    const { context, logger } = processorContext();
+    const { logger } = await preview();
 
-    await createAiPreviewProcessor(model)(input, context);
-
-    expect(logger.info).toHaveBeenCalledWith(
-      'model call finished',
-      expect.objectContaining({ inputTokens: 21, outputTokens: 7, latencyMs: 412 }),
-    );
+    expect(logger.info).toHaveBeenCalledWith('model call finished', {
+      modelId: reply.modelId,
+      ...reply.usage,
+      stopReason: reply.stopReason,
+      latencyMs: reply.latencyMs,
+    });
   });
 
   it('sends no model id of its own unless settings give one', async () => {
-    const { model, requests } = fakeModel();
-
-    await createAiPreviewProcessor(model)(input, processorContext().context);
+    const { requests } = await preview();
 
     expect(requests[0]).not.toHaveProperty('modelId');
   });
 
-  it('sends the model id its settings give (BEDROCK_MODEL_ID_AI_PREVIEW)', async () => {
-    const { model, requests } = fakeModel();
+  it('sends the model id BEDROCK_MODEL_ID_AI_PREVIEW gives, and no max tokens or temperature of the settings', async () => {
+    const { requests } = await preview({ BEDROCK_MODEL_ID_AI_PREVIEW: 'amazon.nova-micro-v1:0', BEDROCK_MAX_TOKENS: '1000' });
 
-    await createAiPreviewProcessor(model, { modelId: 'amazon.nova-micro-v1:0' })(input, processorContext().context);
-
-    expect(requests[0]?.modelId).toBe('amazon.nova-micro-v1:0');
+    expect(requests[0]).toMatchObject({ modelId: 'amazon.nova-micro-v1:0', maxTokens: 200 });
+    expect(requests[0]).not.toHaveProperty('temperature');
   });
 
   it('lets a model failure through unchanged', async () => {
-    const failure = new NonRetryableError('Bedrock API error: ValidationException - Input is invalid');
-    const { model } = fakeModel({ error: failure });
-    const { context } = processorContext();
+    const denied = new NonRetryableError('Bedrock API error: ValidationException - Input is invalid');
 
-    await expect(createAiPreviewProcessor(model)(input, context)).rejects.toBe(failure);
-  });
-});
+    const { failure } = await preview({}, (model) => model.failWith(denied));
 
-describe('createJobTypes', () => {
-  const stubProcess = async () => ({ ok: true });
-  const fabricated = (name: string, timeoutSeconds: number) =>
-    defineJobType({ name, description: 'test type', input: z.object({}), timeoutSeconds });
-
-  it('joins every definition with its processor', async () => {
-    const { model } = fakeModel();
-    const structured = { ...model, generateStructured: () => Promise.reject(new Error('not used by AI_PREVIEW')) };
-
-    const jobTypes = createJobTypes({ model: structured }, {});
-
-    expect(jobTypes.map((type) => type.name)).toStrictEqual(JOB_TYPE_DEFINITIONS.map((type) => type.name));
-    const aiPreview = jobTypes.find((type) => type.name === 'AI_PREVIEW');
-    expect(aiPreview).toMatchObject({ timeoutSeconds: 60, maxAttempts: 3, input: aiPreviewType.input });
-    await expect(aiPreview?.process({ prompt: 'Hi' }, processorContext().context)).resolves.toMatchObject({
-      output: 'A short answer.',
-    });
-  });
-
-  it('throws at start-up when a type’s timeout leaves no finish margin in the worker', () => {
-    const tooSlow = fabricated('TOO_SLOW', MAX_JOB_TIMEOUT_SECONDS + 1);
-
-    expect(() => joinJobTypes([tooSlow], [bind(tooSlow, stubProcess)])).toThrow(
-      'Job type TOO_SLOW: timeoutSeconds 111 exceeds 110 (worker timeout 120s minus 10s finish margin)',
-    );
-  });
-
-  it('accepts a timeout equal to the worker timeout minus the finish margin', () => {
-    const justFits = fabricated('JUST_FITS', MAX_JOB_TIMEOUT_SECONDS);
-
-    const jobTypes = joinJobTypes([justFits], [bind(justFits, stubProcess)]);
-
-    expect(jobTypes.map((type) => type.name)).toStrictEqual(['JUST_FITS']);
-  });
-
-  it('throws at start-up when a definition has no processor', () => {
-    const orphan = fabricated('NO_PROCESSOR', 30);
-
-    expect(() => joinJobTypes([orphan], [])).toThrow('Job type NO_PROCESSOR has no processor');
-  });
-
-  it('throws at start-up when a processor has no definition', () => {
-    const registered = fabricated('REGISTERED', 30);
-    const unregistered = fabricated('UNREGISTERED', 30);
-
-    expect(() => joinJobTypes([registered], [bind(registered, stubProcess), bind(unregistered, stubProcess)])).toThrow(
-      'Processors without a job type definition: UNREGISTERED',
-    );
+    expect(failure).toBe(denied);
   });
 });

@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { SourceJob } from '../../../lambdas/domain/job-types.ts';
-import { z } from 'zod';
-import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
 import { jobTypeCatalog } from '../../../lambdas/job-types/definitions.ts';
-import { gapDetectionType, type GapDetectionInput } from '../../../lambdas/job-types/gap-detection/definition.ts';
-import { gapDetectionOutputSchema } from '../../../lambdas/job-types/gap-detection/output.ts';
-import { createGapDetectionProcessor, gapDetectionPrompt } from '../../../lambdas/job-types/gap-detection/processor.ts';
-import { renderSources } from '../../../lambdas/job-types/sources.ts';
-import { SETTINGS, SOURCE_ID, SOURCE_ID_2, fakeModel, issuesOf, processorContext } from './fakes.ts';
+import { definition as gapDetectionType } from '../../../lambdas/job-types/gap-detection/index.ts';
+import { worker } from '../../../lambdas/job-types/gap-detection/worker.ts';
+import { SOURCE_ID, SOURCE_ID_2, issuesOf } from './fixtures.ts';
 
 const issues = (input: unknown) => issuesOf(gapDetectionType.input, input);
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-
-const GAPS = {
-  gaps: [
-    { area: 'Budget', description: 'No costs are given.', severity: 'high' },
-    { area: 'Weather', description: 'No plan for rain.', severity: 'medium' },
-  ],
-};
 
 describe('GAP_DETECTION input schema', () => {
   it('accepts text with required topics', () => {
@@ -123,6 +111,8 @@ describe('GAP_DETECTION input schema', () => {
 });
 
 describe('GAP_DETECTION prompt', () => {
+  const gapDetectionPrompt = (input: { requiredTopics?: string[]; question?: string }) => worker.prompt({ text: 'x', ...input });
+
   it('lists the required topics, numbered, and the question', () => {
     const prompt = gapDetectionPrompt({ requiredTopics: ['budget', 'weather'], question: 'Is it funded?' });
 
@@ -135,90 +125,5 @@ describe('GAP_DETECTION prompt', () => {
 
     expect(prompt).not.toContain('topics:');
     expect(prompt).toContain('Is it funded?');
-  });
-});
-
-describe('GAP_DETECTION processor', () => {
-  const textInput: GapDetectionInput = { text: 'The harvest plan. SECRET', requiredTopics: ['budget'] };
-
-  it('sends the text as a txt document with the topics in the prompt, the record_gaps tool and the settings', async () => {
-    const { model, requests } = fakeModel([{ value: GAPS }]);
-    const { context } = processorContext();
-
-    await createGapDetectionProcessor(model, SETTINGS)(textInput, context);
-
-    const request = requests[0]!;
-    expect(request.documents).toHaveLength(1);
-    expect(request.documents![0]).toMatchObject({ name: 'document', format: 'txt' });
-    expect(Buffer.from(request.documents![0]!.bytes).toString('utf8')).toBe('The harvest plan. SECRET');
-    expect(request.prompt).toBe(gapDetectionPrompt(textInput));
-    const { $schema: _ignored, ...schema } = z.toJSONSchema(gapDetectionOutputSchema) as Record<string, unknown>;
-    expect(request.tool).toMatchObject({ name: 'record_gaps', inputSchema: schema });
-    expect(request).toMatchObject({ modelId: 'amazon.nova-pro-v1:0', maxTokens: 1500, temperature: 0.3 });
-    expect(request.signal).toBe(context.signal);
-  });
-
-  it('renders the source jobs’ results from loadSources into the document', async () => {
-    const sources : SourceJob[] = [
-      { id: SOURCE_ID, type: 'PARSE_DOCUMENT', result: { title: 'Plan', summary: 'A plan.', sections: [{ heading: 'Timing', text: 'September.' }] } },
-      { id: SOURCE_ID_2, type: 'AI_PREVIEW', result: { output: 'Costs are unknown.' } },
-    ];
-    const { model, requests } = fakeModel([{ value: GAPS }]);
-    const { context, loadSources } = processorContext({ sources });
-
-    await createGapDetectionProcessor(model, SETTINGS)({ sourceJobIds: [SOURCE_ID, SOURCE_ID_2], question: 'Is it funded?' }, context);
-
-    expect(loadSources).toHaveBeenCalledWith([SOURCE_ID, SOURCE_ID_2]);
-    const document = requests[0]!.documents![0]!;
-    expect(document).toMatchObject({ name: 'sources', format: 'txt' });
-    expect(Buffer.from(document.bytes).toString('utf8')).toBe(renderSources(sources));
-  });
-
-  it('returns the gaps with the model metadata', async () => {
-    const { model } = fakeModel([{ value: GAPS }]);
-
-    const result = await createGapDetectionProcessor(model, SETTINGS)(textInput, processorContext().context);
-
-    expect(result).toStrictEqual({
-      ...GAPS,
-      metadata: { model: 'amazon.nova-pro-v1:0', usage: { inputTokens: 1200, outputTokens: 300 }, latencyMs: 900, attempts: 1 },
-    });
-  });
-
-  it('reports reading sources, waiting for model and validating output, in that order', async () => {
-    const events: string[] = [];
-    const { model } = fakeModel([{ value: GAPS }], events);
-    const { context } = processorContext({ events, sources: [{ id: SOURCE_ID, type: 'AI_PREVIEW', result: { output: 'x' } }] });
-
-    await createGapDetectionProcessor(model, SETTINGS)({ sourceJobIds: [SOURCE_ID], question: 'q' }, context);
-
-    expect(events).toStrictEqual(['progress 10', 'loadSources', 'progress 40', 'model', 'progress 80']);
-  });
-
-  it('asks again once when a severity is not low, medium or high, then fails with a RetryableError', async () => {
-    const events: string[] = [];
-    const bad = { gaps: [{ area: 'Budget', description: 'No costs.', severity: 'critical' }] };
-    const { model, requests } = fakeModel([{ value: bad }], events);
-    const { context } = processorContext({ events });
-
-    const failure = await createGapDetectionProcessor(model, SETTINGS)(textInput, context).catch((error) => error);
-
-    expect(requests).toHaveLength(2);
-    expect(requests[1]!.prompt).toContain('- gaps.0.severity: Invalid option: expected one of "low"|"medium"|"high"');
-    expect(events).toStrictEqual(['progress 10', 'progress 40', 'model', 'progress 80', 'progress 85', 'model']);
-    expect(failure).toBeInstanceOf(RetryableError);
-    expect(failure.message).toContain('did not match the GAP_DETECTION result schema, twice in this attempt');
-    expect(failure.message).toContain('gaps.0.severity');
-    expect(failure.message).toContain('the next attempt may do better');
-  });
-
-  it('fails without calling the model when a source is no longer available', async () => {
-    const { model, requests } = fakeModel([{ value: GAPS }]);
-    const { context } = processorContext({ sources: [] });
-
-    await expect(
-      createGapDetectionProcessor(model, SETTINGS)({ sourceJobIds: [SOURCE_ID], question: 'q' }, context),
-    ).rejects.toBeInstanceOf(NonRetryableError);
-    expect(requests).toHaveLength(0);
   });
 });

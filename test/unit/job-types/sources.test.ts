@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetryableError } from '../../../lambdas/domain/errors.ts';
 import type { SourceJob } from '../../../lambdas/domain/job-types.ts';
-import {
-  MAX_SOURCES_CHARS,
-  renderSourceResult,
-  renderSources,
-  sourcesDocument,
-  subjectDocument,
-} from '../../../lambdas/job-types/sources.ts';
-import { SOURCE_ID, SOURCE_ID_2, processorContext } from './fakes.ts';
+import { renderSourceResult } from '../../../lambdas/job-types/processors.ts';
+import { MAX_SOURCES_CHARS, renderSources, sourcesDocument, subjectDocument } from '../../../lambdas/job-types/sources.ts';
+import { processorContext } from '../../support/processor-context.ts';
+import { SOURCE_ID, SOURCE_ID_2 } from './fixtures.ts';
 
 const metadata = { model: 'm', usage: { inputTokens: 1, outputTokens: 1 }, latencyMs: 1, attempts: 1 };
 
@@ -106,10 +102,10 @@ describe('renderSourceResult', () => {
 
 describe('renderSources', () => {
   it('wraps each source in a tag naming its position, type and job id, in the given order', () => {
-    const rendered = renderSources([
-      source('AI_PREVIEW', { output: 'first' }, SOURCE_ID_2),
-      source('AI_PREVIEW', { output: 'second' }, SOURCE_ID),
-    ]);
+    const rendered = renderSources(
+      [source('AI_PREVIEW', { output: 'first' }, SOURCE_ID_2), source('AI_PREVIEW', { output: 'second' }, SOURCE_ID)],
+      renderSourceResult,
+    );
 
     expect(rendered).toBe(
       `<source n="1" type="AI_PREVIEW" job="${SOURCE_ID_2}">\nfirst\n</source>\n\n` +
@@ -120,8 +116,8 @@ describe('renderSources', () => {
   it('refuses sources longer than the limit with a NonRetryableError', () => {
     const huge = source('AI_PREVIEW', { output: 'x'.repeat(MAX_SOURCES_CHARS) });
 
-    expect(() => renderSources([huge])).toThrow(NonRetryableError);
-    expect(() => renderSources([huge])).toThrow(/the limit is 400000: name fewer or smaller sources/);
+    expect(() => renderSources([huge], renderSourceResult)).toThrow(NonRetryableError);
+    expect(() => renderSources([huge], renderSourceResult)).toThrow(/the limit is 400000: name fewer or smaller sources/);
   });
 });
 
@@ -131,20 +127,20 @@ describe('sourcesDocument', () => {
     const sources = [source('AI_PREVIEW', { output: 'from the source' })];
     const { context, loadSources, progress } = processorContext({ events, sources });
 
-    const document = await sourcesDocument([SOURCE_ID], context);
+    const document = await sourcesDocument([SOURCE_ID], context, renderSourceResult);
 
     expect(loadSources).toHaveBeenCalledWith([SOURCE_ID]);
     expect(events).toStrictEqual(['progress 10', 'loadSources']);
     expect(progress).toStrictEqual([{ percent: 10, message: 'reading sources' }]);
     expect(document.name).toBe('sources');
     expect(document.format).toBe('txt');
-    expect(text(document.bytes)).toBe(renderSources(sources));
+    expect(text(document.bytes)).toBe(renderSources(sources, renderSourceResult));
   });
 
   it('lets a failure to load the sources through', async () => {
     const { context } = processorContext({ sources: [] });
 
-    await expect(sourcesDocument([SOURCE_ID], context)).rejects.toThrow(
+    await expect(sourcesDocument([SOURCE_ID], context, renderSourceResult)).rejects.toThrow(
       new NonRetryableError(`Source job ${SOURCE_ID} no longer exists`),
     );
   });
@@ -152,7 +148,7 @@ describe('sourcesDocument', () => {
   it('logs the sources’ ids and types but not their content', async () => {
     const { context, logger } = processorContext({ sources: [source('AI_PREVIEW', { output: 'SECRET-SOURCE-TEXT' })] });
 
-    const document = await sourcesDocument([SOURCE_ID], context);
+    const document = await sourcesDocument([SOURCE_ID], context, renderSourceResult);
 
     expect(logger.info).toHaveBeenCalledWith('sources loaded', {
       sources: [{ id: SOURCE_ID, type: 'AI_PREVIEW' }],
@@ -166,7 +162,7 @@ describe('subjectDocument', () => {
   it('sends the text as a txt document after reporting "sending document"', async () => {
     const { context, progress, loadSources } = processorContext();
 
-    const document = await subjectDocument({ text: 'The plan.' }, context);
+    const document = await subjectDocument({ text: 'The plan.' }, context, renderSourceResult);
 
     expect(progress).toStrictEqual([{ percent: 10, message: 'sending document' }]);
     expect(loadSources).not.toHaveBeenCalled();
@@ -177,7 +173,7 @@ describe('subjectDocument', () => {
   it('uses the sources when the input names source jobs', async () => {
     const { context, progress } = processorContext({ sources: [source('AI_PREVIEW', { output: 'source text' })] });
 
-    const document = await subjectDocument({ sourceJobIds: [SOURCE_ID] }, context);
+    const document = await subjectDocument({ sourceJobIds: [SOURCE_ID] }, context, renderSourceResult);
 
     expect(progress).toStrictEqual([{ percent: 10, message: 'reading sources' }]);
     expect(document.name).toBe('sources');

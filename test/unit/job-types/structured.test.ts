@@ -7,7 +7,9 @@ import {
   textDocument,
   withMetadata,
 } from '../../../lambdas/job-types/structured.ts';
-import { SETTINGS, fakeModel, loggedText, processorContext, structuredResponse } from './fakes.ts';
+import { loggedText, processorContext } from '../../support/processor-context.ts';
+import { ScriptedModel, structuredResponse } from '../../support/scripted-model.ts';
+import { SETTINGS } from './fixtures.ts';
 
 const schema = z.object({
   answer: z.string().trim().min(1).max(20).describe('The answer.'),
@@ -52,7 +54,8 @@ describe('structuredOutput', () => {
 
 describe('generateStructured', () => {
   it('sends the prompt, system prompt, documents, tool, model settings and the attempt signal', async () => {
-    const { model, requests } = fakeModel([{ value: VALID }]);
+    const model = new ScriptedModel().answer({ value: VALID });
+    const { requests } = model;
     const { context } = processorContext();
 
     await generateStructured(model, output, SETTINGS, call, context);
@@ -71,7 +74,8 @@ describe('generateStructured', () => {
   });
 
   it('leaves the model id to the adapter when the settings name none', async () => {
-    const { model, requests } = fakeModel([{ value: VALID }]);
+    const model = new ScriptedModel().answer({ value: VALID });
+    const { requests } = model;
 
     await generateStructured(model, output, { ...SETTINGS, modelId: undefined }, call, processorContext().context);
 
@@ -79,21 +83,21 @@ describe('generateStructured', () => {
   });
 
   it('returns the validated value (trimmed, unknown keys dropped) and the call metadata', async () => {
-    const { model } = fakeModel([
-      { response: structuredResponse({ answer: '  forty-two ', level: 'high', extra: true }, { latencyMs: 700 }) },
-    ]);
+    const model = new ScriptedModel().answer({
+      response: structuredResponse({ answer: '  forty-two ', level: 'high', extra: true }, { latencyMs: 700 }),
+    });
 
     const result = await generateStructured(model, output, SETTINGS, call, processorContext().context);
 
     expect(result).toStrictEqual({
       value: { answer: 'forty-two', level: 'high' },
-      metadata: { model: 'amazon.nova-pro-v1:0', usage: { inputTokens: 1200, outputTokens: 300 }, latencyMs: 700, attempts: 1 },
+      metadata: { model: 'amazon.nova-pro-v1:0', usage: { inputTokens: 1200, outputTokens: 300 }, latencyMs: 700, modelCalls: 1 },
     });
   });
 
   it('reports "waiting for model" before the call and "validating output" after it', async () => {
     const events: string[] = [];
-    const { model } = fakeModel([{ value: VALID }], events);
+    const model = new ScriptedModel(events).answer({ value: VALID });
     const { context, progress } = processorContext({ events });
 
     await generateStructured(model, output, SETTINGS, call, context);
@@ -106,16 +110,11 @@ describe('generateStructured', () => {
   });
 
   it('sends an invalid reply back once, saying what was wrong, and returns the corrected value', async () => {
-    const { model, requests } = fakeModel([
+    const model = new ScriptedModel().answer(
       { response: structuredResponse(INVALID, { usage: { inputTokens: 100, outputTokens: 10 }, latencyMs: 400 }) },
-      {
-        response: structuredResponse(VALID, {
-          modelId: 'amazon.nova-pro-v1:0',
-          usage: { inputTokens: 150, outputTokens: 20 },
-          latencyMs: 500,
-        }),
-      },
-    ]);
+      { response: structuredResponse(VALID, { usage: { inputTokens: 150, outputTokens: 20 }, latencyMs: 500 }) },
+    );
+    const { requests } = model;
     const { context } = processorContext();
 
     const result = await generateStructured(model, output, SETTINGS, call, context);
@@ -130,13 +129,13 @@ describe('generateStructured', () => {
     expect(requests[1]!.signal).toBe(context.signal);
     expect(result).toStrictEqual({
       value: VALID,
-      metadata: { model: 'amazon.nova-pro-v1:0', usage: { inputTokens: 250, outputTokens: 30 }, latencyMs: 900, attempts: 2 },
+      metadata: { model: 'amazon.nova-pro-v1:0', usage: { inputTokens: 250, outputTokens: 30 }, latencyMs: 900, modelCalls: 2 },
     });
   });
 
   it('reports "asking the model again" before the second call, and each step once', async () => {
     const events: string[] = [];
-    const { model } = fakeModel([{ value: INVALID }, { value: VALID }], events);
+    const model = new ScriptedModel(events).answer({ value: INVALID }, { value: VALID });
     const { context, progress } = processorContext({ events });
 
     await generateStructured(model, output, SETTINGS, call, context);
@@ -146,7 +145,8 @@ describe('generateStructured', () => {
   });
 
   it('fails the attempt with a RetryableError naming the problems after two invalid replies', async () => {
-    const { model, requests } = fakeModel([{ value: INVALID }, { value: { answer: 'ok' } }]);
+    const model = new ScriptedModel().answer({ value: INVALID }, { value: { answer: 'ok' } });
+    const { requests } = model;
 
     const failure = await generateStructured(model, output, SETTINGS, call, processorContext().context).catch((error) => error);
 
@@ -159,7 +159,7 @@ describe('generateStructured', () => {
   });
 
   it('says the reply was cut off when the model stopped at max tokens', async () => {
-    const { model } = fakeModel([{ response: structuredResponse(undefined, { stopReason: 'max_tokens' }) }]);
+    const model = new ScriptedModel().answer({ response: structuredResponse(undefined, { stopReason: 'max_tokens' }) });
 
     const failure = await generateStructured(model, output, SETTINGS, call, processorContext().context).catch((error) => error);
 
@@ -172,17 +172,18 @@ describe('generateStructured', () => {
 
   it('lets a model failure through unchanged, without a second call', async () => {
     const denied = new NonRetryableError('Bedrock API error: AccessDeniedException - no access');
-    const { model, requests } = fakeModel([{ error: denied }]);
+    const model = new ScriptedModel().answer({ error: denied });
+    const { requests } = model;
 
     await expect(generateStructured(model, output, SETTINGS, call, processorContext().context)).rejects.toBe(denied);
     expect(requests).toHaveLength(1);
   });
 
   it('logs usage and latency of each call but never the prompt, the document or the reply', async () => {
-    const { model } = fakeModel([
+    const model = new ScriptedModel().answer(
       { value: { answer: 'SECRET-REPLY-CONTENT-TOO-LONG-FOR-THE-SCHEMA', level: 'high' } },
       { value: { answer: 'SECRET-REPLY', level: 'low' } },
-    ]);
+    );
     const { context, logger } = processorContext();
 
     await generateStructured(model, output, SETTINGS, call, context);
@@ -215,10 +216,12 @@ describe('generateStructured', () => {
 });
 
 describe('withMetadata', () => {
-  it('puts the metadata next to the value', () => {
-    const metadata = { model: 'm', usage: { inputTokens: 1, outputTokens: 2 }, latencyMs: 3, attempts: 1 };
+  it('puts the metadata next to the value, the model calls published as `attempts`', () => {
+    const usage = { inputTokens: 1, outputTokens: 2 };
 
-    expect(withMetadata({ value: VALID, metadata })).toStrictEqual({ ...VALID, metadata });
+    const result = withMetadata({ value: VALID, metadata: { model: 'm', usage, latencyMs: 3, modelCalls: 2 } });
+
+    expect(result).toStrictEqual({ ...VALID, metadata: { model: 'm', usage, latencyMs: 3, attempts: 2 } });
   });
 });
 

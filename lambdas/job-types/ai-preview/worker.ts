@@ -1,22 +1,17 @@
-/** The AI_PREVIEW processor: one model call, its reply and usage as the result. */
-import type { Processor } from '../../domain/job-types.ts';
-import type { Model } from '../../domain/model.ts';
-import type { AiPreviewInput } from './definition.ts';
+/** AI_PREVIEW in the worker: one model call; its reply and usage are the result. */
+import { defineWorker } from '../job-type-worker.ts';
+import { definition } from './index.ts';
 
-export interface AiPreviewSettings {
-  /** From BEDROCK_MODEL_ID_AI_PREVIEW (or BEDROCK_MODEL_ID); undefined: the adapter's default. */
-  readonly modelId?: string | undefined;
-}
-
-export function createAiPreviewProcessor(model: Model, settings: AiPreviewSettings = {}): Processor<AiPreviewInput> {
-  return async (input, context) => {
+export const worker = defineWorker(definition, {
+  // The type takes only its model id from the settings: max tokens come from the input.
+  processor: ({ model }, { modelId }) => async (input, context) => {
     await context.reportProgress({ percent: 10, message: 'waiting for model' });
 
     const response = await model.generate({
       prompt: input.prompt,
       system: input.system,
       maxTokens: input.maxTokens,
-      ...(settings.modelId !== undefined ? { modelId: settings.modelId } : {}),
+      ...(modelId !== undefined ? { modelId } : {}),
       signal: context.signal,
     });
 
@@ -34,5 +29,6 @@ export function createAiPreviewProcessor(model: Model, settings: AiPreviewSettin
       stopReason: response.stopReason,
       latencyMs: response.latencyMs,
     };
-  };
-}
+  },
+  render: (result) => (typeof result.output === 'string' ? result.output : undefined),
+});

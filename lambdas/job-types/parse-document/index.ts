@@ -1,13 +1,12 @@
 /**
- * PARSE_DOCUMENT: reads one document (plain text, or a PDF, DOCX, TXT, MD, CSV or HTML file in
- * base64) and returns its title, a summary and its sections. The definition only (the API
- * bundles it); the processor lives in processor.ts.
+ * PARSE_DOCUMENT: reads one document (plain text, or a PDF, DOCX, TXT, MD, CSV or HTML file,
+ * inline in base64 or uploaded) and returns its title, a summary and its sections. What the API
+ * and `cdk synth` need (API-safe); the worker's part is worker.ts.
  */
-import { z } from 'zod';
 import { defineJobType } from '../../domain/job-types.ts';
 import { documentInputSchema, documentText, documentUploads, exactlyOneOf, strictInput } from '../input-fields.ts';
 
-export const parseDocumentInputSchema = strictInput('input', {
+const input = strictInput('input', {
   /** The document as plain text (at most 150 KB of UTF-8). */
   text: documentText('text').optional(),
   /**
@@ -22,13 +21,11 @@ export const parseDocumentInputSchema = strictInput('input', {
   ),
 );
 
-export type ParseDocumentInput = z.infer<typeof parseDocumentInputSchema>;
-
-export const parseDocumentType = defineJobType<ParseDocumentInput>({
+export const definition = defineJobType({
   name: 'PARSE_DOCUMENT',
   description:
     'Reads a document (text, or a PDF, DOCX, TXT, MD, CSV or HTML file, inline in base64 or uploaded) and returns its title, a summary and its sections.',
-  input: parseDocumentInputSchema,
+  input,
   timeoutSeconds: 90,
-  uploads: (input) => documentUploads(input.document),
+  uploads: (value) => documentUploads(value.document),
 });
