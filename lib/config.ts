@@ -4,7 +4,7 @@
  */
 import { JOB_TYPE_DEFINITIONS, MODEL_SETTINGS_SPECS } from '../lambdas/job-types/definitions.ts';
 import { MODEL_ID, MODEL_SETTINGS_BOUNDS } from '../lambdas/job-types/model-settings.ts';
-import { WORKER } from '../lambdas/shared/resources.ts';
+import { QUOTAS, WORKER } from '../lambdas/shared/resources.ts';
 
 /** An existing Cognito user pool (and app client) to trust instead of creating one. */
 export interface ExistingUserPool {
@@ -36,6 +36,11 @@ export interface JobsConfig {
   readonly retainData: boolean;
   /** Context `workerMaxConcurrency`: SQS event source maximum concurrency. Default WORKER.maxConcurrency. */
   readonly workerMaxConcurrency: number;
+  /**
+   * Context `maxActiveJobsPerCaller`: unfinished (PENDING or PROCESSING) jobs a caller may have at
+   * once; beyond, creates and retries answer 429 TOO_MANY_JOBS. Default 100.
+   */
+  readonly maxActiveJobsPerCaller: number;
   /**
    * Context `localstack`: build the variant `npm run deploy:local` deploys to LocalStack, whose
    * free edition has no Cognito: no user pool, and a Lambda authorizer that trusts the local dev
@@ -75,6 +80,7 @@ export const CONFIG_DEFAULTS = {
   jobRetentionDays: 30,
   retainData: true,
   workerMaxConcurrency: WORKER.maxConcurrency,
+  maxActiveJobsPerCaller: QUOTAS.defaultMaxActiveJobsPerCaller,
   localstack: false,
 } as const satisfies Omit<JobsConfig, 'existingUserPool' | 'bedrockEndpoint'>;
 
@@ -105,6 +111,7 @@ export function readConfig(lookup: ContextLookup): JobsConfig {
     retainData: readBoolean(lookup, 'retainData', localstack ? false : CONFIG_DEFAULTS.retainData),
     // 2..1000 is what Lambda accepts for an SQS event source's maximum concurrency.
     workerMaxConcurrency: readInteger(lookup, 'workerMaxConcurrency', 2, 1000, CONFIG_DEFAULTS.workerMaxConcurrency),
+    maxActiveJobsPerCaller: readInteger(lookup, 'maxActiveJobsPerCaller', 1, 100_000, CONFIG_DEFAULTS.maxActiveJobsPerCaller),
     localstack,
     ...(bedrockEndpoint ? { bedrockEndpoint } : {}),
   };

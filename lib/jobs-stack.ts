@@ -68,6 +68,7 @@ export class JobsStack extends Stack {
       auth: apiAuth,
       allowedOrigins: config.allowedOrigins,
       jobRetentionDays: config.jobRetentionDays,
+      maxActiveJobsPerCaller: config.maxActiveJobsPerCaller,
     });
     this.background = new JobsBackground(this, 'Background', {
       jobsTable: this.jobsTable,

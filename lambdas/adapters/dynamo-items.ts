@@ -1,7 +1,7 @@
 /**
  * The job record as a DynamoDB item, and the expressions of conditional writes: every attribute
  * by placeholder, fields that are null left out of the item, and the due index's shard key set
- * exactly while the job has a dueAt.
+ * exactly while the job has a dueAt (and with it the active index's `activeOwner`).
  */
 import type { Job, JobPatch, JobStatus, PayloadRef } from '../domain/job.ts';
 import type { AttemptRef } from '../domain/ports.ts';
@@ -11,7 +11,7 @@ export type Item = Record<string, unknown>;
 
 /** Fields stored only while set: a null value removes the attribute (index keys, TTL, lease…). */
 const ABSENT_WHEN_NULL = new Set([
-  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef',
+  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef', 'reuseKey',
 ]);
 
 /** Preconditions of a conditional write; every field given must hold. */
@@ -59,8 +59,10 @@ export class ExpressionBuilder {
     if ('dueAt' in patch && patch.dueAt !== undefined) {
       // The sparse due index holds exactly the jobs that have a dueAt.
       const shard = this.name(JOBS_TABLE.dueIndex.partitionKey);
-      if (patch.dueAt === null) removes.push(shard);
-      else sets.push(`${shard} = ${this.value(dueShardOf(id))}`);
+      // So does the sparse active index (the quota), keyed by the owner: copied from the item itself.
+      const active = this.name(JOBS_TABLE.activeIndex.partitionKey);
+      if (patch.dueAt === null) removes.push(shard, active);
+      else sets.push(`${shard} = ${this.value(dueShardOf(id))}`, `${active} = ${this.name('ownerId')}`);
     }
     return [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
       .filter(Boolean)
@@ -86,9 +88,13 @@ export function toItem(job: Job): Item {
   const item: Item = {};
   for (const [attribute, value] of Object.entries(job)) {
     if (value === null && ABSENT_WHEN_NULL.has(attribute)) continue;
+    if (attribute === 'fromCache' && value === false) continue; // stored only when true
     item[attribute] = value;
   }
-  if (job.dueAt !== null) item[JOBS_TABLE.dueIndex.partitionKey] = dueShardOf(job.id);
+  if (job.dueAt !== null) {
+    item[JOBS_TABLE.dueIndex.partitionKey] = dueShardOf(job.id);
+    item[JOBS_TABLE.activeIndex.partitionKey] = job.ownerId;
+  }
   return item;
 }
 
@@ -117,6 +123,8 @@ export function fromItem(item: Item): Job {
     leaseExpiresAt: text('leaseExpiresAt'),
     dueAt: text('dueAt'),
     expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : null,
+    fromCache: item.fromCache === true,
+    reuseKey: text('reuseKey'),
   };
 }
 

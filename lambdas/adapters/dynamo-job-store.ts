@@ -5,7 +5,9 @@
  * Indexes (JOBS_TABLE): `byOwner` keeps only keys and `type`, written once per job, so a
  * transition never writes it; listing reads the page's items with BatchGetItem. `byDue` keeps
  * only keys, spread over JOBS_TABLE.dueIndex.shards partition keys (`dueShard`), and holds only
- * unfinished jobs: an item carries `dueShard` exactly while it has a `dueAt`.
+ * unfinished jobs: an item carries `dueShard` exactly while it has a `dueAt`. `byActive` (the
+ * quota) and `byReuse` (result reuse) are sparse and keys-only too (see JOBS_TABLE). Idempotency
+ * records live in the same table under `idem#…` ids, in no index, and never read as jobs.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -48,6 +50,7 @@ import {
   type OwnerExpectation,
   type PendingExpectation,
 } from '../domain/ports.ts';
+import { isIdempotencyRecordId, type IdempotencyRecord } from '../domain/fingerprints.ts';
 import { dueShardName, JOBS_TABLE } from '../shared/resources.ts';
 import { isConditionFailure, translate } from './dynamo-errors.ts';
 import { ExpressionBuilder, fromItem, running, toItem, type Guard, type Item } from './dynamo-items.ts';
@@ -103,6 +106,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   async get(id: string): Promise<Job | undefined> {
+    if (isIdempotencyRecordId(id)) return undefined;
     try {
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }));
       if (!Item || this.isExpired(Item)) return undefined;
@@ -114,7 +118,7 @@ export class DynamoJobStore implements JobStore {
 
   async getMany(ids: readonly string[]): Promise<Job[]> {
     const found = new Map<string, Job>();
-    const unique = [...new Set(ids)];
+    const unique = [...new Set(ids)].filter((id) => !isIdempotencyRecordId(id));
     for (let start = 0; start < unique.length; start += BATCH_GET_MAX) {
       let keys: Item[] = unique.slice(start, start + BATCH_GET_MAX).map((id) => ({ id }));
       for (let round = 0; keys.length > 0; round++) {
@@ -214,6 +218,103 @@ export class DynamoJobStore implements JobStore {
       }
     }
     return { jobs, next: null };
+  }
+
+  async countActive(ownerId: string, limit: number): Promise<number> {
+    const { activeIndex } = JOBS_TABLE;
+    let count = 0;
+    let startKey: Item | undefined;
+    do {
+      let output;
+      try {
+        output = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: activeIndex.name,
+            KeyConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': activeIndex.partitionKey },
+            ExpressionAttributeValues: { ':owner': ownerId },
+            Select: 'COUNT',
+            Limit: limit - count,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      } catch (error) {
+        throw translate(error);
+      }
+      count += output.Count ?? 0;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey && count < limit);
+    return count;
+  }
+
+  async findReusable(reuseKey: string, completedSince: string): Promise<Job | undefined> {
+    const { reuseIndex } = JOBS_TABLE;
+    let startKey: Item | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      let output;
+      try {
+        output = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: reuseIndex.name,
+            KeyConditionExpression: '#key = :key AND #completedAt >= :since',
+            FilterExpression: '#status = :completed',
+            ExpressionAttributeNames: { '#key': reuseIndex.partitionKey, '#completedAt': reuseIndex.sortKey, '#status': 'status' },
+            ExpressionAttributeValues: { ':key': reuseKey, ':since': completedSince, ':completed': 'COMPLETED' satisfies JobStatus },
+            ScanIndexForward: false,
+            Limit: 10,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      } catch (error) {
+        throw translate(error);
+      }
+      // The index may lag: the record decides.
+      for (const entry of output.Items ?? []) {
+        const job = await this.get(String(entry.id));
+        if (job?.status === 'COMPLETED' && job.reuseKey === reuseKey && job.completedAt !== null && job.completedAt >= completedSince) return job;
+      }
+      startKey = output.LastEvaluatedKey;
+      if (!startKey) return undefined;
+    }
+    return undefined;
+  }
+
+  async getIdempotencyRecord(id: string): Promise<IdempotencyRecord | undefined> {
+    try {
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }));
+      if (!Item || this.isExpired(Item) || !isIdempotencyRecordId(String(Item.id))) return undefined;
+      return {
+        id: String(Item.id),
+        requestHash: String(Item.requestHash),
+        jobId: String(Item.jobId),
+        generation: Number(Item.generation ?? 0),
+        expiresAt: Number(Item.expiresAt),
+      };
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  async putIdempotencyRecord(record: IdempotencyRecord): Promise<boolean> {
+    if (!isIdempotencyRecordId(record.id)) throw new Error(`Not an idempotency record id: ${record.id}`);
+    try {
+      // No ownerId, dueShard, activeOwner or reuseKey: the item is in no index, so nothing lists it.
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...record },
+          ConditionExpression: 'attribute_not_exists(#id) OR #expiresAt <= :now',
+          ExpressionAttributeNames: { '#id': 'id', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': this.epochNow() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw translate(error);
+    }
   }
 
   async claim(id: string, request: ClaimRequest): Promise<Job | undefined> {

@@ -4,7 +4,9 @@
  * handled here once for every route.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { IDEMPOTENCY } from '../domain/fingerprints.ts';
 import { toView, type Job } from '../domain/job.ts';
+import type { JobOutcome } from '../use-cases/flow-control.ts';
 import type { Logger } from '../domain/ports.ts';
 import { callerId, type TokenCaller } from '../http/request.ts';
 import { corsHeaders, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
@@ -57,6 +59,26 @@ export function createRouteHandler<UseCase>(name: RouteName, logic: RouteLogic<U
 export function basePath(event: APIGatewayProxyEvent): string {
   const full = event.requestContext?.path ?? event.path;
   return full && event.path && full.endsWith(event.path) ? full.slice(0, full.length - event.path.length) : '';
+}
+
+/**
+ * The answer to a create or a retry: 202 with the PENDING job, its Location and when to poll;
+ * 201 for a job created COMPLETED (a reused result); 200 with `Idempotent-Replayed: true` for a
+ * request repeated with its Idempotency-Key (the job as it is now).
+ */
+export function jobOutcome(event: APIGatewayProxyEvent, outcome: JobOutcome): ApiResponse {
+  const { job } = outcome;
+  const unfinished = job.status === 'PENDING' || job.status === 'PROCESSING';
+  if (!outcome.replayed && unfinished) return acceptedJob(event, job);
+  return {
+    status: outcome.replayed ? 200 : 201,
+    body: toView(job),
+    headers: {
+      Location: `${basePath(event)}/api/jobs/${job.id}`,
+      ...(unfinished ? { 'Retry-After': '3' } : {}),
+      ...(outcome.replayed ? { [IDEMPOTENCY.replayedHeader]: 'true' } : {}),
+    },
+  };
 }
 
 /** 202 with the PENDING job, its Location and when to poll: the answer to a create or a retry. */

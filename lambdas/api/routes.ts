@@ -12,6 +12,8 @@ export type PayloadAccess = Readonly<Partial<Record<'inputs' | 'results' | 'uplo
 export interface RouteAccess {
   /** Actions on the jobs table (and its indexes, for Query). */
   readonly table: readonly TableAction[];
+  /** The indexes Query may read (with `dynamodb:Query` only); none else. */
+  readonly indexes?: readonly JobsTableIndexName[];
   /** Objects of the payload bucket the route reads or writes, by prefix. */
   readonly payloads?: PayloadAccess;
   /** May send messages to the jobs queue. */
@@ -32,6 +34,8 @@ export interface RouteDefinition {
   readonly access: RouteAccess;
 }
 
+import { JOBS_TABLE, type JobsTableIndexName } from '../shared/resources.ts';
+
 const handlerEntry = (name: string) => `lambdas/api/handlers/${name}.ts`;
 
 export const ROUTES = [
@@ -41,12 +45,16 @@ export const ROUTES = [
     path: '/api/jobs',
     entry: handlerEntry('create-job'),
     summary: 'Create a job; 202 with its record and Location',
-    // GetItem: chained types check their source jobs; UpdateItem: a failed send pulls dueAt forward.
+    // GetItem: chained types check their source jobs, an Idempotency-Key's record and job are read;
+    // PutItem: the job and the key's record; UpdateItem: a failed send pulls dueAt forward.
+    // Query: byActive counts the caller's unfinished jobs (the quota), byReuse finds a reusable result.
     // Objects: inputs over the inline limit are stored under inputs/; an uploaded document is
-    // checked (HeadObject) and copied (CopyObject) from uploads/ to inputs/.
+    // checked (HeadObject) and copied (CopyObject) from uploads/ to inputs/; a reused result
+    // stored in results/ is copied (CopyObject) to the new job's results/.
     access: {
-      table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
-      payloads: { inputs: ['s3:PutObject'], uploads: ['s3:GetObject'] },
+      table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      indexes: [JOBS_TABLE.activeIndex.name, JOBS_TABLE.reuseIndex.name],
+      payloads: { inputs: ['s3:PutObject'], uploads: ['s3:GetObject'], results: ['s3:GetObject', 's3:PutObject'] },
       queueSend: true,
     },
   },
@@ -57,7 +65,7 @@ export const ROUTES = [
     entry: handlerEntry('list-jobs'),
     summary: "List the caller's jobs, newest first",
     // Query on byOwner (keys and type), then BatchGetItem for the page's records.
-    access: { table: ['dynamodb:Query', 'dynamodb:BatchGetItem'], cursorSecret: true },
+    access: { table: ['dynamodb:Query', 'dynamodb:BatchGetItem'], indexes: [JOBS_TABLE.ownerIndex.name], cursorSecret: true },
   },
   {
     name: 'get-job',
@@ -90,7 +98,12 @@ export const ROUTES = [
     path: '/api/jobs/{id}/retry',
     entry: handlerEntry('retry-job'),
     summary: 'Run a failed or cancelled job again',
-    access: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], queueSend: true },
+    // PutItem: an Idempotency-Key's record; Query: byActive counts the caller's unfinished jobs (the quota).
+    access: {
+      table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      indexes: [JOBS_TABLE.activeIndex.name],
+      queueSend: true,
+    },
   },
   {
     name: 'create-upload',

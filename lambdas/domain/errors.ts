@@ -86,6 +86,23 @@ export class JobAlreadyExistsError extends DomainError {
   }
 }
 
+/** An idempotency key the caller already used, within its 24 hours, for a different request. */
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor() {
+    super('This Idempotency-Key was already used with a different request; use a new key for a new request');
+  }
+}
+
+/** The caller has as many unfinished jobs as they may have; nothing was written. */
+export class TooManyJobsError extends DomainError {
+  constructor(
+    readonly limit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`You have ${limit} unfinished (PENDING or PROCESSING) jobs, the most allowed; create more once some finish`);
+  }
+}
+
 /** The record would exceed the store's item size limit. */
 export class RecordTooLargeError extends DomainError {}
 

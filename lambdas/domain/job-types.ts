@@ -21,6 +21,11 @@ export interface JobTypeDefinition<Input = unknown> {
   /** Time limit of one attempt, in seconds. */
   readonly timeoutSeconds: number;
   /**
+   * false: the type opts out of result reuse (`reuse` on a create is a 422), for types whose
+   * output must be fresh. Default true: a caller may ask for an earlier result of the same input.
+   */
+  readonly reusable?: boolean;
+  /**
    * For types that build on earlier jobs (chaining): the ids of the caller's jobs the input
    * names. The API refuses the create unless each is the caller's and COMPLETED.
    */

@@ -59,6 +59,13 @@ export interface Job {
   readonly dueAt: string | null;
   /** TTL in epoch seconds; set once finished. */
   readonly expiresAt: number | null;
+  /** Created COMPLETED with the result of an earlier job (result reuse): no model call. */
+  readonly fromCache: boolean;
+  /**
+   * Hash of (owner, type, canonical input) for types that allow result reuse; null otherwise and
+   * on jobs created from the cache (so a reused result never counts as freshly completed).
+   */
+  readonly reuseKey: string | null;
 }
 
 /** What GET /api/jobs/{id} returns: the seed-001 fields plus maxAttempts and progress. */
@@ -75,6 +82,8 @@ export interface JobView {
   startedAt: string | null;
   completedAt: string | null;
   updatedAt: string;
+  /** True when the job was created COMPLETED with an earlier job's result (`reuse`). */
+  fromCache: boolean;
 }
 
 export function toView(job: Job): JobView {
@@ -91,6 +100,7 @@ export function toView(job: Job): JobView {
     startedAt: job.startedAt,
     completedAt: job.completedAt,
     updatedAt: job.updatedAt,
+    fromCache: job.fromCache,
   };
 }
 
@@ -146,6 +156,8 @@ export interface NewJob {
   inputRef?: PayloadRef | null;
   priority: JobPriority;
   maxAttempts: number;
+  /** See Job.reuseKey. */
+  reuseKey?: string | null;
 }
 
 export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings): Job {
@@ -153,6 +165,8 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
   return {
     ...spec,
     inputRef: spec.inputRef ?? null,
+    reuseKey: spec.reuseKey ?? null,
+    fromCache: false,
     resultRef: null,
     status: 'PENDING',
     result: null,
@@ -171,8 +185,17 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
   };
 }
 
+/**
+ * A job created COMPLETED with an earlier job's result (result reuse): no attempt, no message,
+ * not due, expiring with the retention like any finished job, and not itself reusable.
+ */
+export function createReusedJob(spec: NewJob, stored: StoredResult, now: Date, settings: LifecycleSettings): Job {
+  const job = createJob({ ...spec, reuseKey: null }, now, settings);
+  return { ...job, ...completePatch(stored, now, settings), fromCache: true } as Job;
+}
+
 /** A partial record: the fields a transition sets. `null` clears a field. */
-export type JobPatch = Partial<Omit<Job, 'id' | 'ownerId' | 'type' | 'input' | 'inputRef' | 'createdAt' | 'maxAttempts'>>;
+export type JobPatch = Partial<Omit<Job, 'id' | 'ownerId' | 'type' | 'input' | 'inputRef' | 'createdAt' | 'maxAttempts' | 'fromCache' | 'reuseKey'>>;
 
 /** A result as the record keeps it: in the record, or a reference to the stored payload. */
 export type StoredResult = { readonly result: JsonObject } | { readonly resultRef: PayloadRef };

@@ -32,6 +32,8 @@ export const payloadKeys = {
   /** The document uploaded for a job, copied from uploads/ when the job was created. */
   document: (jobId: string) => `${PAYLOADS.prefixes.inputs}${jobId}/document`,
   result: (jobId: string, generation: number) => `${PAYLOADS.prefixes.results}${jobId}/${generation}.json`,
+  /** A result reused from job `sourceId`, copied under the new job (result reuse). */
+  reusedResult: (jobId: string, sourceId: string) => `${PAYLOADS.prefixes.results}${jobId}/from-${sourceId}.json`,
   /** An upload, under its owner: another caller's upload id names another key (so reads as missing). */
   upload: (ownerId: string, uploadId: string) => `${PAYLOADS.prefixes.uploads}${ownerKey(ownerId)}/${uploadId}`,
 } as const;

@@ -2,6 +2,7 @@
  * Ports: what the domain needs from the outside world. Adapters implement them
  * (DynamoJobStore, SqsJobQueue, S3PayloadStore, HmacCursorCodec, JsonLogger). No AWS imports here.
  */
+import type { IdempotencyRecord } from './fingerprints.ts';
 import type { Job, JobProgress, JobStatus, PayloadRef, StoredResult } from './job.ts';
 
 export interface ClaimRequest {
@@ -88,6 +89,25 @@ export interface JobStore {
    * `after` (the previous page's `next`): oldest first within each shard, shard after shard.
    */
   findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage>;
+  /**
+   * How many unfinished (PENDING or PROCESSING) jobs the owner has, counting up to `limit` (a
+   * larger count is returned as `limit` or more). Read from an index: it may lag recent writes.
+   */
+  countActive(ownerId: string, limit: number): Promise<number>;
+  /**
+   * The newest COMPLETED, unexpired job with this reuse key (Job.reuseKey) completed at or after
+   * `completedSince`; undefined when there is none.
+   */
+  findReusable(reuseKey: string, completedSince: string): Promise<Job | undefined>;
+
+  // -- idempotency keys (never read as jobs: not by get, list, findDue or countActive)
+  /** The record under `id`, unless missing or expired. */
+  getIdempotencyRecord(id: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Writes the record unless one under its id exists and has not expired: true when written,
+   * false when another request holds the key (read it with getIdempotencyRecord).
+   */
+  putIdempotencyRecord(record: IdempotencyRecord): Promise<boolean>;
 
   // -- an attempt (the worker)
   /**

@@ -19,6 +19,9 @@ export type ProblemCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'VALIDATION_FAILED'
   | 'UNKNOWN_JOB_TYPE'
+  | 'INVALID_IDEMPOTENCY_KEY'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'TOO_MANY_JOBS'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_ERROR'
   // Only the local gateway (lib/local/gateway.ts) answers these; API Gateway itself answers
@@ -56,6 +59,9 @@ export const PROBLEM_TITLES: Record<ProblemCode, string> = {
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   VALIDATION_FAILED: 'Validation failed',
   UNKNOWN_JOB_TYPE: 'Unknown job type',
+  INVALID_IDEMPOTENCY_KEY: 'Invalid Idempotency-Key header',
+  IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key used for a different request',
+  TOO_MANY_JOBS: 'Too many unfinished jobs',
   SERVICE_UNAVAILABLE: 'Service temporarily unavailable',
   INTERNAL_ERROR: 'Internal error',
   ROUTE_NOT_FOUND: 'No such route',

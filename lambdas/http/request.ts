@@ -1,5 +1,6 @@
 /** Reading API Gateway REST proxy events: caller, path id, query and JSON body. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { IDEMPOTENCY } from '../domain/fingerprints.ts';
 import { isUuid } from '../shared/messages.ts';
 import { HttpError } from './problem.ts';
 
@@ -42,6 +43,20 @@ function verifiedSub(event: APIGatewayProxyEvent, verifyToken: TokenCaller): str
   } catch {
     return undefined;
   }
+}
+
+/** The `Idempotency-Key` header, if sent: 400 unless 1 to 255 visible ASCII characters. */
+export function idempotencyKey(event: APIGatewayProxyEvent): string | undefined {
+  const key = header(event, IDEMPOTENCY.header);
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY.keyPattern.test(key)) {
+    throw new HttpError(
+      400,
+      'INVALID_IDEMPOTENCY_KEY',
+      `The ${IDEMPOTENCY.header} header must be 1 to ${IDEMPOTENCY.maxKeyChars} visible ASCII characters (no spaces), e.g. a UUID`,
+    );
+  }
+  return key;
 }
 
 /** The `{id}` path parameter, which must be a UUID. */

@@ -9,7 +9,10 @@ import {
   JobNotFoundError,
   ServiceUnavailableError,
   ValidationError,
+  IdempotencyKeyReusedError,
+  TooManyJobsError,
 } from '../domain/errors.ts';
+import { IDEMPOTENCY } from '../domain/fingerprints.ts';
 import type { Logger } from '../domain/ports.ts';
 import { HttpError, PROBLEM_CONTENT_TYPE, problem, type Problem } from './problem.ts';
 import { header } from './request.ts';
@@ -24,7 +27,7 @@ export interface ApiResponse {
 
 /** CORS headers for the request's Origin, given the allowed origins (`*` allows any). */
 export function corsHeaders(event: APIGatewayProxyEvent, origins: readonly string[]): Record<string, string> {
-  const exposed = { 'Access-Control-Expose-Headers': `Location, Retry-After, ${REQUEST_ID_HEADER}` };
+  const exposed = { 'Access-Control-Expose-Headers': `Location, Retry-After, ${REQUEST_ID_HEADER}, ${IDEMPOTENCY.replayedHeader}` };
   if (origins.includes('*')) return { 'Access-Control-Allow-Origin': '*', ...exposed };
   const origin = header(event, 'origin');
   if (origin && origins.includes(origin)) return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...exposed };
@@ -81,6 +84,15 @@ export function toProblem(error: unknown, requestId: string, logger: Logger): { 
     return {
       problem: problem(409, 'CONCURRENT_UPDATE', 'The job kept changing while we updated it; read it again and retry', requestId),
       headers: { 'Retry-After': '1' },
+    };
+  }
+  if (error instanceof IdempotencyKeyReusedError) {
+    return { problem: problem(422, 'IDEMPOTENCY_KEY_REUSED', error.message, requestId) };
+  }
+  if (error instanceof TooManyJobsError) {
+    return {
+      problem: problem(429, 'TOO_MANY_JOBS', error.message, requestId, { limit: error.limit }),
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
     };
   }
   if (error instanceof InvalidCursorError) {

@@ -4,7 +4,7 @@
  */
 import { ConfigurationError } from '../domain/errors.ts';
 import type { LifecycleSettings } from '../domain/job.ts';
-import { ENV } from './resources.ts';
+import { ENV, QUOTAS } from './resources.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,6 +30,13 @@ export function lifecycleSettings(env: Env): LifecycleSettings {
     leaseGraceMs: 60_000,
     retentionMs: numberEnv(env, ENV.retentionDays, 30, 1, 3650) * 86_400_000,
   };
+}
+
+/** The quota of unfinished jobs per caller (MAX_ACTIVE_JOBS_PER_CALLER, default 100). */
+export function quotaSettings(env: Env): { readonly maxActiveJobsPerCaller: number } {
+  const max = numberEnv(env, ENV.maxActiveJobsPerCaller, QUOTAS.defaultMaxActiveJobsPerCaller, 1, 100_000);
+  if (!Number.isInteger(max)) throw new ConfigurationError(`Environment variable ${ENV.maxActiveJobsPerCaller} must be an integer, got "${max}"`);
+  return { maxActiveJobsPerCaller: max };
 }
 
 export interface RetrySettings {

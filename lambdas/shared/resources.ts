@@ -21,6 +21,36 @@ export const JOBS_TABLE = {
    * hash of the job id, so no one key takes every job's writes; the reconciler reads them all.
    */
   dueIndex: { name: 'byDue', partitionKey: 'dueShard', sortKey: 'dueAt', shards: 64 },
+  /**
+   * Sparse index of each caller's unfinished jobs, keys only: a job carries `activeOwner` (its
+   * owner) exactly while it has a dueAt, i.e. while PENDING or PROCESSING. The quota counts it
+   * (Query, Select COUNT, Limit = the quota). Written twice per job: when it starts being
+   * unfinished and when it finishes.
+   */
+  activeIndex: { name: 'byActive', partitionKey: 'activeOwner' },
+  /**
+   * Sparse index for result reuse: jobs of reusable types carry `reuseKey` (a hash of owner, type
+   * and canonical input); an entry exists once the job has a completedAt (it finished), sorted by
+   * it, with the status projected so only COMPLETED ones are read. Written once when a reusable
+   * job finishes (and removed if it is retried); jobs of other types never enter it.
+   */
+  reuseIndex: { name: 'byReuse', partitionKey: 'reuseKey', sortKey: 'completedAt', nonKeyAttributes: ['status'] },
+} as const;
+
+/** Every global secondary index of the jobs table, by name. */
+export const JOBS_TABLE_INDEX_NAMES = [
+  JOBS_TABLE.ownerIndex.name,
+  JOBS_TABLE.dueIndex.name,
+  JOBS_TABLE.activeIndex.name,
+  JOBS_TABLE.reuseIndex.name,
+] as const;
+export type JobsTableIndexName = (typeof JOBS_TABLE_INDEX_NAMES)[number];
+
+/** Unfinished jobs a caller may have at once (context maxActiveJobsPerCaller, env MAX_ACTIVE_JOBS_PER_CALLER). */
+export const QUOTAS = {
+  defaultMaxActiveJobsPerCaller: 100,
+  /** Retry-After of a 429 TOO_MANY_JOBS: about the time a short job takes. */
+  retryAfterSeconds: 15,
 } as const;
 
 /** The `dueShard` of a job: `due-00` … `due-63`, from an FNV-1a hash of its id. */
@@ -129,6 +159,8 @@ export const ENV = {
   stalePendingSeconds: 'STALE_PENDING_SECONDS',
   /** The payload bucket (PAYLOADS). */
   payloadBucket: 'JOBS_BUCKET_NAME',
+  /** Unfinished (PENDING or PROCESSING) jobs a caller may have at once; default QUOTAS.defaultMaxActiveJobsPerCaller. */
+  maxActiveJobsPerCaller: 'MAX_ACTIVE_JOBS_PER_CALLER',
   /** `true` to address the bucket path-style (local engines: fauxqs, LocalStack). */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;

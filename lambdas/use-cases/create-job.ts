@@ -1,15 +1,29 @@
 /**
  * The create function's use case: a job request checked against its type's schema (and, for
  * chained types and documents, against the caller's source jobs and uploads), the input stored,
- * the job written PENDING and its message sent. No AWS imports here.
+ * the job written PENDING and its message sent; or, when the caller asks to reuse a result and has
+ * a fresh enough one for the same input, the job written COMPLETED with it (no model call, no
+ * message). Idempotency keys and the quota: see flow-control.ts. No AWS imports here.
  */
 import type { z } from 'zod';
-import { SourceNotReadyError, ValidationError, type FieldError } from '../domain/errors.ts';
-import { JOB_PRIORITIES, createJob, type Job, type JobPriority, type LifecycleSettings } from '../domain/job.ts';
+import { JobAlreadyExistsError, SourceNotReadyError, ValidationError, type FieldError } from '../domain/errors.ts';
+import { fingerprint, reuseKeyOf } from '../domain/fingerprints.ts';
+import {
+  JOB_PRIORITIES,
+  createJob,
+  createReusedJob,
+  type Job,
+  type JobPriority,
+  type LifecycleSettings,
+  type NewJob,
+  type StoredResult,
+} from '../domain/job.ts';
+import { isJsonObject } from '../domain/json.ts';
 import type { JobTypeCatalog, JobTypeDefinition, UploadReference } from '../domain/job-types.ts';
 import { DOCUMENT_CONTENT_TYPES } from '../domain/model.ts';
 import { announcedBytes, payloadKeys, storeInput, UPLOADS } from '../domain/payloads.ts';
 import { systemClock, type Clock, type IdGenerator, type JobQueue, type JobStore, type Logger, type PayloadStore } from '../domain/ports.ts';
+import { checkQuota, DEFAULT_QUOTA, IdempotencyKeys, type FlowOptions, type JobOutcome, type QuotaSettings } from './flow-control.ts';
 import { sendJob } from './owned-jobs.ts';
 import { requestBody } from './request-body.ts';
 
@@ -18,42 +32,119 @@ export interface CreateJobDependencies {
   /** The job types' definitions (their input schemas). */
   readonly types: JobTypeCatalog;
   readonly queue: JobQueue;
-  /** Inputs too large for the record, and the documents uploaded for jobs. */
+  /** Inputs too large for the record, the documents uploaded for jobs, and reused results. */
   readonly payloads: PayloadStore;
   readonly settings: LifecycleSettings;
+  /** Unfinished jobs a caller may have; default DEFAULT_QUOTA. */
+  readonly quota?: QuotaSettings;
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly newId?: IdGenerator;
 }
 
-/** The create request's envelope: `{ type, input, priority? }`, nothing else. */
-function parseCreateRequest(request: unknown): { type: string; input: unknown; priority: JobPriority | undefined } {
-  const body = requestBody(request, ['type', 'input', 'priority'], 'job request', 'must be a JSON object with "type" and "input"');
-  const { type, input, priority } = body.fields;
+interface CreateRequest {
+  readonly type: string;
+  readonly input: unknown;
+  readonly priority: JobPriority | undefined;
+  readonly reuse: { readonly maxAgeSeconds: number } | undefined;
+}
+
+/** The create request's envelope: `{ type, input, priority?, reuse? }`, nothing else. */
+function parseCreateRequest(request: unknown, settings: LifecycleSettings): CreateRequest {
+  const body = requestBody(request, ['type', 'input', 'priority', 'reuse'], 'job request', 'must be a JSON object with "type" and "input"');
+  const { type, input, priority, reuse } = body.fields;
   if (typeof type !== 'string' || type.length === 0 || type.length > 64) {
     body.errors.push({ path: 'type', message: 'type is required and must be a job type name (a string of 1 to 64 characters)' });
   }
   if (priority !== undefined && !(JOB_PRIORITIES as readonly unknown[]).includes(priority)) {
     body.errors.push({ path: 'priority', message: `must be one of ${JOB_PRIORITIES.join(', ')}` });
   }
+  // The oldest result a create may reuse is one kept that long: the retention.
+  const maxAge = Math.floor(settings.retentionMs / 1000);
+  const age = isJsonObject(reuse) ? reuse.maxAgeSeconds : undefined;
+  if (reuse !== undefined && (!isJsonObject(reuse) || Object.keys(reuse).some((key) => key !== 'maxAgeSeconds'))) {
+    body.errors.push({ path: 'reuse', message: 'must be an object { "maxAgeSeconds": N } and nothing else' });
+  } else if (reuse !== undefined && (typeof age !== 'number' || !Number.isInteger(age) || age < 1 || age > maxAge)) {
+    body.errors.push({ path: 'reuse.maxAgeSeconds', message: `must be an integer from 1 to ${maxAge} (the retention)` });
+  }
   body.check();
-  return { type: type as string, input, priority: priority as JobPriority | undefined };
+  return {
+    type: type as string,
+    input,
+    priority: priority as JobPriority | undefined,
+    reuse: reuse === undefined ? undefined : { maxAgeSeconds: age as number },
+  };
+}
+
+/** A create request checked against its type: what the job will be. */
+interface CheckedRequest {
+  readonly type: JobTypeDefinition;
+  readonly input: unknown;
+  readonly priority: JobPriority;
+  readonly reuse: CreateRequest['reuse'];
+  readonly reuseKey: string | null;
 }
 
 export class CreateJob {
   private readonly clock: Clock;
   private readonly newId: IdGenerator;
+  private readonly keys: IdempotencyKeys;
 
   constructor(private readonly deps: CreateJobDependencies) {
     this.clock = deps.clock ?? systemClock;
     this.newId = deps.newId ?? (() => crypto.randomUUID());
+    this.keys = new IdempotencyKeys(deps.store, this.clock);
   }
 
-  /** Validates the request against the job type's schema, stores the job and enqueues it. */
+  /**
+   * Validates the request against the job type's schema and stores the job: PENDING and enqueued,
+   * or COMPLETED at once with a reusable earlier result. With an idempotency key, a request
+   * repeated within 24 hours gets the job the first one made (replayed), as it is now.
+   */
+  async createWith(ownerId: string, request: unknown, options: FlowOptions = {}): Promise<JobOutcome> {
+    const checked = this.check(ownerId, request);
+    if (!options.idempotencyKey) return { job: await this.write(ownerId, this.newId(), checked), replayed: false };
+    const keyed = { ownerId, key: options.idempotencyKey, requestHash: fingerprint('create', request) };
+    const held = await this.keys.find(keyed);
+    if (held) return this.writeOnce(ownerId, held.jobId, checked);
+    // Everything that can refuse the request (sources, uploads, the quota) runs before the key is held.
+    const prepared = await this.prepare(ownerId, checked);
+    const proposed = this.newId();
+    const record = await this.keys.claim(keyed, proposed, 0);
+    // A concurrent request with the key won: its job (or, if it is not there yet, the same id written here).
+    return this.writeOnce(ownerId, record.jobId, checked, record.jobId === proposed ? prepared : undefined);
+  }
+
+  /** createWith without an idempotency key: the job. */
   async create(ownerId: string, request: unknown): Promise<Job> {
-    const { types } = this.deps;
-    const { type: typeName, input, priority } = parseCreateRequest(request);
-    const type = types.get(typeName);
+    return (await this.createWith(ownerId, request)).job;
+  }
+
+  /** The job under `id` if it exists (a replay), else written under that id: exactly one writer succeeds. */
+  private async writeOnce(ownerId: string, id: string, checked: CheckedRequest, prepared?: Prepared): Promise<JobOutcome> {
+    const replay = async (): Promise<JobOutcome | undefined> => {
+      const job = await this.deps.store.get(id);
+      return job && job.ownerId === ownerId ? { job, replayed: true } : undefined;
+    };
+    if (!prepared) {
+      const existing = await replay();
+      if (existing) return existing;
+    }
+    try {
+      return { job: await this.write(ownerId, id, checked, prepared), replayed: false };
+    } catch (error) {
+      if (!(error instanceof JobAlreadyExistsError)) throw error;
+      const existing = await replay();
+      if (existing) return existing;
+      throw error;
+    }
+  }
+
+  /** The request checked on its own: envelope, type, input schema, reuse allowed. */
+  private check(ownerId: string, request: unknown): CheckedRequest {
+    const { types, settings } = this.deps;
+    const { type: typeName, input, priority, reuse } = parseCreateRequest(request, settings);
+    const type = types.get(typeName) as JobTypeDefinition | undefined;
     if (!type) {
       const known = types.names().join(', ');
       throw new ValidationError(
@@ -62,30 +153,61 @@ export class CreateJob {
         'UNKNOWN_JOB_TYPE',
       );
     }
-    const parsed = (type as JobTypeDefinition).input.safeParse(input);
+    const parsed = type.input.safeParse(input);
     if (!parsed.success) {
       throw new ValidationError(`The input is not valid for job type ${type.name}`, fieldErrors(parsed.error, ['input']));
     }
-    await this.checkSources(ownerId, type as JobTypeDefinition, parsed.data);
-    const uploads = await this.checkUploads(ownerId, type as JobTypeDefinition, parsed.data);
-    const id = this.newId();
-    const { payloads } = this.deps;
-    // Payloads are stored first: if that fails, no record was written and the create is a 503.
+    const reusable = type.reusable !== false;
+    if (reuse && !reusable) {
+      throw new ValidationError(`Job type ${type.name} does not reuse results: its output must be fresh`, [
+        { path: 'reuse', message: `${type.name} opts out of result reuse; leave reuse out` },
+      ]);
+    }
+    return {
+      type,
+      input: parsed.data,
+      priority: priority ?? 'normal',
+      reuse,
+      reuseKey: reusable ? reuseKeyOf(ownerId, type.name, parsed.data) : null,
+    };
+  }
+
+  /**
+   * What the job needs from the caller's other data, checked before anything is written: its
+   * source jobs and uploads, the earlier result it may reuse, and (unless it reuses one) the quota.
+   */
+  private async prepare(ownerId: string, checked: CheckedRequest): Promise<Prepared> {
+    const { store } = this.deps;
+    await this.checkSources(ownerId, checked.type, checked.input);
+    const uploads = await this.checkUploads(ownerId, checked.type, checked.input);
+    const since = checked.reuse && checked.reuseKey ? new Date(this.clock().getTime() - checked.reuse.maxAgeSeconds * 1000) : undefined;
+    const reused = since ? await store.findReusable(checked.reuseKey!, since.toISOString()) : undefined;
+    if (!reused) await checkQuota(store, ownerId, this.deps.quota ?? DEFAULT_QUOTA);
+    return { uploads, reused };
+  }
+
+  /** Writes the job under `id`: payloads first (a failure leaves no record: a 503), then the record, then its message. */
+  private async write(ownerId: string, id: string, checked: CheckedRequest, prepared?: Prepared): Promise<Job> {
+    const { payloads, store } = this.deps;
+    const { uploads, reused } = prepared ?? (await this.prepare(ownerId, checked));
+    const stored = await storeInput(payloads, id, checked.input);
+    const spec: NewJob = {
+      id,
+      ownerId,
+      type: checked.type.name,
+      ...stored,
+      priority: checked.priority,
+      maxAttempts: checked.type.maxAttempts,
+      reuseKey: checked.reuseKey,
+    };
+    if (reused) {
+      const job = createReusedJob(spec, await copyResult(payloads, reused, id), this.clock(), this.deps.settings);
+      await store.create(job);
+      return job;
+    }
     for (const key of uploads) await payloads.copy(key, payloadKeys.document(id));
-    const stored = await storeInput(payloads, id, parsed.data);
-    const job = createJob(
-      {
-        id,
-        ownerId,
-        type: type.name,
-        ...stored,
-        priority: priority ?? 'normal',
-        maxAttempts: type.maxAttempts,
-      },
-      this.clock(),
-      this.deps.settings,
-    );
-    await this.deps.store.create(job);
+    const job = createJob(spec, this.clock(), this.deps.settings);
+    await store.create(job);
     await sendJob({ ...this.deps, clock: this.clock }, job);
     return job;
   }
@@ -146,6 +268,24 @@ export class CreateJob {
     if (errors.length > 0) throw new ValidationError('The input names uploads that cannot be used', errors);
     return keys;
   }
+}
+
+/** What prepare found: the uploads to copy, and the earlier job whose result is reused. */
+interface Prepared {
+  readonly uploads: readonly string[];
+  readonly reused: Job | undefined;
+}
+
+/**
+ * The reused job's result as the new job keeps it: inline, or a copy of the stored object under
+ * the new job (so it lives as long as the new job; named after its source, so two requests that
+ * reuse different sources for one id never overwrite each other's object).
+ */
+async function copyResult(payloads: PayloadStore, source: Job, id: string): Promise<StoredResult> {
+  if (!source.resultRef) return { result: source.result ?? {} };
+  const key = payloadKeys.reusedResult(id, source.id);
+  await payloads.copy(source.resultRef.key, key);
+  return { resultRef: { ...source.resultRef, key } };
 }
 
 /** Zod issues as `{ path, message }` with dotted paths. */

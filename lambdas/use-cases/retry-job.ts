@@ -1,23 +1,81 @@
-/** The retry function's use case: FAILED or CANCELLED → PENDING on a new run, and its message sent. No AWS imports here. */
-import type { Job } from '../domain/job.ts';
+/**
+ * The retry function's use case: FAILED or CANCELLED → PENDING on a new run, and its message sent;
+ * refused (nothing written) when the caller is at their quota of unfinished jobs. With an
+ * idempotency key, a repeated request gets the job as it is now instead of a second run.
+ * No AWS imports here.
+ */
+import { ConcurrentUpdateError, InvalidTransitionError } from '../domain/errors.ts';
+import { fingerprint, type IdempotencyRecord } from '../domain/fingerprints.ts';
+import { canTransition, type Job } from '../domain/job.ts';
 import { systemClock, type Clock, type JobQueue, type JobStore, type Logger } from '../domain/ports.ts';
-import { applyOwnerAction, sendJob } from './owned-jobs.ts';
+import { checkQuota, DEFAULT_QUOTA, IdempotencyKeys, type FlowOptions, type JobOutcome, type QuotaSettings } from './flow-control.ts';
+import { applyOwnerAction, findOwnJob, sendJob } from './owned-jobs.ts';
 
 export interface RetryJobDependencies {
   readonly store: JobStore;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  /** Unfinished jobs a caller may have; default DEFAULT_QUOTA. */
+  readonly quota?: QuotaSettings;
   readonly clock?: Clock;
 }
 
 export class RetryJob {
-  constructor(private readonly deps: RetryJobDependencies) {}
+  private readonly clock: Clock;
+  private readonly keys: IdempotencyKeys;
+
+  constructor(private readonly deps: RetryJobDependencies) {
+    this.clock = deps.clock ?? systemClock;
+    this.keys = new IdempotencyKeys(deps.store, this.clock);
+  }
 
   /** The job on its new run, attempts reset. */
   async retry(ownerId: string, id: string): Promise<Job> {
-    const { store, clock = systemClock } = this.deps;
-    const job = await applyOwnerAction(store, ownerId, id, 'retry', (_, expected) => store.retry(id, expected, clock()));
-    await sendJob({ ...this.deps, clock }, job);
-    return job;
+    return (await this.retryWith(ownerId, id)).job;
+  }
+
+  /** The job on its new run; with an idempotency key, a repeated request gets the job as it is now (replayed). */
+  async retryWith(ownerId: string, id: string, options: FlowOptions = {}): Promise<JobOutcome> {
+    const { store } = this.deps;
+    const quota = this.deps.quota ?? DEFAULT_QUOTA;
+    if (!options.idempotencyKey) {
+      const job = await applyOwnerAction(store, ownerId, id, 'retry', async (_, expected) => {
+        await checkQuota(store, ownerId, quota);
+        return store.retry(id, expected, this.clock());
+      });
+      await sendJob({ ...this.deps, clock: this.clock }, job);
+      return { job, replayed: false };
+    }
+    const keyed = { ownerId, key: options.idempotencyKey, requestHash: fingerprint('retry', id) };
+    let record = await this.keys.find(keyed);
+    if (!record) {
+      // What can refuse the retry (not the caller's, not retryable, the quota) runs before the key is held.
+      const job = await findOwnJob(store, ownerId, id);
+      if (!canTransition(job.status, 'retry')) throw new InvalidTransitionError(id, job.status, 'retry');
+      await checkQuota(store, ownerId, quota);
+      record = await this.keys.claim(keyed, id, job.generation);
+    }
+    return this.retryOnce(ownerId, record);
+  }
+
+  /**
+   * The run the key's record started from, retried once: a job already on a later run is the
+   * replay; otherwise the retry is applied on that run (a concurrent one with the same key loses
+   * the condition, reads again and answers the replay).
+   */
+  private async retryOnce(ownerId: string, record: IdempotencyRecord): Promise<JobOutcome> {
+    const { store } = this.deps;
+    for (let round = 0; ; round++) {
+      const job = await findOwnJob(store, ownerId, record.jobId);
+      if (job.generation > record.generation) return { job, replayed: true };
+      if (!canTransition(job.status, 'retry')) throw new InvalidTransitionError(job.id, job.status, 'retry');
+      try {
+        const retried = await store.retry(job.id, { ownerId, runId: job.runId, generation: record.generation }, this.clock());
+        await sendJob({ ...this.deps, clock: this.clock }, retried);
+        return { job: retried, replayed: false };
+      } catch (error) {
+        if (!(error instanceof ConcurrentUpdateError) || round >= 2) throw error;
+      }
+    }
   }
 }

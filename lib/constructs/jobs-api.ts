@@ -23,6 +23,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
+import { IDEMPOTENCY } from '../../lambdas/domain/fingerprints.ts';
 import { ENV, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
 import { PROBLEM_TITLES, problemType } from '../../lambdas/http/problem.ts';
 import type { LocalJwks } from '../local/tokens.ts';
@@ -47,6 +48,8 @@ export interface JobsApiProps {
   readonly allowedOrigins: readonly string[];
   /** Passed to every function as JOB_RETENTION_DAYS (terminal transitions set the TTL). */
   readonly jobRetentionDays: number;
+  /** Passed to the create and retry functions as MAX_ACTIVE_JOBS_PER_CALLER (the quota). */
+  readonly maxActiveJobsPerCaller: number;
   /** Stage throttling, requests per second. @default 50 */
   readonly throttlingRateLimit?: number;
   /** Stage throttling, burst. @default 100 */
@@ -54,6 +57,9 @@ export interface JobsApiProps {
 }
 
 export const API_STAGE = 'prod';
+
+/** The routes that make jobs unfinished, so apply the quota of unfinished jobs per caller. */
+export const QUOTA_ROUTES: ReadonlySet<RouteName> = new Set<RouteName>(['create-job', 'retry-job']);
 
 /**
  * Regional REST API, stage `prod`: JSON access logs kept one month, ERROR execution logs (no
@@ -93,7 +99,7 @@ export class JobsApi extends Construct {
       defaultCorsPreflightOptions: {
         allowOrigins: [...props.allowedOrigins],
         allowMethods: ['GET', 'POST', 'OPTIONS'],
-        allowHeaders: Cors.DEFAULT_HEADERS,
+        allowHeaders: [...Cors.DEFAULT_HEADERS, IDEMPOTENCY.header],
         maxAge: Duration.hours(1),
       },
     });
@@ -141,13 +147,14 @@ export class JobsApi extends Construct {
       environment: {
         [ENV.allowedOrigins]: props.allowedOrigins.join(','),
         [ENV.retentionDays]: String(props.jobRetentionDays),
+        ...(QUOTA_ROUTES.has(route.name as RouteName) ? { [ENV.maxActiveJobsPerCaller]: String(props.maxActiveJobsPerCaller) } : {}),
         // LocalStack's free edition never invokes authorizers: the function then verifies the token itself.
         ...(this.localAuthorizer ? { [ENV.localJwks]: this.localAuthorizer.jwksJson } : {}),
       },
       // Only the LocalStack variant's bundles carry that verifier (and aws-jwt-verify).
       define: { [LOCAL_TOKENS_DEFINE]: String(this.localAuthorizer !== undefined) },
     });
-    if (route.access.table.length > 0) fn.useTable(props.jobsTable, route.access.table);
+    if (route.access.table.length > 0) fn.useTable(props.jobsTable, route.access.table, 'indexes' in route.access ? route.access.indexes : []);
     if ('payloads' in route.access && route.access.payloads) {
       // LocalStack: path-style URLs on its own endpoint, for the functions and for presigned uploads.
       fn.usePayloads(props.payloads, route.access.payloads, { forcePathStyle: this.localAuthorizer !== undefined });

@@ -12,7 +12,7 @@ import {
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { TableAction } from '../../lambdas/api/routes.ts';
-import { JOBS_TABLE } from '../../lambdas/shared/resources.ts';
+import { JOBS_TABLE, JOBS_TABLE_INDEX_NAMES } from '../../lambdas/shared/resources.ts';
 
 export interface JobsTableProps {
   /** @default RemovalPolicy.RETAIN */
@@ -20,12 +20,13 @@ export interface JobsTableProps {
 }
 
 /** Every GSI of the table. */
-export const JOBS_TABLE_INDEXES: readonly string[] = [JOBS_TABLE.ownerIndex.name, JOBS_TABLE.dueIndex.name];
+export const JOBS_TABLE_INDEXES: readonly string[] = JOBS_TABLE_INDEX_NAMES;
 
 /**
  * On-demand table with point-in-time recovery, TTL on finished jobs, AWS-managed KMS encryption,
  * and the `byOwner` (list a caller's jobs: keys and type) and sparse, sharded `byDue`
- * (reconciler backlog: keys only) indexes. Neither index is written by a job's transitions
+ * (reconciler backlog: keys only) indexes, the sparse `byActive` (the quota: keys only) and
+ * `byReuse` (result reuse: keys and status) ones. Neither index is written by a job's transitions
  * after its create, except `byDue` when the job's dueAt moves or it finishes.
  */
 export class JobsTable extends Construct {
@@ -33,7 +34,7 @@ export class JobsTable extends Construct {
 
   constructor(scope: Construct, id: string, props: JobsTableProps = {}) {
     super(scope, id);
-    const { ownerIndex, dueIndex } = JOBS_TABLE;
+    const { ownerIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
     this.table = new Table(this, 'Table', {
       partitionKey: { name: JOBS_TABLE.partitionKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -54,6 +55,18 @@ export class JobsTable extends Construct {
       partitionKey: { name: dueIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: dueIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: activeIndex.name,
+      partitionKey: { name: activeIndex.partitionKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: reuseIndex.name,
+      partitionKey: { name: reuseIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: reuseIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...reuseIndex.nonKeyAttributes],
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * Creates the jobs table and queues on a DynamoDB/SQS endpoint with the same shape as the CDK
- * stack, from the same constants (lambdas/shared/resources.ts): the table with its `byOwner` and
- * sparse `byDue` indexes, the queue's visibility timeout and its redrive policy to the DLQ.
+ * stack, from the same constants (lambdas/shared/resources.ts): the table with its `byOwner`,
+ * sparse `byDue`, `byActive` and `byReuse` indexes, the queue's visibility timeout and its redrive policy to the DLQ.
  * Creating what already exists is not an error, so a restart finds its data again.
  */
 import { lookup } from 'node:dns/promises';
@@ -19,8 +19,17 @@ export interface QueueRef {
 
 /** Creates the jobs table unless it exists, and waits until it and its indexes are ACTIVE. */
 export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, ownerIndex, dueIndex } = JOBS_TABLE;
-  const keyNames = [partitionKey, ownerIndex.partitionKey, ownerIndex.sortKey, dueIndex.partitionKey, dueIndex.sortKey];
+  const { partitionKey, ownerIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
+  const keyNames = [
+    partitionKey,
+    ownerIndex.partitionKey,
+    ownerIndex.sortKey,
+    dueIndex.partitionKey,
+    dueIndex.sortKey,
+    activeIndex.partitionKey,
+    reuseIndex.partitionKey,
+    reuseIndex.sortKey,
+  ];
   try {
     await ddb.send(
       new CreateTableCommand({
@@ -44,6 +53,19 @@ export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): P
               { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+          {
+            IndexName: activeIndex.name,
+            KeySchema: [{ AttributeName: activeIndex.partitionKey, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+          {
+            IndexName: reuseIndex.name,
+            KeySchema: [
+              { AttributeName: reuseIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: reuseIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...reuseIndex.nonKeyAttributes] },
           },
         ],
       }),

@@ -31,6 +31,7 @@ import type {
   OwnerExpectation,
   PendingExpectation,
 } from '../../lambdas/domain/ports.ts';
+import { isIdempotencyRecordId, type IdempotencyRecord } from '../../lambdas/domain/fingerprints.ts';
 import { dueShardName, dueShardOf, JOBS_TABLE } from '../../lambdas/shared/resources.ts';
 
 interface Guard {
@@ -54,6 +55,7 @@ export class MemoryJobStore implements JobStore {
   ) {}
 
   readonly jobs = new Map<string, Job>();
+  readonly idempotencyRecords = new Map<string, IdempotencyRecord>();
   writes = 0;
 
   /** Sets a job's fields directly, whatever its state: for arranging a test, not a transition. */
@@ -125,6 +127,37 @@ export class MemoryJobStore implements JobStore {
       }
     }
     return { jobs, next: null };
+  }
+
+  /** As the byActive index: jobs with a dueAt (PENDING or PROCESSING). */
+  async countActive(ownerId: string, limit: number): Promise<number> {
+    const active = [...this.jobs.values()].filter((job) => job.ownerId === ownerId && job.dueAt !== null).length;
+    return Math.min(active, limit);
+  }
+
+  async findReusable(reuseKey: string, completedSince: string): Promise<Job | undefined> {
+    const found = [...this.jobs.values()]
+      .filter((job) => job.reuseKey === reuseKey && job.status === 'COMPLETED' && job.completedAt !== null && job.completedAt >= completedSince)
+      .filter((job) => !this.isExpired(job))
+      .sort((a, b) => b.completedAt!.localeCompare(a.completedAt!))[0];
+    return found ? structuredClone(found) : undefined;
+  }
+
+  async getIdempotencyRecord(id: string): Promise<IdempotencyRecord | undefined> {
+    const record = this.idempotencyRecords.get(id);
+    return record && record.expiresAt > this.epochNow() ? { ...record } : undefined;
+  }
+
+  async putIdempotencyRecord(record: IdempotencyRecord): Promise<boolean> {
+    if (!isIdempotencyRecordId(record.id)) throw new Error(`Not an idempotency record id: ${record.id}`);
+    if (await this.getIdempotencyRecord(record.id)) return false;
+    this.idempotencyRecords.set(record.id, { ...record });
+    this.writes++;
+    return true;
+  }
+
+  private epochNow(): number {
+    return Math.floor(this.clock().getTime() / 1000);
   }
 
   async claim(id: string, request: ClaimRequest): Promise<Job | undefined> {

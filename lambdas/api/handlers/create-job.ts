@@ -1,22 +1,27 @@
 import { lazyPayloadStore } from '../../adapters/lazy-payload-store.ts';
 import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
-import { jsonBody } from '../../http/request.ts';
+import { idempotencyKey as idempotencyKeyHeader, jsonBody } from '../../http/request.ts';
 import { jobTypeCatalog } from '../../job-types/definitions.ts';
-import { lifecycleSettings, requireEnv } from '../../shared/config.ts';
+import { lifecycleSettings, quotaSettings, requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { CreateJob } from '../../use-cases/create-job.ts';
-import { acceptedJob, type RouteLogic } from '../http-adapter.ts';
+import { jobOutcome, type RouteLogic } from '../http-adapter.ts';
 import { routeHandler, type RouteWiring } from '../wiring.ts';
 
-/** POST /api/jobs → 202 with the PENDING job, Location and Retry-After. */
-export const createJob: RouteLogic<CreateJob> = async (request, jobs) =>
-  acceptedJob(request.event, await jobs.create(request.ownerId, jsonBody(request.event)));
+/**
+ * POST /api/jobs → 202 with the PENDING job, Location and Retry-After; 201 with a reused result;
+ * 200 (Idempotent-Replayed) for a repeat of an earlier request with the same Idempotency-Key.
+ */
+export const createJob: RouteLogic<CreateJob> = async (request, jobs) => {
+  const idempotencyKey = idempotencyKeyHeader(request.event);
+  return jobOutcome(request.event, await jobs.createWith(request.ownerId, jsonBody(request.event), { idempotencyKey }));
+};
 
 /**
  * The function's one wiring point: its use case, with the adapters its IAM policy allows. The only
  * function that loads the job type definitions (and zod); large inputs and uploaded documents are
- * written to the bucket, the S3 client loaded on first use.
+ * written to the bucket (and reused results copied in it), the S3 client loaded on first use.
  */
 export function wire({ env, logger }: RouteWiring): CreateJob {
   return new CreateJob({
@@ -25,6 +30,7 @@ export function wire({ env, logger }: RouteWiring): CreateJob {
     queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }),
     payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)),
     settings: lifecycleSettings(env),
+    quota: quotaSettings(env),
     logger,
   });
 }

@@ -1,19 +1,29 @@
 import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
-import { jobIdParameter } from '../../http/request.ts';
-import { requireEnv } from '../../shared/config.ts';
+import { idempotencyKey as idempotencyKeyHeader, jobIdParameter } from '../../http/request.ts';
+import { quotaSettings, requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { RetryJob } from '../../use-cases/retry-job.ts';
-import { acceptedJob, type RouteLogic } from '../http-adapter.ts';
+import { jobOutcome, type RouteLogic } from '../http-adapter.ts';
 import { routeHandler, type RouteWiring } from '../wiring.ts';
 
-/** POST /api/jobs/{id}/retry → 202 with the PENDING job; 409 unless FAILED or CANCELLED. */
-export const retryJob: RouteLogic<RetryJob> = async (request, jobs) =>
-  acceptedJob(request.event, await jobs.retry(request.ownerId, jobIdParameter(request.event)));
+/**
+ * POST /api/jobs/{id}/retry → 202 with the PENDING job; 409 unless FAILED or CANCELLED; 200
+ * (Idempotent-Replayed) for a repeat of an earlier retry with the same Idempotency-Key.
+ */
+export const retryJob: RouteLogic<RetryJob> = async (request, jobs) => {
+  const idempotencyKey = idempotencyKeyHeader(request.event);
+  return jobOutcome(request.event, await jobs.retryWith(request.ownerId, jobIdParameter(request.event), { idempotencyKey }));
+};
 
 /** The function's one wiring point: its use case, with the adapters its IAM policy allows. */
 export function wire({ env, logger }: RouteWiring): RetryJob {
-  return new RetryJob({ store: jobStoreFrom(env), queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }), logger });
+  return new RetryJob({
+    store: jobStoreFrom(env),
+    queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }),
+    quota: quotaSettings(env),
+    logger,
+  });
 }
 
 export const handler = await routeHandler('retry-job', retryJob, wire);

@@ -16,6 +16,9 @@ export const definition = defineJobType({
   name: 'AI_PREVIEW',
   description: 'Sends a prompt (and an optional system prompt) to the text model and returns its reply.',
   timeoutSeconds: 60,
+  // A preview is a free-form sample of the model: asking again is how a user gets another answer,
+  // so an earlier one must not be served in its place (`reuse` on a create is a 422).
+  reusable: false,
   input: z
     .object({
       /** Trimmed; must keep at least one character. */

@@ -58,6 +58,8 @@ beforeEach(() => {
   ddb.reset();
   sqs.reset();
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+  // The quota's count of the caller's unfinished jobs (byActive): none.
+  ddb.on(QueryCommand).resolves({ Count: 0, Items: [] });
 });
 afterEach(() => {
   ddb.reset();
@@ -172,6 +174,7 @@ describe('GET /api/jobs/{id}', () => {
     expect(response.json).toEqual({
       id: ID, type: 'AI_PREVIEW', status: 'PENDING', result: null, error: null, attempts: 0, maxAttempts: 3,
       progress: null, createdAt: '2026-03-04T12:00:00.000Z', startedAt: null, completedAt: null, updatedAt: '2026-03-04T12:00:00.000Z',
+      fromCache: false,
     });
     expect(ddb.commandCalls(GetCommand)[0]!.args[0].input.ConsistentRead).toBe(true);
   });
