@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ConcurrentUpdateError, JobAlreadyExistsError } from '../../lambdas/domain/errors.ts';
 import { createJob, type Job, type LifecycleSettings } from '../../lambdas/domain/job.ts';
 import type { DuePosition, JobStore } from '../../lambdas/domain/ports.ts';
+import { idempotencyRecordId } from '../../lambdas/domain/fingerprints.ts';
 
 export const CONTRACT_LIFECYCLE: LifecycleSettings = {
   stalePendingMs: 300_000,
@@ -31,7 +32,10 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
     /** A new instant per job, a millisecond apart, so list order is well defined. */
     const tick = (ms = 1) => new Date((clock += ms));
 
-    async function newJob(store: JobStore, fields: { ownerId?: string; type?: string; input?: unknown; maxAttempts?: number } = {}): Promise<Job> {
+    async function newJob(
+      store: JobStore,
+      fields: { ownerId?: string; type?: string; input?: unknown; maxAttempts?: number; reuseKey?: string } = {},
+    ): Promise<Job> {
       const job = createJob(
         {
           id: crypto.randomUUID(),
@@ -40,6 +44,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
           input: fields.input ?? { prompt: 'contract' },
           priority: 'normal',
           maxAttempts: fields.maxAttempts ?? 3,
+          reuseKey: fields.reuseKey ?? null,
         },
         tick(),
         CONTRACT_LIFECYCLE,
@@ -324,6 +329,76 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect((await dueIds(store, ids, bound)).sort()).toEqual(ids.slice(1, 11).sort());
       const page = await store.findDue(FAR_FUTURE, 5);
       for (const due of page.jobs) expect(due.dueAt <= FAR_FUTURE).toBe(true);
+    });
+    it("counts an owner's unfinished jobs only, up to the limit; a finished job leaves the count, a retried one returns", async () => {
+      const store = makeStore();
+      const me = owner();
+      const pending = await newJob(store, { ownerId: me });
+      const running = await newJob(store, { ownerId: me });
+      await claim(store, running, 'r');
+      const done = await newJob(store, { ownerId: me });
+      await store.complete(done.id, { runId: (await claim(store, done, 'c'))!.runId! }, { result: { ok: true } }, tick());
+      const cancelled = await newJob(store, { ownerId: me });
+      await store.cancel(cancelled.id, { ownerId: me, runId: null, generation: 0 }, tick());
+      await newJob(store); // someone else's
+
+      expect(await store.countActive(me, 100)).toBe(2);
+      expect(await store.countActive(me, 1)).toBe(1);
+      expect(await store.countActive(owner(), 100)).toBe(0);
+      await store.cancel(pending.id, { ownerId: me, runId: null, generation: 0 }, tick());
+      expect(await store.countActive(me, 100)).toBe(1);
+      await store.retry(cancelled.id, { ownerId: me, runId: null, generation: 0 }, tick());
+      expect(await store.countActive(me, 100)).toBe(2);
+    });
+
+    it('finds the newest COMPLETED job of a reuse key completed since a time, and nothing else', async () => {
+      const store = makeStore();
+      const key = `reuse-${crypto.randomUUID()}`;
+      const finish = async (job: Job, outcome: 'complete' | 'fail', result: Record<string, string> = { n: 'x' }) => {
+        const claimed = (await claim(store, job, crypto.randomUUID()))!;
+        const at = tick(10);
+        if (outcome === 'complete') await store.complete(job.id, { runId: claimed.runId! }, { result }, at);
+        else await store.fail(job.id, { runId: claimed.runId! }, 'no', at);
+        return at.toISOString();
+      };
+      const older = await newJob(store, { reuseKey: key });
+      const olderAt = await finish(older, 'complete', { n: 'older' });
+      const newer = await newJob(store, { reuseKey: key });
+      const newerAt = await finish(newer, 'complete', { n: 'newer' });
+      await finish(await newJob(store, { reuseKey: key }), 'fail');
+      await newJob(store, { reuseKey: key }); // unfinished
+      await finish(await newJob(store, { reuseKey: `other-${key}` }), 'complete');
+
+      expect(await store.findReusable(key, olderAt)).toMatchObject({ id: newer.id, status: 'COMPLETED', result: { n: 'newer' }, reuseKey: key });
+      expect((await store.findReusable(key, newerAt))?.id).toBe(newer.id);
+      expect(await store.findReusable(key, new Date(Date.parse(newerAt) + 1).toISOString())).toBeUndefined();
+      expect(await store.findReusable(`missing-${key}`, olderAt)).toBeUndefined();
+    });
+
+    it('holds an idempotency record until it expires, and never reads it as a job', async () => {
+      const store = makeStore();
+      const me = owner();
+      const id = idempotencyRecordId(me, `key-${crypto.randomUUID()}`);
+      const now = Math.floor(Date.now() / 1000);
+      const record = { id, requestHash: 'hash-a', jobId: crypto.randomUUID(), generation: 0, expiresAt: now + 3600 };
+
+      expect(await store.getIdempotencyRecord(id)).toBeUndefined();
+      expect(await store.putIdempotencyRecord(record)).toBe(true);
+      expect(await store.putIdempotencyRecord({ ...record, requestHash: 'hash-b', jobId: crypto.randomUUID() })).toBe(false);
+      expect(await store.getIdempotencyRecord(id)).toEqual(record);
+
+      expect(await store.get(id)).toBeUndefined();
+      expect(await store.getMany([id])).toEqual([]);
+      expect(await store.countActive(me, 100)).toBe(0);
+      expect((await store.list(me, { limit: 10 })).jobs).toEqual([]);
+      expect(await dueIds(store, [id])).toEqual([]);
+
+      const expired = { id: idempotencyRecordId(me, `key-${crypto.randomUUID()}`), requestHash: 'old', jobId: crypto.randomUUID(), generation: 0, expiresAt: now - 1 };
+      expect(await store.putIdempotencyRecord(expired)).toBe(true);
+      expect(await store.getIdempotencyRecord(expired.id)).toBeUndefined();
+      const renewed = { ...expired, requestHash: 'new', expiresAt: now + 3600 };
+      expect(await store.putIdempotencyRecord(renewed)).toBe(true);
+      expect(await store.getIdempotencyRecord(expired.id)).toEqual(renewed);
     });
   });
 }

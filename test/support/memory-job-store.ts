@@ -144,16 +144,22 @@ export class MemoryJobStore implements JobStore {
   }
 
   async getIdempotencyRecord(id: string): Promise<IdempotencyRecord | undefined> {
-    const record = this.idempotencyRecords.get(id);
-    return record && record.expiresAt > this.epochNow() ? { ...record } : undefined;
+    const record = this.heldRecord(id);
+    return record ? { ...record } : undefined;
   }
 
+  /** Checked and written in one step (no await between), as DynamoDB's conditional put. */
   async putIdempotencyRecord(record: IdempotencyRecord): Promise<boolean> {
     if (!isIdempotencyRecordId(record.id)) throw new Error(`Not an idempotency record id: ${record.id}`);
-    if (await this.getIdempotencyRecord(record.id)) return false;
+    if (this.heldRecord(record.id)) return false;
     this.idempotencyRecords.set(record.id, { ...record });
     this.writes++;
     return true;
+  }
+
+  private heldRecord(id: string): IdempotencyRecord | undefined {
+    const record = this.idempotencyRecords.get(id);
+    return record && record.expiresAt > this.epochNow() ? record : undefined;
   }
 
   private epochNow(): number {

@@ -13,6 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteAccess, type RouteName } from '../../../lambdas/api/routes.ts';
 import { apiEvent, invoke, type ApiHandler } from '../../support/api-events.ts';
 import { JOB_ID, jobItem } from '../../support/items.ts';
+import { reuseKeyOf } from '../../../lambdas/domain/fingerprints.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -109,15 +110,31 @@ const scenarios: { name: RouteName; prepare(): void; event: () => ReturnType<typ
       ddb.on(GetCommand).resolves({ Item: job({ id: SOURCE }) });
       ddb.on(UpdateCommand).resolves({ Attributes: job({ status: 'PENDING' }) });
     },
-    // Chained, and over the inline limit: the input is stored as an object too.
+    // Chained, over the inline limit (the input is stored as an object too), under an
+    // Idempotency-Key (its record read and written), counted against the quota (byActive).
     event: () =>
       apiEvent({
         method: 'POST',
         path: '/api/jobs',
         sub: 'user-a',
+        headers: { 'Idempotency-Key': 'create-1' },
         body: { type: 'GAP_DETECTION', input: { sourceJobIds: [SOURCE], question: 'q'.repeat(1500) } },
       }),
     expected: 202,
+  },
+  {
+    name: 'create-job',
+    // A reusable result stored as an object: found on byReuse, read, and copied to the new job.
+    prepare: () => {
+      const completedAt = new Date().toISOString();
+      const reuseKey = reuseKeyOf('user-a', 'PARSE_DOCUMENT', { text: 'x' });
+      ddb.on(QueryCommand).resolves({ Items: [{ id: SOURCE, reuseKey, completedAt, status: 'COMPLETED' }] });
+      ddb.on(GetCommand).resolves({ Item: job({ id: SOURCE, result: undefined, resultRef: RESULT_REF, reuseKey, completedAt }) });
+      s3.on(CopyObjectCommand).resolves({});
+    },
+    event: () =>
+      apiEvent({ method: 'POST', path: '/api/jobs', sub: 'user-a', body: { type: 'PARSE_DOCUMENT', input: { text: 'x' }, reuse: { maxAgeSeconds: 60 } } }),
+    expected: 201,
   },
   {
     name: 'create-job',
@@ -161,7 +178,8 @@ const scenarios: { name: RouteName; prepare(): void; event: () => ReturnType<typ
       ddb.on(GetCommand).resolves({ Item: job({ status: 'FAILED' }) });
       ddb.on(UpdateCommand).resolves({ Attributes: job({ status: 'PENDING', generation: 1 }) });
     },
-    event: () => apiEvent({ method: 'POST', path: `/api/jobs/${ID}/retry`, pathParameters: { id: ID }, sub: 'user-a' }),
+    event: () =>
+      apiEvent({ method: 'POST', path: `/api/jobs/${ID}/retry`, pathParameters: { id: ID }, sub: 'user-a', headers: { 'Idempotency-Key': 'retry-1' } }),
     expected: 202,
   },
 ];
@@ -180,6 +198,7 @@ describe('route permissions', () => {
     const used = usedActions();
     expect(used.length + objectActions.length).toBeGreaterThan(0);
     for (const action of used) expect(access.table).toContain(action);
+    for (const call of ddb.commandCalls(QueryCommand)) expect(access.indexes ?? []).toContain(call.args[0].input.IndexName);
     const grantedObjects = Object.entries(access.payloads ?? {}).flatMap(([prefix, actions]) => (actions ?? []).map((action) => `${action} ${prefix}`));
     for (const action of objectActions) expect(grantedObjects).toContain(action);
   });
