@@ -14,8 +14,17 @@ describe('stack configuration', () => {
       jobRetentionDays: 30,
       retainData: true,
       workerMaxConcurrency: WORKER.maxConcurrency,
+      maxActiveJobsPerCaller: 100,
       localstack: false,
     });
+  });
+
+  it('reads maxActiveJobsPerCaller as a positive integer and refuses anything else', () => {
+    expect(fromContext({ maxActiveJobsPerCaller: '5' })).toMatchObject({ maxActiveJobsPerCaller: 5 });
+    expect(fromContext({ maxActiveJobsPerCaller: 250 })).toMatchObject({ maxActiveJobsPerCaller: 250 });
+    for (const bad of ['0', '-1', '1.5', 'many']) {
+      expect(() => fromContext({ maxActiveJobsPerCaller: bad }), bad).toThrow(/"maxActiveJobsPerCaller"/);
+    }
   });
 
   it('builds the LocalStack variant with localstack=true, keeping no data by default', () => {

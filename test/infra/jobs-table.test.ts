@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { JOBS_TABLE } from '../../lambdas/shared/resources.ts';
+import { JOBS_TABLE, JOBS_TABLE_INDEX_NAMES } from '../../lambdas/shared/resources.ts';
 import { synthDefaultStack, synthStack } from './support/synth.ts';
 
 describe('jobs table', () => {
@@ -62,6 +62,41 @@ describe('jobs table', () => {
         },
       ]),
     });
+  });
+
+  it("indexes each caller's unfinished jobs (the quota), keys only", () => {
+    const { activeIndex } = JOBS_TABLE;
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: activeIndex.name,
+          KeySchema: [{ AttributeName: activeIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ]),
+    });
+  });
+
+  it('indexes finished jobs of reusable types by reuse key and completion time, projecting only the status', () => {
+    const { reuseIndex } = JOBS_TABLE;
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: reuseIndex.name,
+          KeySchema: [
+            { AttributeName: reuseIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: reuseIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status'] },
+        },
+      ]),
+    });
+  });
+
+  it('has exactly the indexes the adapter and the local runtime know', () => {
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    const names = (table?.Properties.GlobalSecondaryIndexes as { IndexName: string }[]).map((index) => index.IndexName);
+    expect(names.sort()).toEqual([...JOBS_TABLE_INDEX_NAMES].sort());
   });
 
   it('is retained when the stack is deleted, by default', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
-import { ENV, JOBS_TABLE, PAYLOADS } from '../../lambdas/shared/resources.ts';
-import { actionsOf, logicalId, resourcesOf, roleActions, roleStatements, synthDefaultStack, type Statement } from './support/synth.ts';
+import { ENV, PAYLOADS } from '../../lambdas/shared/resources.ts';
+import { QUOTA_ROUTES } from '../../lib/constructs/jobs-api.ts';
+import { actionsOf, logicalId, resourcesOf, roleActions, roleStatements, synthDefaultStack, synthStack, type Statement } from './support/synth.ts';
 
 /** What every function's role holds besides its route's access: its own logs and X-Ray. */
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
@@ -60,11 +61,23 @@ describe('route functions', () => {
     );
     expect(statements.length > 0).toBe(route.access.table.length > 0);
     for (const statement of statements) {
+      // Query reaches only the indexes the route names, each by its own ARN.
       const expected = actionsOf(statement).includes('dynamodb:Query')
-        ? [tableArn, `${tableArn}/index/${JOBS_TABLE.ownerIndex.name}`, `${tableArn}/index/${JOBS_TABLE.dueIndex.name}`]
+        ? [tableArn, ...(route.access.indexes ?? []).map((index) => `${tableArn}/index/${index}`)]
         : [tableArn];
       expect(resourcesOf(statement).sort()).toEqual(expected.sort());
     }
+  });
+
+  it('passes the quota (context maxActiveJobsPerCaller, default 100) to the create and retry functions only', () => {
+    const variables = (name: string) =>
+      template.findResources('AWS::Lambda::Function')[logicalId(functionOf(name).function)]?.Properties.Environment.Variables ?? {};
+    expect([...QUOTA_ROUTES].sort()).toEqual(['create-job', 'retry-job']);
+    for (const name of QUOTA_ROUTES) expect(variables(name)[ENV.maxActiveJobsPerCaller]).toBe('100');
+    const custom = synthStack({ maxActiveJobsPerCaller: 7 });
+    const createFn = custom.stack.api.routeFunctions.get('create-job')!;
+    const resource = custom.template.findResources('AWS::Lambda::Function')[logicalId(createFn.function)];
+    expect(resource?.Properties.Environment.Variables[ENV.maxActiveJobsPerCaller]).toBe('7');
   });
 
   it('lets only the roles of routes with cursorSecret read any secret, and only the cursor-signing one', () => {
@@ -90,6 +103,7 @@ describe('route functions', () => {
       'NODE_OPTIONS',
       ENV.allowedOrigins,
       ENV.retentionDays,
+      ...(QUOTA_ROUTES.has(route.name as RouteName) ? [ENV.maxActiveJobsPerCaller] : []),
       ...(route.access.table.length > 0 ? [ENV.tableName] : []),
       ...(route.access.queueSend ? [ENV.queueUrl] : []),
       ...(route.access.cursorSecret ? [ENV.cursorSecretArn] : []),
