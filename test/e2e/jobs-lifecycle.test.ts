@@ -19,6 +19,7 @@ const JOB_FIELDS = [
   'startedAt',
   'completedAt',
   'updatedAt',
+  'fromCache',
 ].sort();
 const MODEL_ID = 'amazon.nova-lite-v1:0';
 const LABEL = `[Bedrock stand-in · ${MODEL_ID}] `;
