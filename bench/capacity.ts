@@ -13,7 +13,7 @@
  */
 import { CopyObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobView } from '../lambdas/domain/job.ts';
 import type { ModelRequest, ModelResponse, StructuredModel, StructuredRequest, StructuredResponse } from '../lambdas/domain/model.ts';
 import { JOBS_TABLE } from '../lambdas/shared/resources.ts';
@@ -33,6 +33,13 @@ const TABLE: TableShape = {
       projection: { include: JOBS_TABLE.ownerIndex.nonKeyAttributes },
     },
     { name: JOBS_TABLE.dueIndex.name, partitionKey: JOBS_TABLE.dueIndex.partitionKey, sortKey: JOBS_TABLE.dueIndex.sortKey, projection: 'KEYS_ONLY' },
+    { name: JOBS_TABLE.activeIndex.name, partitionKey: JOBS_TABLE.activeIndex.partitionKey, projection: 'KEYS_ONLY' },
+    {
+      name: JOBS_TABLE.reuseIndex.name,
+      partitionKey: JOBS_TABLE.reuseIndex.partitionKey,
+      sortKey: JOBS_TABLE.reuseIndex.sortKey,
+      projection: { include: JOBS_TABLE.reuseIndex.nonKeyAttributes },
+    },
   ],
 };
 
@@ -57,9 +64,20 @@ interface Tally {
   sqs: number;
   api: number;
   workerInvocations: number;
+  modelCalls: number;
 }
 
-const emptyTally = (): Tally => ({ wcu: { table: 0, byOwner: 0, byDue: 0 }, rcu: 0, rcuWhileRunning: [], s3Put: 0, s3Get: 0, sqs: 0, api: 0, workerInvocations: 0 });
+const emptyTally = (): Tally => ({
+  wcu: Object.fromEntries([['table', 0], ...TABLE.indexes.map((index) => [index.name, 0])]),
+  rcu: 0,
+  rcuWhileRunning: [],
+  s3Put: 0,
+  s3Get: 0,
+  sqs: 0,
+  api: 0,
+  workerInvocations: 0,
+  modelCalls: 0,
+});
 let tally = emptyTally();
 let counting = false;
 let nested = false;
@@ -107,22 +125,45 @@ proto.send = async function (this: unknown, command: { constructor: { name: stri
       for (const item of items) tally.rcu += readUnits(itemSize(toItem(item)), true);
     }
   }
-  if (name === 'QueryCommand') tally.rcu += queryReadUnits((result.Items ?? []).map((item: Record<string, unknown>) => toItem(item)), false);
+  if (name === 'QueryCommand') tally.rcu += queryReadUnits((await evaluatedEntries(this, command, result)).map((item) => toItem(item)), false);
   if (name === 'PutObjectCommand' || command instanceof CopyObjectCommand) tally.s3Put++;
   if (name === 'GetObjectCommand' || name === 'HeadObjectCommand') tally.s3Get++;
   if (/^(SendMessage|ReceiveMessage|DeleteMessage|DeleteMessageBatch|ChangeMessageVisibility)Command$/.test(name)) tally.sqs++;
   return result;
 } as typeof proto.send;
 
+/**
+ * The index entries a Query read, which it is billed for: those it returned, or, for a COUNT or a
+ * filtered Query (which return fewer or none), the same Query again without them (not counted).
+ */
+async function evaluatedEntries(client: unknown, command: { input: any }, result: { Items?: Record<string, unknown>[] }): Promise<Record<string, unknown>[]> {
+  if (command.input.Select !== 'COUNT' && !command.input.FilterExpression) return result.Items ?? [];
+  const { Select: _select, FilterExpression: _filter, ...input } = command.input;
+  const names = { ...input.ExpressionAttributeNames };
+  const values = { ...input.ExpressionAttributeValues };
+  // Placeholders only the filter used must go too, or DynamoDB refuses the request.
+  for (const key of Object.keys(names)) if (!String(input.KeyConditionExpression).includes(key)) delete names[key];
+  for (const key of Object.keys(values)) if (!String(input.KeyConditionExpression).includes(key)) delete values[key];
+  nested = true;
+  try {
+    const again = await original.call(client, new QueryCommand({ ...input, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+    return again.Items ?? [];
+  } finally {
+    nested = false;
+  }
+}
+
 /** A scripted model that polls the job twice while it is PROCESSING, then answers. */
 function model(text: string, structured: (request: StructuredRequest) => unknown, whileRunning: () => Promise<void>): StructuredModel {
   const reply = (request: ModelRequest): ModelResponse => ({ text, modelId: 'bench.model', usage: { inputTokens: request.prompt.length, outputTokens: 50 }, stopReason: 'end_turn', latencyMs: 1 });
   return {
     async generate(request) {
+      tally.modelCalls++;
       await whileRunning();
       return reply(request);
     },
     async generateStructured(request): Promise<StructuredResponse> {
+      tally.modelCalls++;
       await whileRunning();
       const { text: _text, ...rest } = reply(request);
       return { ...rest, value: structured(request) };
@@ -151,9 +192,15 @@ const structured = (request: StructuredRequest) => {
 };
 
 /** Runs one job the documented way; returns its id. */
-async function runJob(user: JobsClient, type: string, input: Record<string, unknown>, reply = 'A short answer. '.repeat(20)): Promise<string> {
+async function runJob(
+  user: JobsClient,
+  type: string,
+  input: Record<string, unknown>,
+  reply = 'A short answer. '.repeat(20),
+  headers: Record<string, string> = {},
+): Promise<string> {
   tally.api++;
-  const created = await user.create({ type, input });
+  const created = await user.create({ type, input }, { headers });
   if (created.status !== 202) throw new Error(`create ${type} answered ${created.status}: ${JSON.stringify(created.json)}`);
   const id = created.json.id as string;
   await poll(user, id);
@@ -198,15 +245,14 @@ async function profile(label: string, jobs: number, run: (user: JobsClient) => P
   const million = (value: number) => `$${((value / jobs) * 1e6).toFixed(2)}`;
   const running = tally.rcuWhileRunning;
   console.log(`\n${label}${jobs > 1 ? ` (${jobs} jobs; figures per job)` : ''}`);
-  console.log(
-    `  DynamoDB write units  ${per(wcu).toFixed(1)}  (table ${per(tally.wcu.table!).toFixed(1)}, byOwner ${per(tally.wcu.byOwner!).toFixed(1)}, byDue ${per(tally.wcu.byDue!).toFixed(1)})`,
-  );
+  const parts = Object.entries(tally.wcu).map(([name, units]) => `${name} ${per(units).toFixed(1)}`);
+  console.log(`  DynamoDB write units  ${per(wcu).toFixed(1)}  (${parts.join(', ')})`);
   console.log(
     `  DynamoDB read units   ${per(tally.rcu).toFixed(1)}  (a poll while running: ${running.length ? `${Math.min(...running)}–${Math.max(...running)}` : 'n/a'})`,
   );
   console.log(`  S3 requests           ${per(tally.s3Put).toFixed(1)} PUT/COPY, ${per(tally.s3Get).toFixed(1)} GET/HEAD`);
   console.log(`  SQS requests          ${per(tally.sqs).toFixed(1)}  (the send, and the event source's receive, delete and visibility calls)`);
-  console.log(`  API requests          ${per(tally.api).toFixed(1)};  Lambda invocations ${per(lambda).toFixed(1)}`);
+  console.log(`  API requests          ${per(tally.api).toFixed(1)};  Lambda invocations ${per(lambda).toFixed(1)};  model calls ${per(tally.modelCalls).toFixed(1)}`);
   console.log(
     `  per million jobs      ${million(total)}  = API Gateway ${million(dollars.apiGateway)} + Lambda ${million(dollars.lambda)} + DynamoDB ${million(dollars.dynamodb)} + SQS ${million(dollars.sqs)} + S3 ${million(dollars.s3)}  (Bedrock not included)`,
   );
@@ -239,6 +285,29 @@ try {
     const parse = await runJob(user, 'PARSE_DOCUMENT', { text: 'The harvest starts in late September. '.repeat(270) });
     const risk = await runJob(user, 'RISK_ANALYSIS', { sourceJobIds: [parse] });
     await runJob(user, 'REPORT_GENERATION', { sourceJobIds: [parse, risk] });
+  });
+
+  // Flow control (README "Idempotent creates", "Result reuse"): what the request itself costs.
+  const prompt = 'List three risks of a late harvest';
+  await profile('AI_PREVIEW, short prompt, sent with an Idempotency-Key (the first request)', 1, async (user) => {
+    await runJob(user, 'AI_PREVIEW', { prompt }, undefined, { 'Idempotency-Key': 'bench-first' });
+  });
+  await profile('a replayed create: the same request and Idempotency-Key again (the job COMPLETED); only the replay counted', 1, async (user) => {
+    const key = { 'Idempotency-Key': 'bench-replay' };
+    await runJob(user, 'AI_PREVIEW', { prompt }, undefined, key);
+    tally = emptyTally();
+    tally.api++;
+    const replay = await user.create({ type: 'AI_PREVIEW', input: { prompt } }, { headers: key });
+    if (replay.status !== 200 || replay.headers['idempotent-replayed'] !== 'true') throw new Error(`the replay answered ${replay.status}`);
+  });
+  const text = `# Harvest plan\n\n${'The harvest starts in late September. '.repeat(2800)}`.slice(0, 100 * 1024);
+  await profile('a reused result: PARSE_DOCUMENT (100 KB text: input stored in S3, result in the record) created with reuse, then one poll; only those counted', 1, async (user) => {
+    await runJob(user, 'PARSE_DOCUMENT', { text });
+    tally = emptyTally();
+    tally.api++;
+    const reused = await user.create({ type: 'PARSE_DOCUMENT', input: { text }, reuse: { maxAgeSeconds: 3600 } });
+    if (reused.status !== 201 || reused.json.fromCache !== true) throw new Error(`the reuse answered ${reused.status}: ${JSON.stringify(reused.json)}`);
+    await poll(user, reused.json.id);
   });
 } finally {
   await harness.stop();
