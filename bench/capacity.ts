@@ -16,32 +16,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobView } from '../lambdas/domain/job.ts';
 import type { ModelRequest, ModelResponse, StructuredModel, StructuredRequest, StructuredResponse } from '../lambdas/domain/model.ts';
-import { JOBS_TABLE } from '../lambdas/shared/resources.ts';
+import { JOBS_TABLE, JOBS_TABLE_INDEXES } from '../lambdas/shared/resources.ts';
 import { startHarness, type JobsClient } from '../test/support/harness.ts';
 import { minimalPdf } from '../test/support/pdf.ts';
 import { itemSize, PRICES, queryReadUnits, readUnits, toItem, writeUnits, type TableShape } from './support/dynamodb-billing.ts';
 
 process.env.TEST_LOG_LEVEL ??= 'silent';
 
-const TABLE: TableShape = {
-  partitionKey: JOBS_TABLE.partitionKey,
-  indexes: [
-    {
-      name: JOBS_TABLE.ownerIndex.name,
-      partitionKey: JOBS_TABLE.ownerIndex.partitionKey,
-      sortKey: JOBS_TABLE.ownerIndex.sortKey,
-      projection: { include: JOBS_TABLE.ownerIndex.nonKeyAttributes },
-    },
-    { name: JOBS_TABLE.dueIndex.name, partitionKey: JOBS_TABLE.dueIndex.partitionKey, sortKey: JOBS_TABLE.dueIndex.sortKey, projection: 'KEYS_ONLY' },
-    { name: JOBS_TABLE.activeIndex.name, partitionKey: JOBS_TABLE.activeIndex.partitionKey, projection: 'KEYS_ONLY' },
-    {
-      name: JOBS_TABLE.reuseIndex.name,
-      partitionKey: JOBS_TABLE.reuseIndex.partitionKey,
-      sortKey: JOBS_TABLE.reuseIndex.sortKey,
-      projection: { include: JOBS_TABLE.reuseIndex.nonKeyAttributes },
-    },
-  ],
-};
+const TABLE: TableShape = { partitionKey: JOBS_TABLE.partitionKey, indexes: JOBS_TABLE_INDEXES };
 
 /** us-east-1 on demand (DESIGN.md). */
 const PRICE = {

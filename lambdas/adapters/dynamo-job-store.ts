@@ -168,12 +168,7 @@ export class DynamoJobStore implements JobStore {
         Limit: query.limit + 1,
         ExclusiveStartKey: startKey,
       };
-      let output;
-      try {
-        output = await this.client.send(new QueryCommand(input));
-      } catch (error) {
-        throw translate(error);
-      }
+      const output = await this.query(input);
       const entries = output.Items ?? [];
       const records = await this.getMany(entries.map((entry) => String(entry.id)));
       // The status can only be filtered on the records: the index does not project it.
@@ -195,22 +190,15 @@ export class DynamoJobStore implements JobStore {
     for (let shard = after?.shard ?? 0; shard < dueIndex.shards; shard++) {
       const name = dueShardName(shard);
       const last = shard === after?.shard ? after.last : undefined;
-      let output;
-      try {
-        output = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: dueIndex.name,
-            KeyConditionExpression: '#shard = :shard AND #dueAt <= :dueBy',
-            ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
-            ExpressionAttributeValues: { ':shard': name, ':dueBy': dueBy },
-            Limit: limit - jobs.length,
-            ...(last ? { ExclusiveStartKey: { id: last.id, [dueIndex.partitionKey]: name, [dueIndex.sortKey]: last.dueAt } } : {}),
-          }),
-        );
-      } catch (error) {
-        throw translate(error);
-      }
+      const output = await this.query({
+        TableName: this.tableName,
+        IndexName: dueIndex.name,
+        KeyConditionExpression: '#shard = :shard AND #dueAt <= :dueBy',
+        ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
+        ExpressionAttributeValues: { ':shard': name, ':dueBy': dueBy },
+        Limit: limit - jobs.length,
+        ...(last ? { ExclusiveStartKey: { id: last.id, [dueIndex.partitionKey]: name, [dueIndex.sortKey]: last.dueAt } } : {}),
+      });
       for (const item of output.Items ?? []) jobs.push({ id: String(item.id), dueAt: String(item[dueIndex.sortKey]) });
       if (jobs.length >= limit) {
         if (output.LastEvaluatedKey) return { jobs, next: { shard, last: jobs[jobs.length - 1]! } };
@@ -225,23 +213,16 @@ export class DynamoJobStore implements JobStore {
     let count = 0;
     let startKey: Item | undefined;
     do {
-      let output;
-      try {
-        output = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: activeIndex.name,
-            KeyConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: { '#owner': activeIndex.partitionKey },
-            ExpressionAttributeValues: { ':owner': ownerId },
-            Select: 'COUNT',
-            Limit: limit - count,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-      } catch (error) {
-        throw translate(error);
-      }
+      const output = await this.query({
+        TableName: this.tableName,
+        IndexName: activeIndex.name,
+        KeyConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': activeIndex.partitionKey },
+        ExpressionAttributeValues: { ':owner': ownerId },
+        Select: 'COUNT',
+        Limit: limit - count,
+        ExclusiveStartKey: startKey,
+      });
       count += output.Count ?? 0;
       startKey = output.LastEvaluatedKey;
     } while (startKey && count < limit);
@@ -252,24 +233,17 @@ export class DynamoJobStore implements JobStore {
     const { reuseIndex } = JOBS_TABLE;
     let startKey: Item | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
-      let output;
-      try {
-        output = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: reuseIndex.name,
-            KeyConditionExpression: '#key = :key AND #completedAt >= :since',
-            FilterExpression: '#status = :completed',
-            ExpressionAttributeNames: { '#key': reuseIndex.partitionKey, '#completedAt': reuseIndex.sortKey, '#status': 'status' },
-            ExpressionAttributeValues: { ':key': reuseKey, ':since': completedSince, ':completed': 'COMPLETED' satisfies JobStatus },
-            ScanIndexForward: false,
-            Limit: 10,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-      } catch (error) {
-        throw translate(error);
-      }
+      const output = await this.query({
+        TableName: this.tableName,
+        IndexName: reuseIndex.name,
+        KeyConditionExpression: '#key = :key AND #completedAt >= :since',
+        FilterExpression: '#status = :completed',
+        ExpressionAttributeNames: { '#key': reuseIndex.partitionKey, '#completedAt': reuseIndex.sortKey, '#status': 'status' },
+        ExpressionAttributeValues: { ':key': reuseKey, ':since': completedSince, ':completed': 'COMPLETED' satisfies JobStatus },
+        ScanIndexForward: false,
+        Limit: 10,
+        ExclusiveStartKey: startKey,
+      });
       // The index may lag: the record decides.
       for (const entry of output.Items ?? []) {
         const job = await this.get(String(entry.id));
@@ -403,6 +377,15 @@ export class DynamoJobStore implements JobStore {
 
   async failUndeliverable(id: string, expected: PendingExpectation, error: string, at: Date): Promise<void> {
     await this.apply(id, { statusIn: ['PENDING', 'PROCESSING'], ...expected }, failPatch(error, at, this.lifecycle));
+  }
+
+  /** One Query page, SDK errors translated. */
+  private async query(input: QueryCommandInput) {
+    try {
+      return await this.client.send(new QueryCommand(input));
+    } catch (error) {
+      throw translate(error);
+    }
   }
 
   /** Applies the patch if the guard holds (and the job exists); ConcurrentUpdateError if not. */

@@ -37,14 +37,32 @@ export const JOBS_TABLE = {
   reuseIndex: { name: 'byReuse', partitionKey: 'reuseKey', sortKey: 'completedAt', nonKeyAttributes: ['status'] },
 } as const;
 
-/** Every global secondary index of the jobs table, by name. */
-export const JOBS_TABLE_INDEX_NAMES = [
-  JOBS_TABLE.ownerIndex.name,
-  JOBS_TABLE.dueIndex.name,
-  JOBS_TABLE.activeIndex.name,
-  JOBS_TABLE.reuseIndex.name,
-] as const;
-export type JobsTableIndexName = (typeof JOBS_TABLE_INDEX_NAMES)[number];
+/** A global secondary index of the jobs table as the stack and the local runtime create it. */
+export interface JobsTableIndex {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /** Keys only, or keys and these attributes. */
+  readonly projection: 'KEYS_ONLY' | { readonly include: readonly string[] };
+}
+
+const { ownerIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
+
+/** Every global secondary index of the jobs table (all key attributes are strings). */
+export const JOBS_TABLE_INDEXES: readonly JobsTableIndex[] = [
+  { ...pick(ownerIndex), projection: { include: ownerIndex.nonKeyAttributes } },
+  { ...pick(dueIndex), projection: 'KEYS_ONLY' },
+  { ...pick(activeIndex), projection: 'KEYS_ONLY' },
+  { ...pick(reuseIndex), projection: { include: reuseIndex.nonKeyAttributes } },
+];
+
+function pick(index: { name: string; partitionKey: string; sortKey?: string }): Omit<JobsTableIndex, 'projection'> {
+  return { name: index.name, partitionKey: index.partitionKey, ...(index.sortKey ? { sortKey: index.sortKey } : {}) };
+}
+
+export type JobsTableIndexName = typeof ownerIndex.name | typeof dueIndex.name | typeof activeIndex.name | typeof reuseIndex.name;
+
+export const JOBS_TABLE_INDEX_NAMES: readonly JobsTableIndexName[] = JOBS_TABLE_INDEXES.map((index) => index.name as JobsTableIndexName);
 
 /** Unfinished jobs a caller may have at once (context maxActiveJobsPerCaller, env MAX_ACTIVE_JOBS_PER_CALLER). */
 export const QUOTAS = {

@@ -12,29 +12,26 @@ import {
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { TableAction } from '../../lambdas/api/routes.ts';
-import { JOBS_TABLE, JOBS_TABLE_INDEX_NAMES } from '../../lambdas/shared/resources.ts';
+import { JOBS_TABLE, JOBS_TABLE_INDEX_NAMES, JOBS_TABLE_INDEXES } from '../../lambdas/shared/resources.ts';
 
 export interface JobsTableProps {
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Every GSI of the table. */
-export const JOBS_TABLE_INDEXES: readonly string[] = JOBS_TABLE_INDEX_NAMES;
-
 /**
  * On-demand table with point-in-time recovery, TTL on finished jobs, AWS-managed KMS encryption,
  * and the `byOwner` (list a caller's jobs: keys and type) and sparse, sharded `byDue`
  * (reconciler backlog: keys only) indexes, the sparse `byActive` (the quota: keys only) and
- * `byReuse` (result reuse: keys and status) ones. Neither index is written by a job's transitions
- * after its create, except `byDue` when the job's dueAt moves or it finishes.
+ * `byReuse` (result reuse: keys and status) ones, all from JOBS_TABLE_INDEXES. `byOwner` is
+ * written once per job, at create; `byDue` when the job's dueAt moves, `byActive` when it starts
+ * or stops being unfinished; `byReuse` once when a job of a reusable type finishes.
  */
 export class JobsTable extends Construct {
   readonly table: Table;
 
   constructor(scope: Construct, id: string, props: JobsTableProps = {}) {
     super(scope, id);
-    const { ownerIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
     this.table = new Table(this, 'Table', {
       partitionKey: { name: JOBS_TABLE.partitionKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -43,39 +40,24 @@ export class JobsTable extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    this.table.addGlobalSecondaryIndex({
-      indexName: ownerIndex.name,
-      partitionKey: { name: ownerIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: ownerIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...ownerIndex.nonKeyAttributes],
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: dueIndex.name,
-      partitionKey: { name: dueIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: dueIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.KEYS_ONLY,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: activeIndex.name,
-      partitionKey: { name: activeIndex.partitionKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.KEYS_ONLY,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: reuseIndex.name,
-      partitionKey: { name: reuseIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: reuseIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...reuseIndex.nonKeyAttributes],
-    });
+    for (const index of JOBS_TABLE_INDEXES) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
+        ...(index.projection === 'KEYS_ONLY'
+          ? { projectionType: ProjectionType.KEYS_ONLY }
+          : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection.include] }),
+      });
+    }
   }
 
   /**
    * Grants exactly `actions` on the table; Query also on the named indexes (default: all), each
    * by its own ARN. Unlike `Table.grant`, no other action reaches the indexes.
    */
-  grant(grantee: IGrantable, actions: readonly TableAction[], indexNames: readonly string[] = JOBS_TABLE_INDEXES): void {
-    const unknown = indexNames.filter((name) => !JOBS_TABLE_INDEXES.includes(name));
+  grant(grantee: IGrantable, actions: readonly TableAction[], indexNames: readonly string[] = JOBS_TABLE_INDEX_NAMES): void {
+    const unknown = indexNames.filter((name) => !(JOBS_TABLE_INDEX_NAMES as readonly string[]).includes(name));
     if (unknown.length > 0) throw new Error(`JobsTable has no index ${unknown.join(', ')}`);
     const { tableArn } = this.table;
     const itemActions = actions.filter((action) => action !== 'dynamodb:Query');

@@ -8,7 +8,7 @@ import { lookup } from 'node:dns/promises';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DLQ_CONSUMER, JOBS_TABLE, WORKER } from '../../lambdas/shared/resources.ts';
+import { DLQ_CONSUMER, JOBS_TABLE, JOBS_TABLE_INDEXES, WORKER } from '../../lambdas/shared/resources.ts';
 
 const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
 
@@ -19,55 +19,25 @@ export interface QueueRef {
 
 /** Creates the jobs table unless it exists, and waits until it and its indexes are ACTIVE. */
 export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, ownerIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
-  const keyNames = [
-    partitionKey,
-    ownerIndex.partitionKey,
-    ownerIndex.sortKey,
-    dueIndex.partitionKey,
-    dueIndex.sortKey,
-    activeIndex.partitionKey,
-    reuseIndex.partitionKey,
-    reuseIndex.sortKey,
-  ];
+  const keyNames = [JOBS_TABLE.partitionKey, ...JOBS_TABLE_INDEXES.flatMap((index) => [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])])];
   try {
     await ddb.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [...new Set(keyNames)].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-        KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: ownerIndex.name,
-            KeySchema: [
-              { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ownerIndex.nonKeyAttributes] },
-          },
-          {
-            IndexName: dueIndex.name,
-            KeySchema: [
-              { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-          {
-            IndexName: activeIndex.name,
-            KeySchema: [{ AttributeName: activeIndex.partitionKey, KeyType: 'HASH' }],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-          {
-            IndexName: reuseIndex.name,
-            KeySchema: [
-              { AttributeName: reuseIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: reuseIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...reuseIndex.nonKeyAttributes] },
-          },
-        ],
+        KeySchema: [{ AttributeName: JOBS_TABLE.partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: JOBS_TABLE_INDEXES.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
+          ],
+          Projection:
+            index.projection === 'KEYS_ONLY'
+              ? { ProjectionType: 'KEYS_ONLY' }
+              : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.include] },
+        })),
       }),
     );
   } catch (error) {

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { PREFLIGHT } from '../../lib/local/gateway/cors.ts';
 import { ROUTES } from '../../lambdas/api/routes.ts';
 import { logicalId, synthDefaultStack, synthStack } from './support/synth.ts';
 
@@ -54,6 +55,22 @@ describe('jobs API', () => {
       expect(method.AuthorizationType ?? 'NONE', method.path).toBe('NONE');
       expect(method.AuthorizerId, method.path).toBeUndefined();
     }
+  });
+
+  it('lets browsers send the Idempotency-Key header (preflight), as the local gateway does', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'OPTIONS',
+      Integration: Match.objectLike({
+        IntegrationResponses: [
+          Match.objectLike({
+            ResponseParameters: Match.objectLike({
+              'method.response.header.Access-Control-Allow-Headers': `'${PREFLIGHT.allowHeaders.join(',')}'`,
+            }),
+          }),
+        ],
+      }),
+    });
+    expect(PREFLIGHT.allowHeaders).toContain('Idempotency-Key');
   });
 
   it('authorizes with the stack user pool', () => {
