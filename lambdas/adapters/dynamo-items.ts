@@ -1,7 +1,7 @@
 /**
  * The job record as a DynamoDB item, and the expressions of conditional writes: every attribute
  * by placeholder, fields that are null left out of the item, and the due index's shard key set
- * exactly while the job has a dueAt (and with it the active index's `activeOwner`).
+ * exactly while the job has a dueAt (the active index, by owner and dueAt, follows by itself).
  */
 import type { Job, JobPatch, JobStatus, PayloadRef } from '../domain/job.ts';
 import type { AttemptRef } from '../domain/ports.ts';
@@ -59,10 +59,8 @@ export class ExpressionBuilder {
     if ('dueAt' in patch && patch.dueAt !== undefined) {
       // The sparse due index holds exactly the jobs that have a dueAt.
       const shard = this.name(JOBS_TABLE.dueIndex.partitionKey);
-      // So does the sparse active index (the quota), keyed by the owner: copied from the item itself.
-      const active = this.name(JOBS_TABLE.activeIndex.partitionKey);
-      if (patch.dueAt === null) removes.push(shard, active);
-      else sets.push(`${shard} = ${this.value(dueShardOf(id))}`, `${active} = ${this.name('ownerId')}`);
+      if (patch.dueAt === null) removes.push(shard);
+      else sets.push(`${shard} = ${this.value(dueShardOf(id))}`);
     }
     return [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
       .filter(Boolean)
@@ -91,10 +89,7 @@ export function toItem(job: Job): Item {
     if (attribute === 'fromCache' && value === false) continue; // stored only when true
     item[attribute] = value;
   }
-  if (job.dueAt !== null) {
-    item[JOBS_TABLE.dueIndex.partitionKey] = dueShardOf(job.id);
-    item[JOBS_TABLE.activeIndex.partitionKey] = job.ownerId;
-  }
+  if (job.dueAt !== null) item[JOBS_TABLE.dueIndex.partitionKey] = dueShardOf(job.id);
   return item;
 }
 

@@ -274,7 +274,7 @@ export class DynamoJobStore implements JobStore {
   async putIdempotencyRecord(record: IdempotencyRecord): Promise<boolean> {
     if (!isIdempotencyRecordId(record.id)) throw new Error(`Not an idempotency record id: ${record.id}`);
     try {
-      // No ownerId, dueShard, activeOwner or reuseKey: the item is in no index, so nothing lists it.
+      // No ownerId, dueAt, dueShard or reuseKey: the item is in no index, so nothing lists it.
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,

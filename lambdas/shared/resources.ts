@@ -22,12 +22,12 @@ export const JOBS_TABLE = {
    */
   dueIndex: { name: 'byDue', partitionKey: 'dueShard', sortKey: 'dueAt', shards: 64 },
   /**
-   * Sparse index of each caller's unfinished jobs, keys only: a job carries `activeOwner` (its
-   * owner) exactly while it has a dueAt, i.e. while PENDING or PROCESSING. The quota counts it
-   * (Query, Select COUNT, Limit = the quota). Written twice per job: when it starts being
-   * unfinished and when it finishes.
+   * Sparse index of each caller's unfinished jobs, keys only: by owner and dueAt, which a job has
+   * exactly while it is PENDING or PROCESSING. The quota counts it (Query, Select COUNT, Limit =
+   * the quota). Written when a job is created or retried and when it finishes (and twice more
+   * whenever its dueAt moves: a retry after a failed attempt, a re-send).
    */
-  activeIndex: { name: 'byActive', partitionKey: 'activeOwner' },
+  activeIndex: { name: 'byActive', partitionKey: 'ownerId', sortKey: 'dueAt' },
   /**
    * Sparse index for result reuse: jobs of reusable types carry `reuseKey` (a hash of owner, type
    * and canonical input); an entry exists once the job has a completedAt (it finished), sorted by

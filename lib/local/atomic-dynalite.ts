@@ -235,6 +235,44 @@ function wrapItemDb(store: Store, itemDb: SubDb, prefix: string): void {
   };
 }
 
+/** A global secondary index as CreateTable takes it. */
+export interface GlobalIndexSpec {
+  readonly IndexName: string;
+  readonly KeySchema: readonly { readonly AttributeName: string; readonly KeyType: 'HASH' | 'RANGE' }[];
+  readonly Projection: { readonly ProjectionType: 'KEYS_ONLY' | 'INCLUDE' | 'ALL'; readonly NonKeyAttributes?: readonly string[] };
+}
+
+/**
+ * Adds to a table of a dynalite data folder the global secondary indexes it lacks (a folder
+ * created by an older version), described as CreateTable describes them: dynalite's UpdateTable
+ * cannot create an index. Their entries are then written by repairIndexes. Run before the engine
+ * serves requests. Returns the names of the indexes added (none when the table does not exist).
+ */
+export async function addMissingIndexes(level: LevelLike, tableName: string, indexes: readonly GlobalIndexSpec[]): Promise<string[]> {
+  const key = `table~${tableName}`;
+  let table: (TableDescription & Record<string, any>) | undefined;
+  for await (const [, value] of level.iterator({ gte: key, lte: key })) table = value as TableDescription & Record<string, any>;
+  if (!table) return [];
+  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const missing = indexes.filter((index) => !present.has(index.IndexName));
+  if (missing.length === 0) return [];
+  const definitions = [...(table.AttributeDefinitions as { AttributeName: string; AttributeType: string }[])];
+  for (const { AttributeName } of missing.flatMap((index) => index.KeySchema)) {
+    if (!definitions.some((definition) => definition.AttributeName === AttributeName)) definitions.push({ AttributeName, AttributeType: 'S' });
+  }
+  const added = missing.map((index) => ({
+    ...structuredClone(index),
+    IndexArn: `${table!.TableArn}/index/${index.IndexName}`,
+    IndexSizeBytes: 0,
+    ItemCount: 0,
+    IndexStatus: 'ACTIVE',
+    ProvisionedThroughput: { ReadCapacityUnits: 0, WriteCapacityUnits: 0, NumberOfDecreasesToday: 0 },
+  }));
+  const updated = { ...table, AttributeDefinitions: definitions, GlobalSecondaryIndexes: [...(table.GlobalSecondaryIndexes ?? []), ...added] };
+  await new Promise<void>((resolve, reject) => level.batch([{ type: 'put', key, value: updated }], (error) => (error ? reject(error) : resolve())));
+  return missing.map((index) => index.IndexName);
+}
+
 export interface RepairReport {
   readonly items: number;
   /** Index entries written because they were missing or differed from the record. */

@@ -15,7 +15,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
-import { installAtomicDynalite, repairIndexes, storeOf, type RepairReport } from './atomic-dynalite.ts';
+import { addMissingIndexes, installAtomicDynalite, repairIndexes, storeOf, type GlobalIndexSpec, type RepairReport } from './atomic-dynalite.ts';
 import { createFileS3Store } from './file-s3-store.ts';
 
 /** Where a service is served from. */
@@ -42,6 +42,8 @@ export interface DynamoEngineOptions {
   readonly port?: number;
   /** Rebuild the indexes of a data folder from its records before serving (default true). */
   readonly repair?: boolean;
+  /** A table of the data folder that must have these global secondary indexes: added (and filled) if missing. */
+  readonly indexes?: { readonly tableName: string; readonly indexes: readonly GlobalIndexSpec[] };
 }
 
 export async function startDynamoEngine(options: DynamoEngineOptions = {}): Promise<Engine> {
@@ -58,7 +60,9 @@ export async function startDynamoEngine(options: DynamoEngineOptions = {}): Prom
   const server: Server = dynalite(dynaliteOptions);
   // Indexes rebuilt from the records before anything is served: a data folder written before
   // writes were atomic (or damaged otherwise) is consistent again.
-  const repaired = options.path && options.repair !== false ? await repairIndexes(storeOf(dynaliteOptions).db) : undefined;
+  const level = options.path ? storeOf(dynaliteOptions).db : undefined;
+  const added = level && options.indexes ? await addMissingIndexes(level, options.indexes.tableName, options.indexes.indexes) : [];
+  const repaired = level && (options.repair !== false || added.length > 0) ? await repairIndexes(level) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

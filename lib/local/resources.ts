@@ -9,12 +9,25 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DLQ_CONSUMER, JOBS_TABLE, JOBS_TABLE_INDEXES, WORKER } from '../../lambdas/shared/resources.ts';
+import type { GlobalIndexSpec } from './atomic-dynalite.ts';
 
 const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
 
 export interface QueueRef {
   readonly url: string;
   readonly arn: string;
+}
+
+/** The jobs table's global secondary indexes as CreateTable takes them (JOBS_TABLE_INDEXES). */
+export function jobsTableIndexSpecs(): GlobalIndexSpec[] {
+  return JOBS_TABLE_INDEXES.map((index) => ({
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
+    ],
+    Projection: index.projection === 'KEYS_ONLY' ? { ProjectionType: 'KEYS_ONLY' } : { ProjectionType: 'INCLUDE', NonKeyAttributes: index.projection.include },
+  }));
 }
 
 /** Creates the jobs table unless it exists, and waits until it and its indexes are ACTIVE. */
@@ -27,16 +40,10 @@ export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): P
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [...new Set(keyNames)].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
         KeySchema: [{ AttributeName: JOBS_TABLE.partitionKey, KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: JOBS_TABLE_INDEXES.map((index) => ({
-          IndexName: index.name,
-          KeySchema: [
-            { AttributeName: index.partitionKey, KeyType: 'HASH' },
-            ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
-          ],
-          Projection:
-            index.projection === 'KEYS_ONLY'
-              ? { ProjectionType: 'KEYS_ONLY' }
-              : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.include] },
+        GlobalSecondaryIndexes: jobsTableIndexSpecs().map((index) => ({
+          ...index,
+          KeySchema: [...index.KeySchema],
+          Projection: { ProjectionType: index.Projection.ProjectionType, ...(index.Projection.NonKeyAttributes ? { NonKeyAttributes: [...index.Projection.NonKeyAttributes] } : {}) },
         })),
       }),
     );

@@ -20,7 +20,7 @@ import { startDynamoEngine, startQueueAndObjectEngines, type Engine } from './en
 import { createS3Client } from '../../lambdas/adapters/s3-payload-store.ts';
 import { startPoller, type Poller, type SqsHandler } from './event-source.ts';
 import { startGateway, type Handler } from './gateway.ts';
-import { assertQueueReachable, ensureJobQueues, ensureJobsTable, ensurePayloadBucket } from './resources.ts';
+import { assertQueueReachable, ensureJobQueues, ensureJobsTable, ensurePayloadBucket, jobsTableIndexSpecs } from './resources.ts';
 import { keysDir, PROJECT_ROOT } from './paths.ts';
 import { createLocalVerifier, loadOrCreateSigningKey } from './tokens.ts';
 
@@ -91,7 +91,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
     env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ||= 'true';
 
-    const dynamodb = await startDynamoEngine({ path: dynamoDir });
+    const tableName = env[ENV.tableName]?.trim() || LOCAL_NAMES.table;
+    // A data folder from an older version gets the indexes added since (filled from its records).
+    const dynamodb = await startDynamoEngine({ path: dynamoDir, indexes: { tableName, indexes: jobsTableIndexSpecs() } });
     stops.push(() => dynamodb.stop());
     const { sqs: sqsEngine, s3: s3Engine } = await startQueueAndObjectEngines({ s3Path: s3Dir });
     stops.push(() => sqsEngine.stop());
@@ -110,7 +112,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sqs.destroy();
       s3.destroy();
     });
-    const tableName = env[ENV.tableName]?.trim() || LOCAL_NAMES.table;
     await ensureJobsTable(ddb, tableName);
     const queues = await ensureJobQueues(sqs, { jobs: LOCAL_NAMES.jobsQueue, dlq: LOCAL_NAMES.dlq });
     await assertQueueReachable(queues.jobs.url, sqsEngine.endpoint);

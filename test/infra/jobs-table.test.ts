@@ -38,45 +38,48 @@ describe('jobs table', () => {
   it('indexes jobs by owner, newest first, projecting only the type (written once per job)', () => {
     const { ownerIndex } = JOBS_TABLE;
     hasIndex({
-    IndexName: ownerIndex.name,
-    KeySchema: [
-      { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
-      { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
-    ],
-    Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] },
+      IndexName: ownerIndex.name,
+      KeySchema: [
+        { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
+        { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] },
     });
   });
 
   it('indexes unfinished jobs by due time over sharded keys, keys only', () => {
     const { dueIndex } = JOBS_TABLE;
     hasIndex({
-    IndexName: dueIndex.name,
-    KeySchema: [
-      { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
-      { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
-    ],
-    Projection: { ProjectionType: 'KEYS_ONLY' },
+      IndexName: dueIndex.name,
+      KeySchema: [
+        { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
+        { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
     });
   });
 
-  it("indexes each caller's unfinished jobs (the quota), keys only", () => {
+  it("indexes each caller's unfinished jobs (the quota) by owner and due time, keys only", () => {
     const { activeIndex } = JOBS_TABLE;
     hasIndex({
-    IndexName: activeIndex.name,
-    KeySchema: [{ AttributeName: activeIndex.partitionKey, KeyType: 'HASH' }],
-    Projection: { ProjectionType: 'KEYS_ONLY' },
+      IndexName: activeIndex.name,
+      KeySchema: [
+        { AttributeName: activeIndex.partitionKey, KeyType: 'HASH' },
+        { AttributeName: activeIndex.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
     });
   });
 
   it('indexes finished jobs of reusable types by reuse key and completion time, projecting only the status', () => {
     const { reuseIndex } = JOBS_TABLE;
     hasIndex({
-    IndexName: reuseIndex.name,
-    KeySchema: [
-      { AttributeName: reuseIndex.partitionKey, KeyType: 'HASH' },
-      { AttributeName: reuseIndex.sortKey, KeyType: 'RANGE' },
-    ],
-    Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status'] },
+      IndexName: reuseIndex.name,
+      KeySchema: [
+        { AttributeName: reuseIndex.partitionKey, KeyType: 'HASH' },
+        { AttributeName: reuseIndex.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status'] },
     });
   });
 
