@@ -16,7 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobView } from '../lambdas/domain/job.ts';
 import type { ModelRequest, ModelResponse, StructuredModel, StructuredRequest, StructuredResponse } from '../lambdas/domain/model.ts';
-import { JOBS_TABLE, JOBS_TABLE_INDEXES } from '../lambdas/shared/resources.ts';
+import { JOBS_TABLE, JOBS_TABLE_INDEXES, QUOTAS } from '../lambdas/shared/resources.ts';
 import { startHarness, type JobsClient } from '../test/support/harness.ts';
 import { minimalPdf } from '../test/support/pdf.ts';
 import { itemSize, PRICES, queryReadUnits, readUnits, toItem, writeUnits, type TableShape } from './support/dynamodb-billing.ts';
@@ -290,6 +290,16 @@ try {
     const reused = await user.create({ type: 'PARSE_DOCUMENT', input: { text }, reuse: { maxAgeSeconds: 3600 } });
     if (reused.status !== 201 || reused.json.fromCache !== true) throw new Error(`the reuse answered ${reused.status}: ${JSON.stringify(reused.json)}`);
     await poll(user, reused.json.id);
+  });
+  await profile(`a create by a caller with ${QUOTAS.defaultMaxActiveJobsPerCaller - 1} unfinished jobs (the quota's count reads them all); only that create counted`, 1, async (user) => {
+    for (let n = 1; n < QUOTAS.defaultMaxActiveJobsPerCaller; n++) await user.create({ type: 'AI_PREVIEW', input: { prompt: `backlog ${n}` } });
+    tally = emptyTally();
+    tally.api++;
+    const last = await user.create({ type: 'AI_PREVIEW', input: { prompt } });
+    if (last.status !== 202) throw new Error(`the last create answered ${last.status}`);
+    counting = false;
+    const refused = await user.create({ type: 'AI_PREVIEW', input: { prompt } });
+    if (refused.status !== 429) throw new Error(`a create beyond the quota answered ${refused.status}`);
   });
 } finally {
   await harness.stop();
