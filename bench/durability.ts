@@ -37,6 +37,8 @@ for (let run = 0; run < runs; run++) {
       jobs,
       kills,
       seed: seed + run,
+      // Four users share the backlog of N jobs: the default quota (100 unfinished per caller) would refuse some.
+      env: { MAX_ACTIVE_JOBS_PER_CALLER: String(Math.max(100, jobs)) },
       log: values.verbose ? (line) => console.log(`  ${line}`) : undefined,
     });
   } finally {

@@ -24,6 +24,9 @@ afterAll(async () => {
   for (const dir of dirs) removeDataDir(dir);
 });
 
+/** One user's backlog of 520 unfinished jobs is over the default quota (100): raise it. */
+const BACKLOG_ENV = { MAX_ACTIVE_JOBS_PER_CALLER: '1000' };
+
 /** Creates jobs `concurrency` at a time; returns their ids. */
 async function createMany(client: Client, prompts: readonly string[], concurrency = 8): Promise<string[]> {
   const ids: string[] = [];
@@ -41,7 +44,7 @@ describe('a restart with a backlog', () => {
     const dataDir = makeDataDir('jobs-e2e-backlog-');
     dirs.push(dataDir);
     const token = await issueToken(dataDir, `backlog-${nonce()}`);
-    const first = await startDevServer({ dataDir });
+    const first = await startDevServer({ dataDir, env: BACKLOG_ENV });
     servers.push(first);
     const before = new Client(first.url, token);
     // Twenty slow jobs hold every worker; the 500 after them wait in the queue. The slow calls
@@ -55,7 +58,7 @@ describe('a restart with a backlog', () => {
     await first.kill();
 
     const killedAt = Date.now();
-    const second = await startDevServer({ dataDir });
+    const second = await startDevServer({ dataDir, env: BACKLOG_ENV });
     servers.push(second);
     const after = new Client(second.url, token);
     expect((await after.get(waiting[0]!)).status).toBe(200);

@@ -56,6 +56,7 @@ describe('a job created through the API and run by the worker', () => {
       startedAt: null,
       completedAt: null,
       updatedAt: created.json.createdAt,
+      fromCache: false,
     });
 
     const report = await h.drainJobs(h.worker(model));
@@ -93,6 +94,7 @@ describe('a job created through the API and run by the worker', () => {
       startedAt: expect.stringMatching(ISO),
       completedAt: expect.stringMatching(ISO),
       updatedAt: expect.stringMatching(ISO),
+      fromCache: false,
     });
     expect(job.startedAt! >= job.createdAt).toBe(true);
     expect(job.completedAt! >= job.startedAt!).toBe(true);
