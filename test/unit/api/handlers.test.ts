@@ -22,6 +22,7 @@ import { ENV } from '../../../lambdas/shared/resources.ts';
 import { issueIdToken, loadOrCreateSigningKey, localSub, type SigningKey } from '../../../lib/local/tokens.ts';
 import { apiEvent as gatewayEvent, invoke, type ApiHandler } from '../../support/api-events.ts';
 import { JOB_ID, jobItem, writtenValues } from '../../support/items.ts';
+import { fingerprint } from '../../../lambdas/domain/fingerprints.ts';
 
 interface Spec {
   readonly method?: 'GET' | 'POST';
@@ -127,6 +128,40 @@ describe('POST /api/jobs', () => {
     const response = (await call(createJob, apiEvent({ method: 'POST', body: JSON.stringify({ type: 'AI_PREVIEW', input: { prompt: 'x' } }), sub: null })));
     expect(response.status).toBe(401);
     expect(response.json.code).toBe('UNAUTHENTICATED');
+  });
+
+  it.each(['', 'has space', 'k'.repeat(256), 'naïve'])('answers 400 INVALID_IDEMPOTENCY_KEY for the key %j, touching nothing', async (key) => {
+    const response = await call(createJob, post({ type: 'AI_PREVIEW', input: { prompt: 'x' } }, { 'Idempotency-Key': key }));
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.json.code).toBe('INVALID_IDEMPOTENCY_KEY');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('answers 429 TOO_MANY_JOBS with Retry-After and writes nothing when the caller is at the quota', async () => {
+    ddb.on(QueryCommand).resolves({ Count: 100 });
+    const response = await call(createJob, post({ type: 'AI_PREVIEW', input: { prompt: 'x' } }));
+    expect(response.status).toBe(429);
+    expect(response.headers['retry-after']).toBe('15');
+    expect(response.json).toMatchObject({ code: 'TOO_MANY_JOBS', limit: 100 });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(sqs.calls()).toHaveLength(0);
+  });
+
+  it('answers a replay 200 with Idempotent-Replayed and the job as stored now', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    ddb.on(GetCommand).callsFake((input: { Key: { id: string } }) =>
+      input.Key.id.startsWith('idem#')
+        ? { Item: { id: input.Key.id, requestHash: fingerprint('create', { type: 'AI_PREVIEW', input: { prompt: 'x' } }), jobId: ID, generation: 0, expiresAt: now + 60 } }
+        : { Item: jobItem({ status: 'PROCESSING' }) },
+    );
+    const response = await call(createJob, post({ input: { prompt: 'x' }, type: 'AI_PREVIEW' }, { 'Idempotency-Key': 'k-1' }));
+    expect(response.status).toBe(200);
+    expect(response.headers['idempotent-replayed']).toBe('true');
+    expect(response.headers['access-control-expose-headers']).toContain('Idempotent-Replayed');
+    expect(response.json).toMatchObject({ id: ID, status: 'PROCESSING', fromCache: false });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(sqs.calls()).toHaveLength(0);
   });
 
   it('still answers 202 when SQS is down, leaving the job for the reconciler', async () => {
