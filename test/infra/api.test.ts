@@ -13,6 +13,14 @@ interface MethodProps {
 }
 
 /** Every API method with the full path of its resource, e.g. `POST /api/jobs/{id}/cancel`. */
+/** The OPTIONS methods' mock integration answers with these response parameters (among others). */
+function preflightAnswers(template: ReturnType<typeof synthDefaultStack>['template'], parameters: Record<string, string>): void {
+  template.hasResourceProperties('AWS::ApiGateway::Method', {
+    HttpMethod: 'OPTIONS',
+    Integration: Match.objectLike({ IntegrationResponses: [Match.objectLike({ ResponseParameters: Match.objectLike(parameters) })] }),
+  });
+}
+
 function methods(template: ReturnType<typeof synthDefaultStack>['template']) {
   const resources = template.findResources('AWS::ApiGateway::Resource');
   const pathOf = (ref: unknown): string => {
@@ -58,18 +66,7 @@ describe('jobs API', () => {
   });
 
   it('lets browsers send the Idempotency-Key header (preflight), as the local gateway does', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'OPTIONS',
-      Integration: Match.objectLike({
-        IntegrationResponses: [
-          Match.objectLike({
-            ResponseParameters: Match.objectLike({
-              'method.response.header.Access-Control-Allow-Headers': `'${PREFLIGHT.allowHeaders.join(',')}'`,
-            }),
-          }),
-        ],
-      }),
-    });
+    preflightAnswers(template, { 'method.response.header.Access-Control-Allow-Headers': `'${PREFLIGHT.allowHeaders.join(',')}'` });
     expect(PREFLIGHT.allowHeaders).toContain('Idempotency-Key');
   });
 
@@ -159,18 +156,7 @@ describe('jobs API with allowed origins from context', () => {
         'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'",
       }),
     });
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'OPTIONS',
-      Integration: Match.objectLike({
-        IntegrationResponses: [
-          Match.objectLike({
-            ResponseParameters: Match.objectLike({
-              'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'",
-            }),
-          }),
-        ],
-      }),
-    });
+    preflightAnswers(template, { 'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'" });
   });
 
   it('echoes the request Origin with Vary: Origin on gateway errors when several origins are allowed', () => {
