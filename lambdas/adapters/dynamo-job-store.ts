@@ -227,7 +227,8 @@ export class DynamoJobStore implements JobStore {
             '#startedAt = if_not_exists(#startedAt, :now) REMOVE #progress ADD #attempts :one',
           ConditionExpression:
             'attribute_exists(#id) AND #attempts < #maxAttempts AND ' +
-            '(#status = :pending OR (#status = :processing AND #lease < :now)) AND #generation = :generation',
+            '(#status = :pending OR (#status = :processing AND #lease < :now)) AND #generation = :generation AND ' +
+            '(attribute_not_exists(#scheduledAt) OR #scheduledAt <= :now)',
           ExpressionAttributeNames: {
             '#id': 'id',
             '#status': 'status',
@@ -239,6 +240,7 @@ export class DynamoJobStore implements JobStore {
             '#attempts': 'attempts',
             '#maxAttempts': 'maxAttempts',
             '#generation': 'generation',
+            '#scheduledAt': 'scheduledAt',
           },
           ExpressionAttributeValues: {
             ':processing': 'PROCESSING' satisfies JobStatus,

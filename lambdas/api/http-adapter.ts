@@ -4,10 +4,10 @@
  * handled here once for every route.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { toView, type Job } from '../domain/job.ts';
+import { pollAfterSeconds, toView, type Job } from '../domain/job.ts';
 import type { Logger } from '../domain/ports.ts';
 import { callerId, type TokenCaller } from '../http/request.ts';
-import { corsHeaders, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
+import { conditional, corsHeaders, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
 import type { RouteName } from './routes.ts';
 
 export interface ApiRequest {
@@ -44,7 +44,7 @@ export function createRouteHandler<UseCase>(name: RouteName, logic: RouteLogic<U
       const ownerId = callerId(event, deps.verifyToken);
       const response = await logic({ event, ownerId, requestId, logger }, deps.useCase);
       logger.info('request', { method: event.httpMethod, status: response.status, durationMs: Date.now() - started });
-      return toResult(response, requestId, cors);
+      return conditional(event, toResult(response, requestId, cors));
     } catch (error) {
       const result = problemResult(error, requestId, cors, logger);
       logger.info('request', { method: event.httpMethod, status: result.statusCode, durationMs: Date.now() - started });
@@ -64,6 +64,15 @@ export function acceptedJob(event: APIGatewayProxyEvent, job: Job): ApiResponse 
   return {
     status: 202,
     body: toView(job),
-    headers: { Location: `${basePath(event)}/api/jobs/${job.id}`, 'Retry-After': '3' },
+    headers: { Location: `${basePath(event)}/api/jobs/${job.id}`, ...pollHeaders(job) },
   };
+}
+
+/**
+ * `Retry-After` for an unfinished job: seconds until a poll is useful (3, or until a scheduled
+ * job starts, at most 300); none for a finished job.
+ */
+export function pollHeaders(job: Job, now: Date = new Date()): Record<string, string> {
+  const seconds = pollAfterSeconds(job, now);
+  return seconds === null ? {} : { 'Retry-After': String(seconds) };
 }

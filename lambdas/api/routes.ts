@@ -69,6 +69,15 @@ export const ROUTES = [
     access: { table: ['dynamodb:GetItem'], payloads: { results: ['s3:GetObject'] } },
   },
   {
+    name: 'get-job-status',
+    method: 'GET',
+    path: '/api/jobs/{id}/status',
+    entry: handlerEntry('get-job-status'),
+    summary: 'Get the smallest answer a poller needs: { id, status, progress, updatedAt }',
+    // One GetItem of the job's record; no payloads, so no S3 client in its bundle.
+    access: { table: ['dynamodb:GetItem'] },
+  },
+  {
     name: 'get-job-result',
     method: 'GET',
     path: '/api/jobs/{id}/result',

@@ -92,9 +92,9 @@ export interface JobStore {
   // -- an attempt (the worker)
   /**
    * Starts an attempt: PENDING (or PROCESSING with an expired lease), on the message's run, with
-   * attempts below the maximum → PROCESSING, attempts + 1, the new runId and lease. Returns the
+   * attempts below the maximum, and its `scheduledAt` (if any) at or before `now` → PROCESSING, attempts + 1, the new runId and lease. Returns the
    * claimed job, or undefined when it cannot be claimed (missing, finished, running elsewhere,
-   * cancelled, retried since).
+   * cancelled, retried since, or scheduled later).
    */
   claim(id: string, request: ClaimRequest): Promise<Job | undefined>;
   /** Records the attempt's progress. */

@@ -127,6 +127,12 @@ export const ENV = {
   retryBaseDelaySeconds: 'RETRY_BASE_DELAY_SECONDS',
   retryMaxDelaySeconds: 'RETRY_MAX_DELAY_SECONDS',
   stalePendingSeconds: 'STALE_PENDING_SECONDS',
+  /**
+   * How far ahead a scheduled job's message is sent with a delivery delay (default and maximum:
+   * SQS's 900 s); a shorter one makes the reconciler send jobs scheduled further ahead sooner
+   * (the e2e tests use it with a short reconciler interval).
+   */
+  scheduleHorizonSeconds: 'SCHEDULE_HORIZON_SECONDS',
   /** The payload bucket (PAYLOADS). */
   payloadBucket: 'JOBS_BUCKET_NAME',
   /** `true` to address the bucket path-style (local engines: fauxqs, LocalStack). */

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { SourceNotReadyError, ValidationError, type FieldError } from '../domain/errors.ts';
-import { JOB_PRIORITIES, createJob, type Job, type JobPriority, type LifecycleSettings } from '../domain/job.ts';
+import { JOB_PRIORITIES, createJob, messageDelaySeconds, type Job, type JobPriority, type LifecycleSettings } from '../domain/job.ts';
 import type { JobTypeCatalog, JobTypeDefinition, UploadReference } from '../domain/job-types.ts';
 import { DOCUMENT_CONTENT_TYPES } from '../domain/model.ts';
 import { announcedBytes, payloadKeys, storeInput, UPLOADS } from '../domain/payloads.ts';
@@ -26,18 +26,49 @@ export interface CreateJobDependencies {
   readonly newId?: IdGenerator;
 }
 
-/** The create request's envelope: `{ type, input, priority? }`, nothing else. */
-function parseCreateRequest(request: unknown): { type: string; input: unknown; priority: JobPriority | undefined } {
-  const body = requestBody(request, ['type', 'input', 'priority'], 'job request', 'must be a JSON object with "type" and "input"');
-  const { type, input, priority } = body.fields;
+/** How far ahead a job may be scheduled. */
+export const MAX_SCHEDULE_AHEAD_DAYS = 365;
+/** ISO 8601 date and time with a zone (`Z` or `±hh:mm`), as `runAt` must be. */
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** A real calendar day (Date.parse takes 2026-02-30 for March 2). */
+function isCalendarDay(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** `runAt` as the record's `scheduledAt` (UTC, milliseconds), or why it cannot be. */
+export function parseRunAt(value: unknown, now: Date): { scheduledAt: string } | { error: string } {
+  const match = typeof value === 'string' ? ISO_WITH_ZONE.exec(value) : null;
+  const time = match && isCalendarDay(Number(match[1]), Number(match[2]), Number(match[3])) ? Date.parse(value as string) : Number.NaN;
+  if (!Number.isFinite(time)) return { error: 'must be an ISO 8601 date and time with a zone, e.g. 2026-03-04T12:00:00Z' };
+  if (time <= now.getTime()) return { error: `must be in the future (it is ${now.toISOString()} now)` };
+  if (time > now.getTime() + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000) return { error: `must be at most ${MAX_SCHEDULE_AHEAD_DAYS} days ahead` };
+  return { scheduledAt: new Date(time).toISOString() };
+}
+
+interface CreateRequest {
+  type: string;
+  input: unknown;
+  priority: JobPriority | undefined;
+  scheduledAt: string | undefined;
+}
+
+/** The create request's envelope: `{ type, input, priority?, runAt? }`, nothing else. */
+function parseCreateRequest(request: unknown, now: Date): CreateRequest {
+  const body = requestBody(request, ['type', 'input', 'priority', 'runAt'], 'job request', 'must be a JSON object with "type" and "input"');
+  const { type, input, priority, runAt } = body.fields;
   if (typeof type !== 'string' || type.length === 0 || type.length > 64) {
     body.errors.push({ path: 'type', message: 'type is required and must be a job type name (a string of 1 to 64 characters)' });
   }
   if (priority !== undefined && !(JOB_PRIORITIES as readonly unknown[]).includes(priority)) {
     body.errors.push({ path: 'priority', message: `must be one of ${JOB_PRIORITIES.join(', ')}` });
   }
+  const schedule = runAt === undefined ? undefined : parseRunAt(runAt, now);
+  if (schedule && 'error' in schedule) body.errors.push({ path: 'runAt', message: schedule.error });
   body.check();
-  return { type: type as string, input, priority: priority as JobPriority | undefined };
+  const scheduledAt = schedule && 'scheduledAt' in schedule ? schedule.scheduledAt : undefined;
+  return { type: type as string, input, priority: priority as JobPriority | undefined, scheduledAt };
 }
 
 export class CreateJob {
@@ -49,10 +80,14 @@ export class CreateJob {
     this.newId = deps.newId ?? (() => crypto.randomUUID());
   }
 
-  /** Validates the request against the job type's schema, stores the job and enqueues it. */
+  /**
+   * Validates the request against the job type's schema, stores the job and enqueues it: a
+   * scheduled job's message is delayed until its time, or, beyond the queue's 15-minute delay,
+   * left for the reconciler to send once its time is that close.
+   */
   async create(ownerId: string, request: unknown): Promise<Job> {
     const { types } = this.deps;
-    const { type: typeName, input, priority } = parseCreateRequest(request);
+    const { type: typeName, input, priority, scheduledAt } = parseCreateRequest(request, this.clock());
     const type = types.get(typeName);
     if (!type) {
       const known = types.names().join(', ');
@@ -73,6 +108,7 @@ export class CreateJob {
     // Payloads are stored first: if that fails, no record was written and the create is a 503.
     for (const key of uploads) await payloads.copy(key, payloadKeys.document(id));
     const stored = await storeInput(payloads, id, parsed.data);
+    const now = this.clock();
     const job = createJob(
       {
         id,
@@ -81,12 +117,14 @@ export class CreateJob {
         ...stored,
         priority: priority ?? 'normal',
         maxAttempts: type.maxAttempts,
+        ...(scheduledAt ? { scheduledAt } : {}),
       },
-      this.clock(),
+      now,
       this.deps.settings,
     );
     await this.deps.store.create(job);
-    await sendJob({ ...this.deps, clock: this.clock }, job);
+    const delaySeconds = messageDelaySeconds(job, now, this.deps.settings);
+    if (delaySeconds !== null) await sendJob({ ...this.deps, clock: this.clock }, job, delaySeconds);
     return job;
   }
 

@@ -25,6 +25,7 @@ import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
 import { ENV, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
 import { PROBLEM_TITLES, problemType } from '../../lambdas/http/problem.ts';
+import { CORS_EXTRA_REQUEST_HEADERS } from '../../lambdas/http/responses.ts';
 import type { LocalJwks } from '../local/tokens.ts';
 import { acknowledge } from '../nag.ts';
 import { JobFunction } from './job-function.ts';
@@ -93,7 +94,7 @@ export class JobsApi extends Construct {
       defaultCorsPreflightOptions: {
         allowOrigins: [...props.allowedOrigins],
         allowMethods: ['GET', 'POST', 'OPTIONS'],
-        allowHeaders: Cors.DEFAULT_HEADERS,
+        allowHeaders: [...Cors.DEFAULT_HEADERS, ...CORS_EXTRA_REQUEST_HEADERS],
         maxAge: Duration.hours(1),
       },
     });

@@ -40,7 +40,7 @@ export interface LocalRuntimeOptions {
   readonly dataDir: string;
   /** Deletes the stored jobs first (keys and secrets are kept, so tokens stay valid). */
   readonly reset?: boolean;
-  /** How often the reconciler runs (default 30 s; 5 minutes in AWS). */
+  /** How often the reconciler runs (default RECONCILE_INTERVAL_SECONDS, else 30 s; 5 minutes in AWS). */
   readonly reconcileIntervalMs?: number;
   /** Human-readable log lines. */
   readonly log?: (line: string) => void;
@@ -188,7 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       reconciler()
         .catch((error: unknown) => log(`reconciler failed: ${describe({ error })}`))
         .finally(() => (reconciling = false));
-    }, options.reconcileIntervalMs ?? 30_000);
+    }, options.reconcileIntervalMs ?? reconcileIntervalMs(env));
     timer.unref();
     stops.push(async () => clearInterval(timer));
 
@@ -225,6 +225,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await runStops(stops).catch(() => {});
     throw error;
   }
+}
+
+/** RECONCILE_INTERVAL_SECONDS (0.5 to 3600), else 30 s. */
+function reconcileIntervalMs(env: Env): number {
+  const raw = env.RECONCILE_INTERVAL_SECONDS?.trim();
+  const seconds = raw ? Number(raw) : 30;
+  if (!Number.isFinite(seconds) || seconds < 0.5 || seconds > 3600) {
+    throw new Error(`RECONCILE_INTERVAL_SECONDS must be a number from 0.5 to 3600, got "${raw}"`);
+  }
+  return seconds * 1000;
 }
 
 async function importHandler<T>(entry: string): Promise<T> {

@@ -130,6 +130,8 @@ export class MemoryJobStore implements JobStore {
   async claim(id: string, request: ClaimRequest): Promise<Job | undefined> {
     const job = this.jobs.get(id);
     if (!job || job.attempts >= job.maxAttempts || job.generation !== request.generation) return undefined;
+    // A scheduled job does not start before its time, whatever message arrives.
+    if (job.scheduledAt !== null && job.scheduledAt > request.now) return undefined;
     const claimable =
       job.status === 'PENDING' ||
       (job.status === 'PROCESSING' && job.leaseExpiresAt !== null && job.leaseExpiresAt < request.now);

@@ -318,7 +318,7 @@ describe('local gateway', () => {
   describe('CORS preflight', () => {
     it('answers OPTIONS on a route path with 204 and the stack preflight headers, without a token', async () => {
       const { Cors } = await import('aws-cdk-lib/aws-apigateway');
-      expect(PREFLIGHT.allowHeaders).toEqual(Cors.DEFAULT_HEADERS);
+      expect(PREFLIGHT.allowHeaders).toEqual([...Cors.DEFAULT_HEADERS, 'If-None-Match']);
       const answer = await send(`/api/jobs/${JOB_ID}/cancel`, {
         method: 'OPTIONS',
         headers: { Origin: ORIGINS[1]!, 'Access-Control-Request-Method': 'POST' },
@@ -328,7 +328,7 @@ describe('local gateway', () => {
       expect(answer.headers).toMatchObject({
         'access-control-allow-origin': ORIGINS[1],
         'access-control-allow-methods': 'GET,POST,OPTIONS',
-        'access-control-allow-headers': 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent',
+        'access-control-allow-headers': 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,If-None-Match',
         'access-control-max-age': '3600',
         vary: 'Origin',
       });

@@ -100,7 +100,7 @@ describe('CreateJob', () => {
     const error = (await api.create.create('user-a', { ...preview, priority: 'urgent', imput: {} }).catch((e: unknown) => e)) as ValidationError;
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.errors).toEqual([
-      { path: 'imput', message: 'unknown field; the fields are type, input, priority' },
+      { path: 'imput', message: 'unknown field; the fields are type, input, priority, runAt' },
       { path: 'priority', message: 'must be one of low, normal, high' },
     ]);
   });

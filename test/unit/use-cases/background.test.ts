@@ -341,9 +341,9 @@ describe('ReconcileJobs.reconcile', () => {
     const jobs = [];
     for (let n = 0; n < 25; n++) jobs.push(await seed());
     clock.advance(testLifecycle.stalePendingMs);
-    expect(await reconciler.reconcile({ pageSize: 4 })).toEqual({ resent: 25, requeued: 0, failed: 0, skipped: 0 });
+    expect(await reconciler.reconcile({ pageSize: 4 })).toEqual({ resent: 25, scheduled: 0, requeued: 0, failed: 0, skipped: 0 });
     expect(queue.sent.map((m) => m.jobId).sort()).toEqual(jobs.map((job) => job.id).sort());
-    expect(await reconciler.reconcile({ pageSize: 4 })).toEqual({ resent: 0, requeued: 0, failed: 0, skipped: 0 });
+    expect(await reconciler.reconcile({ pageSize: 4 })).toEqual({ resent: 0, scheduled: 0, requeued: 0, failed: 0, skipped: 0 });
   });
 
   it('stops starting pages once its time budget is spent', async () => {
@@ -366,10 +366,10 @@ describe('ReconcileJobs.unfinished and recover (a restart)', () => {
     const running = await seed();
     await store.claim(running.id, { generation: 0, runId: 'gone', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z' });
     const done = await seed({ status: 'COMPLETED', dueAt: null });
-    expect(await reconciler.reconcile()).toMatchObject({ resent: 0, requeued: 0 });
+    expect(await reconciler.reconcile()).toMatchObject({ resent: 0, scheduled: 0, requeued: 0 });
     const backlog = await reconciler.unfinished();
     expect(backlog.map((job) => job.id).sort()).toEqual([pending.id, running.id].sort());
-    expect(await reconciler.recover(backlog)).toEqual({ resent: 1, requeued: 1, failed: 0, skipped: 0 });
+    expect(await reconciler.recover(backlog)).toEqual({ resent: 1, scheduled: 0, requeued: 1, failed: 0, skipped: 0 });
     expect(queue.sent.map((m) => m.jobId).sort()).toEqual([pending.id, running.id].sort());
     expect(store.jobs.get(running.id)).toMatchObject({ status: 'PENDING', attempts: 1 });
     expect(store.jobs.get(done.id)?.status).toBe('COMPLETED');
@@ -380,7 +380,7 @@ describe('ReconcileJobs.unfinished and recover (a restart)', () => {
     for (let n = 0; n < 600; n++) ids.push((await seed()).id);
     const backlog = await reconciler.unfinished(50);
     expect(backlog).toHaveLength(600);
-    expect(await reconciler.recover(backlog)).toEqual({ resent: 600, requeued: 0, failed: 0, skipped: 0 });
+    expect(await reconciler.recover(backlog)).toEqual({ resent: 600, scheduled: 0, requeued: 0, failed: 0, skipped: 0 });
     expect(queue.sent.map((m) => m.jobId).sort()).toEqual(ids.sort());
     // Nothing is left for the scheduled reconciler to send again before the jobs' new dueAt.
     expect(await reconciler.reconcile()).toMatchObject({ resent: 0 });
@@ -402,7 +402,7 @@ describe('ReconcileJobs.unfinished and recover (a restart)', () => {
     await attempts.run({ id: claimed.id, generation: 0 }, deadline());
     store.arrange(cancelled.id, { status: 'CANCELLED', dueAt: null });
     store.arrange(running.id, { status: 'COMPLETED', dueAt: null });
-    expect(await reconciler.recover(backlog)).toEqual({ resent: 0, requeued: 0, failed: 0, skipped: 3 });
+    expect(await reconciler.recover(backlog)).toEqual({ resent: 0, scheduled: 0, requeued: 0, failed: 0, skipped: 3 });
     expect(queue.sent).toEqual([]);
     expect(store.jobs.get(claimed.id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });
     expect(store.jobs.get(running.id)?.status).toBe('COMPLETED');
