@@ -31,7 +31,10 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
     /** A new instant per job, a millisecond apart, so list order is well defined. */
     const tick = (ms = 1) => new Date((clock += ms));
 
-    async function newJob(store: JobStore, fields: { ownerId?: string; type?: string; input?: unknown; maxAttempts?: number } = {}): Promise<Job> {
+    async function newJob(
+      store: JobStore,
+      fields: { ownerId?: string; type?: string; input?: unknown; maxAttempts?: number; scheduledAt?: string } = {},
+    ): Promise<Job> {
       const job = createJob(
         {
           id: crypto.randomUUID(),
@@ -40,6 +43,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
           input: fields.input ?? { prompt: 'contract' },
           priority: 'normal',
           maxAttempts: fields.maxAttempts ?? 3,
+          ...(fields.scheduledAt ? { scheduledAt: fields.scheduledAt } : {}),
         },
         tick(),
         CONTRACT_LIFECYCLE,
@@ -135,6 +139,33 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect(await claim(store, done, 'd')).toBeUndefined();
       const other = await newJob(store);
       expect(await claim(store, other, 'e', FAR_LEASE, 1)).toBeUndefined(); // a message of a later run
+    });
+
+    it('keeps a scheduled job unclaimable before its time, claimable from it; a retry makes it run at once', async () => {
+      const store = makeStore();
+      const runAt = new Date(clock + 60_000).toISOString();
+      const job = await newJob(store, { scheduledAt: runAt });
+      expect(await store.get(job.id)).toEqual(job);
+      expect(job).toMatchObject({ scheduledAt: runAt, dueAt: new Date(Date.parse(runAt) + CONTRACT_LIFECYCLE.stalePendingMs).toISOString() });
+      const before = new Date(Date.parse(runAt) - 1).toISOString();
+      expect(await store.claim(job.id, { runId: 'early', generation: 0, now: before, leaseExpiresAt: FAR_LEASE })).toBeUndefined();
+      expect(await store.get(job.id)).toMatchObject({ status: 'PENDING', attempts: 0, runId: null });
+      const claimed = await store.claim(job.id, { runId: 'on-time', generation: 0, now: runAt, leaseExpiresAt: FAR_LEASE });
+      expect(claimed).toMatchObject({ status: 'PROCESSING', attempts: 1, startedAt: runAt, scheduledAt: runAt });
+      await store.fail(job.id, { runId: 'on-time' }, 'boom', tick());
+      const retried = await store.retry(job.id, { ownerId: job.ownerId, runId: 'on-time', generation: 0 }, tick());
+      expect(retried).toMatchObject({ status: 'PENDING', scheduledAt: null, generation: 1 });
+      expect(await claim(store, retried)).toMatchObject({ status: 'PROCESSING', generation: 1 });
+    });
+
+    it('keeps a job scheduled beyond the queue delay in the due index until 15 minutes before its time', async () => {
+      const store = makeStore();
+      const runAt = new Date(clock + 3 * 86_400_000).toISOString();
+      const job = await newJob(store, { scheduledAt: runAt });
+      const sendFrom = new Date(Date.parse(runAt) - 900_000);
+      expect(job.dueAt).toBe(sendFrom.toISOString());
+      expect(await dueIds(store, [job.id], new Date(sendFrom.getTime() - 1).toISOString())).toEqual([]);
+      expect(await dueIds(store, [job.id], sendFrom.toISOString())).toEqual([job.id]);
     });
 
     it("fences an attempt's progress and outcome on its runId", async () => {
