@@ -19,6 +19,8 @@ const JOB_FIELDS = [
   'startedAt',
   'completedAt',
   'updatedAt',
+  'scheduledAt',
+  'timings',
 ].sort();
 const MODEL_ID = 'amazon.nova-lite-v1:0';
 const LABEL = `[Bedrock stand-in · ${MODEL_ID}] `;
