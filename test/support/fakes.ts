@@ -22,6 +22,9 @@ export class RecordingQueue implements JobQueue, ReceivedMessages {
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
 
+/** The worker's retry settings in the use-case tests: backoff from 10 s, at most 300 s. */
+export const testAttemptSettings = { retryBaseDelaySeconds: 10, retryMaxDelaySeconds: 300, finishMarginMs: 1000 } as const;
+
 export const testLifecycle: LifecycleSettings = {
   stalePendingMs: 300_000,
   leaseGraceMs: 60_000,

@@ -4,7 +4,7 @@ import { INLINE_LIMITS, MAX_RESULT_BYTES } from '../../../lambdas/domain/payload
 import { createJob, type Job } from '../../../lambdas/domain/job.ts';
 import { JobTypeCatalog, defineJobType, type JobType, type Processor } from '../../../lambdas/domain/job-types.ts';
 import { z } from 'zod';
-import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
+import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testAttemptSettings, testLifecycle } from '../../support/fakes.ts';
 import { MemoryJobStore } from '../../support/memory-job-store.ts';
 import { FailDeadLetter } from '../../../lambdas/use-cases/fail-dead-letter.ts';
 import { ReconcileJobs } from '../../../lambdas/use-cases/reconcile-jobs.ts';
@@ -38,7 +38,7 @@ beforeEach(() => {
     clock: clock.read,
     newRunId: () => `run-${++runIds}`,
     random: () => 1,
-    settings: { retryBaseDelaySeconds: 10, retryMaxDelaySeconds: 300, finishMarginMs: 1000 },
+    settings: testAttemptSettings,
   });
   deadLetters = new FailDeadLetter({ store, logger: silentLogger, clock: clock.read });
   reconciler = new ReconcileJobs({ store, queue, lifecycle: testLifecycle, logger: silentLogger, clock: clock.read });

@@ -8,7 +8,7 @@ import { CreateJob } from '../../../lambdas/use-cases/create-job.ts';
 import { ReconcileJobs } from '../../../lambdas/use-cases/reconcile-jobs.ts';
 import { RetryJob } from '../../../lambdas/use-cases/retry-job.ts';
 import { RunAttempt } from '../../../lambdas/use-cases/run-attempt.ts';
-import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
+import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testAttemptSettings, testLifecycle } from '../../support/fakes.ts';
 import { MemoryJobStore } from '../../support/memory-job-store.ts';
 
 let store: MemoryJobStore;
@@ -36,14 +36,7 @@ beforeEach(() => {
   retry = new RetryJob({ store, queue, logger: silentLogger, clock: clock.read });
   const definition = defineJobType({ name: 'AI_PREVIEW', description: 'test', input: z.object({ prompt: z.string() }), timeoutSeconds: 5 });
   const type: JobType<{ prompt: string }> = { ...definition, process: async () => ({ output: 'done' }) };
-  worker = new RunAttempt({
-    store,
-    payloads,
-    types: new JobTypeCatalog([type]),
-    logger: silentLogger,
-    clock: clock.read,
-    settings: { retryBaseDelaySeconds: 10, retryMaxDelaySeconds: 300, finishMarginMs: 1000 },
-  });
+  worker = new RunAttempt({ store, payloads, types: new JobTypeCatalog([type]), logger: silentLogger, clock: clock.read, settings: testAttemptSettings });
   reconciler = new ReconcileJobs({ store, queue, lifecycle: testLifecycle, logger: silentLogger, clock: clock.read });
 });
 
