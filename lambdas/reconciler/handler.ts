@@ -1,6 +1,7 @@
 /**
  * The reconciler, run on a schedule: re-sends PENDING jobs whose message was lost (the send
- * after a create or retry failed) and settles PROCESSING jobs whose worker vanished. This module
+ * after a create or retry failed), sends scheduled jobs whose time is within the queue's delay,
+ * and settles PROCESSING jobs whose worker vanished. This module
  * is the function's one wiring point: the table and the jobs queue (to send), nothing else.
  */
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';

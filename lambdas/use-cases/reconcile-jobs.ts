@@ -2,6 +2,8 @@
  * The reconciler's use case: unfinished jobs whose dueAt has passed are looked at again. A
  * PENDING job whose message was lost (a failed send after create or retry, a message that waited
  * too long) is sent again; a PROCESSING job whose lease is long gone counts as a lost attempt.
+ * A job scheduled more than the queue's delay ahead is due 15 minutes before its time: it is sent
+ * then, delayed by what is left.
  * After a restart of the local runtime, `unfinished` and `recover` settle every unfinished job
  * once. Every write is guarded on the job as it was read. No AWS imports here.
  */
