@@ -15,7 +15,8 @@ export interface PayloadRef {
 export const JOB_STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export const JOB_PRIORITIES = ['low', 'normal', 'high'] as const;
+/** Lowest first. Each priority is a band with its own queue and its share of the workers. */
+export const JOB_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type JobPriority = (typeof JOB_PRIORITIES)[number];
 
 

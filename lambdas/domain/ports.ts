@@ -2,7 +2,7 @@
  * Ports: what the domain needs from the outside world. Adapters implement them
  * (DynamoJobStore, SqsJobQueue, S3PayloadStore, HmacCursorCodec, JsonLogger). No AWS imports here.
  */
-import type { Job, JobProgress, JobStatus, PayloadRef, StoredResult } from './job.ts';
+import type { Job, JobPriority, JobProgress, JobStatus, PayloadRef, StoredResult } from './job.ts';
 
 export interface ClaimRequest {
   readonly runId: string;
@@ -165,16 +165,27 @@ export interface JobRef {
   readonly generation: number;
 }
 
+/** A job to send: its priority picks the queue (the band) its message goes to. */
+export interface QueuedJob extends JobRef {
+  readonly priority: JobPriority;
+}
+
 /** Where jobs' messages are sent (the API's create and retry, the reconciler). */
 export interface JobQueue {
-  /** Sends the message for the job's current run; `delaySeconds` up to 900. */
-  enqueue(job: JobRef, delaySeconds?: number): Promise<void>;
+  /** Sends the message for the job's current run to its priority's queue; `delaySeconds` up to 900. */
+  enqueue(job: QueuedJob, delaySeconds?: number): Promise<void>;
+}
+
+/** A message a queue consumer received: its receipt and the queue (ARN) it came from. */
+export interface ReceivedMessage {
+  readonly receiptHandle: string;
+  readonly eventSourceARN: string;
 }
 
 /** The messages a queue consumer received (the worker). */
 export interface ReceivedMessages {
-  /** Makes a received message visible again after `delaySeconds` (backoff between attempts). */
-  deferMessage(receiptHandle: string, delaySeconds: number): Promise<void>;
+  /** Makes a received message visible again after `delaySeconds` (backoff between attempts), in the queue it came from. */
+  deferMessage(message: ReceivedMessage, delaySeconds: number): Promise<void>;
 }
 
 /** Signs and checks opaque list cursors. */

@@ -7,7 +7,6 @@ import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockModel } from '../adapters/bedrock-model.ts';
 import { lazyPayloadStore } from '../adapters/lazy-payload-store.ts';
-import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { JobTypeCatalog, type JobType } from '../domain/job-types.ts';
 import type { Clock, Logger, ReceivedMessages } from '../domain/ports.ts';
 import { createJobTypes } from '../job-types/processors.ts';
@@ -15,7 +14,7 @@ import { numberEnv, requireEnv, retrySettings, type Env } from '../shared/config
 import { JsonLogger } from '../shared/logger.ts';
 import { ENV, WORKER } from '../shared/resources.ts';
 import { processBatch } from '../shared/sqs-batch.ts';
-import { jobStoreFrom } from '../shared/wiring.ts';
+import { jobQueueFrom, jobStoreFrom } from '../shared/wiring.ts';
 import { RunAttempt } from '../use-cases/run-attempt.ts';
 
 export interface WorkerDependencies {
@@ -47,7 +46,7 @@ export function wireWorker(types: readonly JobType<any>[], env: Env = process.en
     },
     ...(clock ? { clock } : {}),
   });
-  return { attempts, messages: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }), logger };
+  return { attempts, messages: jobQueueFrom(env), logger };
 }
 
 function bedrockJobTypes(env: Env): JobType<any>[] {
