@@ -107,6 +107,8 @@ export function fromItem(item: Item): Job {
     startedAt: text('startedAt'),
     completedAt: text('completedAt'),
     updatedAt: String(item.updatedAt),
+    // Records written before the list's updatedAt order have none: their last update is the best guess.
+    statusChangedAt: text('statusChangedAt') ?? String(item.updatedAt),
     ownerId: String(item.ownerId),
     input: item.input ?? null,
     inputRef: payloadRef(item.inputRef),

@@ -55,8 +55,8 @@ export const ROUTES = [
     method: 'GET',
     path: '/api/jobs',
     entry: handlerEntry('list-jobs'),
-    summary: "List the caller's jobs, newest first",
-    // Query on byOwner (keys and type), then BatchGetItem for the page's records.
+    summary: "List the caller's jobs, newest first, or by last update",
+    // Query on byOwner (keys and type) or byOwnerUpdated (keys), then BatchGetItem for the page's records.
     access: { table: ['dynamodb:Query', 'dynamodb:BatchGetItem'], cursorSecret: true },
   },
   {

@@ -43,6 +43,12 @@ export interface Job {
   readonly updatedAt: string;
 
   readonly ownerId: string;
+  /**
+   * When the status last changed (created, claimed, back to PENDING, finished, retried): the
+   * list's `updatedAt` order. Progress reports move updatedAt but not this, so they never
+   * rewrite the list index.
+   */
+  readonly statusChangedAt: string;
   /** The input when kept in the record (small ones); null when in `inputRef`. */
   readonly input: unknown;
   /** The input stored outside the record (larger than INLINE_LIMITS.inputBytes). */
@@ -164,6 +170,7 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
     startedAt: null,
     completedAt: null,
     updatedAt: at,
+    statusChangedAt: at,
     generation: 0,
     runId: null,
     leaseExpiresAt: null,
@@ -181,7 +188,7 @@ export type StoredResult = { readonly result: JsonObject } | { readonly resultRe
 /** What every finished job's record holds: finished now, no attempt, not due, expiring with the retention. */
 function finished(now: Date, settings: LifecycleSettings): JobPatch {
   const at = now.toISOString();
-  return { progress: null, completedAt: at, updatedAt: at, leaseExpiresAt: null, dueAt: null, expiresAt: ttl(now, settings) };
+  return { progress: null, completedAt: at, updatedAt: at, statusChangedAt: at, leaseExpiresAt: null, dueAt: null, expiresAt: ttl(now, settings) };
 }
 
 export function cancelPatch(now: Date, settings: LifecycleSettings): JobPatch {
@@ -202,6 +209,7 @@ export function retryPatch(job: Pick<Job, 'generation'>, now: Date, settings: Li
     startedAt: null,
     completedAt: null,
     updatedAt: at,
+    statusChangedAt: at,
     runId: null,
     leaseExpiresAt: null,
     dueAt: iso(now.getTime() + settings.stalePendingMs),
@@ -233,6 +241,7 @@ export function requeuePatch(error: string, nextAttemptAt: Date, now: Date, sett
     error,
     progress: null,
     updatedAt: now.toISOString(),
+    statusChangedAt: now.toISOString(),
     leaseExpiresAt: null,
     dueAt: iso(nextAttemptAt.getTime() + settings.stalePendingMs),
   };

@@ -17,6 +17,12 @@ export const JOBS_TABLE = {
    */
   ownerIndex: { name: 'byOwner', partitionKey: 'ownerId', sortKey: 'createdAt', nonKeyAttributes: ['type'] },
   /**
+   * The caller's jobs by their last status change (`?sort=updatedAt`), keys only. An entry is
+   * rewritten (a delete and a put, 1 write unit each) on every status change: created, claimed,
+   * requeued, finished, retried; progress reports do not touch it.
+   */
+  ownerUpdatedIndex: { name: 'byOwnerUpdated', partitionKey: 'ownerId', sortKey: 'statusChangedAt' },
+  /**
    * Sparse index of unfinished jobs by the time the reconciler should look at them, keys only.
    * Only PENDING and PROCESSING jobs carry `dueShard`, spread over `shards` partition keys by a
    * hash of the job id, so no one key takes every job's writes; the reconciler reads them all.

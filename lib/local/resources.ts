@@ -1,7 +1,7 @@
 /**
  * Creates the jobs table and queues on a DynamoDB/SQS endpoint with the same shape as the CDK
- * stack, from the same constants (lambdas/shared/resources.ts): the table with its `byOwner` and
- * sparse `byDue` indexes, the band queues' visibility timeout and their redrive policy to the DLQ.
+ * stack, from the same constants (lambdas/shared/resources.ts): the table with its `byOwner`,
+ * `byOwnerUpdated` and sparse `byDue` indexes, the band queues' visibility timeout and their redrive policy to the DLQ.
  * Creating what already exists is not an error, so a restart finds its data again.
  */
 import { lookup } from 'node:dns/promises';
@@ -20,8 +20,8 @@ export interface QueueRef {
 
 /** Creates the jobs table unless it exists, and waits until it and its indexes are ACTIVE. */
 export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, ownerIndex, dueIndex } = JOBS_TABLE;
-  const keyNames = [partitionKey, ownerIndex.partitionKey, ownerIndex.sortKey, dueIndex.partitionKey, dueIndex.sortKey];
+  const { partitionKey, ownerIndex, ownerUpdatedIndex, dueIndex } = JOBS_TABLE;
+  const keyNames = [partitionKey, ownerIndex.partitionKey, ownerIndex.sortKey, ownerUpdatedIndex.sortKey, dueIndex.partitionKey, dueIndex.sortKey];
   try {
     await ddb.send(
       new CreateTableCommand({
@@ -37,6 +37,14 @@ export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): P
               { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ownerIndex.nonKeyAttributes] },
+          },
+          {
+            IndexName: ownerUpdatedIndex.name,
+            KeySchema: [
+              { AttributeName: ownerUpdatedIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: ownerUpdatedIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
           {
             IndexName: dueIndex.name,

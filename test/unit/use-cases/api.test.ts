@@ -320,4 +320,26 @@ describe('ListJobs', () => {
     await expect(api.list.list('user-b', { limit: 1, cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
     await expect(api.list.list('user-a', { limit: 1, status: 'FAILED', cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
   });
+
+  it('binds a cursor to the priorities, sort and order it was issued for', async () => {
+    for (const priority of ['high', 'urgent', 'high', 'low'] as const) {
+      await api.create.create('user-a', { ...preview, priority });
+      clock.advance(1000);
+    }
+    const asked = { limit: 1, priorities: ['urgent', 'high'] as const, sort: 'updatedAt' as const, order: 'asc' as const };
+    const { nextCursor } = await api.list.list('user-a', { ...asked, priorities: [...asked.priorities] });
+    expect(nextCursor).toBeTypeOf('string');
+    const cursor = nextCursor!;
+    for (const other of [
+      { priorities: ['high' as const] },
+      { priorities: [] },
+      { sort: 'createdAt' as const },
+      { order: 'desc' as const },
+    ]) {
+      await expect(api.list.list('user-a', { ...asked, priorities: [...asked.priorities], ...other, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
+    }
+    // The same set of priorities, in another order or repeated, is the same query: oldest change first.
+    const next = await api.list.list('user-a', { ...asked, priorities: ['high', 'urgent', 'high'], cursor });
+    expect(next.items.map((job) => job.priority)).toEqual(['urgent']);
+  });
 });
