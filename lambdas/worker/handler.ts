@@ -1,7 +1,7 @@
 /**
  * The worker: runs one attempt per SQS message, with partial batch failure reporting. This module
  * is the function's one wiring point: the job types with their model, the table, the bucket and
- * the queue (to delay a message's next delivery), as its IAM policy allows.
+ * the priority bands' queues (to delay a message's next delivery in its queue), as its IAM policy allows.
  */
 import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';

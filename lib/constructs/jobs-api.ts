@@ -149,7 +149,7 @@ export class JobsApi extends Construct {
       // Only the LocalStack variant's bundles carry that verifier (and aws-jwt-verify).
       define: { [LOCAL_TOKENS_DEFINE]: String(this.localAuthorizer !== undefined) },
     });
-    if (route.access.table.length > 0) fn.useTable(props.jobsTable, route.access.table);
+    if (route.access.table.length > 0) fn.useTable(props.jobsTable, route.access.table, route.access.indexes);
     if ('payloads' in route.access && route.access.payloads) {
       // LocalStack: path-style URLs on its own endpoint, for the functions and for presigned uploads.
       fn.usePayloads(props.payloads, route.access.payloads, { forcePathStyle: this.localAuthorizer !== undefined });

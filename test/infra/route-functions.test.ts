@@ -54,6 +54,10 @@ describe('route functions', () => {
     expect(granted.sort()).toEqual(expected.sort());
   });
 
+  it('lets list-jobs query the two owner indexes and nothing else', () => {
+    expect(routes.find((route) => route.name === 'list-jobs')?.access.indexes).toEqual([JOBS_TABLE.ownerIndex.name, JOBS_TABLE.ownerUpdatedIndex.name]);
+  });
+
   it.each(routes)('scopes the table actions of $name to the jobs table (and its indexes for Query)', (route) => {
     const tableArn = `\${${logicalId(stack.jobsTable.table)}.Arn}`;
     const statements = roleStatements(template, logicalId(functionOf(route.name).role)).filter((statement) =>
@@ -62,7 +66,7 @@ describe('route functions', () => {
     expect(statements.length > 0).toBe(route.access.table.length > 0);
     for (const statement of statements) {
       const expected = actionsOf(statement).includes('dynamodb:Query')
-        ? [tableArn, `${tableArn}/index/${JOBS_TABLE.ownerIndex.name}`, `${tableArn}/index/${JOBS_TABLE.dueIndex.name}`]
+        ? [tableArn, ...(route.access.indexes ?? []).map((index) => `${tableArn}/index/${index}`)]
         : [tableArn];
       expect(resourcesOf(statement).sort()).toEqual(expected.sort());
     }
