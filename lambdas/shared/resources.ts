@@ -109,6 +109,8 @@ export const PRIORITY_BANDS = {
 
 /** The smallest total that gives every band its minimum share. */
 export const MIN_WORKER_CONCURRENCY = PRIORITY_BANDS.minShare * JOB_PRIORITIES.length;
+/** The largest total whose largest share (normal's) is within Lambda's 1,000 per event source. */
+export const MAX_WORKER_CONCURRENCY = 2668;
 
 /**
  * Splits `total` concurrent workers over the bands: each gets PRIORITY_BANDS.minShare, then each

@@ -15,7 +15,7 @@ import type { ReconcileReport } from '../../lambdas/use-cases/reconcile-jobs.ts'
 import type { Recovery } from '../../lambdas/reconciler/handler.ts';
 import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
 import { numberEnv } from '../../lambdas/shared/config.ts';
-import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, MIN_WORKER_CONCURRENCY, splitWorkerConcurrency, WORKER } from '../../lambdas/shared/resources.ts';
+import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, MAX_WORKER_CONCURRENCY, MIN_WORKER_CONCURRENCY, splitWorkerConcurrency, WORKER } from '../../lambdas/shared/resources.ts';
 import { startBedrockStandIn } from './bedrock-stand-in.ts';
 import type { RepairReport } from './atomic-dynalite.ts';
 import { startDynamoEngine, startQueueAndObjectEngines, type Engine } from './engines.ts';
@@ -117,7 +117,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await ensureJobsTable(ddb, tableName);
     const queues = await ensureJobQueues(sqs, { jobs: LOCAL_NAMES.jobsQueue, dlq: LOCAL_NAMES.dlq });
     await assertQueueReachable(queues.jobs.url, sqsEngine.endpoint);
-    const workerMaxConcurrency = numberEnv(env, ENV.workerMaxConcurrency, WORKER.maxConcurrency, MIN_WORKER_CONCURRENCY, 1000);
+    const workerMaxConcurrency = numberEnv(env, ENV.workerMaxConcurrency, WORKER.maxConcurrency, MIN_WORKER_CONCURRENCY, MAX_WORKER_CONCURRENCY);
     if (!Number.isInteger(workerMaxConcurrency)) throw new Error(`${ENV.workerMaxConcurrency} must be an integer, got ${workerMaxConcurrency}`);
     const payloadBucket = env[ENV.payloadBucket]?.trim() || LOCAL_NAMES.payloadBucket;
     await ensurePayloadBucket(s3, payloadBucket);

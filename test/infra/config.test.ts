@@ -71,7 +71,7 @@ describe('stack configuration', () => {
     ['retainData', 'yes'],
     ['workerMaxConcurrency', '1'],
     ['workerMaxConcurrency', '7'],
-    ['workerMaxConcurrency', 4001],
+    ['workerMaxConcurrency', 2669],
     ['userPoolId', 'not a pool'],
     ['localstack', 'yes'],
     ['localstack', 1],

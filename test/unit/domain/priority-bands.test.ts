@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_WORKER_CONCURRENCY, splitWorkerConcurrency } from '../../../lambdas/shared/resources.ts';
+import { MAX_WORKER_CONCURRENCY, MIN_WORKER_CONCURRENCY, splitWorkerConcurrency } from '../../../lambdas/shared/resources.ts';
 
 describe('splitWorkerConcurrency', () => {
   it('gives each band at least 2 (the event source minimum) and adds up to the total', () => {
@@ -16,6 +16,11 @@ describe('splitWorkerConcurrency', () => {
 
   it('shares larger totals by weight: normal 3, high 2, urgent 2, low 1', () => {
     expect(splitWorkerConcurrency(80)).toEqual({ low: 10, normal: 30, high: 20, urgent: 20 });
+  });
+
+  it('keeps every share within the 1,000 an event source allows up to MAX_WORKER_CONCURRENCY, and no further', () => {
+    expect(Math.max(...Object.values(splitWorkerConcurrency(MAX_WORKER_CONCURRENCY)))).toBe(1000);
+    expect(Math.max(...Object.values(splitWorkerConcurrency(MAX_WORKER_CONCURRENCY + 1)))).toBeGreaterThan(1000);
   });
 
   it('refuses a total below 2 per band', () => {
