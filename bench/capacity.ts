@@ -33,6 +33,12 @@ const TABLE: TableShape = {
       sortKey: JOBS_TABLE.ownerIndex.sortKey,
       projection: { include: JOBS_TABLE.ownerIndex.nonKeyAttributes },
     },
+    {
+      name: JOBS_TABLE.ownerUpdatedIndex.name,
+      partitionKey: JOBS_TABLE.ownerUpdatedIndex.partitionKey,
+      sortKey: JOBS_TABLE.ownerUpdatedIndex.sortKey,
+      projection: 'KEYS_ONLY',
+    },
     { name: JOBS_TABLE.dueIndex.name, partitionKey: JOBS_TABLE.dueIndex.partitionKey, sortKey: JOBS_TABLE.dueIndex.sortKey, projection: 'KEYS_ONLY' },
   ],
 };
@@ -60,7 +66,7 @@ interface Tally {
   workerInvocations: number;
 }
 
-const emptyTally = (): Tally => ({ wcu: { table: 0, byOwner: 0, byDue: 0 }, rcu: 0, rcuWhileRunning: [], s3Put: 0, s3Get: 0, sqs: 0, api: 0, workerInvocations: 0 });
+const emptyTally = (): Tally => ({ wcu: Object.fromEntries(['table', ...TABLE.indexes.map((index) => index.name)].map((name) => [name, 0])), rcu: 0, rcuWhileRunning: [], s3Put: 0, s3Get: 0, sqs: 0, api: 0, workerInvocations: 0 });
 let tally = emptyTally();
 let counting = false;
 let nested = false;
@@ -200,7 +206,7 @@ async function profile(label: string, jobs: number, run: (user: JobsClient) => P
   const running = tally.rcuWhileRunning;
   console.log(`\n${label}${jobs > 1 ? ` (${jobs} jobs; figures per job)` : ''}`);
   console.log(
-    `  DynamoDB write units  ${per(wcu).toFixed(1)}  (table ${per(tally.wcu.table!).toFixed(1)}, byOwner ${per(tally.wcu.byOwner!).toFixed(1)}, byDue ${per(tally.wcu.byDue!).toFixed(1)})`,
+    `  DynamoDB write units  ${per(wcu).toFixed(1)}  (${Object.entries(tally.wcu).map(([name, units]) => `${name} ${per(units).toFixed(1)}`).join(', ')})`,
   );
   console.log(
     `  DynamoDB read units   ${per(tally.rcu).toFixed(1)}  (a poll while running: ${running.length ? `${Math.min(...running)}–${Math.max(...running)}` : 'n/a'})`,

@@ -108,6 +108,8 @@ export function fromItem(item: Item): Job {
     completedAt: text('completedAt'),
     updatedAt: String(item.updatedAt),
     scheduledAt: text('scheduledAt'),
+    // Records written before the list's updatedAt order have none: their last update is the best guess.
+    statusChangedAt: text('statusChangedAt') ?? String(item.updatedAt),
     ownerId: String(item.ownerId),
     input: item.input ?? null,
     inputRef: payloadRef(item.inputRef),

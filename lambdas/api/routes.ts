@@ -12,9 +12,11 @@ export type PayloadAccess = Readonly<Partial<Record<'inputs' | 'results' | 'uplo
 export interface RouteAccess {
   /** Actions on the jobs table (and its indexes, for Query). */
   readonly table: readonly TableAction[];
+  /** The indexes Query may read (JOBS_TABLE's index names; the stack refuses others). @default every index */
+  readonly indexes?: readonly string[];
   /** Objects of the payload bucket the route reads or writes, by prefix. */
   readonly payloads?: PayloadAccess;
-  /** May send messages to the jobs queue. */
+  /** May send messages to the jobs queues (every priority band's). */
   readonly queueSend?: boolean;
   /** May read the cursor-signing secret. */
   readonly cursorSecret?: boolean;
@@ -55,9 +57,13 @@ export const ROUTES = [
     method: 'GET',
     path: '/api/jobs',
     entry: handlerEntry('list-jobs'),
-    summary: "List the caller's jobs, newest first",
-    // Query on byOwner (keys and type), then BatchGetItem for the page's records.
-    access: { table: ['dynamodb:Query', 'dynamodb:BatchGetItem'], cursorSecret: true },
+    summary: "List the caller's jobs, newest first, or by last update",
+    // Query on byOwner (keys and type) or byOwnerUpdated (keys), then BatchGetItem for the page's records.
+    access: {
+      table: ['dynamodb:Query', 'dynamodb:BatchGetItem'],
+      indexes: ['byOwner', 'byOwnerUpdated'],
+      cursorSecret: true,
+    },
   },
   {
     name: 'get-job',

@@ -15,7 +15,8 @@ export interface PayloadRef {
 export const JOB_STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export const JOB_PRIORITIES = ['low', 'normal', 'high'] as const;
+/** Lowest first. Each priority is a band with its own queue and its share of the workers. */
+export const JOB_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type JobPriority = (typeof JOB_PRIORITIES)[number];
 
 
@@ -44,6 +45,12 @@ export interface Job {
   readonly scheduledAt: string | null;
 
   readonly ownerId: string;
+  /**
+   * When the status last changed (created, claimed, back to PENDING, finished, retried): the
+   * list's `updatedAt` order. Progress reports move updatedAt but not this, so they never
+   * rewrite the list index.
+   */
+  readonly statusChangedAt: string;
   /** The input when kept in the record (small ones); null when in `inputRef`. */
   readonly input: unknown;
   /** The input stored outside the record (larger than INLINE_LIMITS.inputBytes). */
@@ -255,6 +262,7 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
     startedAt: null,
     completedAt: null,
     updatedAt: at,
+    statusChangedAt: at,
     generation: 0,
     runId: null,
     leaseExpiresAt: null,
@@ -272,7 +280,7 @@ export type StoredResult = { readonly result: JsonObject } | { readonly resultRe
 /** What every finished job's record holds: finished now, no attempt, not due, expiring with the retention. */
 function finished(now: Date, settings: LifecycleSettings): JobPatch {
   const at = now.toISOString();
-  return { progress: null, completedAt: at, updatedAt: at, leaseExpiresAt: null, dueAt: null, expiresAt: ttl(now, settings) };
+  return { progress: null, completedAt: at, updatedAt: at, statusChangedAt: at, leaseExpiresAt: null, dueAt: null, expiresAt: ttl(now, settings) };
 }
 
 export function cancelPatch(now: Date, settings: LifecycleSettings): JobPatch {
@@ -297,6 +305,7 @@ export function retryPatch(job: Pick<Job, 'generation'>, now: Date, settings: Li
     completedAt: null,
     updatedAt: at,
     scheduledAt: null,
+    statusChangedAt: at,
     runId: null,
     leaseExpiresAt: null,
     dueAt: iso(now.getTime() + settings.stalePendingMs),
@@ -328,6 +337,7 @@ export function requeuePatch(error: string, nextAttemptAt: Date, now: Date, sett
     error,
     progress: null,
     updatedAt: now.toISOString(),
+    statusChangedAt: now.toISOString(),
     leaseExpiresAt: null,
     dueAt: iso(nextAttemptAt.getTime() + settings.stalePendingMs),
   };

@@ -20,20 +20,21 @@ export interface JobsTableProps {
 }
 
 /** Every GSI of the table. */
-export const JOBS_TABLE_INDEXES: readonly string[] = [JOBS_TABLE.ownerIndex.name, JOBS_TABLE.dueIndex.name];
+export const JOBS_TABLE_INDEXES: readonly string[] = [JOBS_TABLE.ownerIndex.name, JOBS_TABLE.ownerUpdatedIndex.name, JOBS_TABLE.dueIndex.name];
 
 /**
  * On-demand table with point-in-time recovery, TTL on finished jobs, AWS-managed KMS encryption,
- * and the `byOwner` (list a caller's jobs: keys and type) and sparse, sharded `byDue`
- * (reconciler backlog: keys only) indexes. Neither index is written by a job's transitions
- * after its create, except `byDue` when the job's dueAt moves or it finishes.
+ * and the `byOwner` (list a caller's jobs: keys and type), `byOwnerUpdated` (the same by last
+ * status change: keys only) and sparse, sharded `byDue` (reconciler backlog: keys only) indexes.
+ * `byOwner` is written once per job; `byOwnerUpdated` on status changes; `byDue` when the job's
+ * dueAt moves or it finishes.
  */
 export class JobsTable extends Construct {
   readonly table: Table;
 
   constructor(scope: Construct, id: string, props: JobsTableProps = {}) {
     super(scope, id);
-    const { ownerIndex, dueIndex } = JOBS_TABLE;
+    const { ownerIndex, ownerUpdatedIndex, dueIndex } = JOBS_TABLE;
     this.table = new Table(this, 'Table', {
       partitionKey: { name: JOBS_TABLE.partitionKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -48,6 +49,12 @@ export class JobsTable extends Construct {
       sortKey: { name: ownerIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: [...ownerIndex.nonKeyAttributes],
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: ownerUpdatedIndex.name,
+      partitionKey: { name: ownerUpdatedIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: ownerUpdatedIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: dueIndex.name,

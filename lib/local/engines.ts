@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import { installAtomicDynalite, repairIndexes, storeOf, type RepairReport } from './atomic-dynalite.ts';
+import { upgradeJobsTables } from './table-upgrade.ts';
 import { createFileS3Store } from './file-s3-store.ts';
 
 /** Where a service is served from. */
@@ -58,6 +59,8 @@ export async function startDynamoEngine(options: DynamoEngineOptions = {}): Prom
   const server: Server = dynalite(dynaliteOptions);
   // Indexes rebuilt from the records before anything is served: a data folder written before
   // writes were atomic (or damaged otherwise) is consistent again.
+  // A folder from before the `byOwnerUpdated` index gets it (and its records their order key) first.
+  if (options.path && options.repair !== false) await upgradeJobsTables(storeOf(dynaliteOptions).db);
   const repaired = options.path && options.repair !== false ? await repairIndexes(storeOf(dynaliteOptions).db) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

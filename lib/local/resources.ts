@@ -1,14 +1,15 @@
 /**
  * Creates the jobs table and queues on a DynamoDB/SQS endpoint with the same shape as the CDK
- * stack, from the same constants (lambdas/shared/resources.ts): the table with its `byOwner` and
- * sparse `byDue` indexes, the queue's visibility timeout and its redrive policy to the DLQ.
+ * stack, from the same constants (lambdas/shared/resources.ts): the table with its `byOwner`,
+ * `byOwnerUpdated` and sparse `byDue` indexes, the band queues' visibility timeout and their redrive policy to the DLQ.
  * Creating what already exists is not an error, so a restart finds its data again.
  */
 import { lookup } from 'node:dns/promises';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DLQ_CONSUMER, JOBS_TABLE, WORKER } from '../../lambdas/shared/resources.ts';
+import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
+import { DLQ_CONSUMER, JOBS_TABLE, PRIORITY_BANDS, WORKER } from '../../lambdas/shared/resources.ts';
 
 const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
 
@@ -19,8 +20,8 @@ export interface QueueRef {
 
 /** Creates the jobs table unless it exists, and waits until it and its indexes are ACTIVE. */
 export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, ownerIndex, dueIndex } = JOBS_TABLE;
-  const keyNames = [partitionKey, ownerIndex.partitionKey, ownerIndex.sortKey, dueIndex.partitionKey, dueIndex.sortKey];
+  const { partitionKey, ownerIndex, ownerUpdatedIndex, dueIndex } = JOBS_TABLE;
+  const keyNames = [partitionKey, ownerIndex.partitionKey, ownerIndex.sortKey, ownerUpdatedIndex.sortKey, dueIndex.partitionKey, dueIndex.sortKey];
   try {
     await ddb.send(
       new CreateTableCommand({
@@ -36,6 +37,14 @@ export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): P
               { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ownerIndex.nonKeyAttributes] },
+          },
+          {
+            IndexName: ownerUpdatedIndex.name,
+            KeySchema: [
+              { AttributeName: ownerUpdatedIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: ownerUpdatedIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
           {
             IndexName: dueIndex.name,
@@ -70,20 +79,31 @@ async function waitForTableActive(ddb: DynamoDBClient, tableName: string): Promi
   }
 }
 
-/** Creates (or finds) the DLQ and the jobs queue with the stack's settings. */
+/**
+ * Creates (or finds) the DLQ and one jobs queue per priority band with the stack's settings:
+ * `normal` is named `names.jobs`, the others `<names.jobs>-low`, `-high`, `-urgent`.
+ */
 export async function ensureJobQueues(
   sqs: SQSClient,
   names: { readonly jobs: string; readonly dlq: string },
-): Promise<{ readonly jobs: QueueRef; readonly dlq: QueueRef }> {
+): Promise<{ readonly jobs: QueueRef; readonly bands: Readonly<Record<JobPriority, QueueRef>>; readonly dlq: QueueRef }> {
   const dlq = await ensureQueue(sqs, names.dlq, {
     VisibilityTimeout: String(DLQ_CONSUMER.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(DLQ_CONSUMER.retentionDays * 86_400),
   });
-  const jobs = await ensureQueue(sqs, names.jobs, {
-    VisibilityTimeout: String(WORKER.visibilityTimeoutSeconds),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: WORKER.maxReceiveCount }),
-  });
-  return { jobs, dlq };
+  const bands = {} as Record<JobPriority, QueueRef>;
+  for (const band of JOB_PRIORITIES) {
+    bands[band] = await ensureQueue(sqs, band === 'normal' ? names.jobs : `${names.jobs}-${band}`, {
+      VisibilityTimeout: String(WORKER.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: WORKER.maxReceiveCount }),
+    });
+  }
+  return { jobs: bands.normal, bands, dlq };
+}
+
+/** The handlers' environment variables naming each band's queue. */
+export function bandQueueEnv(bands: Readonly<Record<JobPriority, QueueRef>>): Record<string, string> {
+  return Object.fromEntries(JOB_PRIORITIES.map((band) => [PRIORITY_BANDS.queueUrlEnv[band], bands[band].url]));
 }
 
 async function ensureQueue(sqs: SQSClient, queueName: string, attributes: Record<string, string>): Promise<QueueRef> {

@@ -8,8 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConcurrentUpdateError, JobAlreadyExistsError } from '../../lambdas/domain/errors.ts';
-import { createJob, type Job, type LifecycleSettings } from '../../lambdas/domain/job.ts';
-import type { DuePosition, JobStore } from '../../lambdas/domain/ports.ts';
+import { createJob, type Job, type JobPriority, type LifecycleSettings } from '../../lambdas/domain/job.ts';
+import type { DuePosition, JobStore, ListQuery } from '../../lambdas/domain/ports.ts';
 
 export const CONTRACT_LIFECYCLE: LifecycleSettings = {
   stalePendingMs: 300_000,
@@ -33,7 +33,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
 
     async function newJob(
       store: JobStore,
-      fields: { ownerId?: string; type?: string; input?: unknown; maxAttempts?: number; scheduledAt?: string } = {},
+      fields: { ownerId?: string; type?: string; input?: unknown; maxAttempts?: number; scheduledAt?: string; priority?: JobPriority } = {},
     ): Promise<Job> {
       const job = createJob(
         {
@@ -41,7 +41,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
           ownerId: fields.ownerId ?? owner(),
           type: fields.type ?? 'AI_PREVIEW',
           input: fields.input ?? { prompt: 'contract' },
-          priority: 'normal',
+          priority: fields.priority ?? 'normal',
           maxAttempts: fields.maxAttempts ?? 3,
           ...(fields.scheduledAt ? { scheduledAt: fields.scheduledAt } : {}),
         },
@@ -110,6 +110,64 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect(onlyCancelled.jobs.map((job) => job.id)).toEqual([cancelled.id]);
       expect(onlyCancelled.jobs[0]?.status).toBe('CANCELLED');
       expect((await store.list(owner(), { limit: 10 })).jobs).toEqual([]);
+    });
+
+    /** Every page of the list, `limit` at a time: the ids in order. */
+    async function listAll(store: JobStore, ownerId: string, query: Omit<ListQuery, 'after' | 'limit'>, limit = 2): Promise<string[]> {
+      const ids: string[] = [];
+      let after: ListQuery['after'];
+      for (let page = 0; page < 20; page++) {
+        const result = await store.list(ownerId, { ...query, limit, ...(after ? { after } : {}) });
+        expect(result.jobs.length).toBeLessThanOrEqual(limit);
+        ids.push(...result.jobs.map((job) => job.id));
+        if (!result.next) return ids;
+        after = result.next;
+      }
+      throw new Error('the list did not end after 20 pages');
+    }
+
+    it('lists only the jobs of the priorities asked for, a page at a time', async () => {
+      const store = makeStore();
+      const me = owner();
+      const priorities: JobPriority[] = ['low', 'high', 'urgent', 'normal', 'high', 'urgent', 'low'];
+      const jobs: Job[] = [];
+      for (const priority of priorities) jobs.push(await newJob(store, { ownerId: me, priority }));
+      const newestFirst = [...jobs].reverse();
+      const wanted = newestFirst.filter((job) => job.priority === 'high' || job.priority === 'urgent').map((job) => job.id);
+      expect(await listAll(store, me, { priorities: ['high', 'urgent'] })).toEqual(wanted);
+      expect(await listAll(store, me, { priorities: ['normal'] })).toEqual([jobs[3]!.id]);
+      const found = await store.list(me, { limit: 10, priorities: ['low'] });
+      expect(found.jobs.map((job) => job.priority)).toEqual(['low', 'low']);
+    });
+
+    it('lists oldest first with order asc', async () => {
+      const store = makeStore();
+      const me = owner();
+      const jobs: Job[] = [];
+      for (let n = 0; n < 5; n++) jobs.push(await newJob(store, { ownerId: me }));
+      expect(await listAll(store, me, { sort: 'createdAt', order: 'asc' })).toEqual(jobs.map((job) => job.id));
+    });
+
+    it('sorts by the last status change with sort updatedAt; progress reports do not move a job', async () => {
+      const store = makeStore();
+      const me = owner();
+      const jobs: Job[] = [];
+      for (let n = 0; n < 5; n++) jobs.push(await newJob(store, { ownerId: me, priority: n % 2 === 0 ? 'high' : 'low' }));
+      const [j0, j1, j2, j3, j4] = jobs as [Job, Job, Job, Job, Job];
+      const running = await claim(store, j0);
+      await store.cancel(j2.id, { ownerId: me, runId: null, generation: 0 }, tick());
+      await claim(store, j1);
+      // A progress report moves updatedAt, not the job's place in this order.
+      await store.reportProgress(j0.id, { runId: running!.runId! }, { percent: 50, message: 'half' }, tick());
+
+      const latestFirst = [j1, j2, j0, j4, j3].map((job) => job.id);
+      expect(await listAll(store, me, { sort: 'updatedAt' })).toEqual(latestFirst);
+      expect(await listAll(store, me, { sort: 'updatedAt', order: 'asc' })).toEqual([...latestFirst].reverse());
+      expect(await listAll(store, me, { sort: 'updatedAt', priorities: ['high'] })).toEqual([j2, j0, j4].map((job) => job.id));
+      expect(await listAll(store, me, { sort: 'updatedAt', status: 'PROCESSING' }, 1)).toEqual([j1, j0].map((job) => job.id));
+      expect(await listAll(store, me, { sort: 'updatedAt', type: 'AI_PREVIEW' }, 10)).toEqual(latestFirst);
+      const record = (await store.get(j0.id))!;
+      expect(record.updatedAt > record.statusChangedAt).toBe(true);
     });
 
     it('claims a PENDING job once: PROCESSING, one more attempt, the runId and lease; startedAt kept', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
-import { ENV, JOBS_TABLE, PAYLOADS } from '../../lambdas/shared/resources.ts';
+import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
+import { ENV, JOBS_TABLE, PAYLOADS, PRIORITY_BANDS } from '../../lambdas/shared/resources.ts';
 import { actionsOf, logicalId, resourcesOf, roleActions, roleStatements, synthDefaultStack, type Statement } from './support/synth.ts';
 
 /** What every function's role holds besides its route's access: its own logs and X-Ray. */
@@ -53,6 +54,10 @@ describe('route functions', () => {
     expect(granted.sort()).toEqual(expected.sort());
   });
 
+  it('lets list-jobs query the two owner indexes and nothing else', () => {
+    expect(routes.find((route) => route.name === 'list-jobs')?.access.indexes).toEqual([JOBS_TABLE.ownerIndex.name, JOBS_TABLE.ownerUpdatedIndex.name]);
+  });
+
   it.each(routes)('scopes the table actions of $name to the jobs table (and its indexes for Query)', (route) => {
     const tableArn = `\${${logicalId(stack.jobsTable.table)}.Arn}`;
     const statements = roleStatements(template, logicalId(functionOf(route.name).role)).filter((statement) =>
@@ -61,7 +66,7 @@ describe('route functions', () => {
     expect(statements.length > 0).toBe(route.access.table.length > 0);
     for (const statement of statements) {
       const expected = actionsOf(statement).includes('dynamodb:Query')
-        ? [tableArn, `${tableArn}/index/${JOBS_TABLE.ownerIndex.name}`, `${tableArn}/index/${JOBS_TABLE.dueIndex.name}`]
+        ? [tableArn, ...(route.access.indexes ?? []).map((index) => `${tableArn}/index/${index}`)]
         : [tableArn];
       expect(resourcesOf(statement).sort()).toEqual(expected.sort());
     }
@@ -82,6 +87,16 @@ describe('route functions', () => {
     expect(readers.sort()).toEqual(expected.sort());
   });
 
+  it.each(routes.filter((route) => route.access.queueSend))('lets $name send to the four band queues and nothing else', (route) => {
+    const statements = roleStatements(template, logicalId(functionOf(route.name).role)).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('sqs:')),
+    );
+    expect(statements.flatMap(actionsOf).every((action) => action === 'sqs:SendMessage')).toBe(true);
+    expect(statements.flatMap(resourcesOf).sort()).toEqual(
+      JOB_PRIORITIES.map((band) => `\${${logicalId(stack.queues.bandQueues[band])}.Arn}`).sort(),
+    );
+  });
+
   it.each(routes)('gives $name the environment of its access and nothing it may not use', (route) => {
     const fn = functionOf(route.name);
     const resource = template.findResources('AWS::Lambda::Function')[logicalId(fn.function)];
@@ -91,7 +106,7 @@ describe('route functions', () => {
       ENV.allowedOrigins,
       ENV.retentionDays,
       ...(route.access.table.length > 0 ? [ENV.tableName] : []),
-      ...(route.access.queueSend ? [ENV.queueUrl] : []),
+      ...(route.access.queueSend ? Object.values(PRIORITY_BANDS.queueUrlEnv) : []),
       ...(route.access.cursorSecret ? [ENV.cursorSecretArn] : []),
       ...(route.access.payloads ? [ENV.payloadBucket] : []),
     ].sort();

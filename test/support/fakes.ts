@@ -1,22 +1,22 @@
 /** Small fakes for domain unit tests. */
 import { createHash } from 'node:crypto';
 import { PayloadMissingError } from '../../lambdas/domain/errors.ts';
-import type { JobQueue, JobRef, PayloadStore, PresignedUpload, ReceivedMessages } from '../../lambdas/domain/ports.ts';
+import type { JobQueue, PayloadStore, PresignedUpload, QueuedJob, ReceivedMessage, ReceivedMessages } from '../../lambdas/domain/ports.ts';
 import type { Logger } from '../../lambdas/domain/ports.ts';
 import type { LifecycleSettings, PayloadRef } from '../../lambdas/domain/job.ts';
 
 export class RecordingQueue implements JobQueue, ReceivedMessages {
-  readonly sent: { jobId: string; generation: number; delaySeconds: number }[] = [];
+  readonly sent: { jobId: string; generation: number; delaySeconds: number; priority: QueuedJob['priority'] }[] = [];
   readonly deferred: { receiptHandle: string; delaySeconds: number }[] = [];
   failSends = false;
 
-  async enqueue(job: JobRef, delaySeconds = 0): Promise<void> {
+  async enqueue(job: QueuedJob, delaySeconds = 0): Promise<void> {
     if (this.failSends) throw new Error('queue unavailable');
-    this.sent.push({ jobId: job.id, generation: job.generation, delaySeconds });
+    this.sent.push({ jobId: job.id, generation: job.generation, delaySeconds, priority: job.priority });
   }
 
-  async deferMessage(receiptHandle: string, delaySeconds: number): Promise<void> {
-    this.deferred.push({ receiptHandle, delaySeconds });
+  async deferMessage(message: ReceivedMessage, delaySeconds: number): Promise<void> {
+    this.deferred.push({ receiptHandle: message.receiptHandle, delaySeconds });
   }
 }
 

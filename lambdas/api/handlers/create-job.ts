@@ -1,9 +1,9 @@
 import { lazyPayloadStore } from '../../adapters/lazy-payload-store.ts';
-import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
 import { jsonBody } from '../../http/request.ts';
 import { jobTypeCatalog } from '../../job-types/definitions.ts';
 import { lifecycleSettings, requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
+import { jobQueueFrom } from '../../shared/queue-wiring.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { CreateJob } from '../../use-cases/create-job.ts';
 import { acceptedJob, type RouteLogic } from '../http-adapter.ts';
@@ -22,7 +22,7 @@ export function wire({ env, logger }: RouteWiring): CreateJob {
   return new CreateJob({
     store: jobStoreFrom(env),
     types: jobTypeCatalog,
-    queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }),
+    queue: jobQueueFrom(env),
     payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)),
     settings: lifecycleSettings(env),
     logger,

@@ -1,7 +1,5 @@
-import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
 import { jobIdParameter } from '../../http/request.ts';
-import { requireEnv } from '../../shared/config.ts';
-import { ENV } from '../../shared/resources.ts';
+import { jobQueueFrom } from '../../shared/queue-wiring.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { RetryJob } from '../../use-cases/retry-job.ts';
 import { acceptedJob, type RouteLogic } from '../http-adapter.ts';
@@ -13,7 +11,7 @@ export const retryJob: RouteLogic<RetryJob> = async (request, jobs) =>
 
 /** The function's one wiring point: its use case, with the adapters its IAM policy allows. */
 export function wire({ env, logger }: RouteWiring): RetryJob {
-  return new RetryJob({ store: jobStoreFrom(env), queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }), logger });
+  return new RetryJob({ store: jobStoreFrom(env), queue: jobQueueFrom(env), logger });
 }
 
 export const handler = await routeHandler('retry-job', retryJob, wire);

@@ -27,7 +27,7 @@ interface Spec {
   readonly method?: 'GET' | 'POST';
   readonly id?: string;
   readonly path?: string;
-  readonly query?: Record<string, string>;
+  readonly query?: Record<string, string> | string;
   readonly body?: string;
   readonly headers?: Record<string, string>;
   readonly sub?: string | null;
@@ -281,6 +281,17 @@ describe('GET /api/jobs', () => {
     expect(Object.values(batch)[0]).toMatchObject({ Keys: [{ id: pending.id }, { id: done.id }], ConsistentRead: true });
   });
 
+  it('keeps only the priorities asked for, the parameter repeated', async () => {
+    const jobs = (['high', 'low', 'urgent'] as const).map((priority, i) =>
+      jobItem({ id: `550e8400-e29b-41d4-a716-44665544000${i}`, createdAt: `2026-03-04T12:00:0${9 - i}.000Z`, priority }),
+    );
+    ddb.on(QueryCommand).resolves({ Items: jobs.map(indexEntry) });
+    records(jobs);
+    const response = await call(listJobs, apiEvent({ query: 'priority=high&priority=urgent' }));
+    expect(response.status).toBe(200);
+    expect(response.json.items.map((item: { id: string }) => item.id)).toEqual([jobs[0]!.id, jobs[2]!.id]);
+  });
+
   it('returns a cursor that continues the list, and refuses it once modified', async () => {
     const items = [0, 1, 2].map((i) => jobItem({ id: `550e8400-e29b-41d4-a716-44665544000${i}`, createdAt: `2026-03-04T12:00:0${i}.000Z` }));
     ddb.on(QueryCommand).resolves({ Items: items.map(indexEntry) });
@@ -302,6 +313,7 @@ describe('GET /api/jobs', () => {
   it.each([
     [{ limit: '0' }], [{ limit: '101' }], [{ limit: 'ten' }], [{ limit: '2.5' }],
     [{ status: 'DONE' }], [{ sort: 'asc' }], [{ type: 'lower-case' }],
+    [{ priority: 'critical' }], [{ sort: 'priority' }], [{ order: 'up' }], ['priority=high&priority='], ['sort=createdAt&sort=updatedAt'],
   ])('answers 400 for %j', async (query) => {
     const response = (await call(listJobs, apiEvent({ query })));
     expect(response.status).toBe(400);

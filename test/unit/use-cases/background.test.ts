@@ -386,10 +386,20 @@ describe('ReconcileJobs.unfinished and recover (a restart)', () => {
     expect(await reconciler.reconcile()).toMatchObject({ resent: 0 });
   });
 
+  it('re-sends each job to its own priority band', async () => {
+    const low = await seed({ priority: 'low' });
+    const high = await seed({ priority: 'high' });
+    await reconciler.recover(await reconciler.unfinished());
+    expect(queue.sent.map(({ jobId, priority }) => ({ jobId, priority })).sort((a, b) => a.jobId.localeCompare(b.jobId))).toEqual([
+      { jobId: low.id, priority: 'low' },
+      { jobId: high.id, priority: 'high' },
+    ]);
+  });
+
   it('sends a job waiting out a retry backoff with what is left of it', async () => {
     const job = await seed({ error: 'throttled', attempts: 1, dueAt: new Date(clock.read().getTime() + 40_000 + testLifecycle.stalePendingMs).toISOString() });
     await reconciler.recover(await reconciler.unfinished());
-    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 40 }]);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 40, priority: 'normal' }]);
     expect(store.jobs.get(job.id)?.dueAt).toBe(new Date(clock.read().getTime() + 40_000 + testLifecycle.stalePendingMs).toISOString());
   });
 

@@ -76,7 +76,7 @@ describe('CreateJob with runAt', () => {
   it('within 15 minutes: sends the message delayed until then; the reconciler looks stalePendingMs after it', async () => {
     const job = await scheduled(at(10 * MINUTE + 400));
     expect(job).toMatchObject({ status: 'PENDING', scheduledAt: at(10 * MINUTE + 400) });
-    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 601 }]);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 601, priority: 'normal' }]);
     expect(job.dueAt).toBe(at(10 * MINUTE + 400 + stale));
   });
 
@@ -117,7 +117,7 @@ describe('a scheduled job and its messages', () => {
     await cancel.cancel('user-a', job.id);
     const again = await retry.retry('user-a', job.id);
     expect(again).toMatchObject({ status: 'PENDING', scheduledAt: null, generation: 1 });
-    expect(queue.sent).toEqual([{ jobId: job.id, generation: 1, delaySeconds: 0 }]);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 1, delaySeconds: 0, priority: 'normal' }]);
     expect(await run(again)).toEqual({ kind: 'done', detail: 'recorded' });
   });
 });
@@ -136,7 +136,7 @@ describe('ReconcileJobs with scheduled jobs', () => {
     expect(await reconciler.reconcile()).toMatchObject({ resent: 0 });
     clock.advance(7 * MINUTE);
     expect(await reconciler.reconcile()).toMatchObject({ resent: 1 });
-    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 13 * 60 }]);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 13 * 60, priority: 'normal' }]);
     expect(store.jobs.get(job.id)!.dueAt).toBe(new Date(Date.parse(job.scheduledAt!) + stale).toISOString());
     expect(await reconciler.reconcile()).toMatchObject({ resent: 0 });
   });
@@ -157,7 +157,7 @@ describe('ReconcileJobs with scheduled jobs', () => {
     clock.advance(MINUTE);
     const backlog = await reconciler.unfinished();
     expect(await reconciler.recover(backlog)).toEqual({ resent: 1, scheduled: 1, requeued: 0, failed: 0, skipped: 0 });
-    expect(queue.sent.slice(1)).toEqual([{ jobId: near.id, generation: 0, delaySeconds: 240 }]);
+    expect(queue.sent.slice(1)).toEqual([{ jobId: near.id, generation: 0, delaySeconds: 240, priority: 'normal' }]);
     expect(store.jobs.get(far.id)!.dueAt).toBe(far.dueAt);
   });
 });
