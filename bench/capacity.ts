@@ -3,7 +3,8 @@
  * DynamoDB bills them, computed from the items before and after every write), S3 and SQS requests,
  * API requests and Lambda invocations, and the cost per million jobs at on-demand prices, for the
  * documented client: one create, then a poll every 3 s for 15 s (two polls while PENDING, two
- * while PROCESSING, one that finds it COMPLETED).
+ * while PROCESSING, one that finds it COMPLETED). Then what one poll reads and answers: the full
+ * record, /status, and each with If-None-Match (a 304).
  *
  * The real handlers run on the embedded engines (dynalite, fauxqs) through the integration
  * harness; the model is scripted (Bedrock's own price is not included). Jobs run one at a time so
@@ -240,6 +241,40 @@ async function profile(label: string, jobs: number, run: (user: JobsClient) => P
   );
 }
 
+/** Bytes of an answer as the handler gives it: the body and `name: value` header lines. */
+function answerBytes(response: { json: unknown; headers: Readonly<Record<string, string>> }): { body: number; headers: number } {
+  const body = response.json === undefined ? 0 : Buffer.byteLength(JSON.stringify(response.json));
+  const headers = Object.entries(response.headers).reduce((sum, [name, value]) => sum + Buffer.byteLength(`${name}: ${value}\r\n`), 0);
+  return { body, headers };
+}
+
+/** One poll of each kind on a job: read units and bytes answered. */
+async function pollFigures(): Promise<void> {
+  await harness.infra.reset();
+  const user = harness.newUser();
+  const created = await user.create({ type: 'AI_PREVIEW', input: { prompt: 'List three risks of a late harvest' } });
+  const id = created.json.id as string;
+  const measure = async (label: string, route: 'get-job' | 'get-job-status', headers: Record<string, string> = {}) => {
+    tally = emptyTally();
+    counting = true;
+    const response = await user.call(route, { id, headers });
+    counting = false;
+    const bytes = answerBytes(response);
+    console.log(`  ${label.padEnd(46)} ${response.status}  ${tally.rcu} read unit(s)  body ${String(bytes.body).padStart(4)} B  headers ${bytes.headers} B`);
+    return response;
+  };
+  for (const phase of ['PENDING', 'COMPLETED'] as const) {
+    if (phase === 'COMPLETED') await harness.drainJobs(harness.worker(model('A short answer. '.repeat(20), structured, async () => {})));
+    console.log(`
+A poll of an AI_PREVIEW job while ${phase}`);
+    const full = await measure('GET /api/jobs/{id}', 'get-job');
+    await measure('GET /api/jobs/{id} with If-None-Match (its ETag)', 'get-job', { 'If-None-Match': full.headers.etag! });
+    const status = await measure('GET /api/jobs/{id}/status', 'get-job-status');
+    await measure('GET /api/jobs/{id}/status with If-None-Match', 'get-job-status', { 'If-None-Match': status.headers.etag! });
+  }
+  console.log('  (every poll is one API request, one Lambda invocation and one GetItem: a 304 saves the bytes, not the read)');
+}
+
 try {
   console.log('Cost per job, measured through the handlers on the embedded engines; prices: us-east-1 on demand (DESIGN.md).');
   console.log(`Lambda duration is assumed (API 256 MB × 50 ms, worker 512 MB × 300 ms + model time), not measured.`);
@@ -301,6 +336,8 @@ try {
     const refused = await user.create({ type: 'AI_PREVIEW', input: { prompt } });
     if (refused.status !== 429) throw new Error(`a create beyond the quota answered ${refused.status}`);
   });
+
+  await pollFigures();
 } finally {
   await harness.stop();
 }

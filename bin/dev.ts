@@ -43,10 +43,10 @@ process.stdout.write(
 
 if (runtime.backlog > 0) {
   const started = Date.now();
-  void runtime.recovered.then(({ resent, requeued, failed, skipped }) =>
+  void runtime.recovered.then(({ resent, scheduled, requeued, failed, skipped }) =>
     log(
       `recovered ${runtime.backlog} unfinished jobs from the last run in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
-        `${resent} re-sent, ${requeued} requeued, ${failed} failed, ${skipped} moved on meanwhile`,
+        `${resent} re-sent, ${scheduled} kept scheduled, ${requeued} requeued, ${failed} failed, ${skipped} moved on meanwhile`,
     ),
   );
 }

@@ -4,7 +4,7 @@
  */
 import { JOB_TYPE_DEFINITIONS, MODEL_SETTINGS_SPECS } from '../lambdas/job-types/definitions.ts';
 import { MODEL_ID, MODEL_SETTINGS_BOUNDS } from '../lambdas/job-types/model-settings.ts';
-import { QUOTAS, WORKER } from '../lambdas/shared/resources.ts';
+import { MAX_WORKER_CONCURRENCY, MIN_WORKER_CONCURRENCY, QUOTAS, WORKER } from '../lambdas/shared/resources.ts';
 
 /** An existing Cognito user pool (and app client) to trust instead of creating one. */
 export interface ExistingUserPool {
@@ -109,8 +109,9 @@ export function readConfig(lookup: ContextLookup): JobsConfig {
     ...(bedrock ? { bedrock } : {}),
     jobRetentionDays: readInteger(lookup, 'jobRetentionDays', 1, 3650, CONFIG_DEFAULTS.jobRetentionDays),
     retainData: readBoolean(lookup, 'retainData', localstack ? false : CONFIG_DEFAULTS.retainData),
-    // 2..1000 is what Lambda accepts for an SQS event source's maximum concurrency.
-    workerMaxConcurrency: readInteger(lookup, 'workerMaxConcurrency', 2, 1000, CONFIG_DEFAULTS.workerMaxConcurrency),
+    // Lambda accepts 2..1000 per SQS event source; the total is split over the four priority bands
+    // (at 2668 the normal band's share is 1000).
+    workerMaxConcurrency: readInteger(lookup, 'workerMaxConcurrency', MIN_WORKER_CONCURRENCY, MAX_WORKER_CONCURRENCY, CONFIG_DEFAULTS.workerMaxConcurrency),
     maxActiveJobsPerCaller: readInteger(lookup, 'maxActiveJobsPerCaller', 1, 100_000, CONFIG_DEFAULTS.maxActiveJobsPerCaller),
     localstack,
     ...(bedrockEndpoint ? { bedrockEndpoint } : {}),

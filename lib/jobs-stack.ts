@@ -64,7 +64,7 @@ export class JobsStack extends Stack {
     this.api = new JobsApi(this, 'Api', {
       jobsTable: this.jobsTable,
       payloads: this.payloads,
-      jobsQueue: this.queues.jobsQueue,
+      jobsQueues: this.queues.bandQueues,
       auth: apiAuth,
       allowedOrigins: config.allowedOrigins,
       jobRetentionDays: config.jobRetentionDays,
@@ -74,7 +74,7 @@ export class JobsStack extends Stack {
       jobsTable: this.jobsTable,
       payloads: this.payloads,
       s3ForcePathStyle: config.localstack,
-      jobsQueue: this.queues.jobsQueue,
+      jobsQueues: this.queues.bandQueues,
       deadLetterQueue: this.queues.deadLetterQueue,
       bedrockModelId: config.bedrockModelId,
       ...(config.bedrock ? { bedrock: config.bedrock } : {}),
@@ -105,7 +105,10 @@ export class JobsStack extends Stack {
       });
     }
     new CfnOutput(this, 'JobsTableName', { value: this.jobsTable.table.tableName });
-    new CfnOutput(this, 'JobsQueueUrl', { value: this.queues.jobsQueue.queueUrl });
+    new CfnOutput(this, 'JobsQueueUrl', { value: this.queues.jobsQueue.queueUrl, description: 'The normal priority queue' });
+    new CfnOutput(this, 'JobsQueueUrlLow', { value: this.queues.bandQueues.low.queueUrl });
+    new CfnOutput(this, 'JobsQueueUrlHigh', { value: this.queues.bandQueues.high.queueUrl });
+    new CfnOutput(this, 'JobsQueueUrlUrgent', { value: this.queues.bandQueues.urgent.queueUrl });
     new CfnOutput(this, 'PayloadBucketName', { value: this.payloads.bucket.bucketName });
   }
 }

@@ -11,7 +11,7 @@ export type Item = Record<string, unknown>;
 
 /** Fields stored only while set: a null value removes the attribute (index keys, TTL, lease…). */
 const ABSENT_WHEN_NULL = new Set([
-  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef', 'reuseKey',
+  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef', 'scheduledAt', 'reuseKey',
 ]);
 
 /** Preconditions of a conditional write; every field given must hold. */
@@ -108,6 +108,9 @@ export function fromItem(item: Item): Job {
     startedAt: text('startedAt'),
     completedAt: text('completedAt'),
     updatedAt: String(item.updatedAt),
+    scheduledAt: text('scheduledAt'),
+    // Records written before the list's updatedAt order have none: their last update is the best guess.
+    statusChangedAt: text('statusChangedAt') ?? String(item.updatedAt),
     ownerId: String(item.ownerId),
     input: item.input ?? null,
     inputRef: payloadRef(item.inputRef),

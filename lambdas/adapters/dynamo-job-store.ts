@@ -3,7 +3,8 @@
  * errors are translated into domain errors here, at the edge.
  *
  * Indexes (JOBS_TABLE): `byOwner` keeps only keys and `type`, written once per job, so a
- * transition never writes it; listing reads the page's items with BatchGetItem. `byDue` keeps
+ * transition never writes it; `byOwnerUpdated` keeps only keys, rewritten on status changes
+ * (`statusChangedAt`); listing reads the page's items with BatchGetItem. `byDue` keeps
  * only keys, spread over JOBS_TABLE.dueIndex.shards partition keys (`dueShard`), and holds only
  * unfinished jobs: an item carries `dueShard` exactly while it has a `dueAt`. `byActive` (the
  * quota) and `byReuse` (result reuse) are sparse and keys-only too (see JOBS_TABLE). Idempotency
@@ -145,43 +146,52 @@ export class DynamoJobStore implements JobStore {
   }
 
   async list(ownerId: string, query: ListQuery): Promise<ListPage> {
-    const { ownerIndex } = JOBS_TABLE;
-    const names: Record<string, string> = { '#owner': ownerIndex.partitionKey };
+    // createdAt: `byOwner`, which projects `type`; updatedAt: `byOwnerUpdated`, keys only.
+    const index = query.sort === 'updatedAt' ? JOBS_TABLE.ownerUpdatedIndex : JOBS_TABLE.ownerIndex;
+    const names: Record<string, string> = { '#owner': index.partitionKey };
     const values: Record<string, unknown> = { ':owner': ownerId };
     let filter: string | undefined;
-    if (query.type) {
+    if (query.type && index === JOBS_TABLE.ownerIndex) {
       names['#type'] = 'type';
       values[':type'] = query.type;
       filter = '#type = :type';
     }
-    const jobs: Job[] = [];
-    let startKey: Item | undefined = query.after ? positionKey(ownerId, query.after) : undefined;
+    // What the index cannot filter is filtered on the records (read for the page anyway).
+    const matches = (job: Job) =>
+      (!query.status || job.status === query.status) &&
+      (!query.type || job.type === query.type) &&
+      (!query.priorities || query.priorities.includes(job.priority));
+    const found: { job: Job; position: ListPosition }[] = [];
+    let startKey: Item | undefined = query.after ? { id: query.after.id, [index.partitionKey]: ownerId, [index.sortKey]: query.after.at } : undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       const input: QueryCommandInput = {
         TableName: this.tableName,
-        IndexName: ownerIndex.name,
+        IndexName: index.name,
         KeyConditionExpression: '#owner = :owner',
         ...(filter ? { FilterExpression: filter } : {}),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
-        ScanIndexForward: false,
+        ScanIndexForward: query.order === 'asc',
         Limit: query.limit + 1,
         ExclusiveStartKey: startKey,
       };
       const output = await this.query(input);
       const entries = output.Items ?? [];
-      const records = await this.getMany(entries.map((entry) => String(entry.id)));
-      // The status can only be filtered on the records: the index does not project it.
-      for (const job of records) if (!query.status || job.status === query.status) jobs.push(job);
-      if (jobs.length > query.limit) {
-        const kept = jobs.slice(0, query.limit);
-        return { jobs: kept, next: positionOf(kept[kept.length - 1]!) };
+      const records = new Map((await this.getMany(entries.map((entry) => String(entry.id)))).map((job) => [job.id, job]));
+      for (const entry of entries) {
+        const job = records.get(String(entry.id));
+        // The position is the entry's: the record may have moved on since the index was read.
+        if (job && matches(job)) found.push({ job, position: { at: String(entry[index.sortKey]), id: job.id } });
+      }
+      if (found.length > query.limit) {
+        const kept = found.slice(0, query.limit);
+        return { jobs: kept.map((entry) => entry.job), next: kept[kept.length - 1]!.position };
       }
       startKey = output.LastEvaluatedKey;
-      if (!startKey) return { jobs, next: null };
+      if (!startKey) return { jobs: found.map((entry) => entry.job), next: null };
     }
     // Filters skipped many entries: return what we have and continue after the last entry read.
-    return { jobs, next: { createdAt: String(startKey!.createdAt), id: String(startKey!.id) } };
+    return { jobs: found.map((entry) => entry.job), next: { at: String(startKey![index.sortKey]), id: String(startKey!.id) } };
   }
 
   async findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage> {
@@ -299,21 +309,24 @@ export class DynamoJobStore implements JobStore {
           Key: { id },
           UpdateExpression:
             'SET #status = :processing, #runId = :runId, #lease = :lease, #updatedAt = :now, ' +
-            '#startedAt = if_not_exists(#startedAt, :now) REMOVE #progress ADD #attempts :one',
+            '#statusChangedAt = :now, #startedAt = if_not_exists(#startedAt, :now) REMOVE #progress ADD #attempts :one',
           ConditionExpression:
             'attribute_exists(#id) AND #attempts < #maxAttempts AND ' +
-            '(#status = :pending OR (#status = :processing AND #lease < :now)) AND #generation = :generation',
+            '(#status = :pending OR (#status = :processing AND #lease < :now)) AND #generation = :generation AND ' +
+            '(attribute_not_exists(#scheduledAt) OR #scheduledAt <= :now)',
           ExpressionAttributeNames: {
             '#id': 'id',
             '#status': 'status',
             '#runId': 'runId',
             '#lease': 'leaseExpiresAt',
             '#updatedAt': 'updatedAt',
+            '#statusChangedAt': 'statusChangedAt',
             '#progress': 'progress',
             '#startedAt': 'startedAt',
             '#attempts': 'attempts',
             '#maxAttempts': 'maxAttempts',
             '#generation': 'generation',
+            '#scheduledAt': 'scheduledAt',
           },
           ExpressionAttributeValues: {
             ':processing': 'PROCESSING' satisfies JobStatus,
@@ -421,11 +434,4 @@ export class DynamoJobStore implements JobStore {
   }
 }
 
-function positionOf(job: Job): ListPosition {
-  return { createdAt: job.createdAt, id: job.id };
-}
-
-function positionKey(ownerId: string, position: ListPosition): Item {
-  return { id: position.id, ownerId, createdAt: position.createdAt };
-}
 

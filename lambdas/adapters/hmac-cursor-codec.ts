@@ -31,7 +31,7 @@ export class HmacCursorCodec implements CursorCodec {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidCursorError();
     try {
       const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorPayload;
-      if (typeof payload?.ownerId !== 'string' || typeof payload.position?.id !== 'string') {
+      if (typeof payload?.ownerId !== 'string' || typeof payload.position?.id !== 'string' || typeof payload.position.at !== 'string') {
         throw new InvalidCursorError();
       }
       return payload;

@@ -1,7 +1,11 @@
-/** JobQueue on Amazon SQS: the message body is the job id and its generation (lambdas/shared/messages.ts). */
+/**
+ * JobQueue on Amazon SQS, one queue per priority band: the message body is the job id and its
+ * generation (lambdas/shared/messages.ts); the job's priority picks the queue.
+ */
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ServiceUnavailableError } from '../domain/errors.ts';
-import type { JobQueue, JobRef, ReceivedMessages } from '../domain/ports.ts';
+import type { JobPriority } from '../domain/job.ts';
+import type { JobQueue, QueuedJob, ReceivedMessage, ReceivedMessages } from '../domain/ports.ts';
 import { encodeJobMessage } from '../shared/messages.ts';
 
 /** SQS limits DelaySeconds to 15 minutes; visibility to 12 hours. */
@@ -9,24 +13,25 @@ const MAX_DELAY_SECONDS = 900;
 const MAX_VISIBILITY_SECONDS = 43_200;
 
 export interface SqsJobQueueOptions {
-  readonly queueUrl: string;
+  /** The queue of each priority band. */
+  readonly queueUrls: Readonly<Record<JobPriority, string>>;
   readonly client?: SQSClient;
 }
 
 export class SqsJobQueue implements JobQueue, ReceivedMessages {
-  private readonly queueUrl: string;
+  private readonly queueUrls: Readonly<Record<JobPriority, string>>;
   private readonly client: SQSClient;
 
   constructor(options: SqsJobQueueOptions) {
-    this.queueUrl = options.queueUrl;
+    this.queueUrls = options.queueUrls;
     this.client = options.client ?? new SQSClient({});
   }
 
-  async enqueue(job: JobRef, delaySeconds = 0): Promise<void> {
+  async enqueue(job: QueuedJob, delaySeconds = 0): Promise<void> {
     try {
       await this.client.send(
         new SendMessageCommand({
-          QueueUrl: this.queueUrl,
+          QueueUrl: this.queueUrls[job.priority] ?? this.queueUrls.normal,
           MessageBody: encodeJobMessage({ jobId: job.id, generation: job.generation }),
           DelaySeconds: clamp(delaySeconds, MAX_DELAY_SECONDS),
         }),
@@ -36,14 +41,22 @@ export class SqsJobQueue implements JobQueue, ReceivedMessages {
     }
   }
 
-  async deferMessage(receiptHandle: string, delaySeconds: number): Promise<void> {
+  async deferMessage(message: ReceivedMessage, delaySeconds: number): Promise<void> {
     await this.client.send(
       new ChangeMessageVisibilityCommand({
-        QueueUrl: this.queueUrl,
-        ReceiptHandle: receiptHandle,
+        QueueUrl: this.queueUrlOf(message.eventSourceARN),
+        ReceiptHandle: message.receiptHandle,
         VisibilityTimeout: clamp(delaySeconds, MAX_VISIBILITY_SECONDS),
       }),
     );
+  }
+
+  /** The band queue whose name the ARN ends with (`arn:aws:sqs:<region>:<account>:<name>`). */
+  private queueUrlOf(queueArn: string): string {
+    const name = queueArn.slice(queueArn.lastIndexOf(':') + 1);
+    const url = Object.values(this.queueUrls).find((candidate) => candidate.slice(candidate.lastIndexOf('/') + 1) === name);
+    if (!url) throw new Error(`The message came from ${queueArn}, which is not one of the jobs queues`);
+    return url;
   }
 }
 

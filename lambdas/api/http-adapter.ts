@@ -5,11 +5,11 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { IDEMPOTENCY } from '../domain/fingerprints.ts';
-import { toView, type Job } from '../domain/job.ts';
+import { pollAfterSeconds, toView, type Job } from '../domain/job.ts';
 import type { JobOutcome } from '../use-cases/flow-control.ts';
 import type { Logger } from '../domain/ports.ts';
 import { callerId, type TokenCaller } from '../http/request.ts';
-import { corsHeaders, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
+import { conditional, corsHeaders, entityTag, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
 import type { RouteName } from './routes.ts';
 
 export interface ApiRequest {
@@ -46,7 +46,7 @@ export function createRouteHandler<UseCase>(name: RouteName, logic: RouteLogic<U
       const ownerId = callerId(event, deps.verifyToken);
       const response = await logic({ event, ownerId, requestId, logger }, deps.useCase);
       logger.info('request', { method: event.httpMethod, status: response.status, durationMs: Date.now() - started });
-      return toResult(response, requestId, cors);
+      return conditional(event, toResult(response, requestId, cors));
     } catch (error) {
       const result = problemResult(error, requestId, cors, logger);
       logger.info('request', { method: event.httpMethod, status: result.statusCode, durationMs: Date.now() - started });
@@ -64,19 +64,22 @@ export function basePath(event: APIGatewayProxyEvent): string {
 /**
  * The answer to a create or a retry: 202 with the PENDING job, its Location and when to poll;
  * 201 for a job created COMPLETED (a reused result); 200 with `Idempotent-Replayed: true` for a
- * request repeated with its Idempotency-Key (the job as it is now).
+ * request repeated with its Idempotency-Key (the job as it is now, with the ETag a GET of it
+ * answers, unless its result is in the bucket: a GET reads it, a replay does not).
  */
 export function jobOutcome(event: APIGatewayProxyEvent, outcome: JobOutcome): ApiResponse {
   const { job } = outcome;
   const unfinished = job.status === 'PENDING' || job.status === 'PROCESSING';
   if (!outcome.replayed && unfinished) return acceptedJob(event, job);
+  const body = toView(job);
   return {
     status: outcome.replayed ? 200 : 201,
-    body: toView(job),
+    body,
     headers: {
       Location: `${basePath(event)}/api/jobs/${job.id}`,
-      ...(unfinished ? { 'Retry-After': '3' } : {}),
+      ...pollHeaders(job),
       ...(outcome.replayed ? { [IDEMPOTENCY.replayedHeader]: 'true' } : {}),
+      ...(outcome.replayed && !job.resultRef ? { ETag: entityTag(JSON.stringify(body)) } : {}),
     },
   };
 }
@@ -86,6 +89,15 @@ export function acceptedJob(event: APIGatewayProxyEvent, job: Job): ApiResponse 
   return {
     status: 202,
     body: toView(job),
-    headers: { Location: `${basePath(event)}/api/jobs/${job.id}`, 'Retry-After': '3' },
+    headers: { Location: `${basePath(event)}/api/jobs/${job.id}`, ...pollHeaders(job) },
   };
+}
+
+/**
+ * `Retry-After` for an unfinished job: seconds until a poll is useful (3, or until a scheduled
+ * job starts, at most 300); none for a finished job.
+ */
+export function pollHeaders(job: Job, now: Date = new Date()): Record<string, string> {
+  const seconds = pollAfterSeconds(job, now);
+  return seconds === null ? {} : { 'Retry-After': String(seconds) };
 }

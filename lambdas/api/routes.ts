@@ -16,7 +16,7 @@ export interface RouteAccess {
   readonly indexes?: readonly JobsTableIndexName[];
   /** Objects of the payload bucket the route reads or writes, by prefix. */
   readonly payloads?: PayloadAccess;
-  /** May send messages to the jobs queue. */
+  /** May send messages to the jobs queues (every priority band's). */
   readonly queueSend?: boolean;
   /** May read the cursor-signing secret. */
   readonly cursorSecret?: boolean;
@@ -63,9 +63,13 @@ export const ROUTES = [
     method: 'GET',
     path: '/api/jobs',
     entry: handlerEntry('list-jobs'),
-    summary: "List the caller's jobs, newest first",
-    // Query on byOwner (keys and type), then BatchGetItem for the page's records.
-    access: { table: ['dynamodb:Query', 'dynamodb:BatchGetItem'], indexes: [JOBS_TABLE.ownerIndex.name], cursorSecret: true },
+    summary: "List the caller's jobs, newest first, or by last update",
+    // Query on byOwner (keys and type) or byOwnerUpdated (keys), then BatchGetItem for the page's records.
+    access: {
+      table: ['dynamodb:Query', 'dynamodb:BatchGetItem'],
+      indexes: [JOBS_TABLE.ownerIndex.name, JOBS_TABLE.ownerUpdatedIndex.name],
+      cursorSecret: true,
+    },
   },
   {
     name: 'get-job',
@@ -75,6 +79,15 @@ export const ROUTES = [
     summary: 'Get a job record (poll this every 3 seconds)',
     // GetObject on results/: a COMPLETED job's result over the inline limit.
     access: { table: ['dynamodb:GetItem'], payloads: { results: ['s3:GetObject'] } },
+  },
+  {
+    name: 'get-job-status',
+    method: 'GET',
+    path: '/api/jobs/{id}/status',
+    entry: handlerEntry('get-job-status'),
+    summary: 'Get the smallest answer a poller needs: { id, status, progress, updatedAt }',
+    // One GetItem of the job's record; no payloads, so no S3 client in its bundle.
+    access: { table: ['dynamodb:GetItem'] },
   },
   {
     name: 'get-job-result',

@@ -15,7 +15,8 @@ export interface PayloadRef {
 export const JOB_STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export const JOB_PRIORITIES = ['low', 'normal', 'high'] as const;
+/** Lowest first. Each priority is a band with its own queue and its share of the workers. */
+export const JOB_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type JobPriority = (typeof JOB_PRIORITIES)[number];
 
 
@@ -40,8 +41,16 @@ export interface Job {
   readonly startedAt: string | null;
   readonly completedAt: string | null;
   readonly updatedAt: string;
+  /** When a scheduled job may start (the create's `runAt`); null for a job that runs at once. */
+  readonly scheduledAt: string | null;
 
   readonly ownerId: string;
+  /**
+   * When the status last changed (created, claimed, back to PENDING, finished, retried): the
+   * list's `updatedAt` order. Progress reports move updatedAt but not this, so they never
+   * rewrite the list index.
+   */
+  readonly statusChangedAt: string;
   /** The input when kept in the record (small ones); null when in `inputRef`. */
   readonly input: unknown;
   /** The input stored outside the record (larger than INLINE_LIMITS.inputBytes). */
@@ -68,7 +77,27 @@ export interface Job {
   readonly reuseKey: string | null;
 }
 
-/** What GET /api/jobs/{id} returns: the seed-001 fields plus maxAttempts and progress. */
+/**
+ * Seed 002's queue, run and total times, computed from the record's own timestamps (no write
+ * of their own). The clock starts at `scheduledAt` for a scheduled job, else at `createdAt`;
+ * the run starts at the first claim of the current run (`startedAt`), so `runMs` includes the
+ * backoff between attempts. Each is null until its end is known.
+ */
+export interface JobTimings {
+  queuedMs: number | null;
+  runMs: number | null;
+  totalMs: number | null;
+}
+
+export function timingsOf(job: Pick<Job, 'createdAt' | 'scheduledAt' | 'startedAt' | 'completedAt'>): JobTimings {
+  const base = Date.parse(job.scheduledAt ?? job.createdAt);
+  const started = job.startedAt === null ? null : Date.parse(job.startedAt);
+  const finished = job.completedAt === null ? null : Date.parse(job.completedAt);
+  const span = (from: number | null, to: number | null) => (from === null || to === null ? null : Math.max(0, to - from));
+  return { queuedMs: span(base, started), runMs: span(started, finished), totalMs: span(base, finished) };
+}
+
+/** What GET /api/jobs/{id} returns: the seed-001 fields plus maxAttempts, progress, scheduledAt and timings. */
 export interface JobView {
   id: string;
   type: string;
@@ -84,6 +113,8 @@ export interface JobView {
   updatedAt: string;
   /** True when the job was created COMPLETED with an earlier job's result (`reuse`). */
   fromCache: boolean;
+  scheduledAt: string | null;
+  timings: JobTimings;
 }
 
 export function toView(job: Job): JobView {
@@ -101,7 +132,22 @@ export function toView(job: Job): JobView {
     completedAt: job.completedAt,
     updatedAt: job.updatedAt,
     fromCache: job.fromCache,
+    scheduledAt: job.scheduledAt,
+    timings: timingsOf(job),
   };
+}
+
+/** What GET /api/jobs/{id}/status returns: the smallest answer a poller needs (seed 003). */
+export interface JobStatusView {
+  id: string;
+  status: JobStatus;
+  progress: JobProgress | null;
+  updatedAt: string;
+}
+
+export function toStatusView(job: Job): JobStatusView {
+  const { id, status, progress, updatedAt } = toView(job);
+  return { id, status, progress, updatedAt };
 }
 
 /**
@@ -141,6 +187,56 @@ export interface LifecycleSettings {
   readonly leaseGraceMs: number;
   /** How long finished jobs are kept (DynamoDB TTL). */
   readonly retentionMs: number;
+  /**
+   * How far ahead a scheduled job's message is sent with a delivery delay (the queue's maximum
+   * DelaySeconds, 900 s, by default); a job scheduled further ahead waits in the due index.
+   */
+  readonly scheduleHorizonMs?: number;
+}
+
+/** SQS's longest DelaySeconds: a message can be held back at most this long. */
+export const QUEUE_MAX_DELAY_SECONDS = 900;
+
+export function scheduleHorizonMs(settings: LifecycleSettings): number {
+  return Math.min(settings.scheduleHorizonMs ?? QUEUE_MAX_DELAY_SECONDS * 1000, QUEUE_MAX_DELAY_SECONDS * 1000);
+}
+
+/**
+ * The DelaySeconds with which a job's message arrives when it may start: 0 for a job that is not
+ * scheduled (or whose time has come), null when its time is beyond the queue's horizon: then the
+ * reconciler sends it once its `dueAt` (its time minus the horizon) has passed.
+ */
+export function messageDelaySeconds(job: Pick<Job, 'scheduledAt'>, now: Date, settings: LifecycleSettings): number | null {
+  if (job.scheduledAt === null) return 0;
+  const left = Date.parse(job.scheduledAt) - now.getTime();
+  if (left > scheduleHorizonMs(settings)) return null;
+  return Math.max(0, Math.ceil(left / 1000));
+}
+
+/**
+ * When the reconciler should look at a PENDING job whose message is (about to be) sent with
+ * `messageDelaySeconds`: stalePendingMs after it may start; for a job beyond the horizon, when its
+ * time comes within the horizon (then the reconciler sends it).
+ */
+export function pendingDueAt(job: Pick<Job, 'scheduledAt'>, now: Date, settings: LifecycleSettings): string {
+  const delay = messageDelaySeconds(job, now, settings);
+  if (delay === null) return iso(Date.parse(job.scheduledAt!) - scheduleHorizonMs(settings));
+  return iso(Math.max(now.getTime(), job.scheduledAt === null ? 0 : Date.parse(job.scheduledAt)) + settings.stalePendingMs);
+}
+
+/** The default seconds between polls of an unfinished job (`Retry-After`). */
+export const POLL_INTERVAL_SECONDS = 3;
+/** The longest `Retry-After` a scheduled job's poll gets: a poller still looks every 5 minutes. */
+export const MAX_POLL_INTERVAL_SECONDS = 300;
+
+/**
+ * Seconds until a poll of the job is useful (`Retry-After`), null for a finished job: 3 while it
+ * runs or waits; for a scheduled job not started yet, the seconds until it starts (at most 300).
+ */
+export function pollAfterSeconds(job: Pick<Job, 'status' | 'scheduledAt'>, now: Date): number | null {
+  if (job.status !== 'PENDING' && job.status !== 'PROCESSING') return null;
+  const left = job.status === 'PENDING' && job.scheduledAt !== null ? Math.ceil((Date.parse(job.scheduledAt) - now.getTime()) / 1000) : 0;
+  return left > 0 ? Math.min(left, MAX_POLL_INTERVAL_SECONDS) : POLL_INTERVAL_SECONDS;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -158,6 +254,8 @@ export interface NewJob {
   maxAttempts: number;
   /** See Job.reuseKey. */
   reuseKey?: string | null;
+  /** When it may start (a scheduled job); absent or null: at once. */
+  scheduledAt?: string | null;
 }
 
 export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings): Job {
@@ -167,6 +265,7 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
     inputRef: spec.inputRef ?? null,
     reuseKey: spec.reuseKey ?? null,
     fromCache: false,
+    scheduledAt: spec.scheduledAt ?? null,
     resultRef: null,
     status: 'PENDING',
     result: null,
@@ -177,20 +276,22 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
     startedAt: null,
     completedAt: null,
     updatedAt: at,
+    statusChangedAt: at,
     generation: 0,
     runId: null,
     leaseExpiresAt: null,
-    dueAt: iso(now.getTime() + settings.stalePendingMs),
+    dueAt: pendingDueAt({ scheduledAt: spec.scheduledAt ?? null }, now, settings),
     expiresAt: null,
   };
 }
 
 /**
  * A job created COMPLETED with an earlier job's result (result reuse): no attempt, no message,
- * not due, expiring with the retention like any finished job, and not itself reusable.
+ * not due, expiring with the retention like any finished job, and not itself reusable. Never
+ * scheduled: its status changed (and its timings end) at its creation.
  */
 export function createReusedJob(spec: NewJob, stored: StoredResult, now: Date, settings: LifecycleSettings): Job {
-  const job = createJob({ ...spec, reuseKey: null }, now, settings);
+  const job = createJob({ ...spec, reuseKey: null, scheduledAt: null }, now, settings);
   return { ...job, ...completePatch(stored, now, settings), fromCache: true } as Job;
 }
 
@@ -203,14 +304,17 @@ export type StoredResult = { readonly result: JsonObject } | { readonly resultRe
 /** What every finished job's record holds: finished now, no attempt, not due, expiring with the retention. */
 function finished(now: Date, settings: LifecycleSettings): JobPatch {
   const at = now.toISOString();
-  return { progress: null, completedAt: at, updatedAt: at, leaseExpiresAt: null, dueAt: null, expiresAt: ttl(now, settings) };
+  return { progress: null, completedAt: at, updatedAt: at, statusChangedAt: at, leaseExpiresAt: null, dueAt: null, expiresAt: ttl(now, settings) };
 }
 
 export function cancelPatch(now: Date, settings: LifecycleSettings): JobPatch {
   return { status: 'CANCELLED', ...finished(now, settings) };
 }
 
-/** A new run of a FAILED or CANCELLED job (whose current run is `job.generation`). */
+/**
+ * A new run of a FAILED or CANCELLED job (whose current run is `job.generation`). It runs at once:
+ * a scheduled job's time is dropped (its timings count from its creation from then on).
+ */
 export function retryPatch(job: Pick<Job, 'generation'>, now: Date, settings: LifecycleSettings): JobPatch {
   const at = now.toISOString();
   return {
@@ -224,6 +328,8 @@ export function retryPatch(job: Pick<Job, 'generation'>, now: Date, settings: Li
     startedAt: null,
     completedAt: null,
     updatedAt: at,
+    scheduledAt: null,
+    statusChangedAt: at,
     runId: null,
     leaseExpiresAt: null,
     dueAt: iso(now.getTime() + settings.stalePendingMs),
@@ -255,6 +361,7 @@ export function requeuePatch(error: string, nextAttemptAt: Date, now: Date, sett
     error,
     progress: null,
     updatedAt: now.toISOString(),
+    statusChangedAt: now.toISOString(),
     leaseExpiresAt: null,
     dueAt: iso(nextAttemptAt.getTime() + settings.stalePendingMs),
   };

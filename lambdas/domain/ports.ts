@@ -3,7 +3,7 @@
  * (DynamoJobStore, SqsJobQueue, S3PayloadStore, HmacCursorCodec, JsonLogger). No AWS imports here.
  */
 import type { IdempotencyRecord } from './fingerprints.ts';
-import type { Job, JobProgress, JobStatus, PayloadRef, StoredResult } from './job.ts';
+import type { Job, JobPriority, JobProgress, JobStatus, PayloadRef, StoredResult } from './job.ts';
 
 export interface ClaimRequest {
   readonly runId: string;
@@ -14,15 +14,30 @@ export interface ClaimRequest {
   readonly leaseExpiresAt: string;
 }
 
-/** A position in an owner's list: the last item of the previous page. */
+/** What a list is ordered by: the creation time, or the time of the job's last status change. */
+export const LIST_SORTS = ['createdAt', 'updatedAt'] as const;
+export type ListSort = (typeof LIST_SORTS)[number];
+export const LIST_ORDERS = ['asc', 'desc'] as const;
+export type ListOrder = (typeof LIST_ORDERS)[number];
+
+/**
+ * A position in an owner's list: the last item of the previous page, by the value it was sorted
+ * on (its createdAt, or its statusChangedAt as the index had it) and its id.
+ */
 export interface ListPosition {
-  readonly createdAt: string;
+  readonly at: string;
   readonly id: string;
 }
 
 export interface ListQuery {
   readonly status?: JobStatus;
   readonly type?: string;
+  /** Only jobs of these priorities (any of them). */
+  readonly priorities?: readonly JobPriority[];
+  /** @default 'createdAt' */
+  readonly sort?: ListSort;
+  /** @default 'desc' (newest first) */
+  readonly order?: ListOrder;
   readonly limit: number;
   readonly after?: ListPosition;
 }
@@ -82,7 +97,10 @@ export interface JobStore {
   get(id: string): Promise<Job | undefined>;
   /** Strongly consistent reads of several jobs, in the order asked; missing or expired ones left out. */
   getMany(ids: readonly string[]): Promise<Job[]>;
-  /** The owner's jobs, newest first, optionally filtered. */
+  /**
+   * The owner's jobs, newest first unless the query says otherwise (by createdAt, or by
+   * statusChangedAt for `updatedAt`; ties by id), optionally filtered.
+   */
   list(ownerId: string, query: ListQuery): Promise<ListPage>;
   /**
    * Unfinished jobs whose dueAt is at or before `dueBy`, at most `limit` of them, starting after
@@ -112,9 +130,9 @@ export interface JobStore {
   // -- an attempt (the worker)
   /**
    * Starts an attempt: PENDING (or PROCESSING with an expired lease), on the message's run, with
-   * attempts below the maximum → PROCESSING, attempts + 1, the new runId and lease. Returns the
+   * attempts below the maximum, and its `scheduledAt` (if any) at or before `now` → PROCESSING, attempts + 1, the new runId and lease. Returns the
    * claimed job, or undefined when it cannot be claimed (missing, finished, running elsewhere,
-   * cancelled, retried since).
+   * cancelled, retried since, or scheduled later).
    */
   claim(id: string, request: ClaimRequest): Promise<Job | undefined>;
   /** Records the attempt's progress. */
@@ -185,16 +203,27 @@ export interface JobRef {
   readonly generation: number;
 }
 
+/** A job to send: its priority picks the queue (the band) its message goes to. */
+export interface QueuedJob extends JobRef {
+  readonly priority: JobPriority;
+}
+
 /** Where jobs' messages are sent (the API's create and retry, the reconciler). */
 export interface JobQueue {
-  /** Sends the message for the job's current run; `delaySeconds` up to 900. */
-  enqueue(job: JobRef, delaySeconds?: number): Promise<void>;
+  /** Sends the message for the job's current run to its priority's queue; `delaySeconds` up to 900. */
+  enqueue(job: QueuedJob, delaySeconds?: number): Promise<void>;
+}
+
+/** A message a queue consumer received: its receipt and the queue (ARN) it came from. */
+export interface ReceivedMessage {
+  readonly receiptHandle: string;
+  readonly eventSourceARN: string;
 }
 
 /** The messages a queue consumer received (the worker). */
 export interface ReceivedMessages {
-  /** Makes a received message visible again after `delaySeconds` (backoff between attempts). */
-  deferMessage(receiptHandle: string, delaySeconds: number): Promise<void>;
+  /** Makes a received message visible again after `delaySeconds` (backoff between attempts), in the queue it came from. */
+  deferMessage(message: ReceivedMessage, delaySeconds: number): Promise<void>;
 }
 
 /** Signs and checks opaque list cursors. */
@@ -207,9 +236,13 @@ export interface CursorCodec {
 export interface CursorPayload {
   /** The caller the cursor was issued to. */
   readonly ownerId: string;
-  /** The filters it was issued for (a cursor only continues the same query). */
+  /** The filters and order it was issued for (a cursor only continues the same query). */
   readonly status: string | null;
   readonly type: string | null;
+  /** Sorted and deduplicated; null for every priority. */
+  readonly priorities: readonly string[] | null;
+  readonly sort: ListSort;
+  readonly order: ListOrder;
   readonly position: ListPosition;
 }
 

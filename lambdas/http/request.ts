@@ -72,6 +72,7 @@ export function jobIdParameter(event: APIGatewayProxyEvent): string {
 export function queryParameters<K extends string>(
   event: APIGatewayProxyEvent,
   allowed: readonly K[],
+  repeatable: readonly K[] = [],
 ): Partial<Record<K, string>> {
   const result: Partial<Record<K, string>> = {};
   const multi = event.multiValueQueryStringParameters ?? {};
@@ -79,6 +80,7 @@ export function queryParameters<K extends string>(
     if (!(allowed as readonly string[]).includes(key)) {
       throw new HttpError(400, 'INVALID_QUERY', `Unknown query parameter "${key}"; allowed: ${allowed.join(', ')}`);
     }
+    if ((repeatable as readonly string[]).includes(key)) continue;
     // Own properties only: a parameter named `constructor` must not find Object's.
     if ((Object.hasOwn(multi, key) ? (multi[key]?.length ?? 1) : 1) > 1) {
       throw new HttpError(400, 'INVALID_QUERY', `Query parameter "${key}" is given more than once`);
@@ -86,6 +88,14 @@ export function queryParameters<K extends string>(
     if (value !== undefined) result[key as K] = value;
   }
   return result;
+}
+
+/** Every value of a repeatable query parameter (`?priority=high&priority=urgent`), in order; [] when absent. */
+export function queryValues(event: APIGatewayProxyEvent, key: string): string[] {
+  const multi = event.multiValueQueryStringParameters ?? {};
+  if (Object.hasOwn(multi, key)) return [...(multi[key] ?? [])];
+  const single = event.queryStringParameters ?? {};
+  return Object.hasOwn(single, key) && single[key] !== undefined ? [single[key]!] : [];
 }
 
 /** The body parsed as JSON: 415 for a non-JSON content type, 413 over 256 KB, 400 when malformed. */

@@ -1,4 +1,5 @@
-/** Building responses: JSON bodies, CORS, the request id header, and errors as problems. */
+/** Building responses: JSON bodies, CORS, the request id header, ETags, and errors as problems. */
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   InvalidCursorError,
@@ -19,6 +20,9 @@ import { header } from './request.ts';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
+/** Request headers a browser may send beyond aws-cdk-lib's `Cors.DEFAULT_HEADERS` (the preflight allows them). */
+export const CORS_EXTRA_REQUEST_HEADERS = [IDEMPOTENCY.header, 'If-None-Match'] as const;
+
 export interface ApiResponse {
   readonly status: number;
   readonly body: unknown;
@@ -27,7 +31,7 @@ export interface ApiResponse {
 
 /** CORS headers for the request's Origin, given the allowed origins (`*` allows any). */
 export function corsHeaders(event: APIGatewayProxyEvent, origins: readonly string[]): Record<string, string> {
-  const exposed = { 'Access-Control-Expose-Headers': `Location, Retry-After, ${REQUEST_ID_HEADER}, ${IDEMPOTENCY.replayedHeader}` };
+  const exposed = { 'Access-Control-Expose-Headers': `Location, Retry-After, ETag, ${REQUEST_ID_HEADER}, ${IDEMPOTENCY.replayedHeader}` };
   if (origins.includes('*')) return { 'Access-Control-Allow-Origin': '*', ...exposed };
   const origin = header(event, 'origin');
   if (origin && origins.includes(origin)) return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...exposed };
@@ -51,6 +55,32 @@ export function toResult(
     },
     body: JSON.stringify(response.body),
   };
+}
+
+/** A strong ETag of a response body: the first 128 bits of its SHA-256. */
+export function entityTag(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+}
+
+/** Whether an `If-None-Match` header names this ETag (weak comparison, `*` included, as RFC 9110 says). */
+export function matchesEntityTag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
+}
+
+/**
+ * A conditional GET: a 200 gets the ETag of its body, and `private, no-cache` (a browser keeps it
+ * and revalidates each time); when the request's `If-None-Match` names that ETag, the answer is a
+ * 304 with no body and the same headers (ETag, Retry-After, CORS, request id).
+ */
+export function conditional(event: APIGatewayProxyEvent, result: APIGatewayProxyResult): APIGatewayProxyResult {
+  if (event.httpMethod !== 'GET' || result.statusCode !== 200) return result;
+  const etag = entityTag(result.body);
+  const headers: Record<string, string | number | boolean> = { ...result.headers, ETag: etag, 'Cache-Control': 'private, no-cache' };
+  if (!matchesEntityTag(header(event, 'if-none-match'), etag)) return { ...result, headers };
+  const notModified = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-type'));
+  return { statusCode: 304, headers: notModified, body: '' };
 }
 
 /** Maps an error to a problem. Unknown errors become a 500 that reveals nothing. */

@@ -1,14 +1,14 @@
 /**
  * The reconciler, run on a schedule: re-sends PENDING jobs whose message was lost (the send
- * after a create or retry failed) and settles PROCESSING jobs whose worker vanished. This module
+ * after a create or retry failed), sends scheduled jobs whose time is within the queue's delay,
+ * and settles PROCESSING jobs whose worker vanished. This module
  * is the function's one wiring point: the table and the jobs queue (to send), nothing else.
  */
-import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import type { Job } from '../domain/job.ts';
 import type { Clock } from '../domain/ports.ts';
-import { lifecycleSettings, requireEnv, type Env } from '../shared/config.ts';
+import { lifecycleSettings, type Env } from '../shared/config.ts';
 import { JsonLogger } from '../shared/logger.ts';
-import { ENV } from '../shared/resources.ts';
+import { jobQueueFrom } from '../shared/queue-wiring.ts';
 import { jobStoreFrom } from '../shared/wiring.ts';
 import { ReconcileJobs, type ReconcileReport } from '../use-cases/reconcile-jobs.ts';
 
@@ -44,7 +44,7 @@ export function createRecovery(reconciler: ReconcileJobs): Recovery {
 export function wireReconciler(env: Env = process.env, clock?: Clock): ReconcileJobs {
   return new ReconcileJobs({
     store: jobStoreFrom(env, clock),
-    queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }),
+    queue: jobQueueFrom(env),
     lifecycle: lifecycleSettings(env),
     logger: new JsonLogger(),
     ...(clock ? { clock } : {}),

@@ -3,7 +3,7 @@
  * malformed variable fails fast with a message that names it.
  */
 import { ConfigurationError } from '../domain/errors.ts';
-import type { LifecycleSettings } from '../domain/job.ts';
+import { QUEUE_MAX_DELAY_SECONDS, type LifecycleSettings } from '../domain/job.ts';
 import { ENV, QUOTAS } from './resources.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -29,6 +29,7 @@ export function lifecycleSettings(env: Env): LifecycleSettings {
     stalePendingMs: numberEnv(env, ENV.stalePendingSeconds, 300, 1, 86_400) * 1000,
     leaseGraceMs: 60_000,
     retentionMs: numberEnv(env, ENV.retentionDays, 30, 1, 3650) * 86_400_000,
+    scheduleHorizonMs: numberEnv(env, ENV.scheduleHorizonSeconds, QUEUE_MAX_DELAY_SECONDS, 1, QUEUE_MAX_DELAY_SECONDS) * 1000,
   };
 }
 

@@ -4,6 +4,7 @@
  * No AWS SDK or CDK imports here.
  */
 import { MAX_DOCUMENT_BYTES } from '../domain/bedrock-limits.ts';
+import { JOB_PRIORITIES, type JobPriority } from '../domain/job.ts';
 
 export const JOBS_TABLE = {
   partitionKey: 'id',
@@ -15,6 +16,12 @@ export const JOBS_TABLE = {
    * records themselves.
    */
   ownerIndex: { name: 'byOwner', partitionKey: 'ownerId', sortKey: 'createdAt', nonKeyAttributes: ['type'] },
+  /**
+   * The caller's jobs by their last status change (`?sort=updatedAt`), keys only. An entry is
+   * rewritten (a delete and a put, 1 write unit each) on every status change: created, claimed,
+   * requeued, finished, retried; progress reports do not touch it.
+   */
+  ownerUpdatedIndex: { name: 'byOwnerUpdated', partitionKey: 'ownerId', sortKey: 'statusChangedAt' },
   /**
    * Sparse index of unfinished jobs by the time the reconciler should look at them, keys only.
    * Only PENDING and PROCESSING jobs carry `dueShard`, spread over `shards` partition keys by a
@@ -46,11 +53,12 @@ export interface JobsTableIndex {
   readonly projection: 'KEYS_ONLY' | { readonly include: readonly string[] };
 }
 
-const { ownerIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
+const { ownerIndex, ownerUpdatedIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
 
 /** Every global secondary index of the jobs table (all key attributes are strings). */
 export const JOBS_TABLE_INDEXES: readonly JobsTableIndex[] = [
   { ...pick(ownerIndex), projection: { include: ownerIndex.nonKeyAttributes } },
+  { ...pick(ownerUpdatedIndex), projection: 'KEYS_ONLY' },
   { ...pick(dueIndex), projection: 'KEYS_ONLY' },
   { ...pick(activeIndex), projection: 'KEYS_ONLY' },
   { ...pick(reuseIndex), projection: { include: reuseIndex.nonKeyAttributes } },
@@ -60,7 +68,12 @@ function pick(index: { name: string; partitionKey: string; sortKey?: string }): 
   return { name: index.name, partitionKey: index.partitionKey, ...(index.sortKey ? { sortKey: index.sortKey } : {}) };
 }
 
-export type JobsTableIndexName = typeof ownerIndex.name | typeof dueIndex.name | typeof activeIndex.name | typeof reuseIndex.name;
+export type JobsTableIndexName =
+  | typeof ownerIndex.name
+  | typeof ownerUpdatedIndex.name
+  | typeof dueIndex.name
+  | typeof activeIndex.name
+  | typeof reuseIndex.name;
 
 export const JOBS_TABLE_INDEX_NAMES: readonly JobsTableIndexName[] = JOBS_TABLE_INDEXES.map((index) => index.name as JobsTableIndexName);
 
@@ -116,9 +129,63 @@ export const WORKER = {
   maxReceiveCount: 10,
   /** AWS guidance: at least six times the function timeout. */
   visibilityTimeoutSeconds: 6 * 120,
-  /** Upper bound on concurrent worker instances (protects downstream quotas such as Bedrock). */
+  /**
+   * Upper bound on concurrent worker instances (protects downstream quotas such as Bedrock),
+   * split over the priority bands (splitWorkerConcurrency).
+   */
   maxConcurrency: 10,
 } as const;
+
+/**
+ * Priorities that schedule: one queue per priority (a band), each with its own event source and
+ * its own share of WORKER.maxConcurrency, all redriving to the one dead-letter queue. Standard SQS
+ * keeps no order, so a band is the only way a message can overtake another; a band's share is
+ * reserved for it, so no band can starve another (a `low` job waits only for the `low` jobs
+ * ahead of it).
+ */
+export const PRIORITY_BANDS = {
+  /** AWS's smallest maximum concurrency of an SQS event source mapping. */
+  minShare: 2,
+  /** How the workers above 2 per band are shared out (ties go to the higher priority). */
+  weights: { low: 1, normal: 3, high: 2, urgent: 2 },
+  /** The environment variable naming each band's queue URL; `normal` is the original jobs queue. */
+  queueUrlEnv: {
+    low: 'JOBS_QUEUE_URL_LOW',
+    normal: 'JOBS_QUEUE_URL',
+    high: 'JOBS_QUEUE_URL_HIGH',
+    urgent: 'JOBS_QUEUE_URL_URGENT',
+  },
+} as const satisfies {
+  minShare: number;
+  weights: Record<JobPriority, number>;
+  queueUrlEnv: Record<JobPriority, string>;
+};
+
+/** The smallest total that gives every band its minimum share. */
+export const MIN_WORKER_CONCURRENCY = PRIORITY_BANDS.minShare * JOB_PRIORITIES.length;
+/** The largest total whose largest share (normal's) is within Lambda's 1,000 per event source. */
+export const MAX_WORKER_CONCURRENCY = 2668;
+
+/**
+ * Splits `total` concurrent workers over the bands: each gets PRIORITY_BANDS.minShare, then each
+ * further worker goes to the band with the fewest per unit of weight (ties: the higher priority).
+ * The shares add up to `total`. 10 → low 2, normal 3, high 2, urgent 3.
+ */
+export function splitWorkerConcurrency(total: number): Record<JobPriority, number> {
+  if (!Number.isInteger(total) || total < MIN_WORKER_CONCURRENCY) {
+    throw new RangeError(`The worker concurrency must be an integer of at least ${MIN_WORKER_CONCURRENCY} (${PRIORITY_BANDS.minShare} per priority), got ${total}`);
+  }
+  const shares = Object.fromEntries(JOB_PRIORITIES.map((band) => [band, PRIORITY_BANDS.minShare])) as Record<JobPriority, number>;
+  const highestFirst = [...JOB_PRIORITIES].reverse();
+  for (let left = total - MIN_WORKER_CONCURRENCY; left > 0; left--) {
+    let next = highestFirst[0]!;
+    for (const band of highestFirst) {
+      if (shares[band] / PRIORITY_BANDS.weights[band] < shares[next] / PRIORITY_BANDS.weights[next]) next = band;
+    }
+    shares[next]++;
+  }
+  return shares;
+}
 
 export const DLQ_CONSUMER = {
   timeoutSeconds: 30,
@@ -156,7 +223,10 @@ export const LOCAL_TOKENS_DEFINE = 'JOBS_LOCAL_TOKENS';
 /** Environment variable names read by the functions. */
 export const ENV = {
   tableName: 'JOBS_TABLE_NAME',
+  /** The `normal` band's queue; the other bands' are PRIORITY_BANDS.queueUrlEnv. */
   queueUrl: 'JOBS_QUEUE_URL',
+  /** Local runtime only: jobs run at once (messages in flight), split like the stack's. */
+  workerMaxConcurrency: 'WORKER_MAX_CONCURRENCY',
   cursorSecretArn: 'CURSOR_SECRET_ARN',
   cursorSecret: 'CURSOR_SECRET',
   allowedOrigins: 'ALLOWED_ORIGINS',
@@ -175,6 +245,12 @@ export const ENV = {
   retryBaseDelaySeconds: 'RETRY_BASE_DELAY_SECONDS',
   retryMaxDelaySeconds: 'RETRY_MAX_DELAY_SECONDS',
   stalePendingSeconds: 'STALE_PENDING_SECONDS',
+  /**
+   * How far ahead a scheduled job's message is sent with a delivery delay (default and maximum:
+   * SQS's 900 s); a shorter one makes the reconciler send jobs scheduled further ahead sooner
+   * (the e2e tests use it with a short reconciler interval).
+   */
+  scheduleHorizonSeconds: 'SCHEDULE_HORIZON_SECONDS',
   /** The payload bucket (PAYLOADS). */
   payloadBucket: 'JOBS_BUCKET_NAME',
   /** Unfinished (PENDING or PROCESSING) jobs a caller may have at once; default QUOTAS.defaultMaxActiveJobsPerCaller. */

@@ -37,7 +37,7 @@ export async function processBatch(
       }
       failures.push({ itemIdentifier: record.messageId });
       try {
-        await messages.deferMessage(record.receiptHandle, delaySeconds);
+        await messages.deferMessage(record, delaySeconds);
       } catch (error) {
         // The message still comes back, after the queue's visibility timeout instead.
         logger.warn('could not set the retry delay', { jobId, error });

@@ -12,6 +12,7 @@ import {
   JOB_PRIORITIES,
   createJob,
   createReusedJob,
+  messageDelaySeconds,
   type Job,
   type JobPriority,
   type LifecycleSettings,
@@ -42,23 +43,47 @@ export interface CreateJobDependencies {
   readonly newId?: IdGenerator;
 }
 
+/** How far ahead a job may be scheduled. */
+export const MAX_SCHEDULE_AHEAD_DAYS = 365;
+/** ISO 8601 date and time with a zone (`Z` or `±hh:mm`), as `runAt` must be. */
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** A real calendar day (Date.parse takes 2026-02-30 for March 2). */
+function isCalendarDay(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** `runAt` as the record's `scheduledAt` (UTC, milliseconds), or why it cannot be. */
+export function parseRunAt(value: unknown, now: Date): { scheduledAt: string } | { error: string } {
+  const match = typeof value === 'string' ? ISO_WITH_ZONE.exec(value) : null;
+  const time = match && isCalendarDay(Number(match[1]), Number(match[2]), Number(match[3])) ? Date.parse(value as string) : Number.NaN;
+  if (!Number.isFinite(time)) return { error: 'must be an ISO 8601 date and time with a zone, e.g. 2026-03-04T12:00:00Z' };
+  if (time <= now.getTime()) return { error: `must be in the future (it is ${now.toISOString()} now)` };
+  if (time > now.getTime() + MAX_SCHEDULE_AHEAD_DAYS * 86_400_000) return { error: `must be at most ${MAX_SCHEDULE_AHEAD_DAYS} days ahead` };
+  return { scheduledAt: new Date(time).toISOString() };
+}
+
 interface CreateRequest {
   readonly type: string;
   readonly input: unknown;
   readonly priority: JobPriority | undefined;
+  readonly scheduledAt: string | undefined;
   readonly reuse: { readonly maxAgeSeconds: number } | undefined;
 }
 
-/** The create request's envelope: `{ type, input, priority?, reuse? }`, nothing else. */
-function parseCreateRequest(request: unknown, settings: LifecycleSettings): CreateRequest {
-  const body = requestBody(request, ['type', 'input', 'priority', 'reuse'], 'job request', 'must be a JSON object with "type" and "input"');
-  const { type, input, priority, reuse } = body.fields;
+/** The create request's envelope: `{ type, input, priority?, runAt?, reuse? }`, nothing else. */
+function parseCreateRequest(request: unknown, settings: LifecycleSettings, now: Date): CreateRequest {
+  const body = requestBody(request, ['type', 'input', 'priority', 'runAt', 'reuse'], 'job request', 'must be a JSON object with "type" and "input"');
+  const { type, input, priority, runAt, reuse } = body.fields;
   if (typeof type !== 'string' || type.length === 0 || type.length > 64) {
     body.errors.push({ path: 'type', message: 'type is required and must be a job type name (a string of 1 to 64 characters)' });
   }
   if (priority !== undefined && !(JOB_PRIORITIES as readonly unknown[]).includes(priority)) {
     body.errors.push({ path: 'priority', message: `must be one of ${JOB_PRIORITIES.join(', ')}` });
   }
+  const schedule = runAt === undefined ? undefined : parseRunAt(runAt, now);
+  if (schedule && 'error' in schedule) body.errors.push({ path: 'runAt', message: schedule.error });
   // The oldest result a create may reuse is one kept that long: the retention.
   const maxAge = Math.floor(settings.retentionMs / 1000);
   const age = isJsonObject(reuse) ? reuse.maxAgeSeconds : undefined;
@@ -66,12 +91,16 @@ function parseCreateRequest(request: unknown, settings: LifecycleSettings): Crea
     body.errors.push({ path: 'reuse', message: 'must be an object { "maxAgeSeconds": N } and nothing else' });
   } else if (reuse !== undefined && (typeof age !== 'number' || !Number.isInteger(age) || age < 1 || age > maxAge)) {
     body.errors.push({ path: 'reuse.maxAgeSeconds', message: `must be an integer from 1 to ${maxAge} (the retention)` });
+  } else if (reuse !== undefined && runAt !== undefined) {
+    // A reused result is there at once; a scheduled job runs later: the two ask for opposite things.
+    body.errors.push({ path: 'reuse', message: 'cannot be combined with runAt: a reused result is ready now, a scheduled job runs later' });
   }
   body.check();
   return {
     type: type as string,
     input,
     priority: priority as JobPriority | undefined,
+    scheduledAt: schedule && 'scheduledAt' in schedule ? schedule.scheduledAt : undefined,
     reuse: reuse === undefined ? undefined : { maxAgeSeconds: age as number },
   };
 }
@@ -81,6 +110,7 @@ interface CheckedRequest {
   readonly type: JobTypeDefinition;
   readonly input: unknown;
   readonly priority: JobPriority;
+  readonly scheduledAt: string | undefined;
   readonly reuse: CreateRequest['reuse'];
   readonly reuseKey: string | null;
 }
@@ -97,15 +127,20 @@ export class CreateJob {
   }
 
   /**
-   * Validates the request against the job type's schema and stores the job: PENDING and enqueued,
-   * or COMPLETED at once with a reusable earlier result. With an idempotency key, a request
-   * repeated within 24 hours gets the job the first one made (replayed), as it is now.
+   * Validates the request against the job type's schema and stores the job: PENDING and enqueued
+   * (a scheduled job's message delayed until its time, or, beyond the queue's 15-minute delay,
+   * left for the reconciler to send once its time is that close), or COMPLETED at once with a
+   * reusable earlier result. With an idempotency key, a request repeated within 24 hours gets the
+   * job the first one made (replayed), as it is now.
    */
   async createWith(ownerId: string, request: unknown, options: FlowOptions = {}): Promise<JobOutcome> {
-    const checked = this.check(ownerId, request);
-    if (!options.idempotencyKey) return { job: await this.write(ownerId, this.newId(), checked), replayed: false };
+    if (!options.idempotencyKey) return { job: await this.write(ownerId, this.newId(), this.check(ownerId, request)), replayed: false };
     const keyed = { ownerId, key: options.idempotencyKey, requestHash: fingerprint('create', request) };
     const held = await this.keys.find(keyed);
+    // A replay is answered before the request is checked again: a runAt that has passed since is no reason to refuse it.
+    const replayed = held ? await this.replay(ownerId, held.jobId) : undefined;
+    if (replayed) return replayed;
+    const checked = this.check(ownerId, request);
     if (held) return this.writeOnce(ownerId, held.jobId, checked);
     // Everything that can refuse the request (sources, uploads, the quota) runs before the key is held.
     const prepared = await this.prepare(ownerId, checked);
@@ -120,21 +155,23 @@ export class CreateJob {
     return (await this.createWith(ownerId, request)).job;
   }
 
+  /** The caller's job under `id`, as a replay; undefined if it is not there (yet). */
+  private async replay(ownerId: string, id: string): Promise<JobOutcome | undefined> {
+    const job = await this.deps.store.get(id);
+    return job && job.ownerId === ownerId ? { job, replayed: true } : undefined;
+  }
+
   /** The job under `id` if it exists (a replay), else written under that id: exactly one writer succeeds. */
   private async writeOnce(ownerId: string, id: string, checked: CheckedRequest, prepared?: Prepared): Promise<JobOutcome> {
-    const replay = async (): Promise<JobOutcome | undefined> => {
-      const job = await this.deps.store.get(id);
-      return job && job.ownerId === ownerId ? { job, replayed: true } : undefined;
-    };
     if (!prepared) {
-      const existing = await replay();
+      const existing = await this.replay(ownerId, id);
       if (existing) return existing;
     }
     try {
       return { job: await this.write(ownerId, id, checked, prepared), replayed: false };
     } catch (error) {
       if (!(error instanceof JobAlreadyExistsError)) throw error;
-      const existing = await replay();
+      const existing = await this.replay(ownerId, id);
       if (existing) return existing;
       throw error;
     }
@@ -143,7 +180,7 @@ export class CreateJob {
   /** The request checked on its own: envelope, type, input schema, reuse allowed. */
   private check(ownerId: string, request: unknown): CheckedRequest {
     const { types, settings } = this.deps;
-    const { type: typeName, input, priority, reuse } = parseCreateRequest(request, settings);
+    const { type: typeName, input, priority, scheduledAt, reuse } = parseCreateRequest(request, settings, this.clock());
     const type = types.get(typeName) as JobTypeDefinition | undefined;
     if (!type) {
       const known = types.names().join(', ');
@@ -167,6 +204,7 @@ export class CreateJob {
       type,
       input: parsed.data,
       priority: priority ?? 'normal',
+      scheduledAt,
       reuse,
       reuseKey: reusable ? reuseKeyOf(ownerId, type.name, parsed.data) : null,
     };
@@ -199,6 +237,7 @@ export class CreateJob {
       priority: checked.priority,
       maxAttempts: checked.type.maxAttempts,
       reuseKey: checked.reuseKey,
+      ...(checked.scheduledAt ? { scheduledAt: checked.scheduledAt } : {}),
     };
     if (reused) {
       const job = createReusedJob(spec, await copyResult(payloads, reused, id), this.clock(), this.deps.settings);
@@ -206,9 +245,11 @@ export class CreateJob {
       return job;
     }
     for (const key of uploads) await payloads.copy(key, payloadKeys.document(id));
-    const job = createJob(spec, this.clock(), this.deps.settings);
+    const now = this.clock();
+    const job = createJob(spec, now, this.deps.settings);
     await store.create(job);
-    await sendJob({ ...this.deps, clock: this.clock }, job);
+    const delaySeconds = messageDelaySeconds(job, now, this.deps.settings);
+    if (delaySeconds !== null) await sendJob({ ...this.deps, clock: this.clock }, job, delaySeconds);
     return job;
   }
 

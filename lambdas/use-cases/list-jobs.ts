@@ -1,10 +1,11 @@
 /**
- * The list function's use case: the caller's jobs, newest first, a page at a time behind a
- * signed cursor that only continues the same query for the same caller. No AWS imports here.
+ * The list function's use case: the caller's jobs, newest first unless asked otherwise, a page at
+ * a time behind a signed cursor that only continues the same query (filters and order) for the
+ * same caller. No AWS imports here.
  */
 import { InvalidCursorError } from '../domain/errors.ts';
-import type { Job, JobStatus } from '../domain/job.ts';
-import type { CursorCodec, JobStore, ListPosition } from '../domain/ports.ts';
+import { JOB_PRIORITIES, type Job, type JobPriority, type JobStatus } from '../domain/job.ts';
+import type { CursorCodec, CursorPayload, JobStore, ListOrder, ListPosition, ListSort } from '../domain/ports.ts';
 
 export const LIST_DEFAULT_LIMIT = 20;
 export const LIST_MAX_LIMIT = 100;
@@ -12,6 +13,12 @@ export const LIST_MAX_LIMIT = 100;
 export interface ListRequest {
   readonly status?: JobStatus;
   readonly type?: string;
+  /** Any of these priorities; none given: every priority. */
+  readonly priorities?: readonly JobPriority[];
+  /** @default 'createdAt' */
+  readonly sort?: ListSort;
+  /** @default 'desc' */
+  readonly order?: ListOrder;
   readonly limit: number;
   readonly cursor?: string;
 }
@@ -31,22 +38,41 @@ export class ListJobs {
 
   async list(ownerId: string, request: ListRequest): Promise<ListResult> {
     const { store, cursors } = this.deps;
-    const filters = { status: request.status ?? null, type: request.type ?? null };
+    // Every priority is the same query as none; a repeated one is the same as once.
+    const priorities = request.priorities && request.priorities.length > 0 ? JOB_PRIORITIES.filter((p) => request.priorities!.includes(p)) : [];
+    const query: Omit<CursorPayload, 'ownerId' | 'position'> = {
+      status: request.status ?? null,
+      type: request.type ?? null,
+      priorities: priorities.length > 0 && priorities.length < JOB_PRIORITIES.length ? priorities : null,
+      sort: request.sort ?? 'createdAt',
+      order: request.order ?? 'desc',
+    };
     let after: ListPosition | undefined;
     if (request.cursor !== undefined) {
       const payload = await cursors.decode(request.cursor);
-      if (payload.ownerId !== ownerId || payload.status !== filters.status || payload.type !== filters.type) {
-        throw new InvalidCursorError();
-      }
+      if (payload.ownerId !== ownerId || !sameQuery(payload, query)) throw new InvalidCursorError();
       after = payload.position;
     }
     const page = await store.list(ownerId, {
       limit: request.limit,
+      sort: query.sort,
+      order: query.order,
       ...(request.status ? { status: request.status } : {}),
       ...(request.type ? { type: request.type } : {}),
+      ...(query.priorities ? { priorities: query.priorities as JobPriority[] } : {}),
       ...(after ? { after } : {}),
     });
-    const nextCursor = page.next ? await cursors.encode({ ownerId, ...filters, position: page.next }) : null;
+    const nextCursor = page.next ? await cursors.encode({ ownerId, ...query, position: page.next }) : null;
     return { items: page.jobs, nextCursor };
   }
+}
+
+function sameQuery(cursor: CursorPayload, query: Omit<CursorPayload, 'ownerId' | 'position'>): boolean {
+  return (
+    cursor.status === query.status &&
+    cursor.type === query.type &&
+    JSON.stringify(cursor.priorities ?? null) === JSON.stringify(query.priorities) &&
+    cursor.sort === query.sort &&
+    cursor.order === query.order
+  );
 }

@@ -45,13 +45,13 @@ export interface SendJobDependencies {
 }
 
 /**
- * Sends the job's message. If the send fails the job is already stored as PENDING with a dueAt,
+ * Sends the job's message (delayed by `delaySeconds`: a scheduled job's). If the send fails the job is already stored as PENDING with a dueAt,
  * so the reconciler re-sends it: the create or retry still succeeds and nothing is lost. dueAt is
  * pulled forward so that happens on the reconciler's next run.
  */
-export async function sendJob(deps: SendJobDependencies, job: Job): Promise<void> {
+export async function sendJob(deps: SendJobDependencies, job: Job, delaySeconds = 0): Promise<void> {
   try {
-    await deps.queue.enqueue(job);
+    await deps.queue.enqueue(job, delaySeconds);
   } catch (error) {
     deps.logger.warn('enqueue failed; the reconciler will send the job', { jobId: job.id, error });
     try {

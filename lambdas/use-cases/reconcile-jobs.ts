@@ -2,11 +2,13 @@
  * The reconciler's use case: unfinished jobs whose dueAt has passed are looked at again. A
  * PENDING job whose message was lost (a failed send after create or retry, a message that waited
  * too long) is sent again; a PROCESSING job whose lease is long gone counts as a lost attempt.
+ * A job scheduled more than the queue's delay ahead is due 15 minutes before its time: it is sent
+ * then, delayed by what is left.
  * After a restart of the local runtime, `unfinished` and `recover` settle every unfinished job
  * once. Every write is guarded on the job as it was read. No AWS imports here.
  */
 import { ConcurrentUpdateError } from '../domain/errors.ts';
-import type { Job, LifecycleSettings } from '../domain/job.ts';
+import { scheduleHorizonMs, type Job, type LifecycleSettings } from '../domain/job.ts';
 import { systemClock, type Clock, type DuePosition, type JobQueue, type JobStore, type Logger } from '../domain/ports.ts';
 
 export interface ReconcileJobsDependencies {
@@ -28,6 +30,8 @@ export interface ReconcileOptions {
 
 export interface ReconcileReport {
   readonly resent: number;
+  /** Scheduled jobs whose time is still beyond the queue's delay: left for a later run. */
+  readonly scheduled: number;
   readonly requeued: number;
   readonly failed: number;
   readonly skipped: number;
@@ -55,7 +59,7 @@ export class ReconcileJobs {
   async reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
     const now = this.clock();
     const started = Date.now();
-    const report: Tally = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
+    const report: Tally = { resent: 0, scheduled: 0, requeued: 0, failed: 0, skipped: 0 };
     let after: DuePosition | undefined;
     do {
       const page = await this.deps.store.findDue(now.toISOString(), options.pageSize ?? 100, after);
@@ -64,7 +68,7 @@ export class ReconcileJobs {
       await this.settle(jobs, now, 'due', options.concurrency ?? 10, report);
       after = page.next ?? undefined;
     } while (after && Date.now() - started < (options.budgetMs ?? 40_000));
-    if (report.resent + report.requeued + report.failed + report.skipped > 0) this.deps.logger.info('reconciled', { ...report });
+    if (report.resent + report.scheduled + report.requeued + report.failed + report.skipped > 0) this.deps.logger.info('reconciled', { ...report });
     return report;
   }
 
@@ -87,7 +91,8 @@ export class ReconcileJobs {
   /**
    * Settles jobs that no worker can still be running (the local runtime after a restart: its
    * workers died with the old process), each exactly once: a PENDING job's message is sent again
-   * (after what is left of its retry backoff), and a PROCESSING job counts as a lost attempt. A
+   * (after what is left of its retry backoff, or delayed until its scheduled time; one scheduled
+   * beyond the queue's delay is left to the reconciler), and a PROCESSING job counts as a lost attempt. A
    * job that moved on since it was read (a new worker claimed it, its owner cancelled it) is
    * skipped.
    */
@@ -95,7 +100,7 @@ export class ReconcileJobs {
     jobs: readonly Job[],
     options: { readonly concurrency?: number; readonly signal?: AbortSignal } = {},
   ): Promise<ReconcileReport> {
-    const report: Tally = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
+    const report: Tally = { resent: 0, scheduled: 0, requeued: 0, failed: 0, skipped: 0 };
     await this.settle(jobs, this.clock(), 'recover', options.concurrency ?? 16, report, options.signal);
     if (jobs.length > 0) this.deps.logger.info('recovered unfinished jobs', { ...report });
     return report;
@@ -123,10 +128,18 @@ export class ReconcileJobs {
     const { store, queue, lifecycle } = this.deps;
     const { stalePendingMs, leaseGraceMs } = lifecycle;
     if (job.status === 'PENDING' && job.dueAt !== null) {
-      // A job waiting out a retry backoff (dueAt = next attempt + stalePendingMs) is sent with
-      // what is left of it after a restart; an overdue one at once.
-      const delaySeconds =
-        mode === 'recover' ? Math.max(0, Math.ceil((Date.parse(job.dueAt) - stalePendingMs - now.getTime()) / 1000)) : 0;
+      // It may start at its scheduled time, and after a restart once what is left of its retry
+      // backoff (dueAt = next attempt + stalePendingMs) has passed; an overdue job at once.
+      const backoffEnds = mode === 'recover' ? Date.parse(job.dueAt) - stalePendingMs : 0;
+      const startsAt = Math.max(now.getTime(), backoffEnds, job.scheduledAt === null ? 0 : Date.parse(job.scheduledAt));
+      const horizonMs = scheduleHorizonMs(lifecycle);
+      if (job.scheduledAt !== null && startsAt - now.getTime() > horizonMs) {
+        // Beyond the queue's longest delay: looked at again (and sent) once it is that close.
+        const sendFrom = new Date(Date.parse(job.scheduledAt) - horizonMs);
+        if (job.dueAt !== sendFrom.toISOString()) await store.resend(job.id, { dueAt: job.dueAt }, sendFrom);
+        return 'scheduled';
+      }
+      const delaySeconds = Math.ceil((startsAt - now.getTime()) / 1000);
       await store.resend(job.id, { dueAt: job.dueAt }, new Date(now.getTime() + delaySeconds * 1000 + stalePendingMs));
       await queue.enqueue(job, delaySeconds);
       return 'resent';

@@ -13,7 +13,7 @@ import {
   PayloadMissingError,
   RecordTooLargeError,
 } from '../domain/errors.ts';
-import { retryDelaySeconds, type Job, type JobProgress } from '../domain/job.ts';
+import { QUEUE_MAX_DELAY_SECONDS, retryDelaySeconds, type Job, type JobProgress } from '../domain/job.ts';
 import type { JobType, JobTypeCatalog, ProcessorContext, SourceJob } from '../domain/job-types.ts';
 import { isJsonObject, type JsonObject } from '../domain/json.ts';
 import { jsonBytes, loadInput, loadResult, MAX_RESULT_BYTES, payloadKeys, storeResult, UPLOADS } from '../domain/payloads.ts';
@@ -69,7 +69,7 @@ export class RunAttempt {
       now: now.toISOString(),
       leaseExpiresAt: leaseExpiresAt.toISOString(),
     });
-    if (!job) return this.notClaimed(jobId);
+    if (!job) return this.notClaimed(message, now);
 
     const logger = this.deps.logger.child({ jobId, type: job.type, attempt: job.attempts, runId });
     const fence: AttemptRef = { runId };
@@ -236,9 +236,23 @@ export class RunAttempt {
     return recordOutcome(() => this.deps.store.fail(job.id, fence, message, this.clock()), logger);
   }
 
-  private async notClaimed(jobId: string): Promise<RunOutcome> {
+  /**
+   * A message that could not start an attempt is acknowledged, except one that came before its
+   * scheduled job's time (a re-send): it comes back when the job may start. One that early by more
+   * than the queue's longest delay is dropped: the reconciler sends the job when its time is near.
+   */
+  private async notClaimed(message: JobRef, now: Date): Promise<RunOutcome> {
+    const jobId = message.id;
     const current = await this.deps.store.get(jobId);
-    const detail = current ? `not claimable (${current.status}, attempts ${current.attempts})` : 'job not found';
+    const early =
+      current?.status === 'PENDING' && current.generation === message.generation && current.scheduledAt !== null
+        ? Math.ceil((Date.parse(current.scheduledAt) - now.getTime()) / 1000)
+        : 0;
+    if (early > 0 && early <= QUEUE_MAX_DELAY_SECONDS) {
+      this.deps.logger.info('message came before the job\'s scheduled time; deferred', { jobId, delaySeconds: early });
+      return { kind: 'retry-later', delaySeconds: early };
+    }
+    const detail = early > 0 ? `scheduled at ${current!.scheduledAt}` : current ? `not claimable (${current.status}, attempts ${current.attempts})` : 'job not found';
     this.deps.logger.info('message acknowledged without running', { jobId, detail });
     return { kind: 'done', detail };
   }

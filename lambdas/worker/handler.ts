@@ -1,13 +1,12 @@
 /**
  * The worker: runs one attempt per SQS message, with partial batch failure reporting. This module
  * is the function's one wiring point: the job types with their model, the table, the bucket and
- * the queue (to delay a message's next delivery), as its IAM policy allows.
+ * the priority bands' queues (to delay a message's next delivery in its queue), as its IAM policy allows.
  */
 import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockModel } from '../adapters/bedrock-model.ts';
 import { lazyPayloadStore } from '../adapters/lazy-payload-store.ts';
-import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { JobTypeCatalog, type JobType } from '../domain/job-types.ts';
 import type { Clock, Logger, ReceivedMessages } from '../domain/ports.ts';
 import { createJobTypes } from '../job-types/processors.ts';
@@ -15,6 +14,7 @@ import { numberEnv, requireEnv, retrySettings, type Env } from '../shared/config
 import { JsonLogger } from '../shared/logger.ts';
 import { ENV, WORKER } from '../shared/resources.ts';
 import { processBatch } from '../shared/sqs-batch.ts';
+import { jobQueueFrom } from '../shared/queue-wiring.ts';
 import { jobStoreFrom } from '../shared/wiring.ts';
 import { RunAttempt } from '../use-cases/run-attempt.ts';
 
@@ -47,7 +47,7 @@ export function wireWorker(types: readonly JobType<any>[], env: Env = process.en
     },
     ...(clock ? { clock } : {}),
   });
-  return { attempts, messages: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }), logger };
+  return { attempts, messages: jobQueueFrom(env), logger };
 }
 
 function bedrockJobTypes(env: Env): JobType<any>[] {

@@ -13,7 +13,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { PayloadAccess, TableAction } from '../../lambdas/api/routes.ts';
-import { ENV } from '../../lambdas/shared/resources.ts';
+import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
+import { ENV, PRIORITY_BANDS } from '../../lambdas/shared/resources.ts';
 import { acknowledge } from '../nag.ts';
 import type { JobsPayloads, PayloadPrefix } from './jobs-payloads.ts';
 import type { JobsTable } from './jobs-table.ts';
@@ -105,10 +106,12 @@ export class JobFunction extends Construct {
     return this;
   }
 
-  /** Grants exactly `actions` on the queue and sets the jobs queue URL. */
-  useJobsQueue(queue: IQueue, ...actions: readonly string[]): this {
-    queue.grant(this.function, ...actions);
-    this.function.addEnvironment(ENV.queueUrl, queue.queueUrl);
+  /** Grants exactly `actions` on every band's queue and sets their URLs (PRIORITY_BANDS.queueUrlEnv). */
+  useJobsQueues(queues: Readonly<Record<JobPriority, IQueue>>, ...actions: readonly string[]): this {
+    for (const band of JOB_PRIORITIES) {
+      queues[band].grant(this.function, ...actions);
+      this.function.addEnvironment(PRIORITY_BANDS.queueUrlEnv[band], queues[band].queueUrl);
+    }
     return this;
   }
 

@@ -23,9 +23,10 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
-import { IDEMPOTENCY } from '../../lambdas/domain/fingerprints.ts';
 import { ENV, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
+import type { JobPriority } from '../../lambdas/domain/job.ts';
 import { PROBLEM_TITLES, problemType } from '../../lambdas/http/problem.ts';
+import { CORS_EXTRA_REQUEST_HEADERS } from '../../lambdas/http/responses.ts';
 import type { LocalJwks } from '../local/tokens.ts';
 import { acknowledge } from '../nag.ts';
 import { JobFunction } from './job-function.ts';
@@ -42,7 +43,8 @@ export interface JobsApiProps {
   readonly jobsTable: JobsTable;
   /** Inputs and results too large for the job record, and document uploads. */
   readonly payloads: JobsPayloads;
-  readonly jobsQueue: IQueue;
+  /** The jobs queue of each priority band (create and retry send to the job's band). */
+  readonly jobsQueues: Readonly<Record<JobPriority, IQueue>>;
   readonly auth: JobsApiAuth;
   /** CORS origins; `['*']` allows any origin. */
   readonly allowedOrigins: readonly string[];
@@ -99,7 +101,7 @@ export class JobsApi extends Construct {
       defaultCorsPreflightOptions: {
         allowOrigins: [...props.allowedOrigins],
         allowMethods: ['GET', 'POST', 'OPTIONS'],
-        allowHeaders: [...Cors.DEFAULT_HEADERS, IDEMPOTENCY.header],
+        allowHeaders: [...Cors.DEFAULT_HEADERS, ...CORS_EXTRA_REQUEST_HEADERS],
         maxAge: Duration.hours(1),
       },
     });
@@ -154,12 +156,12 @@ export class JobsApi extends Construct {
       // Only the LocalStack variant's bundles carry that verifier (and aws-jwt-verify).
       define: { [LOCAL_TOKENS_DEFINE]: String(this.localAuthorizer !== undefined) },
     });
-    if (route.access.table.length > 0) fn.useTable(props.jobsTable, route.access.table, 'indexes' in route.access ? route.access.indexes : []);
+    if (route.access.table.length > 0) fn.useTable(props.jobsTable, route.access.table, route.access.indexes ?? []);
     if ('payloads' in route.access && route.access.payloads) {
       // LocalStack: path-style URLs on its own endpoint, for the functions and for presigned uploads.
       fn.usePayloads(props.payloads, route.access.payloads, { forcePathStyle: this.localAuthorizer !== undefined });
     }
-    if (route.access.queueSend) fn.useJobsQueue(props.jobsQueue, 'sqs:SendMessage');
+    if (route.access.queueSend) fn.useJobsQueues(props.jobsQueues, 'sqs:SendMessage');
     if (route.access.cursorSecret) fn.useCursorSecret(this.cursorSecret);
     return fn;
   }

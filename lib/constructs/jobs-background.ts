@@ -8,7 +8,8 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, JOBS_TABLE, RECONCILER, WORKER } from '../../lambdas/shared/resources.ts';
+import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
+import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, JOBS_TABLE, RECONCILER, splitWorkerConcurrency, WORKER } from '../../lambdas/shared/resources.ts';
 import { bedrockModelAccess, bedrockModelIds, bedrockWorkerEnvironment } from '../bedrock.ts';
 import type { BedrockSettings } from '../config.ts';
 import { acknowledge } from '../nag.ts';
@@ -26,7 +27,8 @@ export interface JobsBackgroundProps {
   readonly payloads: JobsPayloads;
   /** Address the payload bucket path-style (LocalStack). @default false */
   readonly s3ForcePathStyle?: boolean;
-  readonly jobsQueue: IQueue;
+  /** The jobs queue of each priority band: one event source each, with its share of the workers. */
+  readonly jobsQueues: Readonly<Record<JobPriority, IQueue>>;
   readonly deadLetterQueue: IQueue;
   /** The worker's default model, e.g. `amazon.nova-lite-v1:0` or `us.anthropic.…` (a profile). */
   readonly bedrockModelId: string;
@@ -37,7 +39,10 @@ export interface JobsBackgroundProps {
   readonly bedrock?: BedrockSettings;
   /** Days a finished job is kept; terminal transitions set the TTL from it. */
   readonly jobRetentionDays: number;
-  /** Maximum concurrent worker instances for the SQS event source. @default WORKER.maxConcurrency */
+  /**
+   * Maximum concurrent worker instances, split over the bands' event sources by
+   * splitWorkerConcurrency (at least 2 each). @default WORKER.maxConcurrency
+   */
   readonly maxConcurrency?: number;
   /**
    * Sends the worker's Bedrock Runtime calls to this URL (a stand-in, e.g. on LocalStack, which has
@@ -55,6 +60,8 @@ export class JobsBackground extends Construct {
   /** Re-enqueues stale PENDING jobs and fails PROCESSING jobs whose lease is long gone. */
   readonly reconciler: JobFunction;
   readonly reconcilerSchedule: Rule;
+  /** The worker concurrency of each band's event source. */
+  readonly workerConcurrency: Readonly<Record<JobPriority, number>>;
 
   constructor(scope: Construct, id: string, props: JobsBackgroundProps) {
     super(scope, id);
@@ -62,7 +69,7 @@ export class JobsBackground extends Construct {
 
     this.worker = new JobFunction(this, 'Worker', {
       entry: BACKGROUND_ENTRIES.worker,
-      description: 'Runs jobs from the jobs queue',
+      description: 'Runs jobs from the jobs queues (one per priority)',
       memorySize: 512,
       timeout: Duration.seconds(WORKER.timeoutSeconds),
       environment: {
@@ -75,15 +82,19 @@ export class JobsBackground extends Construct {
       // Reads large inputs and the results of source jobs; stores large results.
       .usePayloads(props.payloads, WORKER_PAYLOAD_ACCESS, { forcePathStyle: props.s3ForcePathStyle === true })
       // Retries back off by changing the visibility of the message being processed.
-      .useJobsQueue(props.jobsQueue, 'sqs:ChangeMessageVisibility');
-    this.worker.function.addEventSource(
-      new SqsEventSource(props.jobsQueue, {
-        batchSize: WORKER.batchSize,
-        maxBatchingWindow: Duration.seconds(WORKER.maxBatchingWindowSeconds),
-        reportBatchItemFailures: true,
-        maxConcurrency: props.maxConcurrency ?? WORKER.maxConcurrency,
-      }),
-    );
+      .useJobsQueues(props.jobsQueues, 'sqs:ChangeMessageVisibility');
+    // One event source per band, each with its own share: a band's workers serve only its queue.
+    this.workerConcurrency = splitWorkerConcurrency(props.maxConcurrency ?? WORKER.maxConcurrency);
+    for (const band of JOB_PRIORITIES) {
+      this.worker.function.addEventSource(
+        new SqsEventSource(props.jobsQueues[band], {
+          batchSize: WORKER.batchSize,
+          maxBatchingWindow: Duration.seconds(WORKER.maxBatchingWindowSeconds),
+          reportBatchItemFailures: true,
+          maxConcurrency: this.workerConcurrency[band],
+        }),
+      );
+    }
     // Every distinct model in use (the default and the per-type ones), in the Bedrock Region.
     const region = props.bedrock?.region;
     const acknowledged = new Set<string>();
@@ -123,7 +134,7 @@ export class JobsBackground extends Construct {
       environment: retention,
     })
       .useTable(props.jobsTable, ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], [JOBS_TABLE.dueIndex.name])
-      .useJobsQueue(props.jobsQueue, 'sqs:SendMessage');
+      .useJobsQueues(props.jobsQueues, 'sqs:SendMessage');
     this.reconcilerSchedule = new Rule(this, 'ReconcilerSchedule', {
       description: `Runs the jobs reconciler every ${RECONCILER.scheduleMinutes} minutes`,
       schedule: Schedule.rate(Duration.minutes(RECONCILER.scheduleMinutes)),

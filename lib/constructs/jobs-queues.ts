@@ -1,9 +1,11 @@
 /**
- * The jobs queue and its dead-letter queue, with the settings of WORKER and DLQ_CONSUMER.
+ * The jobs queues, one per priority band, and their one dead-letter queue, with the settings of
+ * WORKER and DLQ_CONSUMER.
  */
 import { Duration } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
 import { DLQ_CONSUMER, WORKER } from '../../lambdas/shared/resources.ts';
 
 /** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
@@ -15,7 +17,9 @@ export const MIN_VISIBILITY_TO_TIMEOUT_RATIO = 6;
  * for producers and consumers. Messages carry only job ids; the job data stays in DynamoDB.
  */
 export class JobsQueues extends Construct {
-  /** Work for the worker; a message is one job id. */
+  /** Work for the worker, one queue per priority band; a message is one job id. */
+  readonly bandQueues: Readonly<Record<JobPriority, Queue>>;
+  /** The `normal` band's queue (the stack's original jobs queue). */
   readonly jobsQueue: Queue;
   /** Messages delivered WORKER.maxReceiveCount times without success (poison, crashes). */
   readonly deadLetterQueue: Queue;
@@ -31,12 +35,16 @@ export class JobsQueues extends Construct {
       retentionPeriod: Duration.days(DLQ_CONSUMER.retentionDays),
       visibilityTimeout: Duration.seconds(DLQ_CONSUMER.visibilityTimeoutSeconds),
     });
-    this.jobsQueue = new Queue(this, 'JobsQueue', {
-      enforceSSL: true,
-      encryption: QueueEncryption.SQS_MANAGED,
-      visibilityTimeout: Duration.seconds(WORKER.visibilityTimeoutSeconds),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: WORKER.maxReceiveCount },
-    });
+    // `normal` keeps the id of the single queue of earlier versions, so an update keeps its messages.
+    const bandQueue = (band: JobPriority) =>
+      new Queue(this, band === 'normal' ? 'JobsQueue' : `JobsQueue${band[0]!.toUpperCase()}${band.slice(1)}`, {
+        enforceSSL: true,
+        encryption: QueueEncryption.SQS_MANAGED,
+        visibilityTimeout: Duration.seconds(WORKER.visibilityTimeoutSeconds),
+        deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: WORKER.maxReceiveCount },
+      });
+    this.bandQueues = Object.fromEntries(JOB_PRIORITIES.map((band) => [band, bandQueue(band)])) as Record<JobPriority, Queue>;
+    this.jobsQueue = this.bandQueues.normal;
   }
 }
 

@@ -245,10 +245,18 @@ export interface GlobalIndexSpec {
 /**
  * Adds to a table of a dynalite data folder the global secondary indexes it lacks (a folder
  * created by an older version), described as CreateTable describes them: dynalite's UpdateTable
- * cannot create an index. Their entries are then written by repairIndexes. Run before the engine
- * serves requests. Returns the names of the indexes added (none when the table does not exist).
+ * cannot create an index. `backfill` gives a record that lacks a key attribute of an added index
+ * that attribute from another of its own (`{ statusChangedAt: 'updatedAt' }`: the best guess an
+ * old record allows), so it enters the index. The entries are then written by repairIndexes. Run
+ * before the engine serves requests. Returns the names of the indexes added (none when the table
+ * does not exist).
  */
-export async function addMissingIndexes(level: LevelLike, tableName: string, indexes: readonly GlobalIndexSpec[]): Promise<string[]> {
+export async function addMissingIndexes(
+  level: LevelLike,
+  tableName: string,
+  indexes: readonly GlobalIndexSpec[],
+  backfill: Readonly<Record<string, string>> = {},
+): Promise<string[]> {
   const key = `table~${tableName}`;
   let table: (TableDescription & Record<string, any>) | undefined;
   for await (const [, value] of level.iterator({ gte: key, lte: key })) table = value as TableDescription & Record<string, any>;
@@ -257,7 +265,8 @@ export async function addMissingIndexes(level: LevelLike, tableName: string, ind
   const missing = indexes.filter((index) => !present.has(index.IndexName));
   if (missing.length === 0) return [];
   const definitions = [...(table.AttributeDefinitions as { AttributeName: string; AttributeType: string }[])];
-  for (const { AttributeName } of missing.flatMap((index) => index.KeySchema)) {
+  const newKeys = missing.flatMap((index) => index.KeySchema).map(({ AttributeName }) => AttributeName);
+  for (const AttributeName of newKeys) {
     if (!definitions.some((definition) => definition.AttributeName === AttributeName)) definitions.push({ AttributeName, AttributeType: 'S' });
   }
   const added = missing.map((index) => ({
@@ -269,7 +278,18 @@ export async function addMissingIndexes(level: LevelLike, tableName: string, ind
     ProvisionedThroughput: { ReadCapacityUnits: 0, WriteCapacityUnits: 0, NumberOfDecreasesToday: 0 },
   }));
   const updated = { ...table, AttributeDefinitions: definitions, GlobalSecondaryIndexes: [...(table.GlobalSecondaryIndexes ?? []), ...added] };
-  await new Promise<void>((resolve, reject) => level.batch([{ type: 'put', key, value: updated }], (error) => (error ? reject(error) : resolve())));
+  const ops: BatchOp[] = [];
+  const fills = Object.entries(backfill).filter(([attribute]) => newKeys.includes(attribute));
+  if (fills.length > 0) {
+    const prefix = itemPrefix(tableName);
+    for await (const [itemKey, value] of level.iterator({ gte: prefix, lt: `${prefix}\xff` })) {
+      const item = value as Item;
+      const filled = Object.fromEntries(fills.filter(([attribute, from]) => !item[attribute] && item[from]).map(([attribute, from]) => [attribute, item[from]]));
+      if (Object.keys(filled).length > 0) ops.push({ type: 'put', key: itemKey, value: { ...item, ...filled } });
+    }
+  }
+  ops.push({ type: 'put', key, value: updated });
+  await writeBatches(level, ops);
   return missing.map((index) => index.IndexName);
 }
 
@@ -315,10 +335,15 @@ export async function repairIndexes(level: LevelLike): Promise<RepairReport> {
       ops.push({ type: 'put', key, value });
       report.written++;
     }
-    for (let start = 0; start < ops.length; start += 1000) {
-      const chunk = ops.slice(start, start + 1000);
-      await new Promise<void>((resolve, reject) => level.batch(chunk, (error) => (error ? reject(error) : resolve())));
-    }
+    await writeBatches(level, ops);
   }
   return report;
+}
+
+/** Writes `ops` in atomic batches of 1,000. */
+async function writeBatches(level: LevelLike, ops: readonly BatchOp[]): Promise<void> {
+  for (let start = 0; start < ops.length; start += 1000) {
+    const chunk = ops.slice(start, start + 1000);
+    await new Promise<void>((resolve, reject) => level.batch(chunk, (error) => (error ? reject(error) : resolve())));
+  }
 }

@@ -42,8 +42,11 @@ export interface DynamoEngineOptions {
   readonly port?: number;
   /** Rebuild the indexes of a data folder from its records before serving (default true). */
   readonly repair?: boolean;
-  /** A table of the data folder that must have these global secondary indexes: added (and filled) if missing. */
-  readonly indexes?: { readonly tableName: string; readonly indexes: readonly GlobalIndexSpec[] };
+  /**
+   * A table of the data folder that must have these global secondary indexes: added (and filled)
+   * if missing; `backfill` gives old records a key attribute the new indexes need (addMissingIndexes).
+   */
+  readonly indexes?: { readonly tableName: string; readonly indexes: readonly GlobalIndexSpec[]; readonly backfill?: Readonly<Record<string, string>> };
 }
 
 export async function startDynamoEngine(options: DynamoEngineOptions = {}): Promise<Engine> {
@@ -61,7 +64,8 @@ export async function startDynamoEngine(options: DynamoEngineOptions = {}): Prom
   // Indexes rebuilt from the records before anything is served: a data folder written before
   // writes were atomic (or damaged otherwise) is consistent again.
   const level = options.path ? storeOf(dynaliteOptions).db : undefined;
-  const added = level && options.indexes ? await addMissingIndexes(level, options.indexes.tableName, options.indexes.indexes) : [];
+  const upgrade = options.indexes;
+  const added = level && upgrade ? await addMissingIndexes(level, upgrade.tableName, upgrade.indexes, upgrade.backfill) : [];
   const repaired = level && (options.repair !== false || added.length > 0) ? await repairIndexes(level) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -166,6 +166,11 @@ export interface PollerOptions {
   readonly batchSize: number;
   /** Invocations at once (concurrent "instances"). */
   readonly concurrency: number;
+  /**
+   * Messages received and not yet handled, over all invocations: no receive asks for more than
+   * what is left of it, so at most this many jobs run at once. @default concurrency × batchSize
+   */
+  readonly maxMessagesInFlight?: number;
   /** The function's timeout: what `getRemainingTimeInMillis()` starts from. */
   readonly invocationTimeoutMs: number;
   /** Long-poll wait per receive (default 1 s). */
@@ -182,11 +187,33 @@ export interface Poller {
 export function startPoller(options: PollerOptions): Poller {
   let stopped = false;
   let queueArn: Promise<string> | undefined;
+  const limit = options.maxMessagesInFlight ?? options.concurrency * options.batchSize;
+  // Messages reserved by a receive in progress or held by an invocation.
+  let inFlight = 0;
+  let waiters: (() => void)[] = [];
+  const wake = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const resolve of woken) resolve();
+  };
+  const release = (count: number) => {
+    if (count <= 0) return;
+    inFlight -= count;
+    wake();
+  };
   const loop = async () => {
     while (!stopped) {
+      if (inFlight >= limit) {
+        await new Promise<void>((resolve) => waiters.push(resolve));
+        continue;
+      }
+      let held = Math.min(options.batchSize, limit - inFlight);
+      inFlight += held;
       try {
         queueArn ??= getQueueArn(options.sqs, options.queueUrl);
-        const messages = await receive(options.sqs, options.queueUrl, options.batchSize, options.waitTimeSeconds ?? 1);
+        const messages = await receive(options.sqs, options.queueUrl, held, options.waitTimeSeconds ?? 1);
+        release(held - messages.length);
+        held = messages.length;
         if (stopped || messages.length === 0) continue;
         const result = await deliverBatch({
           sqs: options.sqs,
@@ -202,6 +229,8 @@ export function startPoller(options: PollerOptions): Poller {
         if (stopped) return;
         options.log?.('polling failed; retrying in 1 s', { error });
         await new Promise((resolve) => setTimeout(resolve, 1000));
+      } finally {
+        release(held);
       }
     }
   };
@@ -209,6 +238,7 @@ export function startPoller(options: PollerOptions): Poller {
   return {
     async stop(graceMs = 2000) {
       stopped = true;
+      wake();
       await Promise.race([Promise.all(loops), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     },
   };

@@ -1,14 +1,16 @@
 /**
  * Creates the jobs table and queues on a DynamoDB/SQS endpoint with the same shape as the CDK
  * stack, from the same constants (lambdas/shared/resources.ts): the table with its `byOwner`,
- * sparse `byDue`, `byActive` and `byReuse` indexes, the queue's visibility timeout and its redrive policy to the DLQ.
+ * `byOwnerUpdated`, sparse `byDue`, `byActive` and `byReuse` indexes, the band queues' visibility
+ * timeout and their redrive policy to the DLQ.
  * Creating what already exists is not an error, so a restart finds its data again.
  */
 import { lookup } from 'node:dns/promises';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DLQ_CONSUMER, JOBS_TABLE, JOBS_TABLE_INDEXES, WORKER } from '../../lambdas/shared/resources.ts';
+import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
+import { DLQ_CONSUMER, JOBS_TABLE, JOBS_TABLE_INDEXES, PRIORITY_BANDS, WORKER } from '../../lambdas/shared/resources.ts';
 import type { GlobalIndexSpec } from './atomic-dynalite.ts';
 
 const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
@@ -28,6 +30,17 @@ export function jobsTableIndexSpecs(): GlobalIndexSpec[] {
     ],
     Projection: index.projection === 'KEYS_ONLY' ? { ProjectionType: 'KEYS_ONLY' } : { ProjectionType: 'INCLUDE', NonKeyAttributes: index.projection.include },
   }));
+}
+
+/**
+ * What a jobs table in a data folder from an older version needs (DynamoEngineOptions.indexes):
+ * every index of JOBS_TABLE_INDEXES, and for `byOwnerUpdated` an order key on the old records
+ * (their updatedAt, the best guess for their last status change). `byActive` and `byReuse` need
+ * none: the first is keyed by ownerId and dueAt, which every unfinished job has; jobs stored
+ * before result reuse have no reuseKey and are never reused.
+ */
+export function jobsTableUpgrade(tableName: string): { tableName: string; indexes: GlobalIndexSpec[]; backfill: Record<string, string> } {
+  return { tableName, indexes: jobsTableIndexSpecs(), backfill: { [JOBS_TABLE.ownerUpdatedIndex.sortKey]: 'updatedAt' } };
 }
 
 /** Creates the jobs table unless it exists, and waits until it and its indexes are ACTIVE. */
@@ -69,20 +82,31 @@ async function waitForTableActive(ddb: DynamoDBClient, tableName: string): Promi
   }
 }
 
-/** Creates (or finds) the DLQ and the jobs queue with the stack's settings. */
+/**
+ * Creates (or finds) the DLQ and one jobs queue per priority band with the stack's settings:
+ * `normal` is named `names.jobs`, the others `<names.jobs>-low`, `-high`, `-urgent`.
+ */
 export async function ensureJobQueues(
   sqs: SQSClient,
   names: { readonly jobs: string; readonly dlq: string },
-): Promise<{ readonly jobs: QueueRef; readonly dlq: QueueRef }> {
+): Promise<{ readonly jobs: QueueRef; readonly bands: Readonly<Record<JobPriority, QueueRef>>; readonly dlq: QueueRef }> {
   const dlq = await ensureQueue(sqs, names.dlq, {
     VisibilityTimeout: String(DLQ_CONSUMER.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(DLQ_CONSUMER.retentionDays * 86_400),
   });
-  const jobs = await ensureQueue(sqs, names.jobs, {
-    VisibilityTimeout: String(WORKER.visibilityTimeoutSeconds),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: WORKER.maxReceiveCount }),
-  });
-  return { jobs, dlq };
+  const bands = {} as Record<JobPriority, QueueRef>;
+  for (const band of JOB_PRIORITIES) {
+    bands[band] = await ensureQueue(sqs, band === 'normal' ? names.jobs : `${names.jobs}-${band}`, {
+      VisibilityTimeout: String(WORKER.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: WORKER.maxReceiveCount }),
+    });
+  }
+  return { jobs: bands.normal, bands, dlq };
+}
+
+/** The handlers' environment variables naming each band's queue. */
+export function bandQueueEnv(bands: Readonly<Record<JobPriority, QueueRef>>): Record<string, string> {
+  return Object.fromEntries(JOB_PRIORITIES.map((band) => [PRIORITY_BANDS.queueUrlEnv[band], bands[band].url]));
 }
 
 async function ensureQueue(sqs: SQSClient, queueName: string, attributes: Record<string, string>): Promise<QueueRef> {

@@ -13,14 +13,16 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
 import type { ReconcileReport } from '../../lambdas/use-cases/reconcile-jobs.ts';
 import type { Recovery } from '../../lambdas/reconciler/handler.ts';
-import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, WORKER } from '../../lambdas/shared/resources.ts';
+import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
+import { numberEnv } from '../../lambdas/shared/config.ts';
+import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, MAX_WORKER_CONCURRENCY, MIN_WORKER_CONCURRENCY, splitWorkerConcurrency, WORKER } from '../../lambdas/shared/resources.ts';
 import { startBedrockStandIn } from './bedrock-stand-in.ts';
 import type { RepairReport } from './atomic-dynalite.ts';
 import { startDynamoEngine, startQueueAndObjectEngines, type Engine } from './engines.ts';
 import { createS3Client } from '../../lambdas/adapters/s3-payload-store.ts';
 import { startPoller, type Poller, type SqsHandler } from './event-source.ts';
 import { startGateway, type Handler } from './gateway.ts';
-import { assertQueueReachable, ensureJobQueues, ensureJobsTable, ensurePayloadBucket, jobsTableIndexSpecs } from './resources.ts';
+import { assertQueueReachable, bandQueueEnv, ensureJobQueues, ensureJobsTable, ensurePayloadBucket, jobsTableUpgrade } from './resources.ts';
 import { keysDir, PROJECT_ROOT } from './paths.ts';
 import { createLocalVerifier, loadOrCreateSigningKey } from './tokens.ts';
 
@@ -29,6 +31,7 @@ export { defaultDataDir } from './paths.ts';
 /** Resource names used locally (the CDK stack names its own). */
 export const LOCAL_NAMES = {
   table: 'async-jobs-local',
+  /** The normal band's queue; the others are `<name>-low`, `-high`, `-urgent`. */
   jobsQueue: 'async-jobs-local-jobs',
   dlq: 'async-jobs-local-dlq',
   payloadBucket: 'async-jobs-local-payloads',
@@ -40,7 +43,7 @@ export interface LocalRuntimeOptions {
   readonly dataDir: string;
   /** Deletes the stored jobs first (keys and secrets are kept, so tokens stay valid). */
   readonly reset?: boolean;
-  /** How often the reconciler runs (default 30 s; 5 minutes in AWS). */
+  /** How often the reconciler runs (default RECONCILE_INTERVAL_SECONDS, else 30 s; 5 minutes in AWS). */
   readonly reconcileIntervalMs?: number;
   /** Human-readable log lines. */
   readonly log?: (line: string) => void;
@@ -93,7 +96,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const tableName = env[ENV.tableName]?.trim() || LOCAL_NAMES.table;
     // A data folder from an older version gets the indexes added since (filled from its records).
-    const dynamodb = await startDynamoEngine({ path: dynamoDir, indexes: { tableName, indexes: jobsTableIndexSpecs() } });
+    const dynamodb = await startDynamoEngine({ path: dynamoDir, indexes: jobsTableUpgrade(tableName) });
     stops.push(() => dynamodb.stop());
     const { sqs: sqsEngine, s3: s3Engine } = await startQueueAndObjectEngines({ s3Path: s3Dir });
     stops.push(() => sqsEngine.stop());
@@ -115,6 +118,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await ensureJobsTable(ddb, tableName);
     const queues = await ensureJobQueues(sqs, { jobs: LOCAL_NAMES.jobsQueue, dlq: LOCAL_NAMES.dlq });
     await assertQueueReachable(queues.jobs.url, sqsEngine.endpoint);
+    const workerMaxConcurrency = numberEnv(env, ENV.workerMaxConcurrency, WORKER.maxConcurrency, MIN_WORKER_CONCURRENCY, MAX_WORKER_CONCURRENCY);
+    if (!Number.isInteger(workerMaxConcurrency)) throw new Error(`${ENV.workerMaxConcurrency} must be an integer, got ${workerMaxConcurrency}`);
     const payloadBucket = env[ENV.payloadBucket]?.trim() || LOCAL_NAMES.payloadBucket;
     await ensurePayloadBucket(s3, payloadBucket);
 
@@ -131,7 +136,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const handlerEnv: Env = {
       [ENV.tableName]: tableName,
-      [ENV.queueUrl]: queues.jobs.url,
+      ...bandQueueEnv(queues.bands),
       [ENV.payloadBucket]: payloadBucket,
       [ENV.cursorSecret]: env[ENV.cursorSecret]?.trim() || persistentSecret(options.dataDir),
       [ENV.bedrockModelId]: env[ENV.bedrockModelId]?.trim() || 'amazon.nova-lite-v1:0',
@@ -157,16 +162,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // PROCESSING counted as a lost attempt) while the API already serves.
     const backlog = await reconcilerModule.recovery.snapshot();
 
+    // As the stack: one event source per priority band with its share of the workers; here the
+    // share counts jobs (messages in flight), so at most WORKER_MAX_CONCURRENCY jobs run at once.
+    const shares = splitWorkerConcurrency(workerMaxConcurrency);
     const pollers: Poller[] = [
-      startPoller({
-        sqs,
-        queueUrl: queues.jobs.url,
-        handler: worker,
-        batchSize: WORKER.batchSize,
-        concurrency: Math.min(WORKER.maxConcurrency, 4),
-        invocationTimeoutMs: WORKER.timeoutSeconds * 1000,
-        log: (message, fields) => log(`worker event source: ${message} ${describe(fields)}`),
-      }),
+      ...JOB_PRIORITIES.map((band) =>
+        startPoller({
+          sqs,
+          queueUrl: queues.bands[band].url,
+          handler: worker,
+          batchSize: WORKER.batchSize,
+          concurrency: shares[band],
+          maxMessagesInFlight: shares[band],
+          invocationTimeoutMs: WORKER.timeoutSeconds * 1000,
+          log: (message, fields) => log(`worker event source (${band}): ${message} ${describe(fields)}`),
+        }),
+      ),
       startPoller({
         sqs,
         queueUrl: queues.dlq.url,
@@ -189,7 +200,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       reconciler()
         .catch((error: unknown) => log(`reconciler failed: ${describe({ error })}`))
         .finally(() => (reconciling = false));
-    }, options.reconcileIntervalMs ?? 30_000);
+    }, options.reconcileIntervalMs ?? reconcileIntervalMs(env));
     timer.unref();
     stops.push(async () => clearInterval(timer));
 
@@ -226,6 +237,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await runStops(stops).catch(() => {});
     throw error;
   }
+}
+
+/** RECONCILE_INTERVAL_SECONDS (0.5 to 3600), else 30 s. */
+function reconcileIntervalMs(env: Env): number {
+  const raw = env.RECONCILE_INTERVAL_SECONDS?.trim();
+  const seconds = raw ? Number(raw) : 30;
+  if (!Number.isFinite(seconds) || seconds < 0.5 || seconds > 3600) {
+    throw new Error(`RECONCILE_INTERVAL_SECONDS must be a number from 0.5 to 3600, got "${raw}"`);
+  }
+  return seconds * 1000;
 }
 
 async function importHandler<T>(entry: string): Promise<T> {

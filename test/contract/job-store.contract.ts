@@ -8,8 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConcurrentUpdateError, JobAlreadyExistsError } from '../../lambdas/domain/errors.ts';
-import { createJob, type Job, type LifecycleSettings } from '../../lambdas/domain/job.ts';
-import type { DuePosition, JobStore } from '../../lambdas/domain/ports.ts';
+import { createJob, type Job, type JobPriority, type LifecycleSettings } from '../../lambdas/domain/job.ts';
+import type { DuePosition, JobStore, ListQuery } from '../../lambdas/domain/ports.ts';
 import { idempotencyRecordId } from '../../lambdas/domain/fingerprints.ts';
 
 export const CONTRACT_LIFECYCLE: LifecycleSettings = {
@@ -34,7 +34,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
 
     async function newJob(
       store: JobStore,
-      fields: { ownerId?: string; type?: string; input?: unknown; maxAttempts?: number; reuseKey?: string } = {},
+      fields: { ownerId?: string; type?: string; input?: unknown; maxAttempts?: number; reuseKey?: string; scheduledAt?: string; priority?: JobPriority } = {},
     ): Promise<Job> {
       const job = createJob(
         {
@@ -42,9 +42,10 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
           ownerId: fields.ownerId ?? owner(),
           type: fields.type ?? 'AI_PREVIEW',
           input: fields.input ?? { prompt: 'contract' },
-          priority: 'normal',
+          priority: fields.priority ?? 'normal',
           maxAttempts: fields.maxAttempts ?? 3,
           reuseKey: fields.reuseKey ?? null,
+          ...(fields.scheduledAt ? { scheduledAt: fields.scheduledAt } : {}),
         },
         tick(),
         CONTRACT_LIFECYCLE,
@@ -113,6 +114,64 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect((await store.list(owner(), { limit: 10 })).jobs).toEqual([]);
     });
 
+    /** Every page of the list, `limit` at a time: the ids in order. */
+    async function listAll(store: JobStore, ownerId: string, query: Omit<ListQuery, 'after' | 'limit'>, limit = 2): Promise<string[]> {
+      const ids: string[] = [];
+      let after: ListQuery['after'];
+      for (let page = 0; page < 20; page++) {
+        const result = await store.list(ownerId, { ...query, limit, ...(after ? { after } : {}) });
+        expect(result.jobs.length).toBeLessThanOrEqual(limit);
+        ids.push(...result.jobs.map((job) => job.id));
+        if (!result.next) return ids;
+        after = result.next;
+      }
+      throw new Error('the list did not end after 20 pages');
+    }
+
+    it('lists only the jobs of the priorities asked for, a page at a time', async () => {
+      const store = makeStore();
+      const me = owner();
+      const priorities: JobPriority[] = ['low', 'high', 'urgent', 'normal', 'high', 'urgent', 'low'];
+      const jobs: Job[] = [];
+      for (const priority of priorities) jobs.push(await newJob(store, { ownerId: me, priority }));
+      const newestFirst = [...jobs].reverse();
+      const wanted = newestFirst.filter((job) => job.priority === 'high' || job.priority === 'urgent').map((job) => job.id);
+      expect(await listAll(store, me, { priorities: ['high', 'urgent'] })).toEqual(wanted);
+      expect(await listAll(store, me, { priorities: ['normal'] })).toEqual([jobs[3]!.id]);
+      const found = await store.list(me, { limit: 10, priorities: ['low'] });
+      expect(found.jobs.map((job) => job.priority)).toEqual(['low', 'low']);
+    });
+
+    it('lists oldest first with order asc', async () => {
+      const store = makeStore();
+      const me = owner();
+      const jobs: Job[] = [];
+      for (let n = 0; n < 5; n++) jobs.push(await newJob(store, { ownerId: me }));
+      expect(await listAll(store, me, { sort: 'createdAt', order: 'asc' })).toEqual(jobs.map((job) => job.id));
+    });
+
+    it('sorts by the last status change with sort updatedAt; progress reports do not move a job', async () => {
+      const store = makeStore();
+      const me = owner();
+      const jobs: Job[] = [];
+      for (let n = 0; n < 5; n++) jobs.push(await newJob(store, { ownerId: me, priority: n % 2 === 0 ? 'high' : 'low' }));
+      const [j0, j1, j2, j3, j4] = jobs as [Job, Job, Job, Job, Job];
+      const running = await claim(store, j0);
+      await store.cancel(j2.id, { ownerId: me, runId: null, generation: 0 }, tick());
+      await claim(store, j1);
+      // A progress report moves updatedAt, not the job's place in this order.
+      await store.reportProgress(j0.id, { runId: running!.runId! }, { percent: 50, message: 'half' }, tick());
+
+      const latestFirst = [j1, j2, j0, j4, j3].map((job) => job.id);
+      expect(await listAll(store, me, { sort: 'updatedAt' })).toEqual(latestFirst);
+      expect(await listAll(store, me, { sort: 'updatedAt', order: 'asc' })).toEqual([...latestFirst].reverse());
+      expect(await listAll(store, me, { sort: 'updatedAt', priorities: ['high'] })).toEqual([j2, j0, j4].map((job) => job.id));
+      expect(await listAll(store, me, { sort: 'updatedAt', status: 'PROCESSING' }, 1)).toEqual([j1, j0].map((job) => job.id));
+      expect(await listAll(store, me, { sort: 'updatedAt', type: 'AI_PREVIEW' }, 10)).toEqual(latestFirst);
+      const record = (await store.get(j0.id))!;
+      expect(record.updatedAt > record.statusChangedAt).toBe(true);
+    });
+
     it('claims a PENDING job once: PROCESSING, one more attempt, the runId and lease; startedAt kept', async () => {
       const store = makeStore();
       const job = await newJob(store);
@@ -140,6 +199,33 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect(await claim(store, done, 'd')).toBeUndefined();
       const other = await newJob(store);
       expect(await claim(store, other, 'e', FAR_LEASE, 1)).toBeUndefined(); // a message of a later run
+    });
+
+    it('keeps a scheduled job unclaimable before its time, claimable from it; a retry makes it run at once', async () => {
+      const store = makeStore();
+      const runAt = new Date(clock + 60_000).toISOString();
+      const job = await newJob(store, { scheduledAt: runAt });
+      expect(await store.get(job.id)).toEqual(job);
+      expect(job).toMatchObject({ scheduledAt: runAt, dueAt: new Date(Date.parse(runAt) + CONTRACT_LIFECYCLE.stalePendingMs).toISOString() });
+      const before = new Date(Date.parse(runAt) - 1).toISOString();
+      expect(await store.claim(job.id, { runId: 'early', generation: 0, now: before, leaseExpiresAt: FAR_LEASE })).toBeUndefined();
+      expect(await store.get(job.id)).toMatchObject({ status: 'PENDING', attempts: 0, runId: null });
+      const claimed = await store.claim(job.id, { runId: 'on-time', generation: 0, now: runAt, leaseExpiresAt: FAR_LEASE });
+      expect(claimed).toMatchObject({ status: 'PROCESSING', attempts: 1, startedAt: runAt, scheduledAt: runAt });
+      await store.fail(job.id, { runId: 'on-time' }, 'boom', tick());
+      const retried = await store.retry(job.id, { ownerId: job.ownerId, runId: 'on-time', generation: 0 }, tick());
+      expect(retried).toMatchObject({ status: 'PENDING', scheduledAt: null, generation: 1 });
+      expect(await claim(store, retried)).toMatchObject({ status: 'PROCESSING', generation: 1 });
+    });
+
+    it('keeps a job scheduled beyond the queue delay in the due index until 15 minutes before its time', async () => {
+      const store = makeStore();
+      const runAt = new Date(clock + 3 * 86_400_000).toISOString();
+      const job = await newJob(store, { scheduledAt: runAt });
+      const sendFrom = new Date(Date.parse(runAt) - 900_000);
+      expect(job.dueAt).toBe(sendFrom.toISOString());
+      expect(await dueIds(store, [job.id], new Date(sendFrom.getTime() - 1).toISOString())).toEqual([]);
+      expect(await dueIds(store, [job.id], sendFrom.toISOString())).toEqual([job.id]);
     });
 
     it("fences an attempt's progress and outcome on its runId", async () => {

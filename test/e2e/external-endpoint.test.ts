@@ -45,7 +45,9 @@ describe('npm run dev against external endpoints', () => {
     const tables = await new DynamoDBClient({ region: 'us-east-1', endpoint: dynamodb.endpoint, credentials }).send(new ListTablesCommand({}));
     expect(tables.TableNames).toContain(LOCAL_NAMES.table);
     const queues = await new SQSClient({ region: 'us-east-1', endpoint: sqs.endpoint, credentials }).send(new ListQueuesCommand({}));
-    expect(queues.QueueUrls?.map((url) => url.split('/').pop()).sort()).toEqual([LOCAL_NAMES.dlq, LOCAL_NAMES.jobsQueue].sort());
+    expect(queues.QueueUrls?.map((url) => url.split('/').pop()).sort()).toEqual(
+      [LOCAL_NAMES.dlq, LOCAL_NAMES.jobsQueue, ...['low', 'high', 'urgent'].map((band) => `${LOCAL_NAMES.jobsQueue}-${band}`)].sort(),
+    );
 
     const client = new Client(server!.url, await issueToken(dataDir, `ext-${nonce()}`));
     const created = await client.create({ prompt: `external ${nonce()}` });

@@ -20,6 +20,8 @@ const JOB_FIELDS = [
   'completedAt',
   'updatedAt',
   'fromCache',
+  'scheduledAt',
+  'timings',
 ].sort();
 const MODEL_ID = 'amazon.nova-lite-v1:0';
 const LABEL = `[Bedrock stand-in · ${MODEL_ID}] `;

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DLQ_CONSUMER, ENV, JOBS_TABLE, RECONCILER, WORKER } from '../../lambdas/shared/resources.ts';
+import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
+import { DLQ_CONSUMER, ENV, JOBS_TABLE, PRIORITY_BANDS, RECONCILER, splitWorkerConcurrency, WORKER } from '../../lambdas/shared/resources.ts';
 import { actionsOf, logicalId, resourcesOf, roleActions, roleStatements, synthDefaultStack, synthStack } from './support/synth.ts';
 
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
@@ -29,11 +30,11 @@ describe('worker', () => {
     );
   });
 
-  it('may change message visibility on the jobs queue only', () => {
-    const queueArn = `\${${logicalId(stack.queues.jobsQueue)}.Arn}`;
+  it('may change message visibility on the four band queues only', () => {
+    const bandArns = JOB_PRIORITIES.map((band) => `\${${logicalId(stack.queues.bandQueues[band])}.Arn}`);
     const statements = statementsWith('sqs:ChangeMessageVisibility');
     expect(statements.length).toBeGreaterThan(0);
-    for (const statement of statements) expect(resourcesOf(statement)).toEqual([queueArn]);
+    expect([...new Set(statements.flatMap(resourcesOf))].sort()).toEqual(bandArns.sort());
   });
 
   it('may invoke only the configured foundation model in its own Region', () => {
@@ -45,27 +46,42 @@ describe('worker', () => {
     const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.background.worker.function)];
     expect(fn?.Properties).toMatchObject({ Timeout: WORKER.timeoutSeconds, MemorySize: 512 });
     expect(Object.keys(fn?.Properties.Environment.Variables).sort()).toEqual(
-      ['NODE_OPTIONS', ENV.bedrockModelId, ENV.retentionDays, ENV.tableName, ENV.queueUrl, ENV.payloadBucket].sort(),
+      ['NODE_OPTIONS', ENV.bedrockModelId, ENV.retentionDays, ENV.tableName, ...Object.values(PRIORITY_BANDS.queueUrlEnv), ENV.payloadBucket].sort(),
     );
     expect(fn?.Properties.Environment.Variables).toMatchObject({ [ENV.bedrockModelId]: 'amazon.nova-lite-v1:0', [ENV.retentionDays]: '30' });
   });
 
-  it('polls the jobs queue in batches with partial batch responses and bounded concurrency', () => {
+  it.each(JOB_PRIORITIES)('polls the %s band queue in batches with partial batch responses and its share of the concurrency', (band) => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.jobsQueue), 'Arn'] },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.bandQueues[band]), 'Arn'] },
       FunctionName: { Ref: logicalId(stack.background.worker.function) },
       BatchSize: WORKER.batchSize,
       MaximumBatchingWindowInSeconds: WORKER.maxBatchingWindowSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: WORKER.maxConcurrency },
+      ScalingConfig: { MaximumConcurrency: splitWorkerConcurrency(WORKER.maxConcurrency)[band] },
     });
+  });
+
+  it('splits WORKER.maxConcurrency over the band event sources: their sum is the cap', () => {
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter(
+      (mapping) => JSON.stringify(mapping.Properties.FunctionName) === JSON.stringify({ Ref: logicalId(stack.background.worker.function) }),
+    );
+    expect(mappings).toHaveLength(JOB_PRIORITIES.length);
+    const total = mappings.reduce((sum, mapping) => sum + (mapping.Properties.ScalingConfig.MaximumConcurrency as number), 0);
+    expect(total).toBe(WORKER.maxConcurrency);
   });
 });
 
 describe('worker with context', () => {
-  it('takes its maximum concurrency from workerMaxConcurrency', () => {
-    const { template } = synthStack({ workerMaxConcurrency: '25' });
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 25 } });
+  it('splits workerMaxConcurrency over the band event sources', () => {
+    const { stack, template } = synthStack({ workerMaxConcurrency: '25' });
+    const shares = splitWorkerConcurrency(25);
+    for (const band of JOB_PRIORITIES) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.bandQueues[band]), 'Arn'] },
+        ScalingConfig: { MaximumConcurrency: shares[band] },
+      });
+    }
   });
 
   it('may invoke a cross-Region inference profile and, through it only, its model in any Region', () => {

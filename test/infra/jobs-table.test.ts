@@ -35,51 +35,21 @@ describe('jobs table', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: { SSEEnabled: true } });
   });
 
-  it('indexes jobs by owner, newest first, projecting only the type (written once per job)', () => {
-    const { ownerIndex } = JOBS_TABLE;
+  const { ownerIndex, ownerUpdatedIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
+  it.each([
+    { what: 'jobs by owner, newest first, projecting only the type (written once per job)', index: ownerIndex, projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] } },
+    { what: 'jobs by owner and last status change, keys only', index: ownerUpdatedIndex, projection: { ProjectionType: 'KEYS_ONLY' } },
+    { what: 'unfinished jobs by due time over sharded keys, keys only', index: dueIndex, projection: { ProjectionType: 'KEYS_ONLY' } },
+    { what: "each caller's unfinished jobs (the quota) by owner and due time, keys only", index: activeIndex, projection: { ProjectionType: 'KEYS_ONLY' } },
+    { what: 'finished jobs of reusable types by reuse key and completion time, projecting only the status', index: reuseIndex, projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status'] } },
+  ])('indexes $what', ({ index, projection }) => {
     hasIndex({
-      IndexName: ownerIndex.name,
+      IndexName: index.name,
       KeySchema: [
-        { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
-        { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] },
-    });
-  });
-
-  it('indexes unfinished jobs by due time over sharded keys, keys only', () => {
-    const { dueIndex } = JOBS_TABLE;
-    hasIndex({
-      IndexName: dueIndex.name,
-      KeySchema: [
-        { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
-        { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'KEYS_ONLY' },
-    });
-  });
-
-  it("indexes each caller's unfinished jobs (the quota) by owner and due time, keys only", () => {
-    const { activeIndex } = JOBS_TABLE;
-    hasIndex({
-      IndexName: activeIndex.name,
-      KeySchema: [
-        { AttributeName: activeIndex.partitionKey, KeyType: 'HASH' },
-        { AttributeName: activeIndex.sortKey, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'KEYS_ONLY' },
-    });
-  });
-
-  it('indexes finished jobs of reusable types by reuse key and completion time, projecting only the status', () => {
-    const { reuseIndex } = JOBS_TABLE;
-    hasIndex({
-      IndexName: reuseIndex.name,
-      KeySchema: [
-        { AttributeName: reuseIndex.partitionKey, KeyType: 'HASH' },
-        { AttributeName: reuseIndex.sortKey, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status'] },
+      Projection: projection,
     });
   });
 

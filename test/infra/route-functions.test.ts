@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
-import { ENV, PAYLOADS } from '../../lambdas/shared/resources.ts';
+import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
+import { ENV, JOBS_TABLE, PAYLOADS, PRIORITY_BANDS } from '../../lambdas/shared/resources.ts';
 import { QUOTA_ROUTES } from '../../lib/constructs/jobs-api.ts';
 import { actionsOf, logicalId, resourcesOf, roleActions, roleStatements, synthDefaultStack, synthStack, type Statement } from './support/synth.ts';
 
@@ -54,6 +55,15 @@ describe('route functions', () => {
     expect(granted.sort()).toEqual(expected.sort());
   });
 
+  it('lets each route query exactly the indexes it reads: list-jobs the two owner ones, create the quota and reuse ones, retry the quota one', () => {
+    const queried = Object.fromEntries(routes.filter((route) => route.access.indexes).map((route) => [route.name, route.access.indexes]));
+    expect(queried).toEqual({
+      'list-jobs': [JOBS_TABLE.ownerIndex.name, JOBS_TABLE.ownerUpdatedIndex.name],
+      'create-job': [JOBS_TABLE.activeIndex.name, JOBS_TABLE.reuseIndex.name],
+      'retry-job': [JOBS_TABLE.activeIndex.name],
+    });
+  });
+
   it.each(routes)('scopes the table actions of $name to the jobs table (and its indexes for Query)', (route) => {
     const tableArn = `\${${logicalId(stack.jobsTable.table)}.Arn}`;
     const statements = roleStatements(template, logicalId(functionOf(route.name).role)).filter((statement) =>
@@ -95,6 +105,16 @@ describe('route functions', () => {
     expect(readers.sort()).toEqual(expected.sort());
   });
 
+  it.each(routes.filter((route) => route.access.queueSend))('lets $name send to the four band queues and nothing else', (route) => {
+    const statements = roleStatements(template, logicalId(functionOf(route.name).role)).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('sqs:')),
+    );
+    expect(statements.flatMap(actionsOf).every((action) => action === 'sqs:SendMessage')).toBe(true);
+    expect(statements.flatMap(resourcesOf).sort()).toEqual(
+      JOB_PRIORITIES.map((band) => `\${${logicalId(stack.queues.bandQueues[band])}.Arn}`).sort(),
+    );
+  });
+
   it.each(routes)('gives $name the environment of its access and nothing it may not use', (route) => {
     const fn = functionOf(route.name);
     const resource = template.findResources('AWS::Lambda::Function')[logicalId(fn.function)];
@@ -105,7 +125,7 @@ describe('route functions', () => {
       ENV.retentionDays,
       ...(QUOTA_ROUTES.has(route.name as RouteName) ? [ENV.maxActiveJobsPerCaller] : []),
       ...(route.access.table.length > 0 ? [ENV.tableName] : []),
-      ...(route.access.queueSend ? [ENV.queueUrl] : []),
+      ...(route.access.queueSend ? Object.values(PRIORITY_BANDS.queueUrlEnv) : []),
       ...(route.access.cursorSecret ? [ENV.cursorSecretArn] : []),
       ...(route.access.payloads ? [ENV.payloadBucket] : []),
     ].sort();

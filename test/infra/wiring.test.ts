@@ -10,13 +10,13 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ROUTES } from '../../lambdas/api/routes.ts';
-import { BACKGROUND_ENTRIES, ENV } from '../../lambdas/shared/resources.ts';
+import { BACKGROUND_ENTRIES, ENV, PRIORITY_BANDS } from '../../lambdas/shared/resources.ts';
 import type { JobFunction } from '../../lib/constructs/job-function.ts';
 import { logicalId, synthDefaultStack } from './support/synth.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The variables that name a resource a function may use. */
-const RESOURCE_VARIABLES: readonly string[] = [ENV.tableName, ENV.queueUrl, ENV.payloadBucket, ENV.cursorSecretArn];
+const RESOURCE_VARIABLES: readonly string[] = [ENV.tableName, ...Object.values(PRIORITY_BANDS.queueUrlEnv), ENV.payloadBucket, ENV.cursorSecretArn];
 /** What the Lambda runtime itself provides. */
 const RUNTIME = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', LOG_LEVEL: 'silent' };
 

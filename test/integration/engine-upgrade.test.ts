@@ -1,15 +1,18 @@
 /**
- * A data folder of `npm run dev` written before the quota's and result reuse's indexes existed:
- * on start the engine adds the missing indexes and fills them from the records, so the quota
- * counts the jobs that were already unfinished.
+ * A data folder of `npm run dev` written before the list-by-update, quota and result reuse
+ * indexes existed: on start the engine adds the missing indexes, gives the old records the order
+ * key `byOwnerUpdated` needs and fills the indexes from the records, so the quota counts the jobs
+ * that were already unfinished and `?sort=updatedAt` lists the old jobs too.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { toItem } from '../../lambdas/adapters/dynamo-items.ts';
 import { createDocumentClient, DynamoJobStore } from '../../lambdas/adapters/dynamo-job-store.ts';
-import { cancelPatch, createJob } from '../../lambdas/domain/job.ts';
+import { cancelPatch, createJob, type Job } from '../../lambdas/domain/job.ts';
 import { JOBS_TABLE, JOBS_TABLE_INDEX_NAMES } from '../../lambdas/shared/resources.ts';
 import { startDynamoEngine } from '../../lib/local/engines.ts';
-import { jobsTableIndexSpecs } from '../../lib/local/resources.ts';
+import { jobsTableIndexSpecs, jobsTableUpgrade } from '../../lib/local/resources.ts';
 import { makeDataDir, removeDataDir } from '../support/dev-server.ts';
 
 const TABLE = 'jobs-upgrade';
@@ -37,16 +40,19 @@ describe('an older data folder', () => {
           })),
         }),
       );
-      const oldStore = new DynamoJobStore({ tableName: TABLE, lifecycle: settings, client: createDocumentClient(oldClient) });
-      const now = new Date();
-      const job = (id: string) => createJob({ id, ownerId: 'owner', type: 'AI_PREVIEW', input: {}, priority: 'normal', maxAttempts: 3 }, now, settings);
-      await oldStore.create(job('00000000-0000-4000-8000-000000000001'));
-      await oldStore.create(job('00000000-0000-4000-8000-000000000002'));
-      await oldStore.create({ ...job('00000000-0000-4000-8000-000000000003'), ...cancelPatch(now, settings) } as ReturnType<typeof job>);
+      const now = Date.now();
+      const job = (n: number) =>
+        createJob({ id: `00000000-0000-4000-8000-00000000000${n}`, ownerId: 'owner', type: 'AI_PREVIEW', input: {}, priority: 'normal', maxAttempts: 3 }, new Date(now + n * 1000), settings);
+      // Records as that version wrote them: no statusChangedAt (nor reuseKey, fromCache, scheduledAt).
+      const oldJobs: Job[] = [job(1), job(2), { ...job(3), ...cancelPatch(new Date(now + 3000), settings) } as Job];
+      for (const record of oldJobs) {
+        const { statusChangedAt: _s, reuseKey: _r, fromCache: _f, scheduledAt: _a, ...item } = toItem(record);
+        await createDocumentClient(oldClient).send(new PutCommand({ TableName: TABLE, Item: item }));
+      }
       oldClient.destroy();
       await old.stop();
 
-      const upgraded = await startDynamoEngine({ path: dir, indexes: { tableName: TABLE, indexes: jobsTableIndexSpecs() } });
+      const upgraded = await startDynamoEngine({ path: dir, indexes: jobsTableUpgrade(TABLE) });
       const client = new DynamoDBClient({ endpoint: upgraded.endpoint });
       try {
         const { Table } = await client.send(new DescribeTableCommand({ TableName: TABLE }));
@@ -54,7 +60,10 @@ describe('an older data folder', () => {
 
         expect((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName).sort()).toEqual([...JOBS_TABLE_INDEX_NAMES].sort());
         expect(await store.countActive('owner', 10)).toBe(2);
-        await store.create(job('00000000-0000-4000-8000-000000000004'));
+        const byUpdate = await store.list('owner', { limit: 10, sort: 'updatedAt', order: 'asc' });
+        expect(byUpdate.jobs.map((listed) => listed.id)).toEqual(oldJobs.map((record) => record.id));
+        expect(byUpdate.jobs.map((listed) => listed.statusChangedAt)).toEqual(oldJobs.map((record) => record.updatedAt));
+        await store.create(job(4));
         expect(await store.countActive('owner', 10)).toBe(3);
       } finally {
         client.destroy();

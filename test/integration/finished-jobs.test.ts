@@ -79,12 +79,13 @@ describe('a finished job', () => {
     for (const prompt of prompts.slice(9)) expect(model.calls.get(prompt), prompt).toBeUndefined();
 
     // Everything that could run them again, after they finished:
-    expect(await recovery.settle(staleSnapshot)).toEqual({ resent: 0, requeued: 0, failed: 0, skipped: 9 });
+    expect(await recovery.settle(staleSnapshot)).toEqual({ resent: 0, scheduled: 0, requeued: 0, failed: 0, skipped: 9 });
     const muchLater = () => new Date(Date.now() + 24 * 3600_000);
     expect(await createReconcilerHandler(wireReconciler(process.env, muchLater))()).toEqual({
       resent: 0,
       requeued: 0,
       failed: 0,
+      scheduled: 0,
       skipped: 0,
     });
     await sendDuplicates(ids, 5);

@@ -57,6 +57,8 @@ describe('a job created through the API and run by the worker', () => {
       completedAt: null,
       updatedAt: created.json.createdAt,
       fromCache: false,
+      scheduledAt: null,
+      timings: { queuedMs: null, runMs: null, totalMs: null },
     });
 
     const report = await h.drainJobs(h.worker(model));
@@ -95,10 +97,17 @@ describe('a job created through the API and run by the worker', () => {
       completedAt: expect.stringMatching(ISO),
       updatedAt: expect.stringMatching(ISO),
       fromCache: false,
+      scheduledAt: null,
+      timings: { queuedMs: expect.any(Number), runMs: expect.any(Number), totalMs: expect.any(Number) },
     });
     expect(job.startedAt! >= job.createdAt).toBe(true);
     expect(job.completedAt! >= job.startedAt!).toBe(true);
     expect(job.updatedAt).toBe(job.completedAt);
+    expect(job.timings).toEqual({
+      queuedMs: Date.parse(job.startedAt!) - Date.parse(job.createdAt),
+      runMs: Date.parse(job.completedAt!) - Date.parse(job.startedAt!),
+      totalMs: Date.parse(job.completedAt!) - Date.parse(job.createdAt),
+    });
 
     const result = await user.result(id);
     expect(result.status).toBe(200);

@@ -14,7 +14,7 @@ import { within } from '../support/poll.ts';
 import { ScriptedModel } from '../support/scripted-model.ts';
 import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
 
-const NOTHING_DONE = { resent: 0, requeued: 0, failed: 0, skipped: 0 };
+const NOTHING_DONE = { resent: 0, scheduled: 0, requeued: 0, failed: 0, skipped: 0 };
 
 const h = useHarness();
 

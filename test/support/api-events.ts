@@ -13,7 +13,8 @@ export interface ApiEventSpec {
   /** The API resource that matched, e.g. `/api/jobs/{id}` (default: the path). */
   readonly resource?: string;
   readonly pathParameters?: Record<string, string>;
-  readonly query?: Record<string, string>;
+  /** Parameters by name, or a query string (`priority=high&priority=urgent`) for repeated ones. */
+  readonly query?: Record<string, string> | string;
   /** An object is sent as JSON; a string as is. */
   readonly body?: unknown;
   /** The caller's `sub` claim; null for a request without authorizer claims. */

@@ -45,17 +45,21 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { JobPriority } from '../../lambdas/domain/job.ts';
 import { ENV, JOBS_TABLE } from '../../lambdas/shared/resources.ts';
 import { startDynamoEngine, startQueueAndObjectEngines, type Engine } from '../../lib/local/engines.ts';
 import { createS3Client } from '../../lambdas/adapters/s3-payload-store.ts';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { assertQueueReachable, ensureJobQueues, ensureJobsTable, ensurePayloadBucket } from '../../lib/local/resources.ts';
+import { assertQueueReachable, bandQueueEnv, ensureJobQueues, ensureJobsTable, ensurePayloadBucket } from '../../lib/local/resources.ts';
 
 export interface TestInfrastructure {
   readonly region: string;
   readonly tableName: string;
+  /** The `normal` band's queue (where jobs created without a priority go). */
   readonly queueUrl: string;
   readonly queueArn: string;
+  /** Every band's queue. */
+  readonly bandQueueUrls: Readonly<Record<JobPriority, string>>;
   readonly dlqUrl: string;
   readonly dlqArn: string;
   readonly dynamodb: Engine;
@@ -124,9 +128,9 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
     stops.push(() => ignoreMissing(ddb.send(new DeleteTableCommand({ TableName: tableName }))));
     await ensureJobsTable(ddb, tableName);
 
-    const { jobs, dlq } = await ensureJobQueues(sqs, { jobs: `${name}-jobs`, dlq: `${name}-dlq` });
+    const { jobs, bands, dlq } = await ensureJobQueues(sqs, { jobs: `${name}-jobs`, dlq: `${name}-dlq` });
     stops.push(() => ignoreMissing(sqs.send(new DeleteQueueCommand({ QueueUrl: dlq.url }))));
-    stops.push(() => ignoreMissing(sqs.send(new DeleteQueueCommand({ QueueUrl: jobs.url }))));
+    for (const band of Object.values(bands)) stops.push(() => ignoreMissing(sqs.send(new DeleteQueueCommand({ QueueUrl: band.url }))));
     if (sqsEngine.embedded && new URL(jobs.url).origin !== new URL(sqsEngine.endpoint).origin) {
       throw new Error(`fauxqs queue URL ${jobs.url} is not on the endpoint ${sqsEngine.endpoint} (see lib/local/engines.ts)`);
     }
@@ -138,7 +142,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
 
     const handlerEnv: Record<string, string> = {
       [ENV.tableName]: tableName,
-      [ENV.queueUrl]: jobs.url,
+      ...bandQueueEnv(bands),
       [ENV.payloadBucket]: bucket,
       [ENV.cursorSecret]: randomBytes(32).toString('hex'),
       [ENV.bedrockModelId]: 'test.fake-model-v1',
@@ -154,6 +158,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
       tableName,
       queueUrl: jobs.url,
       queueArn: jobs.arn,
+      bandQueueUrls: Object.fromEntries(Object.entries(bands).map(([band, queue]) => [band, queue.url])) as Record<JobPriority, string>,
       dlqUrl: dlq.url,
       dlqArn: dlq.arn,
       bucket,
@@ -167,7 +172,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
       env: handlerEnv,
       async reset() {
         await deleteAllItems(ddb, tableName);
-        for (const url of [jobs.url, dlq.url]) await emptyQueue(sqs, url, sqsEngine.embedded);
+        for (const url of [...Object.values(bands).map((band) => band.url), dlq.url]) await emptyQueue(sqs, url, sqsEngine.embedded);
       },
       async stop() {
         if (stopped) return;

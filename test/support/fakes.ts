@@ -1,26 +1,30 @@
 /** Small fakes for domain unit tests. */
 import { createHash } from 'node:crypto';
 import { PayloadMissingError } from '../../lambdas/domain/errors.ts';
-import type { JobQueue, JobRef, PayloadStore, PresignedUpload, ReceivedMessages } from '../../lambdas/domain/ports.ts';
+import type { JobQueue, PayloadStore, PresignedUpload, QueuedJob, ReceivedMessage, ReceivedMessages } from '../../lambdas/domain/ports.ts';
 import type { Logger } from '../../lambdas/domain/ports.ts';
 import type { LifecycleSettings, PayloadRef } from '../../lambdas/domain/job.ts';
+import { MemoryJobStore } from './memory-job-store.ts';
 
 export class RecordingQueue implements JobQueue, ReceivedMessages {
-  readonly sent: { jobId: string; generation: number; delaySeconds: number }[] = [];
+  readonly sent: { jobId: string; generation: number; delaySeconds: number; priority: QueuedJob['priority'] }[] = [];
   readonly deferred: { receiptHandle: string; delaySeconds: number }[] = [];
   failSends = false;
 
-  async enqueue(job: JobRef, delaySeconds = 0): Promise<void> {
+  async enqueue(job: QueuedJob, delaySeconds = 0): Promise<void> {
     if (this.failSends) throw new Error('queue unavailable');
-    this.sent.push({ jobId: job.id, generation: job.generation, delaySeconds });
+    this.sent.push({ jobId: job.id, generation: job.generation, delaySeconds, priority: job.priority });
   }
 
-  async deferMessage(receiptHandle: string, delaySeconds: number): Promise<void> {
-    this.deferred.push({ receiptHandle, delaySeconds });
+  async deferMessage(message: ReceivedMessage, delaySeconds: number): Promise<void> {
+    this.deferred.push({ receiptHandle: message.receiptHandle, delaySeconds });
   }
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
+
+/** The worker's retry settings in the use-case tests: backoff from 10 s, at most 300 s. */
+export const testAttemptSettings = { retryBaseDelaySeconds: 10, retryMaxDelaySeconds: 300, finishMarginMs: 1000 } as const;
 
 export const testLifecycle: LifecycleSettings = {
   stalePendingMs: 300_000,
@@ -96,4 +100,10 @@ export class MemoryPayloadStore implements PayloadStore {
     if (!ticket) throw new Error(`No presigned upload ${url}`);
     this.objects.set(ticket.key, { body: new Uint8Array(body), contentType });
   }
+}
+
+/** A use case test's fakes, new each time: a recording queue, in-memory payloads, a manual clock and the in-memory store on that clock. */
+export function memoryFakes(): { queue: RecordingQueue; payloads: MemoryPayloadStore; clock: ManualClock; store: MemoryJobStore } {
+  const clock = new ManualClock();
+  return { queue: new RecordingQueue(), payloads: new MemoryPayloadStore(), clock, store: new MemoryJobStore(testLifecycle, clock.read) };
 }

@@ -91,20 +91,26 @@ export class MemoryJobStore implements JobStore {
   }
 
   async list(ownerId: string, query: ListQuery): Promise<ListPage> {
+    // As the indexes: by createdAt (byOwner) or statusChangedAt (byOwnerUpdated), then id.
+    const at = (job: Job) => (query.sort === 'updatedAt' ? job.statusChangedAt : job.createdAt);
+    const direction = query.order === 'asc' ? 1 : -1;
+    const compare = (a: { at: string; id: string }, b: { at: string; id: string }) =>
+      direction * (a.at === b.at ? a.id.localeCompare(b.id) : a.at.localeCompare(b.at));
     const mine = [...this.jobs.values()]
       .filter((job) => job.ownerId === ownerId)
-      .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
-    // Keyset pagination, as on the index: everything after the position in (createdAt, id) order.
+      .sort((a, b) => compare({ at: at(a), id: a.id }, { at: at(b), id: b.id }));
+    // Keyset pagination, as on the index: everything after the position in (at, id) order.
     const after = query.after;
     const matching = mine
-      .filter((job) => !after || job.createdAt < after.createdAt || (job.createdAt === after.createdAt && job.id < after.id))
+      .filter((job) => !after || compare({ at: at(job), id: job.id }, after) > 0)
       .filter((job) => !this.isExpired(job))
-      .filter((job) => (!query.status || job.status === query.status) && (!query.type || job.type === query.type));
+      .filter((job) => (!query.status || job.status === query.status) && (!query.type || job.type === query.type))
+      .filter((job) => !query.priorities || query.priorities.includes(job.priority));
     const jobs = matching.slice(0, query.limit);
     const last = jobs[jobs.length - 1];
     return {
       jobs: jobs.map((job) => structuredClone(job)),
-      next: matching.length > query.limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+      next: matching.length > query.limit && last ? { at: at(last), id: last.id } : null,
     };
   }
 
@@ -169,6 +175,8 @@ export class MemoryJobStore implements JobStore {
   async claim(id: string, request: ClaimRequest): Promise<Job | undefined> {
     const job = this.jobs.get(id);
     if (!job || job.attempts >= job.maxAttempts || job.generation !== request.generation) return undefined;
+    // A scheduled job does not start before its time, whatever message arrives.
+    if (job.scheduledAt !== null && job.scheduledAt > request.now) return undefined;
     const claimable =
       job.status === 'PENDING' ||
       (job.status === 'PROCESSING' && job.leaseExpiresAt !== null && job.leaseExpiresAt < request.now);
@@ -180,6 +188,7 @@ export class MemoryJobStore implements JobStore {
       runId: request.runId,
       leaseExpiresAt: request.leaseExpiresAt,
       updatedAt: request.now,
+      statusChangedAt: request.now,
       progress: null,
       startedAt: job.startedAt ?? request.now,
     };

@@ -1,9 +1,9 @@
 import { lazyPayloadStore } from '../../adapters/lazy-payload-store.ts';
-import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
 import { idempotencyKey as idempotencyKeyHeader, jsonBody } from '../../http/request.ts';
 import { jobTypeCatalog } from '../../job-types/definitions.ts';
 import { lifecycleSettings, quotaSettings, requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
+import { jobQueueFrom } from '../../shared/queue-wiring.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { CreateJob } from '../../use-cases/create-job.ts';
 import { jobOutcome, type RouteLogic } from '../http-adapter.ts';
@@ -27,7 +27,7 @@ export function wire({ env, logger }: RouteWiring): CreateJob {
   return new CreateJob({
     store: jobStoreFrom(env),
     types: jobTypeCatalog,
-    queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }),
+    queue: jobQueueFrom(env),
     payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)),
     settings: lifecycleSettings(env),
     quota: quotaSettings(env),

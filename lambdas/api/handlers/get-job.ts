@@ -5,14 +5,17 @@ import { requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { ReadJob } from '../../use-cases/read-job.ts';
-import type { RouteLogic } from '../http-adapter.ts';
+import { pollHeaders, type RouteLogic } from '../http-adapter.ts';
 import { routeHandler, type RouteWiring } from '../wiring.ts';
 
-/** GET /api/jobs/{id} → the job record; 404 for a missing job or another user's. */
-export const getJob: RouteLogic<ReadJob> = async (request, jobs) => ({
-  status: 200,
-  body: toView(await jobs.get(request.ownerId, jobIdParameter(request.event))),
-});
+/**
+ * GET /api/jobs/{id} → the job record, with Retry-After while it is unfinished (and an ETag: 304
+ * for If-None-Match with it); 404 for a missing job or another user's.
+ */
+export const getJob: RouteLogic<ReadJob> = async (request, jobs) => {
+  const job = await jobs.get(request.ownerId, jobIdParameter(request.event));
+  return { status: 200, body: toView(job), headers: pollHeaders(job) };
+};
 
 /**
  * The function's one wiring point: its use case, with the adapters its IAM policy allows. A

@@ -1,6 +1,7 @@
-import { JOB_STATUSES, toListItem, type JobStatus } from '../../domain/job.ts';
+import { JOB_PRIORITIES, JOB_STATUSES, toListItem, type JobPriority, type JobStatus } from '../../domain/job.ts';
+import { LIST_ORDERS, LIST_SORTS, type ListOrder, type ListSort } from '../../domain/ports.ts';
 import { HttpError } from '../../http/problem.ts';
-import { queryParameters } from '../../http/request.ts';
+import { queryParameters, queryValues } from '../../http/request.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, ListJobs } from '../../use-cases/list-jobs.ts';
 import { cursorCodecFrom } from '../cursor-secret.ts';
@@ -9,14 +10,27 @@ import { routeHandler, type RouteWiring } from '../wiring.ts';
 
 const TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 
-/** GET /api/jobs?status=&type=&limit=&cursor= → { items, nextCursor }, newest first. */
+/**
+ * GET /api/jobs?status=&type=&priority=…&sort=&order=&limit=&cursor= → { items, nextCursor },
+ * newest first by default; `priority` may be repeated.
+ */
 export const listJobs: RouteLogic<ListJobs> = async (request, jobs) => {
-  const query = queryParameters(request.event, ['status', 'type', 'limit', 'cursor']);
+  const query = queryParameters(request.event, ['status', 'type', 'priority', 'sort', 'order', 'limit', 'cursor'], ['priority']);
   if (query.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(query.status)) {
     throw new HttpError(400, 'INVALID_QUERY', `status must be one of ${JOB_STATUSES.join(', ')}`);
   }
   if (query.type !== undefined && !TYPE_PATTERN.test(query.type)) {
     throw new HttpError(400, 'INVALID_QUERY', 'type must be a job type name such as AI_PREVIEW');
+  }
+  const priorities = queryValues(request.event, 'priority');
+  if (!priorities.every((priority) => (JOB_PRIORITIES as readonly string[]).includes(priority))) {
+    throw new HttpError(400, 'INVALID_QUERY', `priority must be one of ${JOB_PRIORITIES.join(', ')} (repeat it for several)`);
+  }
+  if (query.sort !== undefined && !(LIST_SORTS as readonly string[]).includes(query.sort)) {
+    throw new HttpError(400, 'INVALID_QUERY', `sort must be one of ${LIST_SORTS.join(', ')}`);
+  }
+  if (query.order !== undefined && !(LIST_ORDERS as readonly string[]).includes(query.order)) {
+    throw new HttpError(400, 'INVALID_QUERY', `order must be one of ${LIST_ORDERS.join(', ')}`);
   }
   let limit = LIST_DEFAULT_LIMIT;
   if (query.limit !== undefined) {
@@ -32,6 +46,9 @@ export const listJobs: RouteLogic<ListJobs> = async (request, jobs) => {
     limit,
     ...(query.status ? { status: query.status as JobStatus } : {}),
     ...(query.type ? { type: query.type } : {}),
+    ...(priorities.length > 0 ? { priorities: priorities as JobPriority[] } : {}),
+    ...(query.sort ? { sort: query.sort as ListSort } : {}),
+    ...(query.order ? { order: query.order as ListOrder } : {}),
     ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
   });
   return { status: 200, body: { items: page.items.map(toListItem), nextCursor: page.nextCursor } };

@@ -1,7 +1,6 @@
-import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
 import { idempotencyKey as idempotencyKeyHeader, jobIdParameter } from '../../http/request.ts';
-import { quotaSettings, requireEnv } from '../../shared/config.ts';
-import { ENV } from '../../shared/resources.ts';
+import { quotaSettings } from '../../shared/config.ts';
+import { jobQueueFrom } from '../../shared/queue-wiring.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { RetryJob } from '../../use-cases/retry-job.ts';
 import { jobOutcome, type RouteLogic } from '../http-adapter.ts';
@@ -18,12 +17,7 @@ export const retryJob: RouteLogic<RetryJob> = async (request, jobs) => {
 
 /** The function's one wiring point: its use case, with the adapters its IAM policy allows. */
 export function wire({ env, logger }: RouteWiring): RetryJob {
-  return new RetryJob({
-    store: jobStoreFrom(env),
-    queue: new SqsJobQueue({ queueUrl: requireEnv(env, ENV.queueUrl) }),
-    quota: quotaSettings(env),
-    logger,
-  });
+  return new RetryJob({ store: jobStoreFrom(env), queue: jobQueueFrom(env), quota: quotaSettings(env), logger });
 }
 
 export const handler = await routeHandler('retry-job', retryJob, wire);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HmacCursorCodec } from '../../../lambdas/adapters/hmac-cursor-codec.ts';
 import { InvalidCursorError } from '../../../lambdas/domain/errors.ts';
 
-const payload = { ownerId: 'user-a', status: null, type: null, position: { createdAt: '2026-03-04T12:00:00.000Z', id: 'abc' } };
+const payload = { ownerId: 'user-a', status: null, type: null, priorities: ['high', 'urgent'], sort: 'updatedAt' as const, order: 'asc' as const, position: { at: '2026-03-04T12:00:00.000Z', id: 'abc' } };
 
 describe('HmacCursorCodec', () => {
   it('round-trips a payload', async () => {

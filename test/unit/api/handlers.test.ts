@@ -28,7 +28,7 @@ interface Spec {
   readonly method?: 'GET' | 'POST';
   readonly id?: string;
   readonly path?: string;
-  readonly query?: Record<string, string>;
+  readonly query?: Record<string, string> | string;
   readonly body?: string;
   readonly headers?: Record<string, string>;
   readonly sub?: string | null;
@@ -162,6 +162,10 @@ describe('POST /api/jobs', () => {
     expect(response.json).toMatchObject({ id: ID, status: 'PROCESSING', fromCache: false });
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(sqs.calls()).toHaveLength(0);
+    // The job's current ETag: what a GET of it answers, so a client can revalidate from the replay.
+    const read = await call(getJob, apiEvent({ id: ID }));
+    expect(response.headers.etag).toMatch(/^"[\w-]{22}"$/);
+    expect(response.headers.etag).toBe(read.headers.etag);
   });
 
   it('still answers 202 when SQS is down, leaving the job for the reconciler', async () => {
@@ -210,6 +214,7 @@ describe('GET /api/jobs/{id}', () => {
       id: ID, type: 'AI_PREVIEW', status: 'PENDING', result: null, error: null, attempts: 0, maxAttempts: 3,
       progress: null, createdAt: '2026-03-04T12:00:00.000Z', startedAt: null, completedAt: null, updatedAt: '2026-03-04T12:00:00.000Z',
       fromCache: false,
+      scheduledAt: null, timings: { queuedMs: null, runMs: null, totalMs: null },
     });
     expect(ddb.commandCalls(GetCommand)[0]!.args[0].input.ConsistentRead).toBe(true);
   });
@@ -318,6 +323,17 @@ describe('GET /api/jobs', () => {
     expect(Object.values(batch)[0]).toMatchObject({ Keys: [{ id: pending.id }, { id: done.id }], ConsistentRead: true });
   });
 
+  it('keeps only the priorities asked for, the parameter repeated', async () => {
+    const jobs = (['high', 'low', 'urgent'] as const).map((priority, i) =>
+      jobItem({ id: `550e8400-e29b-41d4-a716-44665544000${i}`, createdAt: `2026-03-04T12:00:0${9 - i}.000Z`, priority }),
+    );
+    ddb.on(QueryCommand).resolves({ Items: jobs.map(indexEntry) });
+    records(jobs);
+    const response = await call(listJobs, apiEvent({ query: 'priority=high&priority=urgent' }));
+    expect(response.status).toBe(200);
+    expect(response.json.items.map((item: { id: string }) => item.id)).toEqual([jobs[0]!.id, jobs[2]!.id]);
+  });
+
   it('returns a cursor that continues the list, and refuses it once modified', async () => {
     const items = [0, 1, 2].map((i) => jobItem({ id: `550e8400-e29b-41d4-a716-44665544000${i}`, createdAt: `2026-03-04T12:00:0${i}.000Z` }));
     ddb.on(QueryCommand).resolves({ Items: items.map(indexEntry) });
@@ -339,6 +355,7 @@ describe('GET /api/jobs', () => {
   it.each([
     [{ limit: '0' }], [{ limit: '101' }], [{ limit: 'ten' }], [{ limit: '2.5' }],
     [{ status: 'DONE' }], [{ sort: 'asc' }], [{ type: 'lower-case' }],
+    [{ priority: 'critical' }], [{ sort: 'priority' }], [{ order: 'up' }], ['priority=high&priority='], ['sort=createdAt&sort=updatedAt'],
   ])('answers 400 for %j', async (query) => {
     const response = (await call(listJobs, apiEvent({ query })));
     expect(response.status).toBe(400);

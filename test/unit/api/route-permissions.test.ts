@@ -157,6 +157,12 @@ const scenarios: { name: RouteName; prepare(): void; event: () => ReturnType<typ
     expected: 200,
   },
   {
+    name: 'get-job-status',
+    prepare: () => ddb.on(GetCommand).resolves({ Item: job({ result: undefined, resultRef: RESULT_REF }) }),
+    event: () => apiEvent({ method: 'GET', path: `/api/jobs/${ID}/status`, pathParameters: { id: ID }, sub: 'user-a' }),
+    expected: 200,
+  },
+  {
     name: 'get-job-result',
     prepare: () => ddb.on(GetCommand).resolves({ Item: job({ result: undefined, resultRef: RESULT_REF }) }),
     event: () => apiEvent({ method: 'GET', path: `/api/jobs/${ID}/result`, pathParameters: { id: ID }, sub: 'user-a' }),

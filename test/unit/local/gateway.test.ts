@@ -318,8 +318,8 @@ describe('local gateway', () => {
   describe('CORS preflight', () => {
     it('answers OPTIONS on a route path with 204 and the stack preflight headers, without a token', async () => {
       const { Cors } = await import('aws-cdk-lib/aws-apigateway');
-      // The stack allows the Idempotency-Key header too (lib/constructs/jobs-api.ts).
-      expect(PREFLIGHT.allowHeaders).toEqual([...Cors.DEFAULT_HEADERS, 'Idempotency-Key']);
+      // The stack allows the Idempotency-Key and If-None-Match headers too (lib/constructs/jobs-api.ts).
+      expect(PREFLIGHT.allowHeaders).toEqual([...Cors.DEFAULT_HEADERS, 'Idempotency-Key', 'If-None-Match']);
       const answer = await send(`/api/jobs/${JOB_ID}/cancel`, {
         method: 'OPTIONS',
         headers: { Origin: ORIGINS[1]!, 'Access-Control-Request-Method': 'POST' },
@@ -329,7 +329,7 @@ describe('local gateway', () => {
       expect(answer.headers).toMatchObject({
         'access-control-allow-origin': ORIGINS[1],
         'access-control-allow-methods': 'GET,POST,OPTIONS',
-        'access-control-allow-headers': 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,Idempotency-Key',
+        'access-control-allow-headers': 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,Idempotency-Key,If-None-Match',
         'access-control-max-age': '3600',
         vary: 'Origin',
       });

@@ -66,7 +66,13 @@ describe('CreateJob', () => {
     const job = await api.create.create('user-a', preview);
     expect(job).toMatchObject({ status: 'PENDING', type: 'AI_PREVIEW', ownerId: 'user-a', attempts: 0, maxAttempts: 3, priority: 'normal' });
     expect(store.jobs.get(job.id)?.input).toEqual({ prompt: 'Summarise the risks' });
-    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 0 }]);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 0, priority: 'normal' }]);
+  });
+
+  it.each(['low', 'normal', 'high', 'urgent'] as const)('sends a %s job to its own priority band', async (priority) => {
+    const job = await api.create.create('user-a', { ...preview, priority });
+    expect(job.priority).toBe(priority);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 0, priority }]);
   });
 
   it('refuses an unknown type with UNKNOWN_JOB_TYPE naming the known types', async () => {
@@ -97,11 +103,11 @@ describe('CreateJob', () => {
   });
 
   it('refuses unknown top-level fields and a bad priority', async () => {
-    const error = (await api.create.create('user-a', { ...preview, priority: 'urgent', imput: {} }).catch((e: unknown) => e)) as ValidationError;
+    const error = (await api.create.create('user-a', { ...preview, priority: 'critical', imput: {} }).catch((e: unknown) => e)) as ValidationError;
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.errors).toEqual([
-      { path: 'imput', message: 'unknown field; the fields are type, input, priority, reuse' },
-      { path: 'priority', message: 'must be one of low, normal, high' },
+      { path: 'imput', message: 'unknown field; the fields are type, input, priority, runAt, reuse' },
+      { path: 'priority', message: 'must be one of low, normal, high, urgent' },
     ]);
   });
 
@@ -253,6 +259,14 @@ describe('CancelJob and RetryJob', () => {
     expect(cancelled).toMatchObject({ status: 'CANCELLED', completedAt: clock.read().toISOString(), dueAt: null });
   });
 
+  it('sends a retried job to its priority band again', async () => {
+    const job = await api.create.create('user-a', { ...preview, priority: 'urgent' });
+    store.arrange(job.id, { status: 'CANCELLED', dueAt: null });
+    queue.sent.length = 0;
+    await api.retry.retry('user-a', job.id);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 1, delaySeconds: 0, priority: 'urgent' }]);
+  });
+
   it('refuses to cancel a finished job with the current status', async () => {
     const job = await failedJob();
     const error = (await api.cancel.cancel('user-a', job.id).catch((e: unknown) => e)) as InvalidTransitionError;
@@ -265,7 +279,7 @@ describe('CancelJob and RetryJob', () => {
     queue.sent.length = 0;
     const retried = await api.retry.retry('user-a', job.id);
     expect(retried).toMatchObject({ status: 'PENDING', attempts: 0, error: null, startedAt: null, completedAt: null, generation: 1 });
-    expect(queue.sent).toEqual([{ jobId: job.id, generation: 1, delaySeconds: 0 }]);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 1, delaySeconds: 0, priority: 'normal' }]);
   });
 
   it('refuses to retry a pending job', async () => {
@@ -305,5 +319,27 @@ describe('ListJobs', () => {
     expect(nextCursor).toBeTypeOf('string');
     await expect(api.list.list('user-b', { limit: 1, cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
     await expect(api.list.list('user-a', { limit: 1, status: 'FAILED', cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+
+  it('binds a cursor to the priorities, sort and order it was issued for', async () => {
+    for (const priority of ['high', 'urgent', 'high', 'low'] as const) {
+      await api.create.create('user-a', { ...preview, priority });
+      clock.advance(1000);
+    }
+    const asked = { limit: 1, priorities: ['urgent', 'high'] as const, sort: 'updatedAt' as const, order: 'asc' as const };
+    const { nextCursor } = await api.list.list('user-a', { ...asked, priorities: [...asked.priorities] });
+    expect(nextCursor).toBeTypeOf('string');
+    const cursor = nextCursor!;
+    for (const other of [
+      { priorities: ['high' as const] },
+      { priorities: [] },
+      { sort: 'createdAt' as const },
+      { order: 'desc' as const },
+    ]) {
+      await expect(api.list.list('user-a', { ...asked, priorities: [...asked.priorities], ...other, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
+    }
+    // The same set of priorities, in another order or repeated, is the same query: oldest change first.
+    const next = await api.list.list('user-a', { ...asked, priorities: ['high', 'urgent', 'high'], cursor });
+    expect(next.items.map((job) => job.priority)).toEqual(['urgent']);
   });
 });

@@ -4,7 +4,7 @@ import { INLINE_LIMITS, MAX_RESULT_BYTES } from '../../../lambdas/domain/payload
 import { createJob, type Job } from '../../../lambdas/domain/job.ts';
 import { JobTypeCatalog, defineJobType, type JobType, type Processor } from '../../../lambdas/domain/job-types.ts';
 import { z } from 'zod';
-import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
+import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testAttemptSettings, testLifecycle } from '../../support/fakes.ts';
 import { MemoryJobStore } from '../../support/memory-job-store.ts';
 import { FailDeadLetter } from '../../../lambdas/use-cases/fail-dead-letter.ts';
 import { ReconcileJobs } from '../../../lambdas/use-cases/reconcile-jobs.ts';
@@ -38,7 +38,7 @@ beforeEach(() => {
     clock: clock.read,
     newRunId: () => `run-${++runIds}`,
     random: () => 1,
-    settings: { retryBaseDelaySeconds: 10, retryMaxDelaySeconds: 300, finishMarginMs: 1000 },
+    settings: testAttemptSettings,
   });
   deadLetters = new FailDeadLetter({ store, logger: silentLogger, clock: clock.read });
   reconciler = new ReconcileJobs({ store, queue, lifecycle: testLifecycle, logger: silentLogger, clock: clock.read });
@@ -341,9 +341,9 @@ describe('ReconcileJobs.reconcile', () => {
     const jobs = [];
     for (let n = 0; n < 25; n++) jobs.push(await seed());
     clock.advance(testLifecycle.stalePendingMs);
-    expect(await reconciler.reconcile({ pageSize: 4 })).toEqual({ resent: 25, requeued: 0, failed: 0, skipped: 0 });
+    expect(await reconciler.reconcile({ pageSize: 4 })).toEqual({ resent: 25, scheduled: 0, requeued: 0, failed: 0, skipped: 0 });
     expect(queue.sent.map((m) => m.jobId).sort()).toEqual(jobs.map((job) => job.id).sort());
-    expect(await reconciler.reconcile({ pageSize: 4 })).toEqual({ resent: 0, requeued: 0, failed: 0, skipped: 0 });
+    expect(await reconciler.reconcile({ pageSize: 4 })).toEqual({ resent: 0, scheduled: 0, requeued: 0, failed: 0, skipped: 0 });
   });
 
   it('stops starting pages once its time budget is spent', async () => {
@@ -366,10 +366,10 @@ describe('ReconcileJobs.unfinished and recover (a restart)', () => {
     const running = await seed();
     await store.claim(running.id, { generation: 0, runId: 'gone', now: clock.read().toISOString(), leaseExpiresAt: '2026-03-04T12:10:00.000Z' });
     const done = await seed({ status: 'COMPLETED', dueAt: null });
-    expect(await reconciler.reconcile()).toMatchObject({ resent: 0, requeued: 0 });
+    expect(await reconciler.reconcile()).toMatchObject({ resent: 0, scheduled: 0, requeued: 0 });
     const backlog = await reconciler.unfinished();
     expect(backlog.map((job) => job.id).sort()).toEqual([pending.id, running.id].sort());
-    expect(await reconciler.recover(backlog)).toEqual({ resent: 1, requeued: 1, failed: 0, skipped: 0 });
+    expect(await reconciler.recover(backlog)).toEqual({ resent: 1, scheduled: 0, requeued: 1, failed: 0, skipped: 0 });
     expect(queue.sent.map((m) => m.jobId).sort()).toEqual([pending.id, running.id].sort());
     expect(store.jobs.get(running.id)).toMatchObject({ status: 'PENDING', attempts: 1 });
     expect(store.jobs.get(done.id)?.status).toBe('COMPLETED');
@@ -380,16 +380,26 @@ describe('ReconcileJobs.unfinished and recover (a restart)', () => {
     for (let n = 0; n < 600; n++) ids.push((await seed()).id);
     const backlog = await reconciler.unfinished(50);
     expect(backlog).toHaveLength(600);
-    expect(await reconciler.recover(backlog)).toEqual({ resent: 600, requeued: 0, failed: 0, skipped: 0 });
+    expect(await reconciler.recover(backlog)).toEqual({ resent: 600, scheduled: 0, requeued: 0, failed: 0, skipped: 0 });
     expect(queue.sent.map((m) => m.jobId).sort()).toEqual(ids.sort());
     // Nothing is left for the scheduled reconciler to send again before the jobs' new dueAt.
     expect(await reconciler.reconcile()).toMatchObject({ resent: 0 });
   });
 
+  it('re-sends each job to its own priority band', async () => {
+    const low = await seed({ priority: 'low' });
+    const high = await seed({ priority: 'high' });
+    await reconciler.recover(await reconciler.unfinished());
+    expect(queue.sent.map(({ jobId, priority }) => ({ jobId, priority })).sort((a, b) => a.jobId.localeCompare(b.jobId))).toEqual([
+      { jobId: low.id, priority: 'low' },
+      { jobId: high.id, priority: 'high' },
+    ]);
+  });
+
   it('sends a job waiting out a retry backoff with what is left of it', async () => {
     const job = await seed({ error: 'throttled', attempts: 1, dueAt: new Date(clock.read().getTime() + 40_000 + testLifecycle.stalePendingMs).toISOString() });
     await reconciler.recover(await reconciler.unfinished());
-    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 40 }]);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 0, delaySeconds: 40, priority: 'normal' }]);
     expect(store.jobs.get(job.id)?.dueAt).toBe(new Date(clock.read().getTime() + 40_000 + testLifecycle.stalePendingMs).toISOString());
   });
 
@@ -402,7 +412,7 @@ describe('ReconcileJobs.unfinished and recover (a restart)', () => {
     await attempts.run({ id: claimed.id, generation: 0 }, deadline());
     store.arrange(cancelled.id, { status: 'CANCELLED', dueAt: null });
     store.arrange(running.id, { status: 'COMPLETED', dueAt: null });
-    expect(await reconciler.recover(backlog)).toEqual({ resent: 0, requeued: 0, failed: 0, skipped: 3 });
+    expect(await reconciler.recover(backlog)).toEqual({ resent: 0, scheduled: 0, requeued: 0, failed: 0, skipped: 3 });
     expect(queue.sent).toEqual([]);
     expect(store.jobs.get(claimed.id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });
     expect(store.jobs.get(running.id)?.status).toBe('COMPLETED');

@@ -10,27 +10,20 @@ import {
   ValidationError,
 } from '../../../lambdas/domain/errors.ts';
 import { fingerprint, IDEMPOTENCY, idempotencyRecordId } from '../../../lambdas/domain/fingerprints.ts';
-import type { Job } from '../../../lambdas/domain/job.ts';
+import { toView, type Job } from '../../../lambdas/domain/job.ts';
 import { jsonBytes, loadResult } from '../../../lambdas/domain/payloads.ts';
 import { jobTypeCatalog } from '../../../lambdas/job-types/definitions.ts';
 import { CreateJob } from '../../../lambdas/use-cases/create-job.ts';
 import { RetryJob } from '../../../lambdas/use-cases/retry-job.ts';
-import { ManualClock, MemoryPayloadStore, RecordingQueue, silentLogger, testLifecycle } from '../../support/fakes.ts';
-import { MemoryJobStore } from '../../support/memory-job-store.ts';
+import { memoryFakes, silentLogger, testLifecycle } from '../../support/fakes.ts';
 
-let store: MemoryJobStore;
-let queue: RecordingQueue;
-let payloads: MemoryPayloadStore;
-let clock: ManualClock;
+let { store, queue, payloads, clock } = memoryFakes();
 let create: CreateJob;
 let retry: RetryJob;
 const QUOTA = 3;
 
 beforeEach(() => {
-  queue = new RecordingQueue();
-  payloads = new MemoryPayloadStore();
-  clock = new ManualClock();
-  store = new MemoryJobStore(testLifecycle, clock.read);
+  ({ store, queue, payloads, clock } = memoryFakes());
   const quota = { maxActiveJobsPerCaller: QUOTA };
   create = new CreateJob({ store, queue, payloads, types: jobTypeCatalog, settings: testLifecycle, quota, logger: silentLogger, clock: clock.read });
   retry = new RetryJob({ store, queue, quota, logger: silentLogger, clock: clock.read });
@@ -103,7 +96,7 @@ describe('idempotent creates', () => {
 
     expect(outcome).toMatchObject({ replayed: false, job: { id: chosen, status: 'PENDING' } });
     expect(replay).toMatchObject({ replayed: true, job: { id: chosen } });
-    expect(queue.sent).toEqual([{ jobId: chosen, generation: 0, delaySeconds: 0 }]);
+    expect(queue.sent).toEqual([{ jobId: chosen, generation: 0, priority: 'normal', delaySeconds: 0 }]);
   });
 
   it('makes exactly one job and one message for ten concurrent requests with one key', async () => {
@@ -111,6 +104,17 @@ describe('idempotent creates', () => {
     expect(new Set(outcomes.map((outcome) => outcome.job.id)).size).toBe(1);
     expect(outcomes.filter((outcome) => !outcome.replayed)).toHaveLength(1);
     expect(store.jobs.size).toBe(1);
+    expect(queue.sent).toHaveLength(1);
+  });
+
+  it('replays a scheduled create after its runAt has passed (the time is not checked again), and sends nothing more', async () => {
+    const body = { ...preview, runAt: new Date(clock.read().getTime() + 60_000).toISOString() };
+    const first = await create.createWith('user-a', body, { idempotencyKey: 'k-1' });
+    clock.advance(120_000);
+
+    const again = await create.createWith('user-a', body, { idempotencyKey: 'k-1' });
+
+    expect(again).toMatchObject({ replayed: true, job: { id: first.job.id, scheduledAt: body.runAt } });
     expect(queue.sent).toHaveLength(1);
   });
 
@@ -138,7 +142,7 @@ describe('idempotent retries', () => {
 
     expect(first).toMatchObject({ replayed: false, job: { status: 'PENDING', generation: 1 } });
     expect(again).toMatchObject({ replayed: true, job: { status: 'PROCESSING', generation: 1 } });
-    expect(queue.sent).toEqual([{ jobId: job.id, generation: 1, delaySeconds: 0 }]);
+    expect(queue.sent).toEqual([{ jobId: job.id, generation: 1, priority: 'normal', delaySeconds: 0 }]);
   });
 
   it('makes one run and one message for ten concurrent retries with one key', async () => {
@@ -169,6 +173,31 @@ describe('result reuse', () => {
     expect(job.id).not.toBe(earlier.id);
     expect(job.completedAt).toBe(clock.read().toISOString());
     expect(queue.sent).toEqual([]);
+  });
+
+  it('gives a reused result the record of a job finished at its creation: status changed then, timings of 0 ms, never scheduled', async () => {
+    const earlier = await create.create('user-a', parse());
+    await complete(earlier, { title: 'Harvest' });
+    clock.advance(5_000);
+
+    const { job } = await create.createWith('user-a', { ...parse(), reuse: { maxAgeSeconds: 60 } });
+
+    const now = clock.read().toISOString();
+    expect(job).toMatchObject({ createdAt: now, completedAt: now, statusChangedAt: now, updatedAt: now, startedAt: null, scheduledAt: null });
+    expect(toView(job)).toMatchObject({ fromCache: true, scheduledAt: null, timings: { queuedMs: null, runMs: null, totalMs: 0 } });
+  });
+
+  it('refuses reuse together with runAt (a reused result is ready now, a scheduled job runs later) and writes nothing', async () => {
+    const earlier = await create.create('user-a', parse());
+    await complete(earlier, { title: 'Harvest' });
+    const writes = store.writes;
+    const runAt = new Date(clock.read().getTime() + 3_600_000).toISOString();
+
+    const error = await create.createWith('user-a', { ...parse(), runAt, reuse: { maxAgeSeconds: 60 } }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors).toEqual([{ path: 'reuse', message: expect.stringContaining('runAt') }]);
+    expect(store.writes).toBe(writes);
   });
 
   it('runs the job when the only result is too old, failed, of another input or another caller', async () => {
@@ -272,6 +301,15 @@ describe('the quota of unfinished jobs', () => {
     expect(replay).toMatchObject({ replayed: true, job: { id: keyed.job.id } });
     expect(reused.job).toMatchObject({ status: 'COMPLETED', fromCache: true });
     await expect(create.create('user-a', parse('c'))).rejects.toBeInstanceOf(TooManyJobsError);
+  });
+
+  it('counts scheduled jobs: they are PENDING until they run, near or far ahead', async () => {
+    const at = (ms: number) => new Date(clock.read().getTime() + ms).toISOString();
+    await create.create('user-a', { ...preview, runAt: at(60_000) });
+    await create.create('user-a', { ...preview, runAt: at(30 * 86_400_000) });
+    await create.create('user-a', preview);
+
+    await expect(create.create('user-a', { ...preview, runAt: at(7 * 86_400_000) })).rejects.toBeInstanceOf(TooManyJobsError);
   });
 
   it('refuses a retry beyond the quota and leaves the job as it was', async () => {

@@ -28,7 +28,7 @@ function record(body: string, messageId = `m-${Math.random()}`): SQSRecord {
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:jobs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:jobs-unit-high',
     awsRegion: 'us-east-1',
   };
 }
@@ -89,6 +89,8 @@ describe('worker handler', () => {
     const visibility = sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input);
     expect(visibility).toHaveLength(1);
     expect(visibility[0]!.ReceiptHandle).toBe('rh-retry');
+    // In the queue the message came from: the high band's here.
+    expect(visibility[0]!.QueueUrl).toBe(process.env.JOBS_QUEUE_URL_HIGH);
     // Equal jitter: between half the ceiling (8 s) and the ceiling.
     expect(visibility[0]!.VisibilityTimeout).toBeGreaterThanOrEqual(4);
     expect(visibility[0]!.VisibilityTimeout).toBeLessThanOrEqual(8);
