@@ -97,7 +97,7 @@ export function timingsOf(job: Pick<Job, 'createdAt' | 'scheduledAt' | 'startedA
   return { queuedMs: span(base, started), runMs: span(started, finished), totalMs: span(base, finished) };
 }
 
-/** What GET /api/jobs/{id} returns: the seed-001 fields plus maxAttempts, progress, scheduledAt and timings. */
+/** What GET /api/jobs/{id} returns: the seed-001 fields plus maxAttempts, progress, priority (seed 003), fromCache, scheduledAt and timings. */
 export interface JobView {
   id: string;
   type: string;
@@ -111,6 +111,8 @@ export interface JobView {
   startedAt: string | null;
   completedAt: string | null;
   updatedAt: string;
+  /** `low`, `normal`, `high` or `urgent`: the band the job's messages go to. */
+  priority: JobPriority;
   /** True when the job was created COMPLETED with an earlier job's result (`reuse`). */
   fromCache: boolean;
   scheduledAt: string | null;
@@ -131,6 +133,7 @@ export function toView(job: Job): JobView {
     startedAt: job.startedAt,
     completedAt: job.completedAt,
     updatedAt: job.updatedAt,
+    priority: job.priority,
     fromCache: job.fromCache,
     scheduledAt: job.scheduledAt,
     timings: timingsOf(job),

@@ -19,6 +19,7 @@ const JOB_FIELDS = [
   'startedAt',
   'completedAt',
   'updatedAt',
+  'priority',
   'fromCache',
   'scheduledAt',
   'timings',

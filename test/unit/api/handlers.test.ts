@@ -213,7 +213,7 @@ describe('GET /api/jobs/{id}', () => {
     expect(response.json).toEqual({
       id: ID, type: 'AI_PREVIEW', status: 'PENDING', result: null, error: null, attempts: 0, maxAttempts: 3,
       progress: null, createdAt: '2026-03-04T12:00:00.000Z', startedAt: null, completedAt: null, updatedAt: '2026-03-04T12:00:00.000Z',
-      fromCache: false,
+      priority: 'normal', fromCache: false,
       scheduledAt: null, timings: { queuedMs: null, runMs: null, totalMs: null },
     });
     expect(ddb.commandCalls(GetCommand)[0]!.args[0].input.ConsistentRead).toBe(true);
