@@ -121,7 +121,10 @@ export function toProblem(error: unknown, requestId: string, logger: Logger): { 
   }
   if (error instanceof TooManyJobsError) {
     return {
-      problem: problem(429, 'TOO_MANY_JOBS', error.message, requestId, { limit: error.limit }),
+      problem: problem(429, 'TOO_MANY_JOBS', error.message, requestId, {
+        limit: error.limit,
+        ...(error.jobType ? { scope: 'type', type: error.jobType } : { scope: 'caller' }),
+      }),
       headers: { 'Retry-After': String(error.retryAfterSeconds) },
     };
   }

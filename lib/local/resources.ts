@@ -66,7 +66,7 @@ export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): P
   await waitForTableActive(ddb, tableName);
 }
 
-async function waitForTableActive(ddb: DynamoDBClient, tableName: string): Promise<void> {
+export async function waitForTableActive(ddb: DynamoDBClient, tableName: string): Promise<void> {
   const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
   for (;;) {
     const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
