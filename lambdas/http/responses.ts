@@ -123,7 +123,8 @@ export function toProblem(error: unknown, requestId: string, logger: Logger): { 
     return {
       problem: problem(429, 'TOO_MANY_JOBS', error.message, requestId, {
         limit: error.limit,
-        ...(error.jobType ? { scope: 'type', type: error.jobType } : { scope: 'caller' }),
+        // `type` is the problem's own member (RFC 9457): the job type goes in `jobType`.
+        ...(error.jobType ? { scope: 'type', jobType: error.jobType } : { scope: 'caller' }),
       }),
       headers: { 'Retry-After': String(error.retryAfterSeconds) },
     };

@@ -94,7 +94,7 @@ describe('flow control through the local API', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(refused.json).toMatchObject({ code: 'TOO_MANY_JOBS', scope: 'type', type: 'PARSE_DOCUMENT', limit: PARSE_LIMIT });
+    expect(refused.json).toMatchObject({ code: 'TOO_MANY_JOBS', type: 'urn:async-jobs:problem:too-many-jobs', scope: 'type', jobType: 'PARSE_DOCUMENT', limit: PARSE_LIMIT });
     expect((await dave.allJobs()).map((job) => job.id)).toEqual([first.json.id]);
 
     const other = await dave.create({ prompt: `Another type ${nonce()} [[delay:30000]]` });

@@ -134,7 +134,7 @@ describe("a job type's own limit", () => {
     expect(refused.status).toBe(429);
     expect(refused.headers['content-type']).toBe('application/problem+json');
     expect(refused.headers['retry-after']).toMatch(/^\d+$/);
-    expect(refused.json).toMatchObject({ code: 'TOO_MANY_JOBS', scope: 'type', type: 'PARSE_DOCUMENT', limit: PARSE_LIMIT });
+    expect(refused.json).toMatchObject({ code: 'TOO_MANY_JOBS', type: 'urn:async-jobs:problem:too-many-jobs', scope: 'type', jobType: 'PARSE_DOCUMENT', limit: PARSE_LIMIT });
     expect(refused.json.detail).toMatch(/PARSE_DOCUMENT/);
     expect(await listedIds(user)).toHaveLength(PARSE_LIMIT);
     expect({ messages: await messages(), inputs: await objects('inputs/') }).toEqual(before);
@@ -146,7 +146,7 @@ describe("a job type's own limit", () => {
     expect((await user.create(parse('room again'))).status).toBe(202);
     const retry = await user.retry(jobs[0]!.id);
     expect(retry.status).toBe(429);
-    expect(retry.json).toMatchObject({ scope: 'type', type: 'PARSE_DOCUMENT' });
+    expect(retry.json).toMatchObject({ scope: 'type', jobType: 'PARSE_DOCUMENT' });
     expect((await user.job(jobs[0]!.id)).status).toBe('CANCELLED');
   });
 });
