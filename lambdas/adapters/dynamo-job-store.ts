@@ -7,7 +7,7 @@
  * (`statusChangedAt`); listing reads the page's items with BatchGetItem. `byDue` keeps
  * only keys, spread over JOBS_TABLE.dueIndex.shards partition keys (`dueShard`), and holds only
  * unfinished jobs: an item carries `dueShard` exactly while it has a `dueAt`. `byActive` (the
- * quota) and `byReuse` (result reuse) are sparse and keys-only too (see JOBS_TABLE). Idempotency
+ * quotas, projecting `type`) and `byReuse` (result reuse) are sparse too (see JOBS_TABLE). Idempotency
  * records live in the same table under `idem#…` ids, in no index, and never read as jobs.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
