@@ -5,7 +5,7 @@
  * that were already unfinished and `?sort=updatedAt` lists the old jobs too. A folder whose
  * `byActive` was keys only gets it projecting `type`, its entries rewritten.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { toItem } from '../../lambdas/adapters/dynamo-items.ts';
@@ -19,6 +19,19 @@ import { makeDataDir, removeDataDir } from '../support/dev-server.ts';
 const TABLE = 'jobs-upgrade';
 const settings = { stalePendingMs: 300_000, leaseGraceMs: 60_000, retentionMs: 86_400_000 };
 const OLD_INDEXES: readonly string[] = [JOBS_TABLE.ownerIndex.name, JOBS_TABLE.dueIndex.name];
+
+/** Starts the engine on the folder as `npm run dev` does (upgrading it), and runs `check` on the table and a store. */
+async function afterUpgrade(dir: string, check: (table: TableDescription | undefined, store: DynamoJobStore) => Promise<void>): Promise<void> {
+  const upgraded = await startDynamoEngine({ path: dir, indexes: jobsTableUpgrade(TABLE) });
+  const client = new DynamoDBClient({ endpoint: upgraded.endpoint });
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: TABLE }));
+    await check(Table, new DynamoJobStore({ tableName: TABLE, lifecycle: settings, client: createDocumentClient(client) }));
+  } finally {
+    client.destroy();
+    await upgraded.stop();
+  }
+}
 
 describe('an older data folder', () => {
   it('gets the indexes added since, filled from its records', async () => {
@@ -53,12 +66,7 @@ describe('an older data folder', () => {
       oldClient.destroy();
       await old.stop();
 
-      const upgraded = await startDynamoEngine({ path: dir, indexes: jobsTableUpgrade(TABLE) });
-      const client = new DynamoDBClient({ endpoint: upgraded.endpoint });
-      try {
-        const { Table } = await client.send(new DescribeTableCommand({ TableName: TABLE }));
-        const store = new DynamoJobStore({ tableName: TABLE, lifecycle: settings, client: createDocumentClient(client) });
-
+      await afterUpgrade(dir, async (Table, store) => {
         expect((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName).sort()).toEqual([...JOBS_TABLE_INDEX_NAMES].sort());
         expect(await store.countActive('owner', 10)).toBe(2);
         const byUpdate = await store.list('owner', { limit: 10, sort: 'updatedAt', order: 'asc' });
@@ -66,10 +74,7 @@ describe('an older data folder', () => {
         expect(byUpdate.jobs.map((listed) => listed.statusChangedAt)).toEqual(oldJobs.map((record) => record.updatedAt));
         await store.create(job(4));
         expect(await store.countActive('owner', 10)).toBe(3);
-      } finally {
-        client.destroy();
-        await upgraded.stop();
-      }
+      });
     } finally {
       removeDataDir(dir);
     }
@@ -108,19 +113,12 @@ describe('an older data folder', () => {
       oldClient.destroy();
       await old.stop();
 
-      const upgraded = await startDynamoEngine({ path: dir, indexes: jobsTableUpgrade(TABLE) });
-      const client = new DynamoDBClient({ endpoint: upgraded.endpoint });
-      try {
-        const { Table } = await client.send(new DescribeTableCommand({ TableName: TABLE }));
+      await afterUpgrade(dir, async (Table, store) => {
         const active = Table?.GlobalSecondaryIndexes?.find((index) => index.IndexName === JOBS_TABLE.activeIndex.name);
         expect(active?.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] });
-        const store = new DynamoJobStore({ tableName: TABLE, lifecycle: settings, client: createDocumentClient(client) });
         expect(await store.countActiveOfType('owner', 10, 'PARSE_DOCUMENT')).toEqual({ active: 3, ofType: 2 });
         expect(await store.countActiveOfType('owner', 10, 'AI_PREVIEW')).toEqual({ active: 3, ofType: 1 });
-      } finally {
-        client.destroy();
-        await upgraded.stop();
-      }
+      });
     } finally {
       removeDataDir(dir);
     }
