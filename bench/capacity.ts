@@ -17,7 +17,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobView } from '../lambdas/domain/job.ts';
 import type { ModelRequest, ModelResponse, StructuredModel, StructuredRequest, StructuredResponse } from '../lambdas/domain/model.ts';
-import { JOBS_TABLE, JOBS_TABLE_INDEXES, QUOTAS } from '../lambdas/shared/resources.ts';
+import { typeQuotaLimits } from '../lambdas/domain/job-types.ts';
+import { JOB_TYPE_DEFINITIONS } from '../lambdas/job-types/definitions.ts';
+import { ENV, JOBS_TABLE, JOBS_TABLE_INDEXES, QUOTAS } from '../lambdas/shared/resources.ts';
 import { startHarness, type JobsClient } from '../test/support/harness.ts';
 import { minimalPdf } from '../test/support/pdf.ts';
 import { itemSize, PRICES, queryReadUnits, readUnits, toItem, writeUnits, type TableShape } from './support/dynamodb-billing.ts';
@@ -65,7 +67,9 @@ let tally = emptyTally();
 let counting = false;
 let nested = false;
 
-const harness = await startHarness();
+// The per-type limits as the stack passes them (the types' own: PARSE_DOCUMENT 10).
+const TYPE_LIMITS = typeQuotaLimits(JOB_TYPE_DEFINITIONS, undefined, 'the types');
+const harness = await startHarness({ env: { [ENV.maxActiveJobsPerCallerByType]: JSON.stringify(TYPE_LIMITS) } });
 const raw = harness.infra.doc;
 
 /** The item as it is now (not counted). */
@@ -116,15 +120,16 @@ proto.send = async function (this: unknown, command: { constructor: { name: stri
 } as typeof proto.send;
 
 /**
- * The index entries a Query read, which it is billed for: those it returned, or, for a COUNT or a
- * filtered Query (which return fewer or none), the same Query again without them (not counted).
+ * The index entries a Query read, which it is billed for: those it returned, or, for a COUNT, a
+ * filtered Query or one with a ProjectionExpression (which return fewer entries, or less of each),
+ * the same Query again without them (not counted).
  */
 async function evaluatedEntries(client: unknown, command: { input: any }, result: { Items?: Record<string, unknown>[] }): Promise<Record<string, unknown>[]> {
-  if (command.input.Select !== 'COUNT' && !command.input.FilterExpression) return result.Items ?? [];
-  const { Select: _select, FilterExpression: _filter, ...input } = command.input;
+  if (command.input.Select !== 'COUNT' && !command.input.FilterExpression && !command.input.ProjectionExpression) return result.Items ?? [];
+  const { Select: _select, FilterExpression: _filter, ProjectionExpression: _projection, ...input } = command.input;
   const names = { ...input.ExpressionAttributeNames };
   const values = { ...input.ExpressionAttributeValues };
-  // Placeholders only the filter used must go too, or DynamoDB refuses the request.
+  // Placeholders only the filter or the projection used must go too, or DynamoDB refuses the request.
   for (const key of Object.keys(names)) if (!String(input.KeyConditionExpression).includes(key)) delete names[key];
   for (const key of Object.keys(values)) if (!String(input.KeyConditionExpression).includes(key)) delete values[key];
   nested = true;
@@ -335,6 +340,21 @@ try {
     counting = false;
     const refused = await user.create({ type: 'AI_PREVIEW', input: { prompt } });
     if (refused.status !== 429) throw new Error(`a create beyond the quota answered ${refused.status}`);
+  });
+  const parseLimit = TYPE_LIMITS.PARSE_DOCUMENT!;
+  const backlog = QUOTAS.defaultMaxActiveJobsPerCaller - 1;
+  await profile(`a PARSE_DOCUMENT create by a caller with ${backlog} unfinished jobs, ${parseLimit - 1} of them PARSE_DOCUMENT (its own limit ${parseLimit} reads the same entries with their type); only that create counted`, 1, async (user) => {
+    for (let n = 1; n < parseLimit; n++) await user.create({ type: 'PARSE_DOCUMENT', input: { text: `backlog document ${n}` } });
+    let preview = '';
+    for (let n = parseLimit; n <= backlog; n++) preview = (await user.create({ type: 'AI_PREVIEW', input: { prompt: `backlog ${n}` } })).json.id;
+    tally = emptyTally();
+    tally.api++;
+    const last = await user.create({ type: 'PARSE_DOCUMENT', input: { text: 'the last document' } });
+    if (last.status !== 202) throw new Error(`the last create answered ${last.status}: ${JSON.stringify(last.json)}`);
+    counting = false;
+    await user.cancel(preview); // room under the overall quota: the type's own limit refuses
+    const refused = await user.create({ type: 'PARSE_DOCUMENT', input: { text: 'one document too many' } });
+    if (refused.status !== 429 || refused.json.jobType !== 'PARSE_DOCUMENT') throw new Error(`a create beyond the type's limit answered ${refused.status}: ${JSON.stringify(refused.json)}`);
   });
 
   await pollFigures();

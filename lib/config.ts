@@ -2,6 +2,7 @@
  * Stack configuration, read once from CDK context (`cdk.json` or `cdk synth -c key=value`) and
  * validated up front: a bad value fails synthesis with a message naming the context key.
  */
+import { typeQuotaLimits } from '../lambdas/domain/job-types.ts';
 import { JOB_TYPE_DEFINITIONS, MODEL_SETTINGS_SPECS } from '../lambdas/job-types/definitions.ts';
 import { MODEL_ID, MODEL_SETTINGS_BOUNDS } from '../lambdas/job-types/model-settings.ts';
 import { MAX_WORKER_CONCURRENCY, MIN_WORKER_CONCURRENCY, QUOTAS, WORKER } from '../lambdas/shared/resources.ts';
@@ -41,6 +42,12 @@ export interface JobsConfig {
    * once; beyond, creates and retries answer 429 TOO_MANY_JOBS. Default 100.
    */
   readonly maxActiveJobsPerCaller: number;
+  /**
+   * Unfinished jobs of a type a caller may have at once, by type: the types' own limits
+   * (maxActivePerCaller) with context `maxActiveJobsPerCallerByType` (`{"PARSE_DOCUMENT": 10}`, an
+   * object or its JSON text, registered types only) over them. Default: the types' own.
+   */
+  readonly maxActiveJobsPerCallerByType: Readonly<Record<string, number>>;
   /**
    * Context `localstack`: build the variant `npm run deploy:local` deploys to LocalStack, whose
    * free edition has no Cognito: no user pool, and a Lambda authorizer that trusts the local dev
@@ -82,11 +89,12 @@ export const CONFIG_DEFAULTS = {
   workerMaxConcurrency: WORKER.maxConcurrency,
   maxActiveJobsPerCaller: QUOTAS.defaultMaxActiveJobsPerCaller,
   localstack: false,
-} as const satisfies Omit<JobsConfig, 'existingUserPool' | 'bedrockEndpoint'>;
+} as const satisfies Omit<JobsConfig, 'existingUserPool' | 'bedrockEndpoint' | 'maxActiveJobsPerCallerByType'>;
 
 export class ConfigError extends Error {
-  constructor(key: string, expected: string, got: unknown) {
-    super(`Invalid CDK context "${key}": expected ${expected}, got ${JSON.stringify(got)}`);
+  /** `message` replaces the standard one (expected …, got …). */
+  constructor(key: string, expected: string, got: unknown, message?: string) {
+    super(message ?? `Invalid CDK context "${key}": expected ${expected}, got ${JSON.stringify(got)}`);
     this.name = 'ConfigError';
   }
 }
@@ -113,9 +121,18 @@ export function readConfig(lookup: ContextLookup): JobsConfig {
     // (at 2668 the normal band's share is 1000).
     workerMaxConcurrency: readInteger(lookup, 'workerMaxConcurrency', MIN_WORKER_CONCURRENCY, MAX_WORKER_CONCURRENCY, CONFIG_DEFAULTS.workerMaxConcurrency),
     maxActiveJobsPerCaller: readInteger(lookup, 'maxActiveJobsPerCaller', 1, 100_000, CONFIG_DEFAULTS.maxActiveJobsPerCaller),
+    maxActiveJobsPerCallerByType: readTypeLimits(lookup('maxActiveJobsPerCallerByType')),
     localstack,
     ...(bedrockEndpoint ? { bedrockEndpoint } : {}),
   };
+}
+
+function readTypeLimits(value: unknown): Record<string, number> {
+  try {
+    return typeQuotaLimits(JOB_TYPE_DEFINITIONS, isAbsent(value) ? undefined : value, 'Invalid CDK context "maxActiveJobsPerCallerByType"');
+  } catch (error) {
+    throw new ConfigError('maxActiveJobsPerCallerByType', '', value, (error as Error).message);
+  }
 }
 
 const isAbsent = (value: unknown): boolean => value === undefined || value === null || value === '';

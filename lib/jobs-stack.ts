@@ -69,6 +69,7 @@ export class JobsStack extends Stack {
       allowedOrigins: config.allowedOrigins,
       jobRetentionDays: config.jobRetentionDays,
       maxActiveJobsPerCaller: config.maxActiveJobsPerCaller,
+      maxActiveJobsPerCallerByType: config.maxActiveJobsPerCallerByType,
     });
     this.background = new JobsBackground(this, 'Background', {
       jobsTable: this.jobsTable,

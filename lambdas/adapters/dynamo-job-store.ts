@@ -7,7 +7,7 @@
  * (`statusChangedAt`); listing reads the page's items with BatchGetItem. `byDue` keeps
  * only keys, spread over JOBS_TABLE.dueIndex.shards partition keys (`dueShard`), and holds only
  * unfinished jobs: an item carries `dueShard` exactly while it has a `dueAt`. `byActive` (the
- * quota) and `byReuse` (result reuse) are sparse and keys-only too (see JOBS_TABLE). Idempotency
+ * quotas, projecting `type`) and `byReuse` (result reuse) are sparse too (see JOBS_TABLE). Idempotency
  * records live in the same table under `idem#…` ids, in no index, and never read as jobs.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -38,6 +38,7 @@ import {
 } from '../domain/job.ts';
 import {
   systemClock,
+  type ActiveCount,
   type AttemptRef,
   type ClaimRequest,
   type Clock,
@@ -219,24 +220,38 @@ export class DynamoJobStore implements JobStore {
   }
 
   async countActive(ownerId: string, limit: number): Promise<number> {
+    return (await this.readActive(ownerId, limit)).active;
+  }
+
+  async countActiveOfType(ownerId: string, limit: number, type: string): Promise<ActiveCount> {
+    return this.readActive(ownerId, limit, type);
+  }
+
+  /**
+   * The owner's entries in byActive, at most `limit` of them: counted only (Select COUNT), or with
+   * their projected `type` when the count of one type is wanted. Both read the same entries.
+   */
+  private async readActive(ownerId: string, limit: number, type?: string): Promise<ActiveCount> {
     const { activeIndex } = JOBS_TABLE;
-    let count = 0;
+    let active = 0;
+    let ofType = 0;
     let startKey: Item | undefined;
     do {
       const output = await this.query({
         TableName: this.tableName,
         IndexName: activeIndex.name,
         KeyConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: { '#owner': activeIndex.partitionKey },
+        ExpressionAttributeNames: { '#owner': activeIndex.partitionKey, ...(type ? { '#type': 'type' } : {}) },
         ExpressionAttributeValues: { ':owner': ownerId },
-        Select: 'COUNT',
-        Limit: limit - count,
+        ...(type ? { ProjectionExpression: '#type' } : { Select: 'COUNT' as const }),
+        Limit: limit - active,
         ExclusiveStartKey: startKey,
       });
-      count += output.Count ?? 0;
+      active += output.Count ?? 0;
+      if (type) ofType += (output.Items ?? []).filter((item) => item.type === type).length;
       startKey = output.LastEvaluatedKey;
-    } while (startKey && count < limit);
-    return count;
+    } while (startKey && active < limit);
+    return { active, ofType };
   }
 
   async findReusable(reuseKey: string, completedSince: string): Promise<Job | undefined> {

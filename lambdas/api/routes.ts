@@ -47,7 +47,7 @@ export const ROUTES = [
     summary: 'Create a job; 202 with its record and Location',
     // GetItem: chained types check their source jobs, an Idempotency-Key's record and job are read;
     // PutItem: the job and the key's record; UpdateItem: a failed send pulls dueAt forward.
-    // Query: byActive counts the caller's unfinished jobs (the quota), byReuse finds a reusable result.
+    // Query: byActive counts the caller's unfinished jobs (the quota, and those of the job's type for its own limit), byReuse finds a reusable result.
     // Objects: inputs over the inline limit are stored under inputs/; an uploaded document is
     // checked (HeadObject) and copied (CopyObject) from uploads/ to inputs/; a reused result
     // stored in results/ is copied (CopyObject) to the new job's results/.
@@ -111,7 +111,7 @@ export const ROUTES = [
     path: '/api/jobs/{id}/retry',
     entry: handlerEntry('retry-job'),
     summary: 'Run a failed or cancelled job again',
-    // PutItem: an Idempotency-Key's record; Query: byActive counts the caller's unfinished jobs (the quota).
+    // PutItem: an Idempotency-Key's record; Query: byActive counts the caller's unfinished jobs (the quota and its type's limit).
     access: {
       table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       indexes: [JOBS_TABLE.activeIndex.name],

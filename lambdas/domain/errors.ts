@@ -98,8 +98,14 @@ export class TooManyJobsError extends DomainError {
   constructor(
     readonly limit: number,
     readonly retryAfterSeconds: number,
+    /** The job type whose own limit was reached; undefined for the caller's overall quota. */
+    readonly jobType?: string,
   ) {
-    super(`You have ${limit} unfinished (PENDING or PROCESSING) jobs, the most allowed; create more once some finish`);
+    super(
+      jobType
+        ? `You have ${limit} unfinished (PENDING or PROCESSING) ${jobType} jobs, the most allowed for that type; create more once some finish`
+        : `You have ${limit} unfinished (PENDING or PROCESSING) jobs, the most allowed; create more once some finish`,
+    );
   }
 }
 

@@ -26,6 +26,12 @@ export interface JobTypeDefinition<Input = unknown> {
    */
   readonly reusable?: boolean;
   /**
+   * Unfinished (PENDING or PROCESSING) jobs of this type a caller may have at once, on top of the
+   * caller's overall quota; a deployment may change it (maxActiveJobsPerCallerByType). Absent: only
+   * the overall quota applies. For types whose jobs are heavy on the model (large documents).
+   */
+  readonly maxActivePerCaller?: number;
+  /**
    * For types that build on earlier jobs (chaining): the ids of the caller's jobs the input
    * names. The API refuses the create unless each is the caller's and COMPLETED.
    */
@@ -100,10 +106,60 @@ export function defineJobType<Input>(
   if (!Number.isInteger(definition.maxAttempts) || definition.maxAttempts < 1 || definition.maxAttempts > 10) {
     throw new Error(`Job type ${definition.name}: maxAttempts must be an integer from 1 to 10`);
   }
+  if (definition.maxActivePerCaller !== undefined && !isTypeLimit(definition.maxActivePerCaller)) {
+    throw new Error(`Job type ${definition.name}: maxActivePerCaller must be an integer from 1 to ${MAX_TYPE_LIMIT}`);
+  }
   if (!(definition.timeoutSeconds > 0)) {
     throw new Error(`Job type ${definition.name}: timeoutSeconds must be positive`);
   }
   return definition;
+}
+
+/** Largest per-type limit of unfinished jobs (as the overall quota's). */
+export const MAX_TYPE_LIMIT = 100_000;
+
+function isTypeLimit(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_TYPE_LIMIT;
+}
+
+/**
+ * Each type's limit of unfinished jobs per caller: the types' own (maxActivePerCaller) with
+ * `overrides` over them (see parseTypeLimits), which may name only these types.
+ */
+export function typeQuotaLimits(definitions: readonly JobTypeDefinition<any>[], overrides: unknown, source: string): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const type of definitions) if (type.maxActivePerCaller !== undefined) limits[type.name] = type.maxActivePerCaller;
+  return { ...limits, ...parseTypeLimits(overrides, source, definitions.map((type) => type.name)) };
+}
+
+/**
+ * Per-type limits as a deployment gives them: `{"PARSE_DOCUMENT": 10}`, an object or its JSON text
+ * (undefined or '' for none). Throws an Error naming `source` for anything else: not an object, a
+ * type not in `known` (when given; the known ones listed), a limit that is not an integer from 1
+ * to MAX_TYPE_LIMIT.
+ */
+export function parseTypeLimits(overrides: unknown, source: string, known?: readonly string[]): Record<string, number> {
+  if (overrides === undefined || overrides === '') return {};
+  let parsed = overrides;
+  if (typeof overrides === 'string') {
+    try {
+      parsed = JSON.parse(overrides);
+    } catch {
+      throw new Error(`${source} must be a JSON object of job type to limit, e.g. {"PARSE_DOCUMENT":10}; got ${overrides}`);
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`${source} must be an object of job type to limit, e.g. {"PARSE_DOCUMENT":10}; got ${JSON.stringify(parsed)}`);
+  }
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  const unknown = known ? entries.map(([name]) => name).filter((name) => !known.includes(name)) : [];
+  if (unknown.length > 0) throw new Error(`${source} names unknown job types ${unknown.join(', ')}; the types are ${known!.join(', ')}`);
+  const limits: Record<string, number> = {};
+  for (const [name, limit] of entries) {
+    if (!isTypeLimit(limit)) throw new Error(`${source}: the limit of ${name} must be an integer from 1 to ${MAX_TYPE_LIMIT}, got ${JSON.stringify(limit)}`);
+    limits[name] = limit;
+  }
+  return limits;
 }
 
 /** Looks up definitions by name. */

@@ -90,6 +90,12 @@ export interface PendingExpectation {
  * ConcurrentUpdateError and writes nothing. The stores know the lifecycle settings (how long a
  * finished job is kept, when an unsent job is due) and compute the record's fields themselves.
  */
+/** The owner's unfinished jobs read (at most the limit asked for), and how many of them are of one type. */
+export interface ActiveCount {
+  readonly active: number;
+  readonly ofType: number;
+}
+
 export interface JobStore {
   /** Writes a new job; JobAlreadyExistsError if the id is taken. */
   create(job: Job): Promise<void>;
@@ -112,6 +118,11 @@ export interface JobStore {
    * larger count is returned as `limit` or more). Read from an index: it may lag recent writes.
    */
   countActive(ownerId: string, limit: number): Promise<number>;
+  /**
+   * As countActive (`active`), reading the same at most `limit` unfinished jobs, and how many of
+   * those are of `type` (`ofType`). Bounded by `limit`, not by the owner's history.
+   */
+  countActiveOfType(ownerId: string, limit: number, type: string): Promise<ActiveCount>;
   /**
    * The newest COMPLETED, unexpired job with this reuse key (Job.reuseKey) completed at or after
    * `completedSince`; undefined when there is none.

@@ -121,7 +121,11 @@ export function toProblem(error: unknown, requestId: string, logger: Logger): { 
   }
   if (error instanceof TooManyJobsError) {
     return {
-      problem: problem(429, 'TOO_MANY_JOBS', error.message, requestId, { limit: error.limit }),
+      problem: problem(429, 'TOO_MANY_JOBS', error.message, requestId, {
+        limit: error.limit,
+        // `type` is the problem's own member (RFC 9457): the job type goes in `jobType`.
+        ...(error.jobType ? { scope: 'type', jobType: error.jobType } : { scope: 'caller' }),
+      }),
       headers: { 'Retry-After': String(error.retryAfterSeconds) },
     };
   }

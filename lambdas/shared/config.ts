@@ -4,6 +4,7 @@
  */
 import { ConfigurationError } from '../domain/errors.ts';
 import { QUEUE_MAX_DELAY_SECONDS, type LifecycleSettings } from '../domain/job.ts';
+import { parseTypeLimits } from '../domain/job-types.ts';
 import { ENV, QUOTAS } from './resources.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -33,11 +34,22 @@ export function lifecycleSettings(env: Env): LifecycleSettings {
   };
 }
 
-/** The quota of unfinished jobs per caller (MAX_ACTIVE_JOBS_PER_CALLER, default 100). */
-export function quotaSettings(env: Env): { readonly maxActiveJobsPerCaller: number } {
+/**
+ * The quota of unfinished jobs per caller (MAX_ACTIVE_JOBS_PER_CALLER, default 100) and the
+ * per-type limits (MAX_ACTIVE_JOBS_PER_CALLER_BY_TYPE, as resolved by the stack or `npm run dev`:
+ * the types were checked there; absent, no type has a limit of its own).
+ */
+export function quotaSettings(env: Env): {
+  readonly maxActiveJobsPerCaller: number;
+  readonly maxActiveJobsPerCallerByType: Readonly<Record<string, number>>;
+} {
   const max = numberEnv(env, ENV.maxActiveJobsPerCaller, QUOTAS.defaultMaxActiveJobsPerCaller, 1, 100_000);
   if (!Number.isInteger(max)) throw new ConfigurationError(`Environment variable ${ENV.maxActiveJobsPerCaller} must be an integer, got "${max}"`);
-  return { maxActiveJobsPerCaller: max };
+  try {
+    return { maxActiveJobsPerCaller: max, maxActiveJobsPerCallerByType: parseTypeLimits(env[ENV.maxActiveJobsPerCallerByType]?.trim(), `Environment variable ${ENV.maxActiveJobsPerCallerByType}`) };
+  } catch (error) {
+    throw new ConfigurationError((error as Error).message);
+  }
 }
 
 export interface RetrySettings {

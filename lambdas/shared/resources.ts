@@ -29,12 +29,13 @@ export const JOBS_TABLE = {
    */
   dueIndex: { name: 'byDue', partitionKey: 'dueShard', sortKey: 'dueAt', shards: 64 },
   /**
-   * Sparse index of each caller's unfinished jobs, keys only: by owner and dueAt, which a job has
-   * exactly while it is PENDING or PROCESSING. The quota counts it (Query, Select COUNT, Limit =
-   * the quota). Written when a job is created or retried and when it finishes (and twice more
-   * whenever its dueAt moves: a retry after a failed attempt, a re-send).
+   * Sparse index of each caller's unfinished jobs: by owner and dueAt, which a job has exactly
+   * while it is PENDING or PROCESSING, projecting only `type`. The quota counts it (Query, Select
+   * COUNT, Limit = the quota); a type's own limit reads the same entries (at most the quota) and
+   * counts those of its type. Written when a job is created or retried and when it finishes (and
+   * twice more whenever its dueAt moves: a retry after a failed attempt, a re-send).
    */
-  activeIndex: { name: 'byActive', partitionKey: 'ownerId', sortKey: 'dueAt' },
+  activeIndex: { name: 'byActive', partitionKey: 'ownerId', sortKey: 'dueAt', nonKeyAttributes: ['type'] },
   /**
    * Sparse index for result reuse: jobs of reusable types carry `reuseKey` (a hash of owner, type
    * and canonical input); an entry exists once the job has a completedAt (it finished), sorted by
@@ -60,7 +61,7 @@ export const JOBS_TABLE_INDEXES: readonly JobsTableIndex[] = [
   { ...pick(ownerIndex), projection: { include: ownerIndex.nonKeyAttributes } },
   { ...pick(ownerUpdatedIndex), projection: 'KEYS_ONLY' },
   { ...pick(dueIndex), projection: 'KEYS_ONLY' },
-  { ...pick(activeIndex), projection: 'KEYS_ONLY' },
+  { ...pick(activeIndex), projection: { include: activeIndex.nonKeyAttributes } },
   { ...pick(reuseIndex), projection: { include: reuseIndex.nonKeyAttributes } },
 ];
 
@@ -255,6 +256,12 @@ export const ENV = {
   payloadBucket: 'JOBS_BUCKET_NAME',
   /** Unfinished (PENDING or PROCESSING) jobs a caller may have at once; default QUOTAS.defaultMaxActiveJobsPerCaller. */
   maxActiveJobsPerCaller: 'MAX_ACTIVE_JOBS_PER_CALLER',
+  /**
+   * JSON object of job type → unfinished jobs of that type a caller may have at once, e.g.
+   * `{"PARSE_DOCUMENT":10}`. The stack and `npm run dev` resolve it (the types' own limits with
+   * context `maxActiveJobsPerCallerByType` or this variable over them) and pass the result.
+   */
+  maxActiveJobsPerCallerByType: 'MAX_ACTIVE_JOBS_PER_CALLER_BY_TYPE',
   /** `true` to address the bucket path-style (local engines: fauxqs, LocalStack). */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;

@@ -220,7 +220,7 @@ export class CreateJob {
     const uploads = await this.checkUploads(ownerId, checked.type, checked.input);
     const since = checked.reuse && checked.reuseKey ? new Date(this.clock().getTime() - checked.reuse.maxAgeSeconds * 1000) : undefined;
     const reused = since ? await store.findReusable(checked.reuseKey!, since.toISOString()) : undefined;
-    if (!reused) await checkQuota(store, ownerId, this.deps.quota ?? DEFAULT_QUOTA);
+    if (!reused) await checkQuota(store, ownerId, this.deps.quota ?? DEFAULT_QUOTA, checked.type.name);
     return { uploads, reused };
   }
 

@@ -30,18 +30,29 @@ export interface FlowOptions {
 export interface QuotaSettings {
   /** Unfinished (PENDING or PROCESSING) jobs a caller may have at once. */
   readonly maxActiveJobsPerCaller: number;
+  /** Unfinished jobs of a type a caller may have at once, by type name, on top of the overall quota; absent: none. */
+  readonly maxActiveJobsPerCallerByType?: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_QUOTA: QuotaSettings = { maxActiveJobsPerCaller: QUOTAS.defaultMaxActiveJobsPerCaller };
 
 /**
- * TooManyJobsError when the caller already has the most unfinished jobs allowed. Counted on an
- * index that may lag and without a lock: concurrent creates of one caller can overshoot by as
- * many as run at once.
+ * TooManyJobsError when the caller already has the most unfinished jobs allowed, overall or of
+ * `type` when the type has a limit of its own. Both come from one read of at most the overall
+ * quota's entries: past the overall check the caller has fewer, so every one of them was read.
+ * Counted on an index that may lag and without a lock: concurrent creates of one caller can
+ * overshoot either limit by as many as run at once.
  */
-export async function checkQuota(store: JobStore, ownerId: string, quota: QuotaSettings): Promise<void> {
+export async function checkQuota(store: JobStore, ownerId: string, quota: QuotaSettings, type: string): Promise<void> {
   const limit = quota.maxActiveJobsPerCaller;
-  if ((await store.countActive(ownerId, limit)) >= limit) throw new TooManyJobsError(limit, QUOTAS.retryAfterSeconds);
+  const typeLimit = Object.hasOwn(quota.maxActiveJobsPerCallerByType ?? {}, type) ? quota.maxActiveJobsPerCallerByType![type] : undefined;
+  if (typeLimit === undefined) {
+    if ((await store.countActive(ownerId, limit)) >= limit) throw new TooManyJobsError(limit, QUOTAS.retryAfterSeconds);
+    return;
+  }
+  const { active, ofType } = await store.countActiveOfType(ownerId, limit, type);
+  if (active >= limit) throw new TooManyJobsError(limit, QUOTAS.retryAfterSeconds);
+  if (ofType >= typeLimit) throw new TooManyJobsError(typeLimit, QUOTAS.retryAfterSeconds, type);
 }
 
 /** A request made under an idempotency key. */

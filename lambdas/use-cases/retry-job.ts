@@ -39,8 +39,8 @@ export class RetryJob {
     const { store } = this.deps;
     const quota = this.deps.quota ?? DEFAULT_QUOTA;
     if (!options.idempotencyKey) {
-      const job = await applyOwnerAction(store, ownerId, id, 'retry', async (_, expected) => {
-        await checkQuota(store, ownerId, quota);
+      const job = await applyOwnerAction(store, ownerId, id, 'retry', async (current, expected) => {
+        await checkQuota(store, ownerId, quota, current.type);
         return store.retry(id, expected, this.clock());
       });
       await sendJob({ ...this.deps, clock: this.clock }, job);
@@ -52,7 +52,7 @@ export class RetryJob {
       // What can refuse the retry (not the caller's, not retryable, the quota) runs before the key is held.
       const job = await findOwnJob(store, ownerId, id);
       if (!canTransition(job.status, 'retry')) throw new InvalidTransitionError(id, job.status, 'retry');
-      await checkQuota(store, ownerId, quota);
+      await checkQuota(store, ownerId, quota, job.type);
       record = await this.keys.claim(keyed, id, job.generation);
     }
     return this.retryOnce(ownerId, record);

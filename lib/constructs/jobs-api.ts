@@ -52,6 +52,8 @@ export interface JobsApiProps {
   readonly jobRetentionDays: number;
   /** Passed to the create and retry functions as MAX_ACTIVE_JOBS_PER_CALLER (the quota). */
   readonly maxActiveJobsPerCaller: number;
+  /** Passed to the create and retry functions as MAX_ACTIVE_JOBS_PER_CALLER_BY_TYPE (JSON): each type's own limit. */
+  readonly maxActiveJobsPerCallerByType: Readonly<Record<string, number>>;
   /** Stage throttling, requests per second. @default 50 */
   readonly throttlingRateLimit?: number;
   /** Stage throttling, burst. @default 100 */
@@ -149,7 +151,12 @@ export class JobsApi extends Construct {
       environment: {
         [ENV.allowedOrigins]: props.allowedOrigins.join(','),
         [ENV.retentionDays]: String(props.jobRetentionDays),
-        ...(QUOTA_ROUTES.has(route.name as RouteName) ? { [ENV.maxActiveJobsPerCaller]: String(props.maxActiveJobsPerCaller) } : {}),
+        ...(QUOTA_ROUTES.has(route.name as RouteName)
+          ? {
+              [ENV.maxActiveJobsPerCaller]: String(props.maxActiveJobsPerCaller),
+              [ENV.maxActiveJobsPerCallerByType]: JSON.stringify(props.maxActiveJobsPerCallerByType),
+            }
+          : {}),
         // LocalStack's free edition never invokes authorizers: the function then verifies the token itself.
         ...(this.localAuthorizer ? { [ENV.localJwks]: this.localAuthorizer.jwksJson } : {}),
       },

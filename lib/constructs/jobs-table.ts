@@ -23,7 +23,7 @@ export interface JobsTableProps {
  * On-demand table with point-in-time recovery, TTL on finished jobs, AWS-managed KMS encryption,
  * and, all from JOBS_TABLE_INDEXES, the `byOwner` (list a caller's jobs: keys and type),
  * `byOwnerUpdated` (the same by last status change: keys only), sparse, sharded `byDue`
- * (reconciler backlog: keys only), sparse `byActive` (the quota: keys only) and sparse `byReuse`
+ * (reconciler backlog: keys only), sparse `byActive` (the quotas: keys and `type`) and sparse `byReuse`
  * (result reuse: keys and status) indexes. `byOwner` is written once per job, at create;
  * `byOwnerUpdated` on status changes; `byDue` when the job's dueAt moves, `byActive` when it
  * starts or stops being unfinished; `byReuse` once when a job of a reusable type finishes.

@@ -248,8 +248,9 @@ export interface GlobalIndexSpec {
  * cannot create an index. `backfill` gives a record that lacks a key attribute of an added index
  * that attribute from another of its own (`{ statusChangedAt: 'updatedAt' }`: the best guess an
  * old record allows), so it enters the index. The entries are then written by repairIndexes. Run
- * before the engine serves requests. Returns the names of the indexes added (none when the table
- * does not exist).
+ * before the engine serves requests. An index present with another projection (`byActive` was
+ * keys-only before it projected `type`) takes the one given; repairIndexes then rewrites its
+ * entries. Returns the names of the indexes added or changed (none when the table does not exist).
  */
 export async function addMissingIndexes(
   level: LevelLike,
@@ -261,9 +262,17 @@ export async function addMissingIndexes(
   let table: (TableDescription & Record<string, any>) | undefined;
   for await (const [, value] of level.iterator({ gte: key, lte: key })) table = value as TableDescription & Record<string, any>;
   if (!table) return [];
-  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const wanted = new Map(indexes.map((index) => [index.IndexName, index]));
+  const changed: string[] = [];
+  const kept = (table.GlobalSecondaryIndexes ?? []).map((index) => {
+    const spec = wanted.get(index.IndexName!);
+    if (!spec || sameProjection(index.Projection, spec.Projection)) return index;
+    changed.push(spec.IndexName);
+    return { ...index, Projection: structuredClone(spec.Projection) as typeof index.Projection };
+  });
+  const present = new Set(kept.map((index) => index.IndexName));
   const missing = indexes.filter((index) => !present.has(index.IndexName));
-  if (missing.length === 0) return [];
+  if (missing.length === 0 && changed.length === 0) return [];
   const definitions = [...(table.AttributeDefinitions as { AttributeName: string; AttributeType: string }[])];
   const newKeys = missing.flatMap((index) => index.KeySchema).map(({ AttributeName }) => AttributeName);
   for (const AttributeName of newKeys) {
@@ -277,7 +286,7 @@ export async function addMissingIndexes(
     IndexStatus: 'ACTIVE',
     ProvisionedThroughput: { ReadCapacityUnits: 0, WriteCapacityUnits: 0, NumberOfDecreasesToday: 0 },
   }));
-  const updated = { ...table, AttributeDefinitions: definitions, GlobalSecondaryIndexes: [...(table.GlobalSecondaryIndexes ?? []), ...added] };
+  const updated = { ...table, AttributeDefinitions: definitions, GlobalSecondaryIndexes: [...kept, ...added] };
   const ops: BatchOp[] = [];
   const fills = Object.entries(backfill).filter(([attribute]) => newKeys.includes(attribute));
   if (fills.length > 0) {
@@ -290,7 +299,12 @@ export async function addMissingIndexes(
   }
   ops.push({ type: 'put', key, value: updated });
   await writeBatches(level, ops);
-  return missing.map((index) => index.IndexName);
+  return [...missing.map((index) => index.IndexName), ...changed];
+}
+
+function sameProjection(present: { ProjectionType?: string; NonKeyAttributes?: string[] } | undefined, wanted: GlobalIndexSpec['Projection']): boolean {
+  const attributes = (projection: { NonKeyAttributes?: readonly string[] } | undefined) => [...(projection?.NonKeyAttributes ?? [])].sort().join(',');
+  return present?.ProjectionType === wanted.ProjectionType && attributes(present) === attributes(wanted);
 }
 
 export interface RepairReport {

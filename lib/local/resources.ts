@@ -34,7 +34,8 @@ export function jobsTableIndexSpecs(): GlobalIndexSpec[] {
 
 /**
  * What a jobs table in a data folder from an older version needs (DynamoEngineOptions.indexes):
- * every index of JOBS_TABLE_INDEXES, and for `byOwnerUpdated` an order key on the old records
+ * every index of JOBS_TABLE_INDEXES (with its projection: a keys-only `byActive` gets `type`),
+ * and for `byOwnerUpdated` an order key on the old records
  * (their updatedAt, the best guess for their last status change). `byActive` and `byReuse` need
  * none: the first is keyed by ownerId and dueAt, which every unfinished job has; jobs stored
  * before result reuse have no reuseKey and are never reused.
@@ -66,7 +67,7 @@ export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): P
   await waitForTableActive(ddb, tableName);
 }
 
-async function waitForTableActive(ddb: DynamoDBClient, tableName: string): Promise<void> {
+export async function waitForTableActive(ddb: DynamoDBClient, tableName: string): Promise<void> {
   const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
   for (;;) {
     const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));

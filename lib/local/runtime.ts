@@ -14,6 +14,8 @@ import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
 import type { ReconcileReport } from '../../lambdas/use-cases/reconcile-jobs.ts';
 import type { Recovery } from '../../lambdas/reconciler/handler.ts';
 import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
+import { typeQuotaLimits } from '../../lambdas/domain/job-types.ts';
+import { JOB_TYPE_DEFINITIONS } from '../../lambdas/job-types/definitions.ts';
 import { numberEnv } from '../../lambdas/shared/config.ts';
 import { BACKGROUND_ENTRIES, DLQ_CONSUMER, ENV, MAX_WORKER_CONCURRENCY, MIN_WORKER_CONCURRENCY, splitWorkerConcurrency, WORKER } from '../../lambdas/shared/resources.ts';
 import { startBedrockStandIn } from './bedrock-stand-in.ts';
@@ -94,6 +96,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
     env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ||= 'true';
 
+    // As the stack does at synth: the types' own limits with the variable's over them (a clear
+    // error naming an unknown type before anything starts); the handlers get the result.
+    const typeLimits = typeQuotaLimits(JOB_TYPE_DEFINITIONS, env[ENV.maxActiveJobsPerCallerByType]?.trim(), `Environment variable ${ENV.maxActiveJobsPerCallerByType}`);
     const tableName = env[ENV.tableName]?.trim() || LOCAL_NAMES.table;
     // A data folder from an older version gets the indexes added since (filled from its records).
     const dynamodb = await startDynamoEngine({ path: dynamoDir, indexes: jobsTableUpgrade(tableName) });
@@ -142,6 +147,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       [ENV.bedrockModelId]: env[ENV.bedrockModelId]?.trim() || 'amazon.nova-lite-v1:0',
       [ENV.allowedOrigins]: env[ENV.allowedOrigins]?.trim() || '*',
       [ENV.retryBaseDelaySeconds]: env[ENV.retryBaseDelaySeconds]?.trim() || '2',
+      [ENV.maxActiveJobsPerCallerByType]: JSON.stringify(typeLimits),
       LOG_LEVEL: env.LOG_LEVEL?.trim() || 'warn',
     };
     Object.assign(env, handlerEnv);

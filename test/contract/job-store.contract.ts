@@ -437,6 +437,28 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect(await store.countActive(me, 100)).toBe(2);
     });
 
+    it("counts an owner's unfinished jobs of one type among at most `limit` unfinished ones, and all of them", async () => {
+      const store = makeStore();
+      const me = owner();
+      const parses = [await newJob(store, { ownerId: me, type: 'PARSE_DOCUMENT' }), await newJob(store, { ownerId: me, type: 'PARSE_DOCUMENT' })];
+      await claim(store, parses[1]!, 'r');
+      await newJob(store, { ownerId: me, type: 'AI_PREVIEW' });
+      const done = await newJob(store, { ownerId: me, type: 'PARSE_DOCUMENT' });
+      await store.complete(done.id, { runId: (await claim(store, done, 'c'))!.runId! }, { result: { ok: true } }, tick());
+      await newJob(store, { type: 'PARSE_DOCUMENT' }); // someone else's
+
+      expect(await store.countActiveOfType(me, 100, 'PARSE_DOCUMENT')).toEqual({ active: 3, ofType: 2 });
+      expect(await store.countActiveOfType(me, 100, 'AI_PREVIEW')).toEqual({ active: 3, ofType: 1 });
+      expect(await store.countActiveOfType(me, 100, 'RISK_ANALYSIS')).toEqual({ active: 3, ofType: 0 });
+      // Bounded: never more than `limit` entries read, however many the owner has.
+      const bounded = await store.countActiveOfType(me, 2, 'PARSE_DOCUMENT');
+      expect(bounded.active).toBe(2);
+      expect(bounded.ofType).toBeLessThanOrEqual(2);
+      expect(await store.countActiveOfType(owner(), 100, 'PARSE_DOCUMENT')).toEqual({ active: 0, ofType: 0 });
+      await store.cancel(parses[0]!.id, { ownerId: me, runId: null, generation: 0 }, tick());
+      expect(await store.countActiveOfType(me, 100, 'PARSE_DOCUMENT')).toEqual({ active: 2, ofType: 1 });
+    });
+
     it('finds the newest COMPLETED job of a reuse key completed since a time, and nothing else', async () => {
       const store = makeStore();
       const key = `reuse-${crypto.randomUUID()}`;
@@ -476,6 +498,7 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect(await store.get(id)).toBeUndefined();
       expect(await store.getMany([id])).toEqual([]);
       expect(await store.countActive(me, 100)).toBe(0);
+      expect(await store.countActiveOfType(me, 100, 'AI_PREVIEW')).toEqual({ active: 0, ofType: 0 });
       expect((await store.list(me, { limit: 10 })).jobs).toEqual([]);
       expect(await dueIds(store, [id])).toEqual([]);
 

@@ -1,27 +1,38 @@
 /**
  * End to end, through `npm run dev` over HTTP: idempotent creates (the replay header, 422 for a
- * different body), the quota (429 with nothing written) and a reused result (`fromCache`).
+ * different body), the quota and a type's own limit (429 with nothing written) and a reused
+ * result (`fromCache`); a malformed per-type setting stops `npm run dev` before it starts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nonce, type Client } from '../support/dev-server.ts';
+import { makeDataDir, nonce, removeDataDir, startDevServer, type Client } from '../support/dev-server.ts';
 import { useDevServer } from '../support/dev-server-fixture.ts';
 
 const QUOTA = 2;
 const ALICE = `alice-${nonce()}`;
 const BOB = `bob-${nonce()}`;
 const CAROL = `carol-${nonce()}`;
-const dev = useDevServer({ users: [ALICE, BOB, CAROL], env: { MAX_ACTIVE_JOBS_PER_CALLER: String(QUOTA) } });
+const DAVE = `dave-${nonce()}`;
+/** PARSE_DOCUMENT's own limit here (the type's default is 10). */
+const PARSE_LIMIT = 1;
+const dev = useDevServer({
+  users: [ALICE, BOB, CAROL, DAVE],
+  env: { MAX_ACTIVE_JOBS_PER_CALLER: String(QUOTA), MAX_ACTIVE_JOBS_PER_CALLER_BY_TYPE: JSON.stringify({ PARSE_DOCUMENT: PARSE_LIMIT }) },
+});
 let alice: Client;
 let bob: Client;
 let carol: Client;
+let dave: Client;
 const slow: string[] = [];
+const daveSlow: string[] = [];
 beforeAll(() => {
   alice = dev.client(ALICE);
   bob = dev.client(BOB);
   carol = dev.client(CAROL);
+  dave = dev.client(DAVE);
 });
 afterAll(async () => {
   for (const id of slow) await bob.cancel(id);
+  for (const id of daveSlow) await dave.cancel(id);
 });
 
 const createKeyed = (client: Client, key: string, body: unknown) =>
@@ -72,4 +83,35 @@ describe('flow control through the local API', () => {
     expect(reused.json).toMatchObject({ status: 'COMPLETED', fromCache: true, attempts: 0, result: done.result });
     expect(await carol.job(reused.json.id)).toMatchObject({ status: 'COMPLETED', fromCache: true, result: done.result });
   });
+
+  it("answers 429 TOO_MANY_JOBS naming PARSE_DOCUMENT beyond the type's own limit, writes nothing, and still takes another type", async () => {
+    const first = await dave.create({ text: `Long document ${nonce()} [[delay:30000]]` }, 'PARSE_DOCUMENT');
+    expect(first.status).toBe(202);
+    daveSlow.push(first.json.id);
+
+    const refused = await dave.create({ text: `One document too many ${nonce()}` }, 'PARSE_DOCUMENT');
+
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.json).toMatchObject({ code: 'TOO_MANY_JOBS', type: 'urn:async-jobs:problem:too-many-jobs', scope: 'type', jobType: 'PARSE_DOCUMENT', limit: PARSE_LIMIT });
+    expect((await dave.allJobs()).map((job) => job.id)).toEqual([first.json.id]);
+
+    const other = await dave.create({ prompt: `Another type ${nonce()} [[delay:30000]]` });
+    expect(other.status).toBe(202);
+    daveSlow.push(other.json.id);
+  });
+});
+
+describe('a malformed MAX_ACTIVE_JOBS_PER_CALLER_BY_TYPE', () => {
+  it('stops npm run dev before it starts, naming the unknown type', async () => {
+    const dataDir = makeDataDir('type-quota-bad-');
+    try {
+      await expect(startDevServer({ dataDir, env: { MAX_ACTIVE_JOBS_PER_CALLER_BY_TYPE: '{"PARSE_DOCUMENTS":3}' } })).rejects.toThrow(
+        /MAX_ACTIVE_JOBS_PER_CALLER_BY_TYPE names unknown job types PARSE_DOCUMENTS; the types are/,
+      );
+    } finally {
+      removeDataDir(dataDir);
+    }
+  }, 60_000);
 });

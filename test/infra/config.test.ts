@@ -15,8 +15,33 @@ describe('stack configuration', () => {
       retainData: true,
       workerMaxConcurrency: WORKER.maxConcurrency,
       maxActiveJobsPerCaller: 100,
+      maxActiveJobsPerCallerByType: { PARSE_DOCUMENT: 10 },
       localstack: false,
     });
+  });
+
+  it('reads maxActiveJobsPerCallerByType over the types\' own limits, as JSON text (-c) or an object (cdk.json)', () => {
+    expect(fromContext({ maxActiveJobsPerCallerByType: '{"PARSE_DOCUMENT":3}' })).toMatchObject({ maxActiveJobsPerCallerByType: { PARSE_DOCUMENT: 3 } });
+    expect(fromContext({ maxActiveJobsPerCallerByType: { GAP_DETECTION: 20 } })).toMatchObject({
+      maxActiveJobsPerCallerByType: { PARSE_DOCUMENT: 10, GAP_DETECTION: 20 },
+    });
+  });
+
+  it('refuses maxActiveJobsPerCallerByType naming an unknown type (by name) or with a bad limit, at synth', () => {
+    expect(() => fromContext({ maxActiveJobsPerCallerByType: { PARSE_DOCUMENTS: 3 } })).toThrow(
+      /"maxActiveJobsPerCallerByType" names unknown job types PARSE_DOCUMENTS; the types are AI_PREVIEW, PARSE_DOCUMENT/,
+    );
+    for (const bad of ['{"PARSE_DOCUMENT":0}', '{"PARSE_DOCUMENT":"5"}', '{"PARSE_DOCUMENT":2.5}', 'PARSE_DOCUMENT=3', '[3]']) {
+      const error = (() => {
+        try {
+          return fromContext({ maxActiveJobsPerCallerByType: bad });
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(error, bad).toBeInstanceOf(ConfigError);
+      expect((error as Error).message, bad).toMatch(/^Invalid CDK context "maxActiveJobsPerCallerByType"/);
+    }
   });
 
   it('reads maxActiveJobsPerCaller as a positive integer and refuses anything else', () => {

@@ -40,7 +40,7 @@ describe('jobs table', () => {
     { what: 'jobs by owner, newest first, projecting only the type (written once per job)', index: ownerIndex, projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] } },
     { what: 'jobs by owner and last status change, keys only', index: ownerUpdatedIndex, projection: { ProjectionType: 'KEYS_ONLY' } },
     { what: 'unfinished jobs by due time over sharded keys, keys only', index: dueIndex, projection: { ProjectionType: 'KEYS_ONLY' } },
-    { what: "each caller's unfinished jobs (the quota) by owner and due time, keys only", index: activeIndex, projection: { ProjectionType: 'KEYS_ONLY' } },
+    { what: "each caller's unfinished jobs (the quotas) by owner and due time, projecting only the type", index: activeIndex, projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] } },
     { what: 'finished jobs of reusable types by reuse key and completion time, projecting only the status', index: reuseIndex, projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status'] } },
   ])('indexes $what', ({ index, projection }) => {
     hasIndex({

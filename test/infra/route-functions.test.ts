@@ -79,15 +79,21 @@ describe('route functions', () => {
     }
   });
 
-  it('passes the quota (context maxActiveJobsPerCaller, default 100) to the create and retry functions only', () => {
+  it('passes the quotas (context maxActiveJobsPerCaller, default 100, and maxActiveJobsPerCallerByType over the types\' own) to the create and retry functions only', () => {
     const variables = (name: string) =>
       template.findResources('AWS::Lambda::Function')[logicalId(functionOf(name).function)]?.Properties.Environment.Variables ?? {};
     expect([...QUOTA_ROUTES].sort()).toEqual(['create-job', 'retry-job']);
-    for (const name of QUOTA_ROUTES) expect(variables(name)[ENV.maxActiveJobsPerCaller]).toBe('100');
-    const custom = synthStack({ maxActiveJobsPerCaller: 7 });
-    const createFn = custom.stack.api.routeFunctions.get('create-job')!;
-    const resource = custom.template.findResources('AWS::Lambda::Function')[logicalId(createFn.function)];
-    expect(resource?.Properties.Environment.Variables[ENV.maxActiveJobsPerCaller]).toBe('7');
+    for (const name of QUOTA_ROUTES) {
+      expect(variables(name)[ENV.maxActiveJobsPerCaller]).toBe('100');
+      expect(JSON.parse(variables(name)[ENV.maxActiveJobsPerCallerByType])).toEqual({ PARSE_DOCUMENT: 10 });
+    }
+    const custom = synthStack({ maxActiveJobsPerCaller: 7, maxActiveJobsPerCallerByType: '{"PARSE_DOCUMENT":3,"RISK_ANALYSIS":4}' });
+    for (const name of QUOTA_ROUTES) {
+      const fn = custom.stack.api.routeFunctions.get(name)!;
+      const resource = custom.template.findResources('AWS::Lambda::Function')[logicalId(fn.function)];
+      expect(resource?.Properties.Environment.Variables[ENV.maxActiveJobsPerCaller]).toBe('7');
+      expect(JSON.parse(resource?.Properties.Environment.Variables[ENV.maxActiveJobsPerCallerByType])).toEqual({ PARSE_DOCUMENT: 3, RISK_ANALYSIS: 4 });
+    }
   });
 
   it('lets only the roles of routes with cursorSecret read any secret, and only the cursor-signing one', () => {
@@ -123,7 +129,7 @@ describe('route functions', () => {
       'NODE_OPTIONS',
       ENV.allowedOrigins,
       ENV.retentionDays,
-      ...(QUOTA_ROUTES.has(route.name as RouteName) ? [ENV.maxActiveJobsPerCaller] : []),
+      ...(QUOTA_ROUTES.has(route.name as RouteName) ? [ENV.maxActiveJobsPerCaller, ENV.maxActiveJobsPerCallerByType] : []),
       ...(route.access.table.length > 0 ? [ENV.tableName] : []),
       ...(route.access.queueSend ? Object.values(PRIORITY_BANDS.queueUrlEnv) : []),
       ...(route.access.cursorSecret ? [ENV.cursorSecretArn] : []),

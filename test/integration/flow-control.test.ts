@@ -1,6 +1,6 @@
 /**
- * Idempotency keys, result reuse and the quota through the real handlers on the embedded
- * engines (dynalite has no transactions: the design needs none).
+ * Idempotency keys, result reuse, the quota and a type's own limit through the real handlers on
+ * the embedded engines (dynalite has no transactions: the design needs none).
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -11,7 +11,8 @@ import { useHarness, type JobsClient } from '../support/harness.ts';
 import { ScriptedModel } from '../support/scripted-model.ts';
 
 const QUOTA = 3;
-const h = useHarness({ env: { MAX_ACTIVE_JOBS_PER_CALLER: String(QUOTA) } });
+const PARSE_LIMIT = 2;
+const h = useHarness({ env: { MAX_ACTIVE_JOBS_PER_CALLER: String(QUOTA), MAX_ACTIVE_JOBS_PER_CALLER_BY_TYPE: JSON.stringify({ PARSE_DOCUMENT: PARSE_LIMIT }) } });
 
 const preview = { type: 'AI_PREVIEW', input: { prompt: 'Summarise the risks' } };
 const keyed = (key: string) => ({ headers: { 'Idempotency-Key': key } });
@@ -108,7 +109,7 @@ describe('the quota of unfinished jobs', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers['content-type']).toBe('application/problem+json');
     expect(refused.headers['retry-after']).toMatch(/^\d+$/);
-    expect(refused.json).toMatchObject({ code: 'TOO_MANY_JOBS', limit: QUOTA });
+    expect(refused.json).toMatchObject({ code: 'TOO_MANY_JOBS', limit: QUOTA, scope: 'caller' });
     expect(await listedIds(user)).toHaveLength(QUOTA);
     expect({ messages: await messages(), inputs: await objects('inputs/') }).toEqual(before);
 
@@ -116,6 +117,36 @@ describe('the quota of unfinished jobs', () => {
     expect((await user.createPreview('room again')).status).toBe('PENDING');
     const retry = await user.retry(jobs[0]!.id);
     expect(retry.status).toBe(429);
+    expect((await user.job(jobs[0]!.id)).status).toBe('CANCELLED');
+  });
+});
+
+describe("a job type's own limit", () => {
+  it("answers 429 TOO_MANY_JOBS naming the type beyond PARSE_DOCUMENT's limit, writing nothing; another type is accepted", async () => {
+    const user = h.newUser();
+    const parse = (text: string) => ({ type: 'PARSE_DOCUMENT', input: { text } });
+    const jobs = [];
+    for (let n = 0; n < PARSE_LIMIT; n++) jobs.push((await user.create(parse(`document ${n}`))).json);
+    const before = { messages: await messages(), inputs: await objects('inputs/') };
+
+    const refused = await user.create(parse('x'.repeat(5000)));
+
+    expect(refused.status).toBe(429);
+    expect(refused.headers['content-type']).toBe('application/problem+json');
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect(refused.json).toMatchObject({ code: 'TOO_MANY_JOBS', type: 'urn:async-jobs:problem:too-many-jobs', scope: 'type', jobType: 'PARSE_DOCUMENT', limit: PARSE_LIMIT });
+    expect(refused.json.detail).toMatch(/PARSE_DOCUMENT/);
+    expect(await listedIds(user)).toHaveLength(PARSE_LIMIT);
+    expect({ messages: await messages(), inputs: await objects('inputs/') }).toEqual(before);
+
+    const other = await user.create(preview);
+    expect(other.status).toBe(202);
+    await user.cancel(other.json.id);
+    await user.cancel(jobs[0]!.id);
+    expect((await user.create(parse('room again'))).status).toBe(202);
+    const retry = await user.retry(jobs[0]!.id);
+    expect(retry.status).toBe(429);
+    expect(retry.json).toMatchObject({ scope: 'type', jobType: 'PARSE_DOCUMENT' });
     expect((await user.job(jobs[0]!.id)).status).toBe('CANCELLED');
   });
 });

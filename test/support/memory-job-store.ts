@@ -20,6 +20,7 @@ import {
   type StoredResult,
 } from '../../lambdas/domain/job.ts';
 import type {
+  ActiveCount,
   AttemptRef,
   ClaimRequest,
   DueJob,
@@ -137,8 +138,16 @@ export class MemoryJobStore implements JobStore {
 
   /** As the byActive index: jobs with a dueAt (PENDING or PROCESSING). */
   async countActive(ownerId: string, limit: number): Promise<number> {
-    const active = [...this.jobs.values()].filter((job) => job.ownerId === ownerId && job.dueAt !== null).length;
-    return Math.min(active, limit);
+    return (await this.countActiveOfType(ownerId, limit, '')).active;
+  }
+
+  /** As byActive read in its order (dueAt, then id), at most `limit` entries. */
+  async countActiveOfType(ownerId: string, limit: number, type: string): Promise<ActiveCount> {
+    const read = [...this.jobs.values()]
+      .filter((job) => job.ownerId === ownerId && job.dueAt !== null)
+      .sort((a, b) => a.dueAt!.localeCompare(b.dueAt!) || a.id.localeCompare(b.id))
+      .slice(0, limit);
+    return { active: read.length, ofType: read.filter((job) => job.type === type).length };
   }
 
   async findReusable(reuseKey: string, completedSince: string): Promise<Job | undefined> {

@@ -27,5 +27,11 @@ export const definition = defineJobType({
     'Reads a document (text, or a PDF, DOCX, TXT, MD, CSV or HTML file, inline in base64 or uploaded) and returns its title, a summary and its sections.',
   input,
   timeoutSeconds: 90,
+  /**
+   * A document of up to 4.5 MB is the heaviest model call here (its pages become input tokens,
+   * and Bedrock's tokens-per-minute quota is the account's): ten at a time per caller, so one
+   * caller's batch of documents cannot hold the model's quota for everyone else.
+   */
+  maxActivePerCaller: 10,
   uploads: (value) => documentUploads(value.document),
 });
