@@ -15,6 +15,7 @@ import { JobsAuth } from './constructs/jobs-auth.ts';
 import { JobsPayloads } from './constructs/jobs-payloads.ts';
 import { JobsQueues } from './constructs/jobs-queues.ts';
 import { JobsTable } from './constructs/jobs-table.ts';
+import { WorkspacesTable } from './constructs/workspaces-table.ts';
 import { JobsBackground } from './constructs/jobs-background.ts';
 import type { LocalJwks } from './local/tokens.ts';
 
@@ -30,6 +31,7 @@ export interface JobsStackProps extends StackProps {
 
 export class JobsStack extends Stack {
   readonly jobsTable: JobsTable;
+  readonly workspacesTable: WorkspacesTable;
   readonly payloads: JobsPayloads;
   readonly queues: JobsQueues;
   /** The Cognito user pool and client; none in the LocalStack variant. */
@@ -44,6 +46,7 @@ export class JobsStack extends Stack {
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.jobsTable = new JobsTable(this, 'JobsTable', { removalPolicy });
+    this.workspacesTable = new WorkspacesTable(this, 'WorkspacesTable', { removalPolicy });
     this.payloads = new JobsPayloads(this, 'Payloads', {
       retentionDays: config.jobRetentionDays,
       removalPolicy,
@@ -63,6 +66,7 @@ export class JobsStack extends Stack {
     }
     this.api = new JobsApi(this, 'Api', {
       jobsTable: this.jobsTable,
+      workspacesTable: this.workspacesTable,
       payloads: this.payloads,
       jobsQueues: this.queues.bandQueues,
       auth: apiAuth,
@@ -106,6 +110,7 @@ export class JobsStack extends Stack {
       });
     }
     new CfnOutput(this, 'JobsTableName', { value: this.jobsTable.table.tableName });
+    new CfnOutput(this, 'WorkspacesTableName', { value: this.workspacesTable.table.tableName });
     new CfnOutput(this, 'JobsQueueUrl', { value: this.queues.jobsQueue.queueUrl, description: 'The normal priority queue' });
     new CfnOutput(this, 'JobsQueueUrlLow', { value: this.queues.bandQueues.low.queueUrl });
     new CfnOutput(this, 'JobsQueueUrlHigh', { value: this.queues.bandQueues.high.queueUrl });

@@ -8,6 +8,7 @@ const defaults: Record<string, string> = {
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
   JOBS_TABLE_NAME: 'jobs-unit',
+  WORKSPACES_TABLE_NAME: 'workspaces-unit',
   JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs-unit',
   JOBS_QUEUE_URL_LOW: 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs-unit-low',
   JOBS_QUEUE_URL_HIGH: 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs-unit-high',

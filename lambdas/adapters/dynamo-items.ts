@@ -11,7 +11,7 @@ export type Item = Record<string, unknown>;
 
 /** Fields stored only while set: a null value removes the attribute (index keys, TTL, lease…). */
 const ABSENT_WHEN_NULL = new Set([
-  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef', 'scheduledAt', 'reuseKey',
+  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef', 'scheduledAt', 'reuseKey', 'workspaceId',
 ]);
 
 /** Preconditions of a conditional write; every field given must hold. */
@@ -112,6 +112,9 @@ export function fromItem(item: Item): Job {
     // Records written before the list's updatedAt order have none: their last update is the best guess.
     statusChangedAt: text('statusChangedAt') ?? String(item.updatedAt),
     ownerId: String(item.ownerId),
+    // Records written before workspaces: personal jobs of their owner.
+    workspaceId: text('workspaceId'),
+    createdBy: text('createdBy') ?? String(item.ownerId),
     input: item.input ?? null,
     inputRef: payloadRef(item.inputRef),
     resultRef: payloadRef(item.resultRef),

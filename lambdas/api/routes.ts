@@ -9,7 +9,23 @@ export type TableAction = 'dynamodb:GetItem' | 'dynamodb:BatchGetItem' | 'dynamo
 /** Object actions on one prefix of the payload bucket (PAYLOADS.prefixes). */
 export type PayloadAccess = Readonly<Partial<Record<'inputs' | 'results' | 'uploads', readonly ('s3:GetObject' | 's3:PutObject')[]>>>;
 
+/** DynamoDB actions a route's function may call on the workspaces table (WORKSPACES_TABLE). */
+export type WorkspacesTableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Query';
+
 export interface RouteAccess {
+  /**
+   * Actions on the workspaces table (Query on the table itself: a workspace's members); the job
+   * routes under a workspace need only GetItem (the caller's membership, strongly consistent).
+   */
+  readonly workspaces?: readonly WorkspacesTableAction[];
+  /** May Query the workspaces table's `byPrincipal` index (a caller's workspaces). */
+  readonly workspacesByPrincipal?: boolean;
   /** Actions on the jobs table (and its indexes, for Query). */
   readonly table: readonly TableAction[];
   /** The indexes Query may read (with `dynamodb:Query` only); none else. */
@@ -25,7 +41,7 @@ export interface RouteAccess {
 export interface RouteDefinition {
   /** Stable name: the function's construct id and the handler file's base name. */
   readonly name: string;
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway resource path, `{param}` for path parameters. */
   readonly path: string;
   /** Handler module, relative to the project root; it exports `handler`. */
@@ -35,6 +51,7 @@ export interface RouteDefinition {
 }
 
 import { JOBS_TABLE, type JobsTableIndexName } from '../shared/resources.ts';
+import { WORKSPACE_ROUTES } from './workspace-routes.ts';
 
 const handlerEntry = (name: string) => `lambdas/api/handlers/${name}.ts`;
 
@@ -76,9 +93,10 @@ export const ROUTES = [
     method: 'GET',
     path: '/api/jobs/{id}',
     entry: handlerEntry('get-job'),
-    summary: 'Get a job record (poll this every 3 seconds)',
-    // GetObject on results/: a COMPLETED job's result over the inline limit.
-    access: { table: ['dynamodb:GetItem'], payloads: { results: ['s3:GetObject'] } },
+    summary: 'Get a job record (poll this every 3 seconds): the caller\'s own, or one of a workspace they are a member of',
+    // GetObject on results/: a COMPLETED job's result over the inline limit. Workspaces GetItem: the
+    // caller's membership of a workspace job's workspace.
+    access: { table: ['dynamodb:GetItem'], payloads: { results: ['s3:GetObject'] }, workspaces: ['dynamodb:GetItem'] },
   },
   {
     name: 'get-job-status',
@@ -127,6 +145,7 @@ export const ROUTES = [
     // PutObject on uploads/: the presigned URL is signed with this function's credentials.
     access: { table: [], payloads: { uploads: ['s3:PutObject'] } },
   },
+  ...WORKSPACE_ROUTES,
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteName = (typeof ROUTES)[number]['name'];

@@ -44,7 +44,15 @@ export interface Job {
   /** When a scheduled job may start (the create's `runAt`); null for a job that runs at once. */
   readonly scheduledAt: string | null;
 
+  /**
+   * Whose list, quota and idempotency keys the job counts in: the creator's principal id for a
+   * personal job, `ws#<workspaceId>` for a workspace's (workspaceOwnerKey).
+   */
   readonly ownerId: string;
+  /** The workspace the job lives in; null for a personal job. */
+  readonly workspaceId: string | null;
+  /** The principal (user or machine client) that created the job. */
+  readonly createdBy: string;
   /**
    * When the status last changed (created, claimed, back to PENDING, finished, retried): the
    * list's `updatedAt` order. Progress reports move updatedAt but not this, so they never
@@ -117,6 +125,10 @@ export interface JobView {
   fromCache: boolean;
   scheduledAt: string | null;
   timings: JobTimings;
+  /** The workspace the job lives in; null for a personal job (issue 11). */
+  workspaceId: string | null;
+  /** The principal id that created it (issue 11). */
+  createdBy: string;
 }
 
 export function toView(job: Job): JobView {
@@ -137,6 +149,8 @@ export function toView(job: Job): JobView {
     fromCache: job.fromCache,
     scheduledAt: job.scheduledAt,
     timings: timingsOf(job),
+    workspaceId: job.workspaceId,
+    createdBy: job.createdBy,
   };
 }
 
@@ -249,6 +263,10 @@ const ttl = (now: Date, settings: LifecycleSettings) =>
 export interface NewJob {
   id: string;
   ownerId: string;
+  /** Absent: a personal job. */
+  workspaceId?: string | null;
+  /** Absent: the owner (a personal job's creator). */
+  createdBy?: string;
   type: string;
   /** The input, or null when it is stored outside the record (`inputRef`). */
   input: unknown;
@@ -265,6 +283,8 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
   const at = now.toISOString();
   return {
     ...spec,
+    workspaceId: spec.workspaceId ?? null,
+    createdBy: spec.createdBy ?? spec.ownerId,
     inputRef: spec.inputRef ?? null,
     reuseKey: spec.reuseKey ?? null,
     fromCache: false,
@@ -299,7 +319,7 @@ export function createReusedJob(spec: NewJob, stored: StoredResult, now: Date, s
 }
 
 /** A partial record: the fields a transition sets. `null` clears a field. */
-export type JobPatch = Partial<Omit<Job, 'id' | 'ownerId' | 'type' | 'input' | 'inputRef' | 'createdAt' | 'maxAttempts' | 'fromCache' | 'reuseKey'>>;
+export type JobPatch = Partial<Omit<Job, 'id' | 'ownerId' | 'workspaceId' | 'createdBy' | 'type' | 'input' | 'inputRef' | 'createdAt' | 'maxAttempts' | 'fromCache' | 'reuseKey'>>;
 
 /** A result as the record keeps it: in the record, or a reference to the stored payload. */
 export type StoredResult = { readonly result: JsonObject } | { readonly resultRef: PayloadRef };

@@ -24,6 +24,12 @@ export type ProblemCode =
   | 'TOO_MANY_JOBS'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_ERROR'
+  // Workspaces (issue 11).
+  | 'WORKSPACE_ACCESS_DENIED'
+  | 'WORKSPACE_ROLE_FORBIDDEN'
+  | 'LAST_OWNER'
+  | 'WORKSPACE_NOT_EMPTY'
+  | 'MEMBER_NOT_FOUND'
   // Only the local gateway (lib/local/gateway.ts) answers these; API Gateway itself answers
   // 403 "Missing Authentication Token" for an unknown path or method.
   | 'ROUTE_NOT_FOUND'
@@ -64,6 +70,11 @@ export const PROBLEM_TITLES: Record<ProblemCode, string> = {
   TOO_MANY_JOBS: 'Too many unfinished jobs',
   SERVICE_UNAVAILABLE: 'Service temporarily unavailable',
   INTERNAL_ERROR: 'Internal error',
+  WORKSPACE_ACCESS_DENIED: 'Not a member of this workspace',
+  WORKSPACE_ROLE_FORBIDDEN: 'Your role does not allow this',
+  LAST_OWNER: 'A workspace keeps at least one owner',
+  WORKSPACE_NOT_EMPTY: 'The workspace still holds jobs',
+  MEMBER_NOT_FOUND: 'Member not found',
   ROUTE_NOT_FOUND: 'No such route',
   METHOD_NOT_ALLOWED: 'Method not allowed',
   URI_TOO_LONG: 'URL too long',

@@ -14,6 +14,14 @@ import {
   TooManyJobsError,
 } from '../domain/errors.ts';
 import { IDEMPOTENCY } from '../domain/fingerprints.ts';
+import {
+  ConcurrentMembershipError,
+  MemberNotFoundError,
+  WorkspaceAccessDeniedError,
+  WorkspaceNotEmptyError,
+  WorkspaceOwnerRequiredError,
+  WorkspaceRoleForbiddenError,
+} from '../domain/workspace.ts';
 import type { Logger } from '../domain/ports.ts';
 import { HttpError, PROBLEM_CONTENT_TYPE, problem, type Problem } from './problem.ts';
 import { header } from './request.ts';
@@ -21,6 +29,9 @@ import { header } from './request.ts';
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
 /** Request headers a browser may send beyond aws-cdk-lib's `Cors.DEFAULT_HEADERS` (the preflight allows them). */
+/** The methods a CORS preflight allows (the stack's and the local gateway's); PUT, PATCH and DELETE since workspaces. */
+export const CORS_ALLOW_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
 export const CORS_EXTRA_REQUEST_HEADERS = [IDEMPOTENCY.header, 'If-None-Match'] as const;
 
 export interface ApiResponse {
@@ -132,6 +143,8 @@ export function toProblem(error: unknown, requestId: string, logger: Logger): { 
   if (error instanceof InvalidCursorError) {
     return { problem: problem(400, 'INVALID_CURSOR', error.message, requestId) };
   }
+  const workspace = workspaceProblem(error, requestId);
+  if (workspace) return { problem: workspace };
   if (error instanceof ServiceUnavailableError) {
     logger.warn('dependency unavailable', { error });
     return {
@@ -141,6 +154,19 @@ export function toProblem(error: unknown, requestId: string, logger: Logger): { 
   }
   logger.error('unhandled error', { error });
   return { problem: problem(500, 'INTERNAL_ERROR', 'An unexpected error occurred; quote the requestId when reporting it', requestId) };
+}
+
+/** The workspace errors' problems (issue 11); undefined for any other error. */
+function workspaceProblem(error: unknown, requestId: string): Problem | undefined {
+  if (error instanceof WorkspaceAccessDeniedError) return problem(403, 'WORKSPACE_ACCESS_DENIED', error.message, requestId);
+  if (error instanceof WorkspaceRoleForbiddenError) {
+    return problem(403, 'WORKSPACE_ROLE_FORBIDDEN', error.message, requestId, { role: error.role, action: error.action });
+  }
+  if (error instanceof WorkspaceOwnerRequiredError) return problem(409, 'LAST_OWNER', error.message, requestId);
+  if (error instanceof WorkspaceNotEmptyError) return problem(409, 'WORKSPACE_NOT_EMPTY', error.message, requestId);
+  if (error instanceof MemberNotFoundError) return problem(404, 'MEMBER_NOT_FOUND', error.message, requestId);
+  if (error instanceof ConcurrentMembershipError) return problem(409, 'CONCURRENT_UPDATE', error.message, requestId);
+  return undefined;
 }
 
 export function problemResult(

@@ -78,6 +78,22 @@ export type JobsTableIndexName =
 
 export const JOBS_TABLE_INDEX_NAMES: readonly JobsTableIndexName[] = JOBS_TABLE_INDEXES.map((index) => index.name as JobsTableIndexName);
 
+/**
+ * The workspaces table: a workspace (`sk` = `WORKSPACE`: name, times, the owner count) and its
+ * memberships (`sk` = `MEMBER#<principalId>`: role) share one partition, so a workspace's members
+ * are one Query and a membership one strongly consistent GetItem. `byPrincipal` (every attribute:
+ * memberships are small) lists a principal's workspaces; only membership items carry
+ * `principalId`, so the index is sparse. A table of its own, not the jobs table: the job routes get
+ * GetItem on it and nothing else, and the workspace routes get no access to jobs at all.
+ */
+export const WORKSPACES_TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  workspaceSortKey: 'WORKSPACE',
+  memberSortKeyPrefix: 'MEMBER#',
+  principalIndex: { name: 'byPrincipal', partitionKey: 'principalId', sortKey: 'workspaceId' },
+} as const;
+
 /** Unfinished jobs a caller may have at once (context maxActiveJobsPerCaller, env MAX_ACTIVE_JOBS_PER_CALLER). */
 export const QUOTAS = {
   defaultMaxActiveJobsPerCaller: 100,
@@ -224,6 +240,8 @@ export const LOCAL_TOKENS_DEFINE = 'JOBS_LOCAL_TOKENS';
 /** Environment variable names read by the functions. */
 export const ENV = {
   tableName: 'JOBS_TABLE_NAME',
+  /** The workspaces table (WORKSPACES_TABLE). */
+  workspacesTableName: 'WORKSPACES_TABLE_NAME',
   /** The `normal` band's queue; the other bands' are PRIORITY_BANDS.queueUrlEnv. */
   queueUrl: 'JOBS_QUEUE_URL',
   /** Local runtime only: jobs run at once (messages in flight), split like the stack's. */

@@ -1,5 +1,6 @@
 /** Adapters every function builds the same way from its environment. */
 import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
+import { DynamoWorkspaceStore } from '../adapters/dynamo-workspace-store.ts';
 import type { Clock } from '../domain/ports.ts';
 import { lifecycleSettings, requireEnv, type Env } from './config.ts';
 import { ENV } from './resources.ts';
@@ -7,4 +8,9 @@ import { ENV } from './resources.ts';
 /** The jobs table in JOBS_TABLE_NAME, with the lifecycle settings of this deployment. */
 export function jobStoreFrom(env: Env, clock?: Clock): DynamoJobStore {
   return new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName), lifecycle: lifecycleSettings(env), ...(clock ? { clock } : {}) });
+}
+
+/** The workspaces table in WORKSPACES_TABLE_NAME. */
+export function workspaceStoreFrom(env: Env): DynamoWorkspaceStore {
+  return new DynamoWorkspaceStore({ tableName: requireEnv(env, ENV.workspacesTableName) });
 }

@@ -113,6 +113,14 @@ interface CheckedRequest {
   readonly scheduledAt: string | undefined;
   readonly reuse: CreateRequest['reuse'];
   readonly reuseKey: string | null;
+  /** Who creates it, and where it lives. */
+  readonly origin: JobOrigin;
+}
+
+/** A workspace job's creator and workspace (its owner key is the workspace's); absent: a personal job of the owner. */
+export interface JobOrigin {
+  readonly createdBy: string;
+  readonly workspaceId: string | null;
 }
 
 export class CreateJob {
@@ -133,14 +141,15 @@ export class CreateJob {
    * reusable earlier result. With an idempotency key, a request repeated within 24 hours gets the
    * job the first one made (replayed), as it is now.
    */
-  async createWith(ownerId: string, request: unknown, options: FlowOptions = {}): Promise<JobOutcome> {
-    if (!options.idempotencyKey) return { job: await this.write(ownerId, this.newId(), this.check(ownerId, request)), replayed: false };
+  async createWith(ownerId: string, request: unknown, options: FlowOptions & { readonly origin?: JobOrigin } = {}): Promise<JobOutcome> {
+    const origin = options.origin ?? { createdBy: ownerId, workspaceId: null };
+    if (!options.idempotencyKey) return { job: await this.write(ownerId, this.newId(), this.check(ownerId, request, origin)), replayed: false };
     const keyed = { ownerId, key: options.idempotencyKey, requestHash: fingerprint('create', request) };
     const held = await this.keys.find(keyed);
     // A replay is answered before the request is checked again: a runAt that has passed since is no reason to refuse it.
     const replayed = held ? await this.replay(ownerId, held.jobId) : undefined;
     if (replayed) return replayed;
-    const checked = this.check(ownerId, request);
+    const checked = this.check(ownerId, request, origin);
     if (held) return this.writeOnce(ownerId, held.jobId, checked);
     // Everything that can refuse the request (sources, uploads, the quota) runs before the key is held.
     const prepared = await this.prepare(ownerId, checked);
@@ -178,7 +187,7 @@ export class CreateJob {
   }
 
   /** The request checked on its own: envelope, type, input schema, reuse allowed. */
-  private check(ownerId: string, request: unknown): CheckedRequest {
+  private check(ownerId: string, request: unknown, origin: JobOrigin): CheckedRequest {
     const { types, settings } = this.deps;
     const { type: typeName, input, priority, scheduledAt, reuse } = parseCreateRequest(request, settings, this.clock());
     const type = types.get(typeName) as JobTypeDefinition | undefined;
@@ -207,6 +216,7 @@ export class CreateJob {
       scheduledAt,
       reuse,
       reuseKey: reusable ? reuseKeyOf(ownerId, type.name, parsed.data) : null,
+      origin,
     };
   }
 
@@ -217,7 +227,8 @@ export class CreateJob {
   private async prepare(ownerId: string, checked: CheckedRequest): Promise<Prepared> {
     const { store } = this.deps;
     await this.checkSources(ownerId, checked.type, checked.input);
-    const uploads = await this.checkUploads(ownerId, checked.type, checked.input);
+    // Uploads are personal: the creator's, also for a workspace job.
+    const uploads = await this.checkUploads(checked.origin.createdBy, checked.type, checked.input);
     const since = checked.reuse && checked.reuseKey ? new Date(this.clock().getTime() - checked.reuse.maxAgeSeconds * 1000) : undefined;
     const reused = since ? await store.findReusable(checked.reuseKey!, since.toISOString()) : undefined;
     if (!reused) await checkQuota(store, ownerId, this.deps.quota ?? DEFAULT_QUOTA, checked.type.name);
@@ -232,6 +243,7 @@ export class CreateJob {
     const spec: NewJob = {
       id,
       ownerId,
+      ...checked.origin,
       type: checked.type.name,
       ...stored,
       priority: checked.priority,

@@ -7,10 +7,17 @@ import { ConcurrentUpdateError, InvalidTransitionError, JobNotFoundError } from 
 import { canTransition, type Job, type JobAction } from '../domain/job.ts';
 import type { Clock, JobQueue, JobStore, Logger, OwnerExpectation } from '../domain/ports.ts';
 
-/** The caller's job record as stored; JobNotFoundError when missing or someone else's. */
-export async function findOwnJob(store: JobStore, ownerId: string, id: string): Promise<Job> {
+/**
+ * May the caller act on this job of theirs (a workspace member's role: their own jobs only)?
+ * Throws when not; called after the job was found.
+ */
+export type JobCheck = (job: Job) => void;
+
+/** The caller's job record as stored; JobNotFoundError when missing or someone else's; then `check`. */
+export async function findOwnJob(store: JobStore, ownerId: string, id: string, check?: JobCheck): Promise<Job> {
   const job = await store.get(id);
   if (!job || job.ownerId !== ownerId) throw new JobNotFoundError(id);
+  check?.(job);
   return job;
 }
 
@@ -25,9 +32,10 @@ export async function applyOwnerAction(
   id: string,
   action: JobAction,
   apply: (job: Job, expected: OwnerExpectation) => Promise<Job>,
+  check?: JobCheck,
 ): Promise<Job> {
   for (let round = 0; ; round++) {
-    const job = await findOwnJob(store, ownerId, id);
+    const job = await findOwnJob(store, ownerId, id, check);
     if (!canTransition(job.status, action)) throw new InvalidTransitionError(id, job.status, action);
     try {
       return await apply(job, { ownerId: job.ownerId, runId: job.runId, generation: job.generation });

@@ -3,7 +3,7 @@
  * result stored outside the record is read only once the job is COMPLETED, so a poll of a running
  * job reads the record and nothing else. No AWS imports here.
  */
-import { JobNotCompletedError } from '../domain/errors.ts';
+import { JobNotCompletedError, JobNotFoundError } from '../domain/errors.ts';
 import type { Job, JobStatus } from '../domain/job.ts';
 import type { JsonObject } from '../domain/json.ts';
 import { loadResult } from '../domain/payloads.ts';
@@ -27,7 +27,20 @@ export class ReadJob {
 
   /** The caller's job with its result; JobNotFoundError when missing or someone else's. */
   async get(ownerId: string, id: string): Promise<Job> {
-    const job = await findOwnJob(this.deps.store, ownerId, id);
+    return this.withResult(await findOwnJob(this.deps.store, ownerId, id));
+  }
+
+  /**
+   * The job with its result when `readable` says the caller may read it (their own, or one of a
+   * workspace they belong to); JobNotFoundError otherwise, as for a missing one.
+   */
+  async getReadable(id: string, readable: (job: Job) => Promise<boolean>): Promise<Job> {
+    const job = await this.deps.store.get(id);
+    if (!job || !(await readable(job))) throw new JobNotFoundError(id);
+    return this.withResult(job);
+  }
+
+  private async withResult(job: Job): Promise<Job> {
     if (job.status !== 'COMPLETED' || !job.resultRef) return job;
     return { ...job, result: await loadResult(this.deps.payloads, job) };
   }

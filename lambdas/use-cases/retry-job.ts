@@ -9,7 +9,7 @@ import { fingerprint, type IdempotencyRecord } from '../domain/fingerprints.ts';
 import { canTransition, type Job } from '../domain/job.ts';
 import { systemClock, type Clock, type JobQueue, type JobStore, type Logger } from '../domain/ports.ts';
 import { checkQuota, DEFAULT_QUOTA, IdempotencyKeys, type FlowOptions, type JobOutcome, type QuotaSettings } from './flow-control.ts';
-import { applyOwnerAction, findOwnJob, sendJob } from './owned-jobs.ts';
+import { applyOwnerAction, findOwnJob, sendJob, type JobCheck } from './owned-jobs.ts';
 
 export interface RetryJobDependencies {
   readonly store: JobStore;
@@ -35,14 +35,15 @@ export class RetryJob {
   }
 
   /** The job on its new run; with an idempotency key, a repeated request gets the job as it is now (replayed). */
-  async retryWith(ownerId: string, id: string, options: FlowOptions = {}): Promise<JobOutcome> {
+  async retryWith(ownerId: string, id: string, options: FlowOptions & { readonly check?: JobCheck } = {}): Promise<JobOutcome> {
+    const { check } = options;
     const { store } = this.deps;
     const quota = this.deps.quota ?? DEFAULT_QUOTA;
     if (!options.idempotencyKey) {
       const job = await applyOwnerAction(store, ownerId, id, 'retry', async (current, expected) => {
         await checkQuota(store, ownerId, quota, current.type);
         return store.retry(id, expected, this.clock());
-      });
+      }, check);
       await sendJob({ ...this.deps, clock: this.clock }, job);
       return { job, replayed: false };
     }
@@ -50,12 +51,12 @@ export class RetryJob {
     let record = await this.keys.find(keyed);
     if (!record) {
       // What can refuse the retry (not the caller's, not retryable, the quota) runs before the key is held.
-      const job = await findOwnJob(store, ownerId, id);
+      const job = await findOwnJob(store, ownerId, id, check);
       if (!canTransition(job.status, 'retry')) throw new InvalidTransitionError(id, job.status, 'retry');
       await checkQuota(store, ownerId, quota, job.type);
       record = await this.keys.claim(keyed, id, job.generation);
     }
-    return this.retryOnce(ownerId, record);
+    return this.retryOnce(ownerId, record, check);
   }
 
   /**
@@ -63,10 +64,10 @@ export class RetryJob {
    * replay; otherwise the retry is applied on that run (a concurrent one with the same key loses
    * the condition, reads again and answers the replay).
    */
-  private async retryOnce(ownerId: string, record: IdempotencyRecord): Promise<JobOutcome> {
+  private async retryOnce(ownerId: string, record: IdempotencyRecord, check?: JobCheck): Promise<JobOutcome> {
     const { store } = this.deps;
     for (let round = 0; ; round++) {
-      const job = await findOwnJob(store, ownerId, record.jobId);
+      const job = await findOwnJob(store, ownerId, record.jobId, check);
       if (job.generation > record.generation) return { job, replayed: true };
       if (!canTransition(job.status, 'retry')) throw new InvalidTransitionError(job.id, job.status, 'retry');
       try {

@@ -12,12 +12,13 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { PayloadAccess, TableAction } from '../../lambdas/api/routes.ts';
+import type { PayloadAccess, TableAction, WorkspacesTableAction } from '../../lambdas/api/routes.ts';
 import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
 import { ENV, PRIORITY_BANDS } from '../../lambdas/shared/resources.ts';
 import { acknowledge } from '../nag.ts';
 import type { JobsPayloads, PayloadPrefix } from './jobs-payloads.ts';
 import type { JobsTable } from './jobs-table.ts';
+import type { WorkspacesTable } from './workspaces-table.ts';
 
 /** The repository root: handler entries in the route table are relative to it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -103,6 +104,13 @@ export class JobFunction extends Construct {
   useTable(jobsTable: JobsTable, actions: readonly TableAction[], indexNames?: readonly string[]): this {
     jobsTable.grant(this.function, actions, indexNames);
     this.function.addEnvironment(ENV.tableName, jobsTable.table.tableName);
+    return this;
+  }
+
+  /** Grants exactly `actions` on the workspaces table (Query: on `byPrincipal` with `byPrincipal`) and sets its name. */
+  useWorkspaces(workspaces: WorkspacesTable, actions: readonly WorkspacesTableAction[], byPrincipal = false): this {
+    workspaces.grant(this.function, actions, byPrincipal);
+    this.function.addEnvironment(ENV.workspacesTableName, workspaces.table.tableName);
     return this;
   }
 

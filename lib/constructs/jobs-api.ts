@@ -26,12 +26,13 @@ import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/
 import { ENV, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
 import type { JobPriority } from '../../lambdas/domain/job.ts';
 import { PROBLEM_TITLES, problemType } from '../../lambdas/http/problem.ts';
-import { CORS_EXTRA_REQUEST_HEADERS } from '../../lambdas/http/responses.ts';
+import { CORS_ALLOW_METHODS, CORS_EXTRA_REQUEST_HEADERS } from '../../lambdas/http/responses.ts';
 import type { LocalJwks } from '../local/tokens.ts';
 import { acknowledge } from '../nag.ts';
 import { JobFunction } from './job-function.ts';
 import type { JobsPayloads } from './jobs-payloads.ts';
 import type { JobsTable } from './jobs-table.ts';
+import type { WorkspacesTable } from './workspaces-table.ts';
 import { LocalTokenAuthorizer } from './local-token-authorizer.ts';
 
 /** Who may call the API: users of a Cognito pool, or (LocalStack only) holders of local dev tokens. */
@@ -41,6 +42,8 @@ export type JobsApiAuth =
 
 export interface JobsApiProps {
   readonly jobsTable: JobsTable;
+  /** Workspaces and memberships (issue 11). */
+  readonly workspacesTable: WorkspacesTable;
   /** Inputs and results too large for the job record, and document uploads. */
   readonly payloads: JobsPayloads;
   /** The jobs queue of each priority band (create and retry send to the job's band). */
@@ -63,7 +66,7 @@ export interface JobsApiProps {
 export const API_STAGE = 'prod';
 
 /** The routes that make jobs unfinished, so apply the quota of unfinished jobs per caller. */
-export const QUOTA_ROUTES: ReadonlySet<RouteName> = new Set<RouteName>(['create-job', 'retry-job']);
+export const QUOTA_ROUTES: ReadonlySet<RouteName> = new Set<RouteName>(['create-job', 'retry-job', 'workspace-create-job', 'workspace-retry-job']);
 
 /**
  * Regional REST API, stage `prod`: JSON access logs kept one month, ERROR execution logs (no
@@ -102,7 +105,7 @@ export class JobsApi extends Construct {
       },
       defaultCorsPreflightOptions: {
         allowOrigins: [...props.allowedOrigins],
-        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowMethods: [...CORS_ALLOW_METHODS],
         allowHeaders: [...Cors.DEFAULT_HEADERS, ...CORS_EXTRA_REQUEST_HEADERS],
         maxAge: Duration.hours(1),
       },
@@ -164,6 +167,9 @@ export class JobsApi extends Construct {
       define: { [LOCAL_TOKENS_DEFINE]: String(this.localAuthorizer !== undefined) },
     });
     if (route.access.table.length > 0) fn.useTable(props.jobsTable, route.access.table, route.access.indexes ?? []);
+    if (route.access.workspaces && route.access.workspaces.length > 0) {
+      fn.useWorkspaces(props.workspacesTable, route.access.workspaces, route.access.workspacesByPrincipal === true);
+    }
     if ('payloads' in route.access && route.access.payloads) {
       // LocalStack: path-style URLs on its own endpoint, for the functions and for presigned uploads.
       fn.usePayloads(props.payloads, route.access.payloads, { forcePathStyle: this.localAuthorizer !== undefined });

@@ -10,7 +10,7 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
-import { DLQ_CONSUMER, JOBS_TABLE, JOBS_TABLE_INDEXES, PRIORITY_BANDS, WORKER } from '../../lambdas/shared/resources.ts';
+import { DLQ_CONSUMER, JOBS_TABLE, JOBS_TABLE_INDEXES, PRIORITY_BANDS, WORKER, WORKSPACES_TABLE } from '../../lambdas/shared/resources.ts';
 import type { GlobalIndexSpec } from './atomic-dynalite.ts';
 
 const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
@@ -59,6 +59,37 @@ export async function ensureJobsTable(ddb: DynamoDBClient, tableName: string): P
           KeySchema: [...index.KeySchema],
           Projection: { ProjectionType: index.Projection.ProjectionType, ...(index.Projection.NonKeyAttributes ? { NonKeyAttributes: [...index.Projection.NonKeyAttributes] } : {}) },
         })),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
+  }
+  await waitForTableActive(ddb, tableName);
+}
+
+/** Creates the workspaces table (WORKSPACES_TABLE) unless it exists, and waits until it is ACTIVE. */
+export async function ensureWorkspacesTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  const { partitionKey, sortKey, principalIndex } = WORKSPACES_TABLE;
+  try {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [partitionKey, sortKey, principalIndex.partitionKey, principalIndex.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: principalIndex.name,
+            KeySchema: [
+              { AttributeName: principalIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: principalIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
       }),
     );
   } catch (error) {

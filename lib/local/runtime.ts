@@ -24,7 +24,7 @@ import { startDynamoEngine, startQueueAndObjectEngines, type Engine } from './en
 import { createS3Client } from '../../lambdas/adapters/s3-payload-store.ts';
 import { startPoller, type Poller, type SqsHandler } from './event-source.ts';
 import { startGateway, type Handler } from './gateway.ts';
-import { assertQueueReachable, bandQueueEnv, ensureJobQueues, ensureJobsTable, ensurePayloadBucket, jobsTableUpgrade } from './resources.ts';
+import { assertQueueReachable, bandQueueEnv, ensureJobQueues, ensureJobsTable, ensurePayloadBucket, ensureWorkspacesTable, jobsTableUpgrade } from './resources.ts';
 import { keysDir, PROJECT_ROOT } from './paths.ts';
 import { createLocalVerifier, loadOrCreateSigningKey } from './tokens.ts';
 
@@ -33,6 +33,7 @@ export { defaultDataDir } from './paths.ts';
 /** Resource names used locally (the CDK stack names its own). */
 export const LOCAL_NAMES = {
   table: 'async-jobs-local',
+  workspacesTable: 'async-jobs-local-workspaces',
   /** The normal band's queue; the others are `<name>-low`, `-high`, `-urgent`. */
   jobsQueue: 'async-jobs-local-jobs',
   dlq: 'async-jobs-local-dlq',
@@ -121,6 +122,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       s3.destroy();
     });
     await ensureJobsTable(ddb, tableName);
+    const workspacesTableName = env[ENV.workspacesTableName]?.trim() || LOCAL_NAMES.workspacesTable;
+    await ensureWorkspacesTable(ddb, workspacesTableName);
     const queues = await ensureJobQueues(sqs, { jobs: LOCAL_NAMES.jobsQueue, dlq: LOCAL_NAMES.dlq });
     await assertQueueReachable(queues.jobs.url, sqsEngine.endpoint);
     const workerMaxConcurrency = numberEnv(env, ENV.workerMaxConcurrency, WORKER.maxConcurrency, MIN_WORKER_CONCURRENCY, MAX_WORKER_CONCURRENCY);
@@ -141,6 +144,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const handlerEnv: Env = {
       [ENV.tableName]: tableName,
+      [ENV.workspacesTableName]: workspacesTableName,
       ...bandQueueEnv(queues.bands),
       [ENV.payloadBucket]: payloadBucket,
       [ENV.cursorSecret]: env[ENV.cursorSecret]?.trim() || persistentSecret(options.dataDir),

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { collectHeaders, proxyEvent } from '../../lib/local/api-gateway-events.ts';
 
 export interface ApiEventSpec {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The request path without the stage, e.g. `/api/jobs/123`. */
   readonly path: string;
   /** The API resource that matched, e.g. `/api/jobs/{id}` (default: the path). */

@@ -46,15 +46,17 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { JobPriority } from '../../lambdas/domain/job.ts';
-import { ENV, JOBS_TABLE } from '../../lambdas/shared/resources.ts';
+import { ENV, JOBS_TABLE, WORKSPACES_TABLE } from '../../lambdas/shared/resources.ts';
 import { startDynamoEngine, startQueueAndObjectEngines, type Engine } from '../../lib/local/engines.ts';
 import { createS3Client } from '../../lambdas/adapters/s3-payload-store.ts';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { assertQueueReachable, bandQueueEnv, ensureJobQueues, ensureJobsTable, ensurePayloadBucket } from '../../lib/local/resources.ts';
+import { assertQueueReachable, bandQueueEnv, ensureJobQueues, ensureJobsTable, ensurePayloadBucket, ensureWorkspacesTable } from '../../lib/local/resources.ts';
 
 export interface TestInfrastructure {
   readonly region: string;
   readonly tableName: string;
+  /** The workspaces table (WORKSPACES_TABLE). */
+  readonly workspacesTableName: string;
   /** The `normal` band's queue (where jobs created without a priority go). */
   readonly queueUrl: string;
   readonly queueArn: string;
@@ -127,6 +129,9 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
     const tableName = `${name}-jobs`;
     stops.push(() => ignoreMissing(ddb.send(new DeleteTableCommand({ TableName: tableName }))));
     await ensureJobsTable(ddb, tableName);
+    const workspacesTableName = `${name}-workspaces`;
+    stops.push(() => ignoreMissing(ddb.send(new DeleteTableCommand({ TableName: workspacesTableName }))));
+    await ensureWorkspacesTable(ddb, workspacesTableName);
 
     const { jobs, bands, dlq } = await ensureJobQueues(sqs, { jobs: `${name}-jobs`, dlq: `${name}-dlq` });
     stops.push(() => ignoreMissing(sqs.send(new DeleteQueueCommand({ QueueUrl: dlq.url }))));
@@ -142,6 +147,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
 
     const handlerEnv: Record<string, string> = {
       [ENV.tableName]: tableName,
+      [ENV.workspacesTableName]: workspacesTableName,
       ...bandQueueEnv(bands),
       [ENV.payloadBucket]: bucket,
       [ENV.cursorSecret]: randomBytes(32).toString('hex'),
@@ -156,6 +162,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
     return {
       region,
       tableName,
+      workspacesTableName,
       queueUrl: jobs.url,
       queueArn: jobs.arn,
       bandQueueUrls: Object.fromEntries(Object.entries(bands).map(([band, queue]) => [band, queue.url])) as Record<JobPriority, string>,
@@ -172,6 +179,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Tes
       env: handlerEnv,
       async reset() {
         await deleteAllItems(ddb, tableName);
+        await deleteAllItems(ddb, workspacesTableName, [WORKSPACES_TABLE.partitionKey, WORKSPACES_TABLE.sortKey]);
         for (const url of [...Object.values(bands).map((band) => band.url), dlq.url]) await emptyQueue(sqs, url, sqsEngine.embedded);
       },
       async stop() {
@@ -213,15 +221,14 @@ async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void>
   await ignoreMissing(s3.send(new DeleteBucketCommand({ Bucket: bucket })));
 }
 
-async function deleteAllItems(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  const key = JOBS_TABLE.partitionKey;
+async function deleteAllItems(ddb: DynamoDBClient, tableName: string, keys: readonly string[] = [JOBS_TABLE.partitionKey]): Promise<void> {
   let startKey: Record<string, AttributeValue> | undefined;
   do {
     const page = await ddb.send(
       new ScanCommand({
         TableName: tableName,
-        ProjectionExpression: '#key',
-        ExpressionAttributeNames: { '#key': key },
+        ProjectionExpression: keys.map((_, index) => `#key${index}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(keys.map((key, index) => [`#key${index}`, key])),
         ExclusiveStartKey: startKey,
         ConsistentRead: true,
       }),
@@ -230,7 +237,7 @@ async function deleteAllItems(ddb: DynamoDBClient, tableName: string): Promise<v
     for (let i = 0; i < items.length; i += 25) {
       let requests: { DeleteRequest: { Key: Record<string, AttributeValue> } }[] = items
         .slice(i, i + 25)
-        .map((item) => ({ DeleteRequest: { Key: { [key]: item[key]! } } }));
+        .map((item) => ({ DeleteRequest: { Key: Object.fromEntries(keys.map((key) => [key, item[key]!])) } }));
       for (let round = 0; requests.length > 0; round++) {
         if (round > 10) throw new Error(`Could not delete the items of ${tableName}`);
         const { UnprocessedItems } = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));

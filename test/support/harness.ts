@@ -129,7 +129,11 @@ export function useHarness(options: EmulatorOptions & { readonly resetEach?: boo
   });
 }
 
-type CallSpec = Pick<ApiEventSpec, 'query' | 'body' | 'headers' | 'basePath'> & { readonly id?: string };
+type CallSpec = Pick<ApiEventSpec, 'query' | 'body' | 'headers' | 'basePath'> & {
+  readonly id?: string;
+  /** Other path parameters (`wid`, `principalId`). */
+  readonly params?: Readonly<Record<string, string>>;
+};
 
 /** Calls the route handlers the way API Gateway would for one signed-in user. */
 export class JobsClient {
@@ -141,14 +145,15 @@ export class JobsClient {
   /** Any route, by its name in the route table. */
   call(name: RouteName, spec: CallSpec = {}): Promise<ApiResult> {
     const route = ROUTES.find((candidate) => candidate.name === name)!;
-    const path = spec.id === undefined ? route.path : route.path.replace('{id}', spec.id);
+    const parameters: Record<string, string> = { ...spec.params, ...(spec.id !== undefined ? { id: spec.id } : {}) };
+    const path = route.path.replace(/\{(\w+)\}/g, (whole, key: string) => (Object.hasOwn(parameters, key) ? encodeURIComponent(parameters[key]!) : whole));
     return invoke(
       this.routes[name],
       apiEvent({
         method: route.method,
         path,
         resource: route.path,
-        ...(spec.id !== undefined ? { pathParameters: { id: spec.id } } : {}),
+        ...(Object.keys(parameters).length > 0 ? { pathParameters: parameters } : {}),
         ...(spec.query ? { query: spec.query } : {}),
         ...(spec.body !== undefined ? { body: spec.body } : {}),
         ...(spec.headers ? { headers: spec.headers } : {}),

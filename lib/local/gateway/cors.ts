@@ -4,16 +4,16 @@
  * `corsHeaders` (lambdas/http/responses.ts), the handlers' rule.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import { CORS_EXTRA_REQUEST_HEADERS } from '../../../lambdas/http/responses.ts';
+import { CORS_ALLOW_METHODS, CORS_EXTRA_REQUEST_HEADERS } from '../../../lambdas/http/responses.ts';
 import { headerValue } from '../api-gateway-events.ts';
 import { REQUEST_ID_HEADER, type Reply } from './reply.ts';
 
 /**
  * The preflight answer of `defaultCorsPreflightOptions` in lib/constructs/jobs-api.ts:
- * methods GET, POST, OPTIONS; aws-cdk-lib's `Cors.DEFAULT_HEADERS`, Idempotency-Key and If-None-Match; max age one hour; 204.
+ * methods CORS_ALLOW_METHODS; aws-cdk-lib's `Cors.DEFAULT_HEADERS`, Idempotency-Key and If-None-Match; max age one hour; 204.
  */
 export const PREFLIGHT = {
-  allowMethods: ['GET', 'POST', 'OPTIONS'],
+  allowMethods: CORS_ALLOW_METHODS,
   allowHeaders: ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amz-User-Agent', ...CORS_EXTRA_REQUEST_HEADERS],
   maxAgeSeconds: 3600,
   status: 204,
