@@ -22,18 +22,6 @@ export function principalIdParameter(event: APIGatewayProxyEvent): string {
   }
 }
 
-/**
- * `client` for a client-credentials access token (token_use `access` without a username: an app
- * client, not a person), else `user`.
- */
-export function principalKind(event: APIGatewayProxyEvent): 'user' | 'client' {
-  const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
-  const claims = (authorizer?.claims ?? authorizer ?? {}) as Record<string, unknown>;
-  const kind = authorizer?.principalKind ?? authorizer?.kind;
-  if (kind === 'client' || kind === 'user') return kind;
-  return claims.token_use === 'access' && !claims.username && !claims['cognito:username'] ? 'client' : 'user';
-}
-
 /** The membership check of a workspace route's function: GetItem on the workspaces table only. */
 export function workspaceAccessFrom(env: Env): WorkspaceAccess {
   return new WorkspaceAccess(workspaceStoreFrom(env));

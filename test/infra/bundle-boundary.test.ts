@@ -24,7 +24,7 @@ describe('route bundles', () => {
     const packages = await packagesOf(route.entry);
     expect(packages.has('@aws-sdk/client-s3')).toBe(route.access.payloads !== undefined);
     expect(packages.has('@aws-sdk/client-sqs')).toBe(route.access.queueSend === true);
-    expect(packages.has('@aws-sdk/client-dynamodb')).toBe(route.access.table.length > 0);
+    expect(packages.has('@aws-sdk/client-dynamodb')).toBe(route.access.table.length > 0 || (route.access.workspaces ?? []).length > 0);
   });
 
   it('get-job-status is the table client and the shared HTTP code only: no S3, SQS, Secrets Manager or zod', async () => {

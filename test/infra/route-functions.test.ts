@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
 import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
-import { ENV, JOBS_TABLE, PAYLOADS, PRIORITY_BANDS } from '../../lambdas/shared/resources.ts';
+import { ENV, JOBS_TABLE, PAYLOADS, PRIORITY_BANDS, WORKSPACES_TABLE } from '../../lambdas/shared/resources.ts';
 import { QUOTA_ROUTES } from '../../lib/constructs/jobs-api.ts';
 import { actionsOf, logicalId, resourcesOf, roleActions, roleStatements, synthDefaultStack, synthStack, type Statement } from './support/synth.ts';
 
@@ -32,6 +32,7 @@ describe('route functions', () => {
     const expected = [
       ...new Set([
         ...route.access.table,
+        ...(route.access.workspaces ?? []),
         ...Object.values(route.access.payloads ?? {}).flat(),
         ...(route.access.queueSend ? ['sqs:SendMessage'] : []),
         ...(route.access.cursorSecret ? SECRET_READ_ACTIONS : []),
@@ -61,28 +62,46 @@ describe('route functions', () => {
       'list-jobs': [JOBS_TABLE.ownerIndex.name, JOBS_TABLE.ownerUpdatedIndex.name],
       'create-job': [JOBS_TABLE.activeIndex.name, JOBS_TABLE.reuseIndex.name],
       'retry-job': [JOBS_TABLE.activeIndex.name],
+      // Workspaces (issue 11): the same as the personal routes; deleting a workspace reads one page of byOwner.
+      'workspace-list-jobs': [JOBS_TABLE.ownerIndex.name, JOBS_TABLE.ownerUpdatedIndex.name],
+      'workspace-create-job': [JOBS_TABLE.activeIndex.name, JOBS_TABLE.reuseIndex.name],
+      'workspace-retry-job': [JOBS_TABLE.activeIndex.name],
+      'delete-workspace': [JOBS_TABLE.ownerIndex.name],
     });
   });
 
-  it.each(routes)('scopes the table actions of $name to the jobs table (and its indexes for Query)', (route) => {
+  it.each(routes)('scopes the table actions of $name to the jobs and workspaces tables (and the indexes it names for Query)', (route) => {
     const tableArn = `\${${logicalId(stack.jobsTable.table)}.Arn}`;
-    const statements = roleStatements(template, logicalId(functionOf(route.name).role)).filter((statement) =>
-      actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
+    const workspacesArn = `\${${logicalId(stack.workspacesTable.table)}.Arn}`;
+    const granted = roleStatements(template, logicalId(functionOf(route.name).role))
+      .filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')))
+      .flatMap((statement) => resourcesOf(statement).flatMap((resource) => actionsOf(statement).map((action) => `${action} ${resource}`)));
+    const onJobs = route.access.table.flatMap((action) =>
+      action === 'dynamodb:Query'
+        ? [tableArn, ...(route.access.indexes ?? []).map((index) => `${tableArn}/index/${index}`)].map((arn) => `${action} ${arn}`)
+        : [`${action} ${tableArn}`],
     );
-    expect(statements.length > 0).toBe(route.access.table.length > 0);
-    for (const statement of statements) {
-      // Query reaches only the indexes the route names, each by its own ARN.
-      const expected = actionsOf(statement).includes('dynamodb:Query')
-        ? [tableArn, ...(route.access.indexes ?? []).map((index) => `${tableArn}/index/${index}`)]
-        : [tableArn];
-      expect(resourcesOf(statement).sort()).toEqual(expected.sort());
-    }
+    // Query on the workspaces table: a workspace's members (the table), or a caller's workspaces (byPrincipal only).
+    const onWorkspaces = (route.access.workspaces ?? []).map((action) =>
+      action === 'dynamodb:Query' && route.access.workspacesByPrincipal
+        ? `${action} ${workspacesArn}/index/${WORKSPACES_TABLE.principalIndex.name}`
+        : `${action} ${workspacesArn}`,
+    );
+    expect([...new Set(granted)].sort()).toEqual([...onJobs, ...onWorkspaces].sort());
   });
 
-  it('passes the quotas (context maxActiveJobsPerCaller, default 100, and maxActiveJobsPerCallerByType over the types\' own) to the create and retry functions only', () => {
+  it('lets the job routes read the workspaces table with GetItem only (the caller\'s membership)', () => {
+    const jobRoutes = routes.filter((route) => route.name.startsWith('workspace-') || route.name === 'get-job');
+    expect(jobRoutes).toHaveLength(8);
+    for (const route of jobRoutes) expect(route.access.workspaces).toEqual(['dynamodb:GetItem']);
+    const personal = routes.filter((route) => route.access.table.length > 0 && !jobRoutes.includes(route) && route.name !== 'delete-workspace');
+    for (const route of personal) expect(route.access.workspaces, route.name).toBeUndefined();
+  });
+
+  it('passes the quotas (context maxActiveJobsPerCaller, default 100, and maxActiveJobsPerCallerByType over the types\' own) to the create and retry functions only (personal and workspace)', () => {
     const variables = (name: string) =>
       template.findResources('AWS::Lambda::Function')[logicalId(functionOf(name).function)]?.Properties.Environment.Variables ?? {};
-    expect([...QUOTA_ROUTES].sort()).toEqual(['create-job', 'retry-job']);
+    expect([...QUOTA_ROUTES].sort()).toEqual(['create-job', 'retry-job', 'workspace-create-job', 'workspace-retry-job']);
     for (const name of QUOTA_ROUTES) {
       expect(variables(name)[ENV.maxActiveJobsPerCaller]).toBe('100');
       expect(JSON.parse(variables(name)[ENV.maxActiveJobsPerCallerByType])).toEqual({ PARSE_DOCUMENT: 10 });
@@ -131,6 +150,7 @@ describe('route functions', () => {
       ENV.retentionDays,
       ...(QUOTA_ROUTES.has(route.name as RouteName) ? [ENV.maxActiveJobsPerCaller, ENV.maxActiveJobsPerCallerByType] : []),
       ...(route.access.table.length > 0 ? [ENV.tableName] : []),
+      ...(route.access.workspaces ? [ENV.workspacesTableName] : []),
       ...(route.access.queueSend ? Object.values(PRIORITY_BANDS.queueUrlEnv) : []),
       ...(route.access.cursorSecret ? [ENV.cursorSecretArn] : []),
       ...(route.access.payloads ? [ENV.payloadBucket] : []),

@@ -5,7 +5,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/api/routes.ts';
-import { actionsOf, buildStack, logicalId, render, synthDefaultStack, synthStack, type Statement } from './support/synth.ts';
+import { actionsOf, buildStack, logicalId, render, resourcesOf, synthDefaultStack, synthStack, type Statement } from './support/synth.ts';
 
 describe('jobs stack', () => {
   const { stack, template } = synthDefaultStack();
@@ -48,7 +48,7 @@ describe('jobs stack', () => {
     for (const id of used) expect(groups[id ?? '']?.Properties.RetentionInDays).toBe(30);
   });
 
-  it('grants no wildcard actions and never Scan, DeleteItem or batch writes', () => {
+  it('grants no wildcard actions and never Scan or batch writes; DeleteItem only on the workspaces table (memberships)', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
     );
@@ -56,8 +56,11 @@ describe('jobs stack', () => {
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.filter((action) => action.includes('*'))).toEqual([]);
     expect(actions).not.toContain('dynamodb:Scan');
-    expect(actions).not.toContain('dynamodb:DeleteItem');
     expect(actions).not.toContain('dynamodb:BatchWriteItem');
+    const workspacesArn = `\${${logicalId(stack.workspacesTable.table)}.Arn}`;
+    const deletes = statements.filter((statement) => actionsOf(statement).includes('dynamodb:DeleteItem'));
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const statement of deletes) expect(resourcesOf(statement)).toEqual([workspacesArn]);
   });
 
   it('creates a user pool without self sign-up and an app client without a secret', () => {

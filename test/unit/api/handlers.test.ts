@@ -215,6 +215,8 @@ describe('GET /api/jobs/{id}', () => {
       progress: null, createdAt: '2026-03-04T12:00:00.000Z', startedAt: null, completedAt: null, updatedAt: '2026-03-04T12:00:00.000Z',
       priority: 'normal', fromCache: false,
       scheduledAt: null, timings: { queuedMs: null, runMs: null, totalMs: null },
+      // A record from before workspaces: a personal job created by its owner.
+      workspaceId: null, createdBy: 'user-a',
     });
     expect(ddb.commandCalls(GetCommand)[0]!.args[0].input.ConsistentRead).toBe(true);
   });

@@ -29,9 +29,9 @@ describe('job record', () => {
     expect(job.createdAt).toBe(job.updatedAt);
   });
 
-  it('shows clients exactly the seed-001 fields plus maxAttempts, progress, priority, fromCache, scheduledAt and timings', () => {
+  it('shows clients exactly the seed-001 fields plus maxAttempts, progress, priority, fromCache, scheduledAt, timings, workspaceId and createdBy', () => {
     expect(Object.keys(toView(newJob())).sort()).toEqual(
-      ['attempts', 'completedAt', 'createdAt', 'error', 'fromCache', 'id', 'maxAttempts', 'priority', 'progress', 'result', 'scheduledAt', 'startedAt', 'status', 'timings', 'type', 'updatedAt'].sort(),
+      ['attempts', 'completedAt', 'createdAt', 'createdBy', 'error', 'fromCache', 'id', 'maxAttempts', 'priority', 'progress', 'result', 'scheduledAt', 'startedAt', 'status', 'timings', 'type', 'updatedAt', 'workspaceId'].sort(),
     );
   });
 

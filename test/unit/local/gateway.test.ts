@@ -225,11 +225,13 @@ describe('local gateway', () => {
   it('routes every method and path of the route table to its handler', async () => {
     for (const route of ROUTES) {
       calls.length = 0;
-      const path = route.path.replace('{id}', JOB_ID);
+      const values: Record<string, string> = { id: JOB_ID, wid: 'a1b2c3d4-0000-4000-8000-000000000001', principalId: 'user-b' };
+      const parameters = Object.fromEntries([...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name!, values[name!]!]));
+      const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => values[name]!);
       const answer = await send(path, { method: route.method, headers: authorized() });
       expect(answer.json, `${route.method} ${path}`).toEqual({ route: route.name });
       expect(calls[0]?.event.resource).toBe(route.path);
-      expect(calls[0]?.event.pathParameters).toEqual(route.path.includes('{id}') ? { id: JOB_ID } : null);
+      expect(calls[0]?.event.pathParameters).toEqual(Object.keys(parameters).length > 0 ? parameters : null);
     }
   });
 
@@ -328,7 +330,7 @@ describe('local gateway', () => {
       expect(answer.body.length).toBe(0);
       expect(answer.headers).toMatchObject({
         'access-control-allow-origin': ORIGINS[1],
-        'access-control-allow-methods': 'GET,POST,OPTIONS',
+        'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
         'access-control-allow-headers': 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,Idempotency-Key,If-None-Match',
         'access-control-max-age': '3600',
         vary: 'Origin',

@@ -1,5 +1,5 @@
 import type { RouteLogic } from '../../http-adapter.ts';
-import { principalKind } from '../../workspace-http.ts';
+import { principalKind } from '../../principal.ts';
 import { routeHandler } from '../../wiring.ts';
 
 /** GET /api/me → { principalId, kind }: the id a teammate adds to a workspace. No AWS call. */
