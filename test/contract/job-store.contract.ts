@@ -78,6 +78,24 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect(await store.get(crypto.randomUUID())).toBeUndefined();
     });
 
+    it("keeps where a job lives and who created it: a workspace's job is listed under its owner key, not its creator's", async () => {
+      const store = makeStore();
+      const creator = owner();
+      const ownerKey = `ws#${crypto.randomUUID()}`;
+      const job = createJob(
+        { id: crypto.randomUUID(), ownerId: ownerKey, workspaceId: ownerKey.slice(3), createdBy: creator, type: 'AI_PREVIEW', input: { prompt: 'w' }, priority: 'normal', maxAttempts: 3 },
+        tick(),
+        CONTRACT_LIFECYCLE,
+      );
+      await store.create(job);
+      expect(await store.get(job.id)).toMatchObject({ ownerId: ownerKey, workspaceId: ownerKey.slice(3), createdBy: creator });
+      expect((await store.list(ownerKey, { limit: 10 })).jobs.map((found) => found.id)).toEqual([job.id]);
+      expect((await store.list(creator, { limit: 10 })).jobs).toEqual([]);
+      expect(await store.countActive(ownerKey, 10)).toBe(1);
+      const personal = await newJob(store, { ownerId: creator });
+      expect(await store.get(personal.id)).toMatchObject({ workspaceId: null, createdBy: creator });
+    });
+
     it('reads several jobs in the order asked, leaving out missing ones', async () => {
       const store = makeStore();
       const a = await newJob(store);
