@@ -58,36 +58,66 @@ export interface MatrixRow {
 }
 
 const all = (ok: number, outsider = 403): Record<Caller, number> => ({ owner: ok, admin: ok, member: ok, viewer: ok, nonMember: outsider, noToken: 401 });
+const roles = (owner: number, admin: number, member: number, viewer: number): Record<Caller, number> => ({ owner, admin, member, viewer, nonMember: 403, noToken: 401 });
+
+/**
+ * The expected code of every workspace route (and GET /api/jobs/{id} on a workspace job) per
+ * caller, shared by the integration and the end-to-end matrix. Where a route needs something
+ * to act on: delete-workspace on a workspace holding a job (the owner's 409: nothing is lost
+ * silently), put-member adding a new principal as viewer, remove-member removing a member,
+ * get/status/result on an unfinished job of the owner (result: 409 JOB_NOT_COMPLETED), cancel
+ * on the owner's unfinished job (a member may cancel only their own), retry on the owner's
+ * cancelled job.
+ */
+export const EXPECTED: Readonly<Record<string, Readonly<Record<Caller, number>>>> = {
+  'get-me': all(200, 200),
+  'create-workspace': all(201, 201),
+  'list-workspaces': all(200, 200),
+  'get-workspace': all(200),
+  'update-workspace': roles(200, 403, 403, 403),
+  'delete-workspace': roles(409, 403, 403, 403),
+  'list-members': all(200),
+  'put-member': roles(201, 201, 403, 403),
+  'remove-member': roles(200, 200, 403, 403),
+  'workspace-create-job': roles(202, 202, 202, 403),
+  'workspace-list-jobs': all(200),
+  'workspace-get-job': all(200),
+  'workspace-get-job-status': all(200),
+  'workspace-get-job-result': all(409),
+  'workspace-cancel-job': roles(200, 200, 403, 403),
+  'workspace-retry-job': roles(202, 202, 403, 403),
+  'get-job': all(200, 404),
+};
 
 /** The workspace routes' matrix; "another workspace's job is 404" and the rest have tests of their own. */
 export const MATRIX: readonly MatrixRow[] = [
-  { route: 'get-me', expect: { ...all(200, 200) }, send: (t, c) => t.as[c].call('get-me') },
-  { route: 'create-workspace', expect: all(201, 201), send: (t, c) => t.as[c].call('create-workspace', { body: { name: 'Another' } }) },
-  { route: 'list-workspaces', expect: all(200, 200), send: (t, c) => t.as[c].call('list-workspaces') },
-  { route: 'get-workspace', expect: all(200), send: (t, c) => t.as[c].call('get-workspace', { params: { wid: t.wid } }) },
+  { route: 'get-me', expect: EXPECTED['get-me']!, send: (t, c) => t.as[c].call('get-me') },
+  { route: 'create-workspace', expect: EXPECTED['create-workspace']!, send: (t, c) => t.as[c].call('create-workspace', { body: { name: 'Another' } }) },
+  { route: 'list-workspaces', expect: EXPECTED['list-workspaces']!, send: (t, c) => t.as[c].call('list-workspaces') },
+  { route: 'get-workspace', expect: EXPECTED['get-workspace']!, send: (t, c) => t.as[c].call('get-workspace', { params: { wid: t.wid } }) },
   {
     route: 'update-workspace',
-    expect: { owner: 200, admin: 403, member: 403, viewer: 403, nonMember: 403, noToken: 401 },
+    expect: EXPECTED['update-workspace']!,
     send: (t, c) => t.as[c].call('update-workspace', { params: { wid: t.wid }, body: { name: 'Renamed' } }),
   },
   {
     route: 'delete-workspace',
     // The team's workspace holds a job: the owner gets 409 (nothing is lost silently); the empty case has its own test.
-    expect: { owner: 409, admin: 403, member: 403, viewer: 403, nonMember: 403, noToken: 401 },
+    expect: EXPECTED['delete-workspace']!,
     send: async (t, c) => {
       await createIn(t.as.owner, t.wid);
       return t.as[c].call('delete-workspace', { params: { wid: t.wid } });
     },
   },
-  { route: 'list-members', expect: all(200), send: (t, c) => t.as[c].call('list-members', { params: { wid: t.wid } }) },
+  { route: 'list-members', expect: EXPECTED['list-members']!, send: (t, c) => t.as[c].call('list-members', { params: { wid: t.wid } }) },
   {
     route: 'put-member',
-    expect: { owner: 201, admin: 201, member: 403, viewer: 403, nonMember: 403, noToken: 401 },
+    expect: EXPECTED['put-member']!,
     send: (t, c) => t.as[c].call('put-member', { params: { wid: t.wid, principalId: `user-${crypto.randomUUID()}` }, body: { role: 'viewer' } }),
   },
   {
     route: 'remove-member',
-    expect: { owner: 200, admin: 200, member: 403, viewer: 403, nonMember: 403, noToken: 401 },
+    expect: EXPECTED['remove-member']!,
     send: async (t, c) => {
       const principalId = `user-${crypto.randomUUID()}`;
       expectStatus(await t.as.owner.call('put-member', { params: { wid: t.wid, principalId }, body: { role: 'member' } }), 201, 'add');
@@ -96,30 +126,30 @@ export const MATRIX: readonly MatrixRow[] = [
   },
   {
     route: 'workspace-create-job',
-    expect: { owner: 202, admin: 202, member: 202, viewer: 403, nonMember: 403, noToken: 401 },
+    expect: EXPECTED['workspace-create-job']!,
     send: (t, c) => t.as[c].call('workspace-create-job', { params: { wid: t.wid }, body: { type: 'AI_PREVIEW', input: { prompt: 'matrix' } } }),
   },
-  { route: 'workspace-list-jobs', expect: all(200), send: (t, c) => t.as[c].call('workspace-list-jobs', { params: { wid: t.wid } }) },
+  { route: 'workspace-list-jobs', expect: EXPECTED['workspace-list-jobs']!, send: (t, c) => t.as[c].call('workspace-list-jobs', { params: { wid: t.wid } }) },
   ...(['workspace-get-job', 'workspace-get-job-status'] as const).map((route) => ({
     route,
-    expect: all(200),
+    expect: EXPECTED[route]!,
     send: async (t: Team, c: Caller) => t.as[c].call(route, { params: { wid: t.wid }, id: await createIn(t.as.owner, t.wid) }),
   })),
   {
     route: 'workspace-get-job-result',
     // The job is PENDING: every reader gets the personal route's 409 JOB_NOT_COMPLETED.
-    expect: all(409),
+    expect: EXPECTED['workspace-get-job-result']!,
     send: async (t, c) => t.as[c].call('workspace-get-job-result', { params: { wid: t.wid }, id: await createIn(t.as.owner, t.wid) }),
   },
   {
     route: 'workspace-cancel-job',
     // The owner's job: a member may cancel only their own.
-    expect: { owner: 200, admin: 200, member: 403, viewer: 403, nonMember: 403, noToken: 401 },
+    expect: EXPECTED['workspace-cancel-job']!,
     send: async (t, c) => t.as[c].call('workspace-cancel-job', { params: { wid: t.wid }, id: await createIn(t.as.owner, t.wid) }),
   },
   {
     route: 'workspace-retry-job',
-    expect: { owner: 202, admin: 202, member: 403, viewer: 403, nonMember: 403, noToken: 401 },
+    expect: EXPECTED['workspace-retry-job']!,
     send: async (t, c) => {
       const id = await createIn(t.as.owner, t.wid);
       expectStatus(await t.as.owner.call('workspace-cancel-job', { params: { wid: t.wid }, id }), 200, 'cancel first');
@@ -129,7 +159,7 @@ export const MATRIX: readonly MatrixRow[] = [
   {
     route: 'get-job',
     // GET /api/jobs/{id} of a workspace job: any member reads it; anyone else gets 404.
-    expect: all(200, 404),
+    expect: EXPECTED['get-job']!,
     send: async (t, c) => t.as[c].call('get-job', { id: await createIn(t.as.owner, t.wid) }),
   },
 ];
