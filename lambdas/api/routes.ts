@@ -55,7 +55,7 @@ import { WORKSPACE_ROUTES } from './workspace-routes.ts';
 
 const handlerEntry = (name: string) => `lambdas/api/handlers/${name}.ts`;
 
-export const ROUTES = [
+const PERSONAL_ROUTES = [
   {
     name: 'create-job',
     method: 'POST',
@@ -145,7 +145,42 @@ export const ROUTES = [
     // PutObject on uploads/: the presigned URL is signed with this function's credentials.
     access: { table: [], payloads: { uploads: ['s3:PutObject'] } },
   },
+] as const satisfies readonly RouteDefinition[];
+
+type PersonalRoute = (typeof PERSONAL_ROUTES)[number];
+type JobRouteName = Exclude<PersonalRoute['name'], 'create-upload'>;
+
+/**
+ * A personal job route under `/api/workspaces/{wid}/jobs`: the same method, answers and access,
+ * plus GetItem on the workspaces table (the caller's membership, read strongly consistent).
+ */
+function inWorkspace<Name extends JobRouteName>(name: Name): RouteDefinition & { readonly name: `workspace-${Name}` } {
+  const route: RouteDefinition = PERSONAL_ROUTES.find((candidate) => candidate.name === name)!;
+  return {
+    name: `workspace-${name}`,
+    method: route.method,
+    path: route.path.replace('/api/jobs', '/api/workspaces/{wid}/jobs'),
+    entry: `lambdas/api/handlers/workspaces/workspace-${name}.ts`,
+    summary: `In a workspace: ${route.summary}`,
+    access: { ...route.access, workspaces: ['dynamodb:GetItem'] },
+  };
+}
+
+export const ROUTES = [
+  ...PERSONAL_ROUTES,
   ...WORKSPACE_ROUTES,
+  inWorkspace('create-job'),
+  inWorkspace('list-jobs'),
+  inWorkspace('get-job'),
+  inWorkspace('get-job-status'),
+  inWorkspace('get-job-result'),
+  inWorkspace('cancel-job'),
+  inWorkspace('retry-job'),
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteName = (typeof ROUTES)[number]['name'];
+
+/** The routes of issue 11: GET /api/me, workspaces, members and the job routes in a workspace. */
+export function workspaceRouteNames(): RouteName[] {
+  return ROUTES.filter((route) => route.path === '/api/me' || route.path.startsWith('/api/workspaces')).map((route) => route.name);
+}

@@ -1,13 +1,12 @@
 /**
  * The routes of issue 11's workspaces, part of the route table (routes.ts): `GET /api/me`, the
- * workspaces and their members, and the job routes under `/api/workspaces/{wid}/jobs`, which
- * answer as the personal ones do after one strongly consistent read of the caller's membership.
+ * workspaces and their members. The job routes under `/api/workspaces/{wid}/jobs` are made from
+ * the personal ones in routes.ts (`inWorkspace`).
  */
 import { JOBS_TABLE } from '../shared/resources.ts';
 import type { RouteDefinition } from './routes.ts';
 
 const entry = (name: string) => `lambdas/api/handlers/workspaces/${name}.ts`;
-const JOBS = '/api/workspaces/{wid}/jobs';
 
 export const WORKSPACE_ROUTES = [
   {
@@ -89,78 +88,5 @@ export const WORKSPACE_ROUTES = [
     entry: entry('remove-member'),
     summary: 'Remove a member (or leave); never the last owner',
     access: { table: [], workspaces: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
-  },
-  {
-    name: 'workspace-create-job',
-    method: 'POST',
-    path: JOBS,
-    entry: entry('workspace-create-job'),
-    summary: 'Create a job in the workspace (members, admins, owners)',
-    // As create-job, plus the caller's membership.
-    access: {
-      table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-      indexes: [JOBS_TABLE.activeIndex.name, JOBS_TABLE.reuseIndex.name],
-      payloads: { inputs: ['s3:PutObject'], uploads: ['s3:GetObject'], results: ['s3:GetObject', 's3:PutObject'] },
-      queueSend: true,
-      workspaces: ['dynamodb:GetItem'],
-    },
-  },
-  {
-    name: 'workspace-list-jobs',
-    method: 'GET',
-    path: JOBS,
-    entry: entry('workspace-list-jobs'),
-    summary: "The workspace's jobs, newest first, or by last update",
-    access: {
-      table: ['dynamodb:Query', 'dynamodb:BatchGetItem'],
-      indexes: [JOBS_TABLE.ownerIndex.name, JOBS_TABLE.ownerUpdatedIndex.name],
-      cursorSecret: true,
-      workspaces: ['dynamodb:GetItem'],
-    },
-  },
-  {
-    name: 'workspace-get-job',
-    method: 'GET',
-    path: `${JOBS}/{id}`,
-    entry: entry('workspace-get-job'),
-    summary: "A workspace job's record",
-    access: { table: ['dynamodb:GetItem'], payloads: { results: ['s3:GetObject'] }, workspaces: ['dynamodb:GetItem'] },
-  },
-  {
-    name: 'workspace-get-job-status',
-    method: 'GET',
-    path: `${JOBS}/{id}/status`,
-    entry: entry('workspace-get-job-status'),
-    summary: "A workspace job's { id, status, progress, updatedAt }",
-    access: { table: ['dynamodb:GetItem'], workspaces: ['dynamodb:GetItem'] },
-  },
-  {
-    name: 'workspace-get-job-result',
-    method: 'GET',
-    path: `${JOBS}/{id}/result`,
-    entry: entry('workspace-get-job-result'),
-    summary: "A completed workspace job's result",
-    access: { table: ['dynamodb:GetItem'], payloads: { results: ['s3:GetObject'] }, workspaces: ['dynamodb:GetItem'] },
-  },
-  {
-    name: 'workspace-cancel-job',
-    method: 'POST',
-    path: `${JOBS}/{id}/cancel`,
-    entry: entry('workspace-cancel-job'),
-    summary: 'Cancel a workspace job (members their own; admins and owners any)',
-    access: { table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], workspaces: ['dynamodb:GetItem'] },
-  },
-  {
-    name: 'workspace-retry-job',
-    method: 'POST',
-    path: `${JOBS}/{id}/retry`,
-    entry: entry('workspace-retry-job'),
-    summary: 'Retry a workspace job (members their own; admins and owners any)',
-    access: {
-      table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-      indexes: [JOBS_TABLE.activeIndex.name],
-      queueSend: true,
-      workspaces: ['dynamodb:GetItem'],
-    },
   },
 ] as const satisfies readonly RouteDefinition[];

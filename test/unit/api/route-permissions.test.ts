@@ -10,13 +10,12 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ROUTES, type RouteAccess, type RouteName } from '../../../lambdas/api/routes.ts';
+import { ROUTES, workspaceRouteNames, type RouteAccess, type RouteName } from '../../../lambdas/api/routes.ts';
 import { apiEvent, invoke, type ApiHandler } from '../../support/api-events.ts';
 import { JOB_ID, jobItem } from '../../support/items.ts';
 import { reuseKeyOf } from '../../../lambdas/domain/fingerprints.ts';
-import { WORKSPACE_ROUTES } from '../../../lambdas/api/workspace-routes.ts';
 
-const WORKSPACE_ROUTE_NAMES = new Set<string>(WORKSPACE_ROUTES.map((route) => route.name));
+const WORKSPACE_ROUTE_NAMES = new Set<string>(workspaceRouteNames());
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);

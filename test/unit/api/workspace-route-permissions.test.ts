@@ -11,8 +11,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ROUTES, type RouteAccess, type RouteName } from '../../../lambdas/api/routes.ts';
-import { WORKSPACE_ROUTES } from '../../../lambdas/api/workspace-routes.ts';
+import { ROUTES, workspaceRouteNames, type RouteAccess, type RouteName } from '../../../lambdas/api/routes.ts';
 import { reuseKeyOf } from '../../../lambdas/domain/fingerprints.ts';
 import { workspaceOwnerKey } from '../../../lambdas/domain/workspace.ts';
 import { WORKSPACES_TABLE } from '../../../lambdas/shared/resources.ts';
@@ -199,7 +198,7 @@ function usedObjectActions(): string[] {
 
 describe('workspace route permissions', () => {
   it('cover every workspace route and GET /api/jobs/{id} of a workspace job', () => {
-    expect([...new Set(scenarios.map((s) => s.name))].sort()).toEqual([...WORKSPACE_ROUTES.map((route) => route.name), 'get-job'].sort());
+    expect([...new Set(scenarios.map((s) => s.name))].sort()).toEqual([...workspaceRouteNames(), 'get-job'].sort());
   });
 
   it.each(scenarios)('$name ($what) calls only what its route is granted, on the table it is granted it', async (scenario) => {
