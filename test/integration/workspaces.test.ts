@@ -71,6 +71,16 @@ describe('workspace jobs', () => {
     }
   });
 
+  it('takes a machine client (its principal id is the app client id) as a member like a person', async () => {
+    const { wid, as } = await newTeam(h);
+    const client = h.as(`${crypto.randomUUID().replaceAll('-', '').slice(0, 26)}`);
+    expectStatus(await client.call('workspace-list-jobs', { params: { wid } }), 403, 'before');
+    expectStatus(await as.admin.call('put-member', { params: { wid, principalId: client.sub! }, body: { role: 'member' } }), 201, 'add the client');
+    const id = await createIn(client, wid, 'from a service');
+    expect((await as.viewer.call('get-job', { id })).json).toMatchObject({ workspaceId: wid, createdBy: client.sub });
+    expectStatus(await client.call('workspace-cancel-job', { params: { wid }, id: await createIn(as.owner, wid) }), 403, "the owner's job");
+  });
+
   it('refuses a removed member on the very next request', async () => {
     const { wid, as } = await newTeam(h);
     const id = await createIn(as.member, wid);
