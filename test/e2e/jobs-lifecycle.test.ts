@@ -23,6 +23,8 @@ const JOB_FIELDS = [
   'fromCache',
   'scheduledAt',
   'timings',
+  'workspaceId',
+  'createdBy',
 ].sort();
 const MODEL_ID = 'amazon.nova-lite-v1:0';
 const LABEL = `[Bedrock stand-in · ${MODEL_ID}] `;

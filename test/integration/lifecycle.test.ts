@@ -60,6 +60,8 @@ describe('a job created through the API and run by the worker', () => {
       fromCache: false,
       scheduledAt: null,
       timings: { queuedMs: null, runMs: null, totalMs: null },
+      workspaceId: null,
+      createdBy: user.sub,
     });
 
     const report = await h.drainJobs(h.worker(model));
@@ -101,6 +103,8 @@ describe('a job created through the API and run by the worker', () => {
       fromCache: false,
       scheduledAt: null,
       timings: { queuedMs: expect.any(Number), runMs: expect.any(Number), totalMs: expect.any(Number) },
+      workspaceId: null,
+      createdBy: user.sub,
     });
     expect(job.startedAt! >= job.createdAt).toBe(true);
     expect(job.completedAt! >= job.startedAt!).toBe(true);
