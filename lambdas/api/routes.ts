@@ -32,8 +32,14 @@ export interface RouteDefinition {
   readonly entry: string;
   readonly summary: string;
   readonly access: RouteAccess;
+  /**
+   * The scope a machine client's token needs (`jobs/read` or `jobs/write`). Default: by method,
+   * GET and HEAD read, every other method writes (requiredScope); set it only to override that.
+   */
+  readonly scope?: RouteScope;
 }
 
+import { requiredScope, type RouteScope } from '../http/principal.ts';
 import { JOBS_TABLE, type JobsTableIndexName } from '../shared/resources.ts';
 
 const handlerEntry = (name: string) => `lambdas/api/handlers/${name}.ts`;
@@ -130,3 +136,10 @@ export const ROUTES = [
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteName = (typeof ROUTES)[number]['name'];
+
+/** The scope a route requires (`jobs/read` or `jobs/write`): its own, else by its method. */
+export function routeScope(name: string): string {
+  const route: RouteDefinition | undefined = ROUTES.find((candidate) => candidate.name === name);
+  if (!route) throw new Error(`Unknown route ${name}`);
+  return requiredScope(route);
+}
