@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
 import { Client, UUID, call, issueClientToken, jwtClaims, nonce, type Answer } from '../support/dev-server.ts';
 import { useDevServer } from '../support/dev-server-fixture.ts';
+import { CALLERS, CLIENT_SCOPES, expectedStatus, READ_ROUTES, type Caller } from '../support/authorization-matrix.ts';
 import { keysDir } from '../../lib/local/paths.ts';
 import { issueIdToken, loadOrCreateSigningKey, LOCAL_CLIENT_ID } from '../../lib/local/tokens.ts';
 
@@ -15,15 +16,6 @@ const RUN = nonce();
 const PERSON = `person-${RUN}`;
 const SERVICE = `svc-${RUN}`;
 const dev = useDevServer({ users: [PERSON] });
-
-type Caller = 'person' | 'read' | 'write' | 'both' | 'none' | 'anonymous';
-const SCOPES: Record<Exclude<Caller, 'person' | 'anonymous'>, string> = {
-  read: 'jobs/read',
-  write: 'jobs/write',
-  both: 'jobs/read jobs/write',
-  none: '',
-};
-const READS: ReadonlySet<RouteName> = new Set(['list-jobs', 'get-job', 'get-job-status', 'get-job-result']);
 
 /** What each route answers a caller allowed to call it, on the fixtures below. */
 const ALLOWED: Record<RouteName, number> = {
@@ -37,21 +29,13 @@ const ALLOWED: Record<RouteName, number> = {
   'create-upload': 201,
 };
 
-function expected(caller: Caller, route: RouteName): number {
-  if (caller === 'anonymous') return 401;
-  if (caller === 'person' || caller === 'both') return ALLOWED[route];
-  if (caller === 'read') return READS.has(route) ? ALLOWED[route] : 403;
-  if (caller === 'write') return READS.has(route) ? 403 : ALLOWED[route];
-  return 403;
-}
-
 const tokens = new Map<Caller, string>();
 let url: string;
 
 beforeAll(async () => {
   url = dev.server.url;
   tokens.set('person', dev.token(PERSON));
-  const clients = Object.entries(SCOPES) as [keyof typeof SCOPES, string][];
+  const clients = Object.entries(CLIENT_SCOPES) as [keyof typeof CLIENT_SCOPES, string][];
   // The README's command (npm) once; the others run bin/token.ts directly.
   const issued = await Promise.all(clients.map(([, scope], index) => issueClientToken(dev.dataDir, SERVICE, scope, { npm: index === 0 })));
   clients.forEach(([caller], index) => tokens.set(caller, issued[index]!));
@@ -132,8 +116,7 @@ describe('the authorization matrix: every route × every kind of caller', () => 
     refused = shared;
   }, 60_000);
 
-  const callers: Caller[] = ['person', 'read', 'write', 'both', 'none', 'anonymous'];
-  const cases = callers.flatMap((caller) => ROUTES.map((route) => [caller, route.name, expected(caller, route.name)] as const));
+  const cases = CALLERS.flatMap((caller) => ROUTES.map((route) => [caller, route.name, expectedStatus(caller, route.name, ALLOWED[route.name])] as const));
 
   it.each(cases)('%s calling %s gets %i', async (caller, route, status) => {
     const jobs = jobsOf.get(caller) ?? refused;
@@ -142,7 +125,7 @@ describe('the authorization matrix: every route × every kind of caller', () => 
     if (status === 401) return expectProblem(answer, 401, 'UNAUTHENTICATED');
     if (status === 403) {
       expectProblem(answer, 403, 'INSUFFICIENT_SCOPE');
-      expect(answer.json.requiredScope).toBe(READS.has(route) ? 'jobs/read' : 'jobs/write');
+      expect(answer.json.requiredScope).toBe(READ_ROUTES.has(route) ? 'jobs/read' : 'jobs/write');
       return;
     }
     expect(answer.status, answer.text).toBe(status);

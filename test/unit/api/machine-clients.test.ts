@@ -12,32 +12,17 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRouteHandler, type ApiRequest } from '../../../lambdas/api/http-adapter.ts';
 import { localStackTokenCaller } from '../../../lambdas/api/localstack-tokens.ts';
-import { ROUTES, routeScope, type RouteName } from '../../../lambdas/api/routes.ts';
+import { ROUTES, routeScope } from '../../../lambdas/api/routes.ts';
 import { ALL_JOB_SCOPES, principalFromClaims, requiredScope, type Principal } from '../../../lambdas/http/principal.ts';
 import { callerPrincipal } from '../../../lambdas/http/request.ts';
 import { ENV } from '../../../lambdas/shared/resources.ts';
 import { JsonLogger } from '../../../lambdas/shared/logger.ts';
 import { issueClientAccessToken, issueIdToken, loadOrCreateSigningKey, localClientId, localSub, LOCAL_CLIENT_ID, type SigningKey } from '../../../lib/local/tokens.ts';
 import { apiEvent } from '../../support/api-events.ts';
+import { CALLERS, CLIENT_SCOPES, expectedStatus, READ_ROUTES, type Caller } from '../../support/authorization-matrix.ts';
 
 const logger = new JsonLogger({ level: 'error', write: () => undefined });
 const CLIENT = 'c0ffee0000client0000000000';
-
-type Caller = 'person' | 'read' | 'write' | 'both' | 'none' | 'anonymous';
-const CALLER_SCOPES: Record<Exclude<Caller, 'person' | 'anonymous'>, string> = {
-  read: 'jobs/read',
-  write: 'jobs/write',
-  both: 'jobs/read jobs/write',
-  none: '',
-};
-const READ_ROUTES: ReadonlySet<RouteName> = new Set(['list-jobs', 'get-job', 'get-job-status', 'get-job-result']);
-
-function expectedStatus(caller: Caller, route: RouteName): number {
-  if (caller === 'anonymous') return 401;
-  if (caller === 'person' || caller === 'both') return 200;
-  if (caller === 'none') return 403;
-  return READ_ROUTES.has(route) === (caller === 'read') ? 200 : 403;
-}
 
 const withAuthorizer = (authorizer: Record<string, unknown> | null): APIGatewayProxyEvent => {
   const event = apiEvent({ method: 'GET', path: '/api/jobs', sub: null });
@@ -48,18 +33,17 @@ const withAuthorizer = (authorizer: Record<string, unknown> | null): APIGatewayP
 function claimsEvent(caller: Caller): APIGatewayProxyEvent {
   if (caller === 'anonymous') return withAuthorizer(null);
   if (caller === 'person') return withAuthorizer({ claims: { sub: 'person-sub', token_use: 'id', aud: 'people-client' } });
-  return withAuthorizer({ claims: { sub: CLIENT, client_id: CLIENT, token_use: 'access', scope: CALLER_SCOPES[caller] } });
+  return withAuthorizer({ claims: { sub: CLIENT, client_id: CLIENT, token_use: 'access', scope: CLIENT_SCOPES[caller] } });
 }
 
 /** The caller as the API's Lambda authorizer hands it over: `principalId` and its context. */
 function contextEvent(caller: Caller): APIGatewayProxyEvent {
   if (caller === 'anonymous') return withAuthorizer(null);
   if (caller === 'person') return withAuthorizer({ principalId: 'person-sub', principalKind: 'user', scopes: 'jobs/read jobs/write', sub: 'person-sub' });
-  return withAuthorizer({ principalId: CLIENT, principalKind: 'client', scopes: CALLER_SCOPES[caller] });
+  return withAuthorizer({ principalId: CLIENT, principalKind: 'client', scopes: CLIENT_SCOPES[caller] });
 }
 
-const CALLERS: Caller[] = ['person', 'read', 'write', 'both', 'none', 'anonymous'];
-const MATRIX = CALLERS.flatMap((caller) => ROUTES.map((route) => [caller, route.name, expectedStatus(caller, route.name)] as const));
+const MATRIX = CALLERS.flatMap((caller) => ROUTES.map((route) => [caller, route.name, expectedStatus(caller, route.name, 200)] as const));
 
 describe.each([
   ['claims (local gateway)', claimsEvent],
