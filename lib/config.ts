@@ -5,6 +5,7 @@
 import { typeQuotaLimits } from '../lambdas/domain/job-types.ts';
 import { JOB_TYPE_DEFINITIONS, MODEL_SETTINGS_SPECS } from '../lambdas/job-types/definitions.ts';
 import { MODEL_ID, MODEL_SETTINGS_BOUNDS } from '../lambdas/job-types/model-settings.ts';
+import { ALL_JOB_SCOPES } from '../lambdas/http/principal.ts';
 import { MAX_WORKER_CONCURRENCY, MIN_WORKER_CONCURRENCY, QUOTAS, WORKER } from '../lambdas/shared/resources.ts';
 
 /** An existing Cognito user pool (and app client) to trust instead of creating one. */
@@ -60,6 +61,19 @@ export interface JobsConfig {
    * model call. Default: none (the SDK's endpoint).
    */
   readonly bedrockEndpoint?: string;
+  /**
+   * Context `machineClients`: app clients the stack creates for services, by name, each with the
+   * scopes it may ask for (`{"billing": ["jobs/read", "jobs/write"], "reports": ["jobs/read"]}`, an
+   * object or its JSON text). Each gets a secret and the client-credentials grant. Default: none
+   * (the resource server and its scopes exist anyway, for clients the team creates itself).
+   */
+  readonly machineClients: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Context `authDomainPrefix`: the Cognito domain prefix of the token endpoint
+   * (`https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token`). Default: `jobs-<account>-<region>`
+   * when the stack creates the pool; none for an existing pool (it has its own domain).
+   */
+  readonly authDomainPrefix?: string;
 }
 
 /** Model settings of one job type (context `bedrock.types.<TYPE>`). */
@@ -89,7 +103,7 @@ export const CONFIG_DEFAULTS = {
   workerMaxConcurrency: WORKER.maxConcurrency,
   maxActiveJobsPerCaller: QUOTAS.defaultMaxActiveJobsPerCaller,
   localstack: false,
-} as const satisfies Omit<JobsConfig, 'existingUserPool' | 'bedrockEndpoint' | 'maxActiveJobsPerCallerByType'>;
+} as const satisfies Omit<JobsConfig, 'existingUserPool' | 'bedrockEndpoint' | 'maxActiveJobsPerCallerByType' | 'machineClients' | 'authDomainPrefix'>;
 
 export class ConfigError extends Error {
   /** `message` replaces the standard one (expected …, got …). */
@@ -124,7 +138,45 @@ export function readConfig(lookup: ContextLookup): JobsConfig {
     maxActiveJobsPerCallerByType: readTypeLimits(lookup('maxActiveJobsPerCallerByType')),
     localstack,
     ...(bedrockEndpoint ? { bedrockEndpoint } : {}),
+    ...readMachineAuth(lookup, localstack),
   };
+}
+
+/** Cognito app client names: letters, digits and `_+=,.@-`, 1 to 128 (construct ids too). */
+const CLIENT_NAME = /^[\w+=,.@-]{1,128}$/;
+/** Cognito domain prefixes: lowercase letters, digits and hyphens, not starting or ending with one. */
+const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const MACHINE_CLIENTS_EXAMPLE = '{"billing":["jobs/read","jobs/write"],"reports":["jobs/read"]}';
+
+function readMachineAuth(lookup: ContextLookup, localstack: boolean): Pick<JobsConfig, 'machineClients' | 'authDomainPrefix'> {
+  const raw = lookup('machineClients');
+  const expected = `an object of client name to scopes (${ALL_JOB_SCOPES.join(', ')}), like ${MACHINE_CLIENTS_EXAMPLE}`;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new ConfigError('machineClients', expected, raw);
+    }
+  }
+  const machineClients: Record<string, readonly string[]> = {};
+  if (!isAbsent(value)) {
+    if (!isPlainObject(value)) throw new ConfigError('machineClients', expected, raw);
+    for (const [name, scopes] of Object.entries(value)) {
+      if (!CLIENT_NAME.test(name)) throw new ConfigError(`machineClients.${name}`, 'a client name of 1 to 128 letters, digits or _+=,.@-', name);
+      const valid = Array.isArray(scopes) && scopes.length > 0 && scopes.every((scope) => ALL_JOB_SCOPES.includes(scope as string));
+      if (!valid) throw new ConfigError(`machineClients.${name}`, `a non-empty list of scopes among ${ALL_JOB_SCOPES.join(', ')}`, scopes);
+      machineClients[name] = [...new Set(scopes as string[])];
+    }
+  }
+  if (localstack && Object.keys(machineClients).length > 0) {
+    throw new ConfigError('machineClients', 'none with "localstack" (no Cognito there: `npm run token -- --client <name>` issues client tokens)', raw);
+  }
+  const authDomainPrefix = readString(lookup, 'authDomainPrefix', DOMAIN_PREFIX, 'a Cognito domain prefix (lowercase letters, digits, hyphens)');
+  if (authDomainPrefix && /aws|amazon|cognito/.test(authDomainPrefix)) {
+    throw new ConfigError('authDomainPrefix', 'a prefix without "aws", "amazon" or "cognito" (Cognito refuses them)', authDomainPrefix);
+  }
+  return { machineClients, ...(authDomainPrefix ? { authDomainPrefix } : {}) };
 }
 
 function readTypeLimits(value: unknown): Record<string, number> {

@@ -61,8 +61,10 @@ export class JobsStack extends Stack {
       this.auth = new JobsAuth(this, 'Auth', {
         ...(config.existingUserPool ? { existingUserPool: config.existingUserPool } : {}),
         removalPolicy,
+        machineClients: config.machineClients,
+        ...(config.authDomainPrefix ? { domainPrefix: config.authDomainPrefix } : {}),
       });
-      apiAuth = { kind: 'cognito', userPool: this.auth.userPool };
+      apiAuth = { kind: 'cognito', userPool: this.auth.userPool, userPoolClient: this.auth.userPoolClient };
     }
     this.api = new JobsApi(this, 'Api', {
       jobsTable: this.jobsTable,
@@ -95,6 +97,16 @@ export class JobsStack extends Stack {
       new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Base URL of the prod stage' });
       new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
+      const tokenEndpoint = this.auth.tokenEndpoint;
+      if (tokenEndpoint) {
+        new CfnOutput(this, 'TokenEndpoint', { value: tokenEndpoint, description: "Where services get client-credentials access tokens (scopes jobs/read, jobs/write)" });
+      }
+      for (const [name, client] of this.auth.machineClients) {
+        new CfnOutput(this, `MachineClientId${name.replace(/[^A-Za-z0-9]/g, '')}`, {
+          value: client.userPoolClientId,
+          description: `App client id of machine client "${name}" (its secret: aws cognito-idp describe-user-pool-client)`,
+        });
+      }
     } else {
       // The execute-api URL CloudFormation would build (`https://<id>.execute-api.<region>.amazonaws.com`) does not reach
       // LocalStack: drop RestApi's own output of it, and publish LocalStack's address instead.
@@ -105,8 +117,8 @@ export class JobsStack extends Stack {
       });
       const kids = (props.localJwks?.keys ?? []).map((key) => key.kid).join(', ');
       new CfnOutput(this, 'TokenCommand', {
-        value: 'npm run --silent token -- <username>',
-        description: `Prints an ID token the API accepts: signed with the local dev key (kid ${kids}) in the dev data folder ($JOBS_DEV_DATA or .dev-data)`,
+        value: 'npm run --silent token -- <username>   (a service: npm run --silent token -- --client <name> --scope "jobs/read jobs/write")',
+        description: `Prints a token the API accepts: signed with the local dev key (kid ${kids}) in the dev data folder ($JOBS_DEV_DATA or .dev-data)`,
       });
     }
     new CfnOutput(this, 'JobsTableName', { value: this.jobsTable.table.tableName });

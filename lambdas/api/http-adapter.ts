@@ -8,12 +8,16 @@ import { IDEMPOTENCY } from '../domain/fingerprints.ts';
 import { pollAfterSeconds, toView, type Job } from '../domain/job.ts';
 import type { JobOutcome } from '../use-cases/flow-control.ts';
 import type { Logger } from '../domain/ports.ts';
-import { callerId, type TokenCaller } from '../http/request.ts';
+import { requireScope, type Principal } from '../http/principal.ts';
+import { callerPrincipal, type TokenCaller } from '../http/request.ts';
 import { conditional, corsHeaders, entityTag, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
-import type { RouteName } from './routes.ts';
+import { routeScope, type RouteName } from './routes.ts';
 
 export interface ApiRequest {
   readonly event: APIGatewayProxyEvent;
+  /** The caller: a person or a machine client, with the scopes it holds. */
+  readonly principal: Principal;
+  /** The owner of the caller's personal jobs: `principal.id`. */
   readonly ownerId: string;
   readonly requestId: string;
   readonly logger: Logger;
@@ -37,14 +41,17 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Pro
 
 export function createRouteHandler<UseCase>(name: RouteName, logic: RouteLogic<UseCase>, deps: RouteDependencies<UseCase>): ApiHandler {
   const baseLogger = deps.logger.child({ route: name });
+  const scope = routeScope(name);
   return async (event, context) => {
     const requestId = event.requestContext?.requestId || context?.awsRequestId || crypto.randomUUID();
     const logger = baseLogger.child({ requestId });
     const cors = corsHeaders(event, deps.origins);
     const started = Date.now();
     try {
-      const ownerId = callerId(event, deps.verifyToken);
-      const response = await logic({ event, ownerId, requestId, logger }, deps.useCase);
+      const principal = callerPrincipal(event, deps.verifyToken);
+      // Before any work: a token without the route's scope changes and reads nothing.
+      requireScope(principal, scope);
+      const response = await logic({ event, principal, ownerId: principal.id, requestId, logger }, deps.useCase);
       logger.info('request', { method: event.httpMethod, status: response.status, durationMs: Date.now() - started });
       return conditional(event, toResult(response, requestId, cors));
     } catch (error) {

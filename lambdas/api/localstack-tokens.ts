@@ -25,7 +25,7 @@ export async function localStackTokenCaller(env: Readonly<Record<string, string 
     return (authorization) => {
       const token = bearerToken(authorization);
       if (!token) throw new Error('No bearer token');
-      return verify(token).sub;
+      return verify(token).principal;
     };
   }
   return undefined;

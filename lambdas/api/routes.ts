@@ -48,8 +48,14 @@ export interface RouteDefinition {
   readonly entry: string;
   readonly summary: string;
   readonly access: RouteAccess;
+  /**
+   * The scope a machine client's token needs (`jobs/read` or `jobs/write`). Default: by method,
+   * GET and HEAD read, every other method writes (requiredScope); set it only to override that.
+   */
+  readonly scope?: RouteScope;
 }
 
+import { requiredScope, type RouteScope } from '../http/principal.ts';
 import { JOBS_TABLE, type JobsTableIndexName } from '../shared/resources.ts';
 import { WORKSPACE_ROUTES } from './workspace-routes.ts';
 
@@ -183,4 +189,11 @@ export type RouteName = (typeof ROUTES)[number]['name'];
 /** The routes of issue 11: GET /api/me, workspaces, members and the job routes in a workspace. */
 export function workspaceRouteNames(): RouteName[] {
   return ROUTES.filter((route) => route.path === '/api/me' || route.path.startsWith('/api/workspaces')).map((route) => route.name);
+}
+
+/** The scope a route requires (`jobs/read` or `jobs/write`): its own, else by its method. */
+export function routeScope(name: string): string {
+  const route: RouteDefinition | undefined = ROUTES.find((candidate) => candidate.name === name);
+  if (!route) throw new Error(`Unknown route ${name}`);
+  return requiredScope(route);
 }

@@ -1,4 +1,4 @@
-/** What the workspace routes share at the HTTP edge: path parameters, the caller's kind, the access check's wiring. */
+/** What the workspace routes share at the HTTP edge: path parameters and the access check's wiring. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { workspaceOwnerKey, type Membership, type WorkspaceAction } from '../domain/workspace.ts';
 import type { ApiResponse } from '../http/responses.ts';

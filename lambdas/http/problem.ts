@@ -10,6 +10,7 @@ export type ProblemCode =
   | 'INVALID_CURSOR'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  | 'INSUFFICIENT_SCOPE'
   | 'JOB_NOT_FOUND'
   | 'INVALID_TRANSITION'
   | 'SOURCE_NOT_READY'
@@ -56,6 +57,7 @@ export const PROBLEM_TITLES: Record<ProblemCode, string> = {
   INVALID_CURSOR: 'Invalid cursor',
   UNAUTHENTICATED: 'Authentication required',
   FORBIDDEN: 'Forbidden',
+  INSUFFICIENT_SCOPE: 'Insufficient scope',
   JOB_NOT_FOUND: 'Job not found',
   INVALID_TRANSITION: 'Action not allowed in the current status',
   SOURCE_NOT_READY: 'Source jobs not finished yet',

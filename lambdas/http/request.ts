@@ -2,6 +2,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { IDEMPOTENCY } from '../domain/fingerprints.ts';
 import { isUuid } from '../shared/messages.ts';
+import { ALL_JOB_SCOPES, principalFromAuthorizer, principalFromClaims, type Principal } from './principal.ts';
 import { HttpError } from './problem.ts';
 
 /** Largest JSON body accepted by POST /api/jobs (256 KB). */
@@ -16,30 +17,39 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
 }
 
 /**
- * Verifies the request's Authorization header itself and returns the caller's `sub`, or throws.
+ * Verifies the request's Authorization header itself and returns the caller, or throws.
  * Only for where no authorizer runs in front of the function: LocalStack's free edition creates
  * the stack's Lambda authorizer but never invokes it.
  */
-export type TokenCaller = (authorization: string | undefined) => string;
-
-const nonEmpty = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+export type TokenCaller = (authorization: string | undefined) => Principal;
 
 /**
- * The caller: the `sub` claim the Cognito authorizer verified (`requestContext.authorizer.claims.sub`)
- * or the `sub` a Lambda authorizer put in its context (`requestContext.authorizer.sub`). Without
- * either, `verifyToken` (when given) verifies the Authorization header; otherwise 401.
+ * The caller: the principal the Lambda authorizer put in its context (`requestContext.authorizer`:
+ * `principalId`, `principalKind`, `scopes`), or the one the claims of a Cognito-style authorizer
+ * name (`requestContext.authorizer.claims`: the local gateway), or a context with only a `sub` (a
+ * person). Without any, `verifyToken` (when given) verifies the Authorization header; otherwise 401.
  */
-export function callerId(event: APIGatewayProxyEvent, verifyToken?: TokenCaller): string {
+export function callerPrincipal(event: APIGatewayProxyEvent, verifyToken?: TokenCaller): Principal {
   const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
   const claims = authorizer?.claims as Record<string, unknown> | null | undefined;
-  const sub = nonEmpty(claims?.sub) ?? nonEmpty(authorizer?.sub) ?? (verifyToken ? verifiedSub(event, verifyToken) : undefined);
-  if (!sub) throw new HttpError(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
-  return sub;
+  const legacySub = typeof authorizer?.sub === 'string' && authorizer.sub !== '' ? authorizer.sub : undefined;
+  const principal =
+    (claims ? principalFromClaims(claims) : undefined) ??
+    (authorizer ? principalFromAuthorizer(authorizer) : undefined) ??
+    (legacySub ? { id: legacySub, kind: 'user' as const, scopes: ALL_JOB_SCOPES } : undefined) ??
+    (verifyToken ? verifiedPrincipal(event, verifyToken) : undefined);
+  if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
+  return principal;
 }
 
-function verifiedSub(event: APIGatewayProxyEvent, verifyToken: TokenCaller): string | undefined {
+/** The caller's id (a person's `sub`, a machine client's app client id); see callerPrincipal. */
+export function callerId(event: APIGatewayProxyEvent, verifyToken?: TokenCaller): string {
+  return callerPrincipal(event, verifyToken).id;
+}
+
+function verifiedPrincipal(event: APIGatewayProxyEvent, verifyToken: TokenCaller): Principal | undefined {
   try {
-    return nonEmpty(verifyToken(header(event, 'authorization')));
+    return verifyToken(header(event, 'authorization'));
   } catch {
     return undefined;
   }

@@ -8,17 +8,22 @@
  * For LocalStack only: whoever can read the signing key in `.dev-data/keys` can sign in as anybody.
  */
 import { ConfigurationError } from '../domain/errors.ts';
+import { principalFromClaims, type Principal } from '../http/principal.ts';
 import { ENV } from '../shared/resources.ts';
 import { createLocalVerifier, type LocalJwks, type PublicJwk } from './local-verifier.ts';
 
 /** The caller a valid token names: API Gateway passes these to the integration as strings. */
 export interface LocalCaller {
-  readonly sub: string;
+  readonly principal: Principal;
+  /** People only. */
   readonly username?: string;
   readonly email?: string;
 }
 
-/** Verifies an ID token; throws when it is missing, malformed, expired, forged or not an ID token. */
+/**
+ * Verifies an ID token or a machine client's access token; throws when it is missing, malformed,
+ * expired, forged, of another kind, or a person's access token.
+ */
 export type LocalTokenVerifier = (token: string) => LocalCaller;
 
 /** Members of private (or symmetric) JWKs: none of them may ever reach a function's environment. */
@@ -53,19 +58,21 @@ export function parseLocalJwks(text: string | undefined): LocalJwks {
   return toPublicJwks({ keys: keys as PublicJwk[] });
 }
 
-/** The verifier of the local pool's ID tokens; build it once per process (cold start). */
+/** The verifier of the local pool's tokens; build it once per process (cold start). */
 export function localTokenVerifier(jwks: LocalJwks): LocalTokenVerifier {
   const verifier = createLocalVerifier(jwks);
-  return (token) => {
-    // The JWKS is cached up front, so verification is synchronous and local.
-    const payload = verifier.verifySync(token);
-    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-    const sub = text(payload.sub);
-    if (!sub) throw new Error('The token has no sub claim');
-    const username = text(payload['cognito:username']);
-    const email = text(payload.email);
-    return { sub, ...(username ? { username } : {}), ...(email ? { email } : {}) };
-  };
+  // The JWKS is cached up front, so verification is synchronous and local.
+  return (token) => callerFromClaims(verifier.verifySync(token));
+}
+
+/** The caller verified claims name; throws for claims that may not call the API. */
+export function callerFromClaims(payload: Readonly<Record<string, unknown>>): LocalCaller {
+  const principal = principalFromClaims(payload);
+  if (!principal) throw new Error('The token names no caller: an ID token with a sub, or a client-credentials access token');
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const username = text(payload['cognito:username']);
+  const email = text(payload.email);
+  return { principal, ...(username ? { username } : {}), ...(email ? { email } : {}) };
 }
 
 /**

@@ -7,11 +7,11 @@
  *
  * It lives on the Lambda side so that functions bundle it without the issuer's key-file code.
  */
-import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { KidNotFoundInJwksError } from 'aws-jwt-verify/error';
 import { findJwkInJwks } from 'aws-jwt-verify/jwk';
 import type { Jwks, JwksCache, JwkWithKid } from 'aws-jwt-verify/jwk';
 import type { DecomposedJwt } from 'aws-jwt-verify/jwt';
+import { createPoolVerifier, type PoolVerifier } from '../authorizer/pool-verifier.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 /** Matches aws-jwt-verify's pool id format `<region>_<alphanumerics>`. */
@@ -63,16 +63,12 @@ class LocalJwksCache implements JwksCache {
 }
 
 /**
- * The verifier of the local pool's ID tokens: signature, issuer, expiry, `token_use: id` and
- * `aud` = the local client id, as API Gateway's Cognito authorizer checks them. Build it once
- * per process.
+ * The verifier of the local pool's tokens, as the API's authorizer checks a real pool's
+ * (lambdas/authorizer/pool-verifier.ts): an ID token of the local people's client, or a
+ * client-credentials access token of any local machine client (like usernames, client names need
+ * no registration locally). Build it once per process.
  */
-export function createLocalVerifier(jwks: LocalJwks) {
+export function createLocalVerifier(jwks: LocalJwks): PoolVerifier {
   const local = jwks as unknown as Jwks;
-  const verifier = CognitoJwtVerifier.create(
-    { userPoolId: LOCAL_USER_POOL_ID, tokenUse: 'id', clientId: LOCAL_CLIENT_ID },
-    { jwksCache: new LocalJwksCache(local) },
-  );
-  verifier.cacheJwks(local);
-  return verifier;
+  return createPoolVerifier({ userPoolId: LOCAL_USER_POOL_ID, clientId: LOCAL_CLIENT_ID, jwksCache: new LocalJwksCache(local) });
 }

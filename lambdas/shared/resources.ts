@@ -231,6 +231,9 @@ export const BACKGROUND_ENTRIES = {
  */
 export const LOCAL_AUTHORIZER_ENTRY = 'lambdas/local-authorizer/handler.ts';
 
+/** Entry of the API's TOKEN authorizer in AWS: people's ID tokens and machine clients' access tokens. */
+export const AUTHORIZER_ENTRY = 'lambdas/authorizer/handler.ts';
+
 /**
  * The compile-time constant (esbuild `define`) that keeps the route functions' local token
  * verifier out of the AWS variant's bundles: `false` there, `true` in the LocalStack variant.
@@ -260,6 +263,9 @@ export const ENV = {
    * authorizer verifies tokens with it, and so do the route functions when no authorizer ran.
    */
   localJwks: 'LOCAL_JWKS',
+  /** The authorizer's user pool (its tokens' issuer) and the people's app client (their ID tokens' `aud`). */
+  userPoolId: 'USER_POOL_ID',
+  userPoolClientId: 'USER_POOL_CLIENT_ID',
   retentionDays: 'JOB_RETENTION_DAYS',
   retryBaseDelaySeconds: 'RETRY_BASE_DELAY_SECONDS',
   retryMaxDelaySeconds: 'RETRY_MAX_DELAY_SECONDS',

@@ -7,7 +7,6 @@ import { Duration } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
-  CognitoUserPoolsAuthorizer,
   Cors,
   EndpointType,
   LambdaIntegration,
@@ -17,7 +16,7 @@ import {
   RestApi,
   TokenAuthorizer,
 } from 'aws-cdk-lib/aws-apigateway';
-import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -34,10 +33,11 @@ import type { JobsPayloads } from './jobs-payloads.ts';
 import type { JobsTable } from './jobs-table.ts';
 import type { WorkspacesTable } from './workspaces-table.ts';
 import { LocalTokenAuthorizer } from './local-token-authorizer.ts';
+import { PoolTokenAuthorizer } from './pool-token-authorizer.ts';
 
 /** Who may call the API: users of a Cognito pool, or (LocalStack only) holders of local dev tokens. */
 export type JobsApiAuth =
-  | { readonly kind: 'cognito'; readonly userPool: IUserPool }
+  | { readonly kind: 'cognito'; readonly userPool: IUserPool; readonly userPoolClient: IUserPoolClient }
   | { readonly kind: 'local-token'; readonly jwks: LocalJwks };
 
 export interface JobsApiProps {
@@ -65,6 +65,9 @@ export interface JobsApiProps {
 
 export const API_STAGE = 'prod';
 
+/** The detail of API Gateway's own 403 (a machine client calling a method its scopes do not cover). */
+export const INSUFFICIENT_SCOPE_DETAIL = 'The token does not hold the scope this method requires: jobs/read to read jobs, jobs/write to change them';
+
 /** The routes that make jobs unfinished, so apply the quota of unfinished jobs per caller. */
 export const QUOTA_ROUTES: ReadonlySet<RouteName> = new Set<RouteName>(['create-job', 'retry-job', 'workspace-create-job', 'workspace-retry-job']);
 
@@ -75,8 +78,11 @@ export const QUOTA_ROUTES: ReadonlySet<RouteName> = new Set<RouteName>(['create-
  */
 export class JobsApi extends Construct {
   readonly restApi: RestApi;
-  readonly authorizer: CognitoUserPoolsAuthorizer | TokenAuthorizer;
-  /** The LocalStack stand-in for the Cognito authorizer (auth kind `local-token` only). */
+  /** The TOKEN authorizer in front of every method (people's ID tokens and services' access tokens). */
+  readonly authorizer: TokenAuthorizer;
+  /** The authorizer of the AWS variant (auth kind `cognito`). */
+  readonly poolAuthorizer?: PoolTokenAuthorizer;
+  /** The LocalStack stand-in (auth kind `local-token` only). */
   readonly localAuthorizer?: LocalTokenAuthorizer;
   /** Signs list-jobs pagination cursors; readable only by routes with `access.cursorSecret`. */
   readonly cursorSecret: Secret;
@@ -113,12 +119,13 @@ export class JobsApi extends Construct {
     this.addCorsGatewayResponses(props.allowedOrigins);
 
     if (props.auth.kind === 'cognito') {
-      this.authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [props.auth.userPool] });
+      this.poolAuthorizer = new PoolTokenAuthorizer(this, 'PoolAuthorizer', { userPool: props.auth.userPool, userPoolClient: props.auth.userPoolClient });
+      this.authorizer = this.poolAuthorizer.authorizer;
     } else {
       this.localAuthorizer = new LocalTokenAuthorizer(this, 'LocalAuthorizer', { jwks: props.auth.jwks });
       this.authorizer = this.localAuthorizer.authorizer;
     }
-    const authorizationType = props.auth.kind === 'cognito' ? AuthorizationType.COGNITO : AuthorizationType.CUSTOM;
+    const authorizationType = AuthorizationType.CUSTOM;
     this.cursorSecret = new Secret(this, 'CursorSecret', {
       description: 'HMAC key signing list-jobs pagination cursors',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -188,16 +195,18 @@ export class JobsApi extends Construct {
     const headers = corsResponseHeaders(allowedOrigins);
     this.restApi.addGatewayResponse('Default4xx', { type: ResponseType.DEFAULT_4XX, responseHeaders: headers });
     this.restApi.addGatewayResponse('Default5xx', { type: ResponseType.DEFAULT_5XX, responseHeaders: headers });
+    // ACCESS_DENIED comes only from the authorizer's policy, which denies exactly the methods a
+    // machine client's scopes do not cover: the route functions answer the same problem.
     const problems = [
-      { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, status: 401, code: 'UNAUTHENTICATED' as const },
-      { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, status: 403, code: 'FORBIDDEN' as const },
+      { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, status: 401, code: 'UNAUTHENTICATED' as const, detail: undefined },
+      { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, status: 403, code: 'INSUFFICIENT_SCOPE' as const, detail: INSUFFICIENT_SCOPE_DETAIL },
     ];
-    for (const { id, type, status, code } of problems) {
+    for (const { id, type, status, code, detail } of problems) {
       const body = {
         type: problemType(code),
         title: PROBLEM_TITLES[code],
         status,
-        detail: '__DETAIL__',
+        detail: detail ?? '__DETAIL__',
         code,
         requestId: '$context.requestId',
       };
@@ -215,10 +224,12 @@ export class JobsApi extends Construct {
 
   private acknowledgeFindings(auth: JobsApiAuth['kind']): void {
     const api = this.restApi;
-    const token = auth === 'cognito' ? 'a Cognito token' : 'a token the local token authorizer verified';
+    const token = auth === 'cognito' ? 'a token of the Cognito user pool' : 'a token the local token authorizer verified';
     acknowledge(api, 'AwsSolutions-APIG3', `No WAF web ACL by default (billed per ACL and rule); every method requires ${token} and the stage is throttled. Associate a web ACL with the stage where needed.`);
     if (auth === 'local-token') {
-      acknowledge(api, 'AwsSolutions-COG4', "LocalStack variant (-c localstack=true): the methods use a Lambda TOKEN authorizer that verifies the local dev ID tokens because LocalStack's free edition has no Cognito. The AWS variant uses the Cognito user-pool authorizer.");
+      acknowledge(api, 'AwsSolutions-COG4', "LocalStack variant (-c localstack=true): the methods use a Lambda TOKEN authorizer that verifies the local dev tokens because LocalStack's free edition has no Cognito. The AWS variant verifies the Cognito user pool's tokens.");
+    } else {
+      acknowledge(api, 'AwsSolutions-COG4', "The methods use a Lambda TOKEN authorizer that verifies the Cognito user pool's tokens with aws-jwt-verify: a Cognito user-pool authorizer accepts either ID tokens (no OAuth scopes) or access tokens (with scopes) on a method, never both, and people use ID tokens while services use client-credentials access tokens.");
     }
     const cloudWatchRole = api.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole) {

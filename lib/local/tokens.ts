@@ -12,6 +12,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import type { KeyObject } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ALL_JOB_SCOPES } from '../../lambdas/http/principal.ts';
 import { LOCAL_CLIENT_ID, LOCAL_ISSUER, type LocalJwks, type PublicJwk } from '../../lambdas/local-authorizer/local-verifier.ts';
 
 export {
@@ -192,6 +193,49 @@ export function issueIdToken(key: SigningKey, username: string, options: IssueOp
     iat,
     jti: randomUUID(),
     email: `${username}@${LOCAL_EMAIL_DOMAIN}`,
+  };
+  const header: Record<string, unknown> = { alg: 'RS256', kid: key.kid, typ: 'JWT' };
+  return signJwt(key.privateKey, applyOverrides(header, options.headerOverrides), applyOverrides(claims, options.overrides));
+}
+
+/**
+ * A local machine client's app client id: 26 lowercase letters and digits like Cognito's, derived
+ * from its name, so the same name is the same client (and principal) across restarts and scopes.
+ */
+export function localClientId(name: string): string {
+  const digest = createHash('sha256').update(`async-jobs-local-client:${name}`).digest();
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return [...digest.subarray(0, 26)].map((byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+/** The scopes a local client token may carry: the resource server's (Cognito grants no others). */
+export function checkClientScopes(scopes: readonly string[]): void {
+  const unknown = scopes.filter((scope) => !ALL_JOB_SCOPES.includes(scope));
+  if (unknown.length > 0) throw new Error(`Unknown scope ${unknown.join(', ')}; the scopes are ${ALL_JOB_SCOPES.join(', ')}`);
+}
+
+/**
+ * An RS256 access token with the claims Cognito's client-credentials grant puts in one: `sub` and
+ * `client_id` are the app client id, `scope` the granted scopes, no user claims.
+ */
+export function issueClientAccessToken(key: SigningKey, clientName: string, scopes: readonly string[], options: IssueOptions = {}): string {
+  if (!isValidUsername(clientName)) throw new Error('A client name is 1 to 128 characters without whitespace or control characters');
+  checkClientScopes(scopes);
+  const expiresIn = options.expiresInSeconds ?? 3600;
+  if (!Number.isInteger(expiresIn) || expiresIn <= 0) throw new Error('expiresInSeconds must be a positive integer');
+  const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const clientId = localClientId(clientName);
+  const claims: Record<string, unknown> = {
+    sub: clientId,
+    token_use: 'access',
+    scope: [...new Set(scopes)].join(' '),
+    auth_time: iat,
+    iss: LOCAL_ISSUER,
+    exp: iat + expiresIn,
+    iat,
+    version: 2,
+    jti: randomUUID(),
+    client_id: clientId,
   };
   const header: Record<string, unknown> = { alg: 'RS256', kid: key.kid, typ: 'JWT' };
   return signJwt(key.privateKey, applyOverrides(header, options.headerOverrides), applyOverrides(claims, options.overrides));

@@ -45,12 +45,12 @@ describe('jobs API', () => {
     expect(actual).toEqual(ROUTES.map((route) => `${route.method} ${route.path}`).sort());
   });
 
-  it('requires a Cognito user-pool token on every non-OPTIONS method', () => {
+  it("requires a token of the pool (the pool's token authorizer) on every non-OPTIONS method", () => {
     const authorizerRef = { Ref: logicalId(stack.api.authorizer) };
     expect(secured.length).toBeGreaterThan(0);
     for (const method of secured) {
       expect(method, `${method.HttpMethod} ${method.path}`).toMatchObject({
-        AuthorizationType: 'COGNITO_USER_POOLS',
+        AuthorizationType: 'CUSTOM',
         AuthorizerId: authorizerRef,
       });
     }
@@ -70,13 +70,14 @@ describe('jobs API', () => {
     expect(PREFLIGHT.allowHeaders).toContain('Idempotency-Key');
   });
 
-  it('authorizes with the stack user pool', () => {
-    const userPool = stack.auth?.userPool;
-    if (!userPool) throw new Error('the default stack has a user pool');
-    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
-      Type: 'COGNITO_USER_POOLS',
-      IdentitySource: 'method.request.header.Authorization',
-      ProviderARNs: [{ 'Fn::GetAtt': [logicalId(userPool), 'Arn'] }],
+  it("authorizes with the stack user pool and its people's client (the token authorizer's environment)", () => {
+    const auth = stack.auth;
+    if (!auth) throw new Error('the default stack has a user pool');
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN', IdentitySource: 'method.request.header.Authorization' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ USER_POOL_ID: { Ref: logicalId(auth.userPool) }, USER_POOL_CLIENT_ID: { Ref: logicalId(auth.userPoolClient) } }),
+      },
     });
   });
 
@@ -113,7 +114,6 @@ describe('jobs API', () => {
 
   it.each([
     ['UNAUTHORIZED', '401', 'UNAUTHENTICATED'],
-    ['ACCESS_DENIED', '403', 'FORBIDDEN'],
   ])('answers %s with a problem+json body, status %s and code %s', (type, status, code) => {
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: type,

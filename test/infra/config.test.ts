@@ -17,6 +17,7 @@ describe('stack configuration', () => {
       maxActiveJobsPerCaller: 100,
       maxActiveJobsPerCallerByType: { PARSE_DOCUMENT: 10 },
       localstack: false,
+      machineClients: {},
     });
   });
 

@@ -129,7 +129,7 @@ describe('LocalStack variant', () => {
     expect(render(outputs['ApiUrl']?.Value)).toBe(
       `http://\${${logicalId(stack.api.restApi)}}.execute-api.localhost.localstack.cloud:4566/prod/`,
     );
-    expect(outputs['TokenCommand']?.Value).toBe('npm run --silent token -- <username>');
+    expect(outputs['TokenCommand']?.Value).toBe('npm run --silent token -- <username>   (a service: npm run --silent token -- --client <name> --scope "jobs/read jobs/write")');
     expect(outputs['TokenCommand']?.Description).toContain(key.kid);
   });
 
@@ -231,8 +231,9 @@ describe('default variant', () => {
   it('has no local authorizer and no LOCAL_JWKS anywhere', () => {
     expect(stack.api.localAuthorizer).toBeUndefined();
     expect(JSON.stringify(template.toJSON())).not.toContain(ENV.localJwks);
-    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'COGNITO_USER_POOLS' });
-    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', Match.objectLike({ AuthorizationType: 'CUSTOM' }), 0);
+    // The pool's token authorizer instead (test/infra/machine-clients.test.ts).
+    expect(stack.api.poolAuthorizer).toBeDefined();
+    template.resourcePropertiesCountIs('AWS::ApiGateway::Authorizer', Match.objectLike({ Type: 'COGNITO_USER_POOLS' }), 0);
   });
 });
 

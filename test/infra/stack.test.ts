@@ -23,8 +23,8 @@ describe('jobs stack', () => {
     );
   });
 
-  it('has one function per route plus the worker, DLQ consumer and reconciler, and no others', () => {
-    expect(functions).toHaveLength(ROUTES.length + 3);
+  it('has one function per route plus the worker, DLQ consumer, reconciler and token authorizer, and no others', () => {
+    expect(functions).toHaveLength(ROUTES.length + 4);
   });
 
   it('runs every function on Node.js 22 or 24, on arm64', () => {
@@ -88,9 +88,15 @@ describe('jobs stack with an existing user pool', () => {
     template.resourceCountIs('AWS::Cognito::UserPoolClient', 0);
   });
 
-  it('authorizes with the given pool', () => {
-    const authorizer = Object.values(template.findResources('AWS::ApiGateway::Authorizer'))[0];
-    expect(JSON.stringify(authorizer?.Properties.ProviderARNs)).toContain(':userpool/eu-west-1_AbCdEf123');
+  it("authorizes with the given pool and people's client (the token authorizer's environment)", () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ USER_POOL_ID: 'eu-west-1_AbCdEf123', USER_POOL_CLIENT_ID: '1example23456789' }) },
+    });
+  });
+
+  it('adds the resource server to the given pool, and no domain unless authDomainPrefix is given', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', { UserPoolId: 'eu-west-1_AbCdEf123', Identifier: 'jobs' });
+    template.resourceCountIs('AWS::Cognito::UserPoolDomain', 0);
   });
 
   it('outputs the given pool and client ids', () => {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ROUTES, workspaceRouteNames } from '../../lambdas/api/routes.ts';
+import { CLIENT_SCOPES, expectedAnswer } from '../support/authorization-matrix.ts';
 import { useHarness } from '../support/harness.ts';
 import { createIn, expectStatus, MATRIX, newTeam, ROLES } from '../support/workspace-fixture.ts';
 
@@ -23,6 +24,24 @@ describe('the authorization matrix', () => {
         const response = await row.send(team, caller, h);
         expectStatus(response, row.expect[caller], `${row.route} as ${caller}`);
         if (response.status === 403) expect(response.json.code).toMatch(caller === 'nonMember' ? /^WORKSPACE_ACCESS_DENIED$/ : /^WORKSPACE_ROLE_FORBIDDEN$/);
+      }
+    });
+  }
+
+  // Machine clients that are not members, with each scope set: the non-member's code (403
+  // WORKSPACE_ACCESS_DENIED; GET /api/jobs/{id} 404; GET /api/me, creating and listing workspaces
+  // allowed) where the token has the route's scope, 403 INSUFFICIENT_SCOPE where it has not.
+  for (const row of MATRIX) {
+    it(`${row.route}: machine clients that are not members, with jobs/read, jobs/write, both, no scope`, async () => {
+      const team = await newTeam(h);
+      for (const [caller, scope] of Object.entries(CLIENT_SCOPES) as [keyof typeof CLIENT_SCOPES, string][]) {
+        const client = h.newClient(scope);
+        const expected = expectedAnswer(caller, row.route, row.expect.nonMember);
+        const response = await row.send({ wid: team.wid, as: { ...team.as, nonMember: client } }, 'nonMember', h);
+        expectStatus(response, expected.status, `${row.route} as a client with ${scope || 'no scope'}`);
+        if (expected.code) expect(response.json.code).toBe(expected.code);
+        else if (response.status === 403) expect(response.json.code).toBe('WORKSPACE_ACCESS_DENIED');
+        else if (response.status === 404) expect(response.json.code).toBe('JOB_NOT_FOUND');
       }
     });
   }
@@ -73,7 +92,7 @@ describe('workspace jobs', () => {
 
   it('takes a machine client (its principal id is the app client id) as a member like a person', async () => {
     const { wid, as } = await newTeam(h);
-    const client = h.as(`${crypto.randomUUID().replaceAll('-', '').slice(0, 26)}`);
+    const client = h.newClient('jobs/read jobs/write');
     expectStatus(await client.call('workspace-list-jobs', { params: { wid } }), 403, 'before');
     expectStatus(await as.admin.call('put-member', { params: { wid, principalId: client.sub! }, body: { role: 'member' } }), 201, 'add the client');
     const id = await createIn(client, wid, 'from a service');
@@ -222,6 +241,8 @@ describe('workspaces and members', () => {
   it('answers GET /api/me with the principal id and kind', async () => {
     const user = h.newUser();
     expect((await user.call('get-me')).json).toEqual({ principalId: user.sub, kind: 'user' });
+    const client = h.newClient('jobs/read');
+    expect((await client.call('get-me')).json).toEqual({ principalId: client.sub, kind: 'client' });
   });
 
   it('every route of the table is reachable by name', () => {

@@ -19,6 +19,11 @@ export interface ApiEventSpec {
   readonly body?: unknown;
   /** The caller's `sub` claim; null for a request without authorizer claims. */
   readonly sub: string | null;
+  /**
+   * The token's other claims, instead of a person's ID token's (`token_use` `id`): e.g. a machine
+   * client's access token, `{ token_use: 'access', client_id, scope }`.
+   */
+  readonly claims?: Readonly<Record<string, unknown>>;
   readonly headers?: Record<string, string>;
   /**
    * What API Gateway puts before the path in `requestContext.path`: `/<stage>` on the
@@ -52,8 +57,7 @@ export function apiEvent(spec: ApiEventSpec): APIGatewayProxyEvent {
         ? null
         : {
             sub: spec.sub,
-            token_use: 'id',
-            'cognito:username': spec.sub,
+            ...(spec.claims ?? { token_use: 'id', 'cognito:username': spec.sub }),
             iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test',
           },
     requestId: randomUUID(),

@@ -243,6 +243,21 @@ export async function npmToken(dataDir: string, username: string): Promise<strin
   return stdout;
 }
 
+/**
+ * `npm run --silent token -- --client <name> --scope "<scope>"` with JOBS_DEV_DATA=<dataDir>: a
+ * machine client's access token (the command as the README gives it); `npm: false` runs
+ * bin/token.ts directly (quicker, same code).
+ */
+export async function issueClientToken(dataDir: string, name: string, scope: string, options: { npm?: boolean } = {}): Promise<string> {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const args = ['--client', name, '--scope', scope];
+  const { stdout } = options.npm
+    ? await run(npm, ['run', '--silent', 'token', '--', ...args], childEnv({ JOBS_DEV_DATA: dataDir }), 60_000)
+    : await run(process.execPath, ['--import', 'tsx', 'bin/token.ts', ...args], childEnv({ JOBS_DEV_DATA: dataDir }));
+  if (!JWT.test(stdout.trim()) || !stdout.endsWith('\n')) throw new Error(`The token command printed something other than a JWT line: ${JSON.stringify(stdout)}`);
+  return stdout.trim();
+}
+
 /** The claims of a JWT, unverified (to read `exp`). */
 export function jwtClaims(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -35,6 +35,11 @@ export interface Harness {
   as(sub: string | null): JobsClient;
   /** A fresh caller with a random sub. */
   newUser(): JobsClient;
+  /**
+   * A fresh machine client: a client-credentials access token of a random app client id (its
+   * `sub` and `client_id`) granting `scope` (`"jobs/read jobs/write"`).
+   */
+  newClient(scope: string): JobsClient;
   /** The real worker handler, running the real job types on `model`. */
   worker(model: StructuredModel): SqsHandler;
   /** The real DLQ consumer, built as its module builds it. */
@@ -75,6 +80,10 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
       routes,
       as,
       newUser: () => as(`user-${crypto.randomUUID()}`),
+      newClient: (scope) => {
+        const clientId = crypto.randomUUID().replaceAll('-', '').slice(0, 26);
+        return new JobsClient(routes, clientId, { token_use: 'access', client_id: clientId, scope });
+      },
       worker,
       dlqConsumer: () => dlqModule.createDlqHandler(dlqModule.wireDlqConsumer()),
       reconcilerAt: (clock) => reconcilerModule.createReconcilerHandler(reconcilerModule.wireReconciler(process.env, clock)),
@@ -140,6 +149,8 @@ export class JobsClient {
   constructor(
     private readonly routes: Readonly<Record<RouteName, ApiHandler>>,
     readonly sub: string | null,
+    /** The token's claims besides `sub` (default: a person's ID token). */
+    private readonly claims?: Readonly<Record<string, unknown>>,
   ) {}
 
   /** Any route, by its name in the route table. */
@@ -159,6 +170,7 @@ export class JobsClient {
         ...(spec.headers ? { headers: spec.headers } : {}),
         ...(spec.basePath !== undefined ? { basePath: spec.basePath } : {}),
         sub: this.sub,
+        ...(this.claims ? { claims: this.claims } : {}),
       }),
     );
   }

@@ -1,7 +1,8 @@
 /**
- * The gateway's stand-in for the Cognito user-pool authorizer: the `Authorization` header's token
+ * The gateway's stand-in for the API's token authorizer (people's ID tokens, machine clients' access tokens): the `Authorization` header's token
  * (with or without `Bearer `) verified, and its claims as the authorizer passes them on.
  */
+import { principalFromClaims } from '../../../lambdas/http/principal.ts';
 import { claimsAsStrings, headerValue } from '../api-gateway-events.ts';
 import { truncate } from './text.ts';
 
@@ -22,6 +23,8 @@ export async function authorize(
   if (!token) return { reason: 'empty token' };
   try {
     const payload = await verifier.verify(token);
+    // As the API's authorizer: an ID token, or a machine client's client-credentials access token.
+    if (!principalFromClaims(payload)) return { reason: 'the token names no caller (a person\'s access token?)' };
     return { claims: claimsAsStrings(payload) };
   } catch (error) {
     return { reason: truncate(error instanceof Error ? error.message : String(error), 200) };

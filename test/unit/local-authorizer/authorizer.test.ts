@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createLocalAuthorizer, stageWildcardArn } from '../../../lambdas/local-authorizer/authorizer.ts';
+import { createTokenAuthorizer, stageWildcardArn } from '../../../lambdas/authorizer/token-authorizer.ts';
 import { bearerToken, localTokenVerifier, parseLocalJwks } from '../../../lambdas/local-authorizer/local-tokens.ts';
 import { JsonLogger } from '../../../lambdas/shared/logger.ts';
 import { ENV } from '../../../lambdas/shared/resources.ts';
@@ -25,14 +25,14 @@ describe('local token authorizer', () => {
   let dir: string;
   let key: SigningKey;
   let other: SigningKey;
-  let authorize: ReturnType<typeof createLocalAuthorizer>;
+  let authorize: ReturnType<typeof createTokenAuthorizer>;
   const lines: string[] = [];
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'local-authorizer-'));
     key = loadOrCreateSigningKey(join(dir, 'keys'));
     other = loadOrCreateSigningKey(join(dir, 'other'));
-    authorize = createLocalAuthorizer(
+    authorize = createTokenAuthorizer(
       localTokenVerifier(parseLocalJwks(JSON.stringify(key.jwks))),
       new JsonLogger({ level: 'info', write: (line) => lines.push(line) }),
     );
@@ -53,7 +53,7 @@ describe('local token authorizer', () => {
           { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:000000000000:abc123def4/prod/*' },
         ],
       },
-      context: { sub: localSub('alice'), username: 'alice', email: `alice@${LOCAL_EMAIL_DOMAIN}` },
+      context: { principalKind: 'user', scopes: 'jobs/read jobs/write', sub: localSub('alice'), username: 'alice', email: `alice@${LOCAL_EMAIL_DOMAIN}` },
     });
   });
 
@@ -64,7 +64,7 @@ describe('local token authorizer', () => {
 
   it('passes only string context values', async () => {
     const result = await authorize(tokenEvent(issueIdToken(key, 'carol', { overrides: { email: undefined } })));
-    expect(result.context).toEqual({ sub: localSub('carol'), username: 'carol' });
+    expect(result.context).toEqual({ principalKind: 'user', scopes: 'jobs/read jobs/write', sub: localSub('carol'), username: 'carol' });
     for (const value of Object.values(result.context ?? {})) expect(typeof value).toBe('string');
   });
 

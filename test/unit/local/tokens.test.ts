@@ -147,7 +147,6 @@ describe('local token issuer', () => {
     const variants: [string, (key: SigningKey, other: SigningKey) => string, RegExp][] = [
       ['an expired token', (key) => issueIdToken(key, 'alice', { now: new Date(Date.now() - 7200_000) }), /expired/i],
       ['another audience', (key) => issueIdToken(key, 'alice', { overrides: { aud: 'other-client' } }), /audience/i],
-      ['an access token', (key) => issueIdToken(key, 'alice', { overrides: { token_use: 'access', client_id: LOCAL_CLIENT_ID } }), /token use/i],
       ['another issuer', (key) => issueIdToken(key, 'alice', { overrides: { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other' } }), /issuer/i],
       ['a token signed by another key', (_key, other) => issueIdToken(other, 'alice'), /not found/i],
       ['another key claiming our kid', (key, other) => issueIdToken(other, 'alice', { headerOverrides: { kid: key.kid } }), /signature/i],
