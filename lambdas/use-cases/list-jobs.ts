@@ -4,24 +4,14 @@
  * same caller. No AWS imports here.
  */
 import { InvalidCursorError } from '../domain/errors.ts';
-import { JOB_PRIORITIES, type Job, type JobPriority, type JobStatus } from '../domain/job.ts';
-import type { CursorCodec, CursorPayload, JobStore, ListOrder, ListPosition, ListSort } from '../domain/ports.ts';
+import { JOB_PRIORITIES, type Job, type JobPriority } from '../domain/job.ts';
+import type { CursorCodec, CursorPayload, JobStore, ListPosition, ListQuery } from '../domain/ports.ts';
 
 export const LIST_DEFAULT_LIMIT = 20;
 export const LIST_MAX_LIMIT = 100;
 
-export interface ListRequest {
-  readonly status?: JobStatus;
-  readonly type?: string;
-  /** Any of these priorities; none given: every priority. */
-  readonly priorities?: readonly JobPriority[];
-  /** @default 'createdAt' */
-  readonly sort?: ListSort;
-  /** @default 'desc' */
-  readonly order?: ListOrder;
-  readonly limit: number;
-  readonly cursor?: string;
-}
+/** A list request: the store's query, with the client's opaque cursor in place of a position. */
+export type ListRequest = Omit<ListQuery, 'after'> & { readonly cursor?: string };
 
 export interface ListResult {
   readonly items: readonly Job[];
