@@ -1,0 +1,43 @@
+/**
+ * The one list of the metrics the functions emit (CloudWatch embedded metric format, through
+ * Powertools Metrics) and the alarms and the dashboard read, so a name cannot drift between the
+ * code that emits it and the stack that watches it. No AWS SDK or CDK imports here.
+ *
+ * Every metric is emitted in the namespace METRICS_NAMESPACE with the dimension `service` (the
+ * stack's name, Powertools' default dimension) alone, which alarms read, and, where `by` names
+ * more dimensions, once more with `service` and those, which the dashboard breaks down.
+ */
+export const METRICS_NAMESPACE = 'AsyncJobs';
+
+/** The dimension every metric carries: the stack name (POWERTOOLS_SERVICE_NAME). */
+export const SERVICE_DIMENSION = 'service';
+
+export type MetricUnit = 'Count' | 'Milliseconds';
+
+export interface MetricDefinition {
+  readonly name: string;
+  readonly unit: MetricUnit;
+  /** Extra dimensions of the breakdown set (`service` plus these); none: `service` only. */
+  readonly by: readonly ('JobType' | 'FailureClass' | 'ModelId' | 'Repair')[];
+  readonly description: string;
+}
+
+export const METRICS = {
+  jobsCreated: { name: 'JobsCreated', unit: 'Count', by: ['JobType'], description: 'Jobs accepted by a create (not replays, not reused results)' },
+  jobsReused: { name: 'JobsReused', unit: 'Count', by: ['JobType'], description: "Creates answered with an earlier job's result" },
+  jobsCompleted: { name: 'JobsCompleted', unit: 'Count', by: ['JobType'], description: 'Jobs that reached COMPLETED' },
+  jobsFailed: { name: 'JobsFailed', unit: 'Count', by: ['JobType', 'FailureClass'], description: 'Jobs that reached FAILED, by why' },
+  jobsRetried: { name: 'JobsRetried', unit: 'Count', by: ['JobType'], description: 'Explicit retries (POST …/retry)' },
+  jobsCancelled: { name: 'JobsCancelled', unit: 'Count', by: ['JobType'], description: 'Jobs cancelled by their caller' },
+  attemptsRequeued: { name: 'AttemptsRequeued', unit: 'Count', by: ['JobType'], description: 'Failed attempts that will be tried again' },
+  attemptDuration: { name: 'AttemptDuration', unit: 'Milliseconds', by: ['JobType'], description: 'Claim to the end of an attempt' },
+  queueDelay: { name: 'QueueDelay', unit: 'Milliseconds', by: ['JobType'], description: 'Created or requeued (or due, when scheduled) to claimed' },
+  modelLatency: { name: 'ModelLatency', unit: 'Milliseconds', by: ['ModelId'], description: 'One model call' },
+  modelInputTokens: { name: 'ModelInputTokens', unit: 'Count', by: ['ModelId'], description: 'Input tokens of model calls' },
+  modelOutputTokens: { name: 'ModelOutputTokens', unit: 'Count', by: ['ModelId'], description: 'Output tokens of model calls' },
+  modelThrottles: { name: 'ModelThrottles', unit: 'Count', by: ['ModelId'], description: 'Model calls refused by Bedrock for quota or throttling' },
+  jobsDeadLettered: { name: 'JobsDeadLettered', unit: 'Count', by: ['JobType'], description: 'Messages that reached the dead-letter queue' },
+  reconcilerRepairs: { name: 'ReconcilerRepairs', unit: 'Count', by: ['Repair'], description: 'Jobs the reconciler had to move on: a lost message or attempt' },
+} as const satisfies Record<string, MetricDefinition>;
+
+export type MetricKey = keyof typeof METRICS;
