@@ -51,7 +51,7 @@ const owner = 'a3b1c2d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d'; // a Cognito sub's length
 const wid = crypto.randomUUID();
 const member = (principalId: string, role: 'owner' | 'admin' | 'member' | 'viewer') => ({ workspaceId: wid, principalId, role, addedAt: at, addedBy: owner });
 const empty = await partition(wid);
-await store.create({ id: wid, name: 'Harvest team 2026', createdAt: at, createdBy: owner, updatedAt: at }, member(owner, 'owner'));
+await store.create({ id: wid, name: 'Harvest team 2026', createdAt: at, createdBy: owner, updatedAt: at, jobShards: 1 }, member(owner, 'owner'));
 const created = await partition(wid);
 const bob = 'f0e1d2c3-b4a5-4968-8776-655443322110';
 await store.putMembership(member(bob, 'member'), { previous: undefined });

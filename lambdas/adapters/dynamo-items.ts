@@ -6,6 +6,8 @@
 import type { Job, JobPatch, JobStatus, PayloadRef } from '../domain/job.ts';
 import type { AttemptRef } from '../domain/ports.ts';
 import { dueShardOf, JOBS_TABLE } from '../shared/resources.ts';
+import { workspaceIdOfOwnerKey } from '../domain/workspace.ts';
+import { ownerOfIndexKey } from './dynamo-owner-index.ts';
 
 export type Item = Record<string, unknown>;
 
@@ -73,7 +75,13 @@ export class ExpressionBuilder {
       const statuses = guard.statusIn.map((status) => this.value(status));
       conditions.push(`${this.name('status')} IN (${statuses.join(', ')})`);
     }
-    if (guard.ownerId !== undefined) conditions.push(`${this.name('ownerId')} = ${this.value(guard.ownerId)}`);
+    if (guard.ownerId !== undefined) {
+      const owner = this.name('ownerId');
+      const workspaceId = workspaceIdOfOwnerKey(guard.ownerId);
+      if (workspaceId === undefined) conditions.push(`${owner} = ${this.value(guard.ownerId)}`);
+      // A workspace's job: its stored ownerId is the owner key, or (sharded) the key and `#<shard>`.
+      else conditions.push(`(${owner} = ${this.value(guard.ownerId)} OR begins_with(${owner}, ${this.value(`${guard.ownerId}#`)})) AND ${this.name('workspaceId')} = ${this.value(workspaceId)}`);
+    }
     if (guard.runId === null) conditions.push(`attribute_not_exists(${this.name('runId')})`);
     else if (guard.runId !== undefined) conditions.push(`${this.name('runId')} = ${this.value(guard.runId)}`);
     if (guard.dueAt !== undefined) conditions.push(`${this.name('dueAt')} = ${this.value(guard.dueAt)}`);
@@ -111,7 +119,8 @@ export function fromItem(item: Item): Job {
     scheduledAt: text('scheduledAt'),
     // Records written before the list's updatedAt order have none: their last update is the best guess.
     statusChangedAt: text('statusChangedAt') ?? String(item.updatedAt),
-    ownerId: String(item.ownerId),
+    // A sharded workspace job's item says `ws#<wid>#<shard>` (the owner indexes' key): the owner is `ws#<wid>`.
+    ownerId: ownerOfIndexKey(String(item.ownerId)),
     // Records written before workspaces: personal jobs of their owner.
     workspaceId: text('workspaceId'),
     createdBy: text('createdBy') ?? String(item.ownerId),

@@ -4,7 +4,10 @@
  *
  * Indexes (JOBS_TABLE): `byOwner` keeps only keys and `type`, written once per job, so a
  * transition never writes it; `byOwnerUpdated` keeps only keys, rewritten on status changes
- * (`statusChangedAt`); listing reads the page's items with BatchGetItem. `byDue` keeps
+ * (`statusChangedAt`); listing reads the page's items with BatchGetItem. A busy workspace's
+ * entries in these and `byActive` are spread over its jobShards partition keys
+ * (dynamo-owner-index.ts): the item's `ownerId` attribute is then `ws#<wid>#<k>`, read back as
+ * the record's ownerId `ws#<wid>`. `byDue` keeps
  * only keys, spread over JOBS_TABLE.dueIndex.shards partition keys (`dueShard`), and holds only
  * unfinished jobs: an item carries `dueShard` exactly while it has a `dueAt`. `byActive` (the
  * quotas, projecting `type`) and `byReuse` (result reuse) are sparse too (see JOBS_TABLE). Idempotency
@@ -47,7 +50,6 @@ import {
   type DuePosition,
   type JobStore,
   type ListPage,
-  type ListPosition,
   type ListQuery,
   type OwnerExpectation,
   type PendingExpectation,
@@ -56,8 +58,10 @@ import { isIdempotencyRecordId, type IdempotencyRecord } from '../domain/fingerp
 import { dueShardName, JOBS_TABLE } from '../shared/resources.ts';
 import { isConditionFailure, translate } from './dynamo-errors.ts';
 import { ExpressionBuilder, fromItem, running, toItem, type Guard, type Item } from './dynamo-items.ts';
+import { countOwnerActive, listOwnerJobs, ownerIndexKey, type OwnerIndexReader } from './dynamo-owner-index.ts';
+import { jobShardOf, workspaceIdOfOwnerKey, type JobShardCounts } from '../domain/workspace.ts';
 
-/** Index pages a single list call reads before returning what it has. */
+/** Index pages findReusable reads before giving up. */
 const MAX_LIST_PAGES = 10;
 /** BatchGetItem's limit. */
 const BATCH_GET_MAX = 100;
@@ -70,6 +74,11 @@ export interface DynamoJobStoreOptions {
   readonly lifecycle: LifecycleSettings;
   readonly client?: DynamoDBDocumentClient;
   readonly clock?: Clock;
+  /**
+   * Each workspace's jobShards (the workspaces table): needed by the functions that create, list or
+   * count a workspace's jobs; without it those throw for a workspace's owner key.
+   */
+  readonly workspaces?: JobShardCounts;
 }
 
 export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
@@ -84,19 +93,27 @@ export class DynamoJobStore implements JobStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly clock: Clock;
 
+  private readonly workspaces: JobShardCounts | undefined;
+  /** The sharded owner-index reads (dynamo-owner-index.ts) on this table. */
+  private readonly indexReader: OwnerIndexReader;
+
   constructor(options: DynamoJobStoreOptions) {
     this.tableName = options.tableName;
     this.lifecycle = options.lifecycle;
     this.client = options.client ?? createDocumentClient();
     this.clock = options.clock ?? systemClock;
+    this.workspaces = options.workspaces;
+    this.indexReader = { tableName: this.tableName, query: (input) => this.query(input), getMany: (ids) => this.getMany(ids) };
   }
 
   async create(job: Job): Promise<void> {
+    // A workspace's job goes to one of its jobShards index shards, by a hash of its id, for good.
+    const shard = jobShardOf(job.id, await this.shardsOf(job.ownerId));
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: toItem(job),
+          Item: { ...toItem(job), ownerId: ownerIndexKey(job.ownerId, shard) },
           ConditionExpression: 'attribute_not_exists(#id)',
           ExpressionAttributeNames: { '#id': 'id' },
         }),
@@ -147,52 +164,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   async list(ownerId: string, query: ListQuery): Promise<ListPage> {
-    // createdAt: `byOwner`, which projects `type`; updatedAt: `byOwnerUpdated`, keys only.
-    const index = query.sort === 'updatedAt' ? JOBS_TABLE.ownerUpdatedIndex : JOBS_TABLE.ownerIndex;
-    const names: Record<string, string> = { '#owner': index.partitionKey };
-    const values: Record<string, unknown> = { ':owner': ownerId };
-    let filter: string | undefined;
-    if (query.type && index === JOBS_TABLE.ownerIndex) {
-      names['#type'] = 'type';
-      values[':type'] = query.type;
-      filter = '#type = :type';
-    }
-    // What the index cannot filter is filtered on the records (read for the page anyway).
-    const matches = (job: Job) =>
-      (!query.status || job.status === query.status) &&
-      (!query.type || job.type === query.type) &&
-      (!query.priorities || query.priorities.includes(job.priority));
-    const found: { job: Job; position: ListPosition }[] = [];
-    let startKey: Item | undefined = query.after ? { id: query.after.id, [index.partitionKey]: ownerId, [index.sortKey]: query.after.at } : undefined;
-    for (let page = 0; page < MAX_LIST_PAGES; page++) {
-      const input: QueryCommandInput = {
-        TableName: this.tableName,
-        IndexName: index.name,
-        KeyConditionExpression: '#owner = :owner',
-        ...(filter ? { FilterExpression: filter } : {}),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: query.order === 'asc',
-        Limit: query.limit + 1,
-        ExclusiveStartKey: startKey,
-      };
-      const output = await this.query(input);
-      const entries = output.Items ?? [];
-      const records = new Map((await this.getMany(entries.map((entry) => String(entry.id)))).map((job) => [job.id, job]));
-      for (const entry of entries) {
-        const job = records.get(String(entry.id));
-        // The position is the entry's: the record may have moved on since the index was read.
-        if (job && matches(job)) found.push({ job, position: { at: String(entry[index.sortKey]), id: job.id } });
-      }
-      if (found.length > query.limit) {
-        const kept = found.slice(0, query.limit);
-        return { jobs: kept.map((entry) => entry.job), next: kept[kept.length - 1]!.position };
-      }
-      startKey = output.LastEvaluatedKey;
-      if (!startKey) return { jobs: found.map((entry) => entry.job), next: null };
-    }
-    // Filters skipped many entries: return what we have and continue after the last entry read.
-    return { jobs: found.map((entry) => entry.job), next: { at: String(startKey![index.sortKey]), id: String(startKey!.id) } };
+    return listOwnerJobs(this.indexReader, ownerId, await this.shardsOf(ownerId), query);
   }
 
   async findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage> {
@@ -220,38 +192,22 @@ export class DynamoJobStore implements JobStore {
   }
 
   async countActive(ownerId: string, limit: number): Promise<number> {
-    return (await this.readActive(ownerId, limit)).active;
+    return (await countOwnerActive(this.indexReader, ownerId, await this.shardsOf(ownerId), limit)).active;
   }
 
   async countActiveOfType(ownerId: string, limit: number, type: string): Promise<ActiveCount> {
-    return this.readActive(ownerId, limit, type);
+    return countOwnerActive(this.indexReader, ownerId, await this.shardsOf(ownerId), limit, type);
   }
 
   /**
-   * The owner's entries in byActive, at most `limit` of them: counted only (Select COUNT), or with
-   * their projected `type` when the count of one type is wanted. Both read the same entries.
+   * Over how many index shards the owner's entries are spread: 1 for a personal owner (no read),
+   * the workspace's jobShards for a workspace's owner key (one strongly consistent GetItem).
    */
-  private async readActive(ownerId: string, limit: number, type?: string): Promise<ActiveCount> {
-    const { activeIndex } = JOBS_TABLE;
-    let active = 0;
-    let ofType = 0;
-    let startKey: Item | undefined;
-    do {
-      const output = await this.query({
-        TableName: this.tableName,
-        IndexName: activeIndex.name,
-        KeyConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: { '#owner': activeIndex.partitionKey, ...(type ? { '#type': 'type' } : {}) },
-        ExpressionAttributeValues: { ':owner': ownerId },
-        ...(type ? { ProjectionExpression: '#type' } : { Select: 'COUNT' as const }),
-        Limit: limit - active,
-        ExclusiveStartKey: startKey,
-      });
-      active += output.Count ?? 0;
-      if (type) ofType += (output.Items ?? []).filter((item) => item.type === type).length;
-      startKey = output.LastEvaluatedKey;
-    } while (startKey && active < limit);
-    return { active, ofType };
+  private async shardsOf(ownerId: string): Promise<number> {
+    const workspaceId = workspaceIdOfOwnerKey(ownerId);
+    if (workspaceId === undefined) return 1;
+    if (!this.workspaces) throw new Error(`DynamoJobStore needs the workspaces table (option workspaces) to read the jobs of ${ownerId}`);
+    return this.workspaces.jobShards(workspaceId);
   }
 
   async findReusable(reuseKey: string, completedSince: string): Promise<Job | undefined> {

@@ -20,6 +20,7 @@ import {
   type MemberChange,
   type Membership,
   type Workspace,
+  type WorkspaceChanges,
   type WorkspaceRole,
   type WorkspaceStore,
 } from '../domain/workspace.ts';
@@ -74,16 +75,32 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
     return workspaceIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
   }
 
-  async rename(workspaceId: string, name: string, at: string): Promise<Workspace | undefined> {
+  async update(workspaceId: string, changes: WorkspaceChanges, at: string): Promise<Workspace | undefined> {
+    const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#pk': PK };
+    const values: Record<string, unknown> = { ':at': at };
+    const sets = ['#updatedAt = :at'];
+    let condition = 'attribute_exists(#pk)';
+    if (changes.name !== undefined) {
+      names['#name'] = 'name';
+      values[':name'] = changes.name;
+      sets.push('#name = :name');
+    }
+    if (changes.jobShards !== undefined) {
+      // Never lowered: every job's entries stay in a shard a list reads.
+      names['#jobShards'] = 'jobShards';
+      values[':jobShards'] = changes.jobShards;
+      sets.push('#jobShards = :jobShards');
+      condition += ' AND (attribute_not_exists(#jobShards) OR #jobShards <= :jobShards)';
+    }
     try {
       const { Attributes } = await this.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: workspaceKey(workspaceId),
-          UpdateExpression: 'SET #name = :name, #updatedAt = :at',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#name': 'name', '#updatedAt': 'updatedAt', '#pk': PK },
-          ExpressionAttributeValues: { ':name': name, ':at': at },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -92,6 +109,19 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  async jobShards(workspaceId: string): Promise<number> {
+    const { Item } = await this.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: workspaceKey(workspaceId),
+        ProjectionExpression: '#jobShards',
+        ExpressionAttributeNames: { '#jobShards': 'jobShards' },
+        ConsistentRead: true,
+      }),
+    );
+    return shardsOf(Item);
   }
 
   async delete(workspaceId: string): Promise<void> {
@@ -228,7 +258,13 @@ function toWorkspace(item: Item): Workspace {
     createdAt: String(item.createdAt),
     createdBy: String(item.createdBy),
     updatedAt: String(item.updatedAt),
+    jobShards: shardsOf(item),
   };
+}
+
+/** A workspace's jobShards as stored; workspaces written before sharding have none: 1. */
+function shardsOf(item: Item | undefined): number {
+  return typeof item?.jobShards === 'number' && item.jobShards >= 1 ? item.jobShards : 1;
 }
 
 function toMembership(item: Item): Membership {

@@ -110,16 +110,18 @@ const PERSONAL_ROUTES = [
     path: '/api/jobs/{id}/status',
     entry: handlerEntry('get-job-status'),
     summary: 'Get the smallest answer a poller needs: { id, status, progress, updatedAt }',
-    // One GetItem of the job's record; no payloads, so no S3 client in its bundle.
-    access: { table: ['dynamodb:GetItem'] },
+    // One GetItem of the job's record; no payloads, so no S3 client in its bundle. Workspaces
+    // GetItem: the caller's membership of a workspace job's workspace.
+    access: { table: ['dynamodb:GetItem'], workspaces: ['dynamodb:GetItem'] },
   },
   {
     name: 'get-job-result',
     method: 'GET',
     path: '/api/jobs/{id}/result',
     entry: handlerEntry('get-job-result'),
-    summary: "Get a completed job's result",
-    access: { table: ['dynamodb:GetItem'], payloads: { results: ['s3:GetObject'] } },
+    summary: "Get a completed job's result: the caller's own job, or one of a workspace they are a member of",
+    // Workspaces GetItem: the caller's membership of a workspace job's workspace.
+    access: { table: ['dynamodb:GetItem'], payloads: { results: ['s3:GetObject'] }, workspaces: ['dynamodb:GetItem'] },
   },
   {
     name: 'cancel-job',

@@ -48,7 +48,7 @@ export const WORKSPACE_ROUTES = [
     method: 'PATCH',
     path: '/api/workspaces/{wid}',
     entry: entry('update-workspace'),
-    summary: 'Rename a workspace (owners)',
+    summary: 'Rename a workspace (owners), raise its jobShards (admins and owners)',
     access: { table: [], workspaces: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   },
   {

@@ -98,13 +98,16 @@ export class TooManyJobsError extends DomainError {
   constructor(
     readonly limit: number,
     readonly retryAfterSeconds: number,
-    /** The job type whose own limit was reached; undefined for the caller's overall quota. */
+    /** The job type whose own limit was reached; undefined for the overall quota. */
     readonly jobType?: string,
+    /** Whose unfinished jobs were counted: the caller's personal ones, or a workspace's. */
+    readonly scope: 'caller' | 'workspace' = 'caller',
   ) {
+    const holder = scope === 'workspace' ? 'This workspace has' : 'You have';
     super(
       jobType
-        ? `You have ${limit} unfinished (PENDING or PROCESSING) ${jobType} jobs, the most allowed for that type; create more once some finish`
-        : `You have ${limit} unfinished (PENDING or PROCESSING) jobs, the most allowed; create more once some finish`,
+        ? `${holder} ${limit} unfinished (PENDING or PROCESSING) ${jobType} jobs, the most allowed for that type; create more once some finish`
+        : `${holder} ${limit} unfinished (PENDING or PROCESSING) jobs, the most allowed; create more once some finish`,
     );
   }
 }

@@ -17,6 +17,16 @@ function sortKeys(value: unknown): unknown {
   return sorted;
 }
 
+/** A stable 32-bit FNV-1a hash of the text's UTF-16 code units: the same shard for the same id everywhere. */
+export function stableHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
 /** SHA-256 of the canonical JSON of `parts`, base64url (43 characters). */
 export function fingerprint(...parts: readonly unknown[]): string {
   return createHash('sha256').update(canonicalJson(parts)).digest('base64url');

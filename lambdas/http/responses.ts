@@ -135,7 +135,8 @@ export function toProblem(error: unknown, requestId: string, logger: Logger): { 
       problem: problem(429, 'TOO_MANY_JOBS', error.message, requestId, {
         limit: error.limit,
         // `type` is the problem's own member (RFC 9457): the job type goes in `jobType`.
-        ...(error.jobType ? { scope: 'type', jobType: error.jobType } : { scope: 'caller' }),
+        // `scope`: whose quota (the caller's, or the workspace's for a workspace job), or the type's own limit.
+        ...(error.jobType ? { scope: 'type', jobType: error.jobType } : { scope: error.scope }),
       }),
       headers: { 'Retry-After': String(error.retryAfterSeconds) },
     };

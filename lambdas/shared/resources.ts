@@ -4,6 +4,7 @@
  * No AWS SDK or CDK imports here.
  */
 import { MAX_DOCUMENT_BYTES } from '../domain/bedrock-limits.ts';
+import { stableHash } from '../domain/fingerprints.ts';
 import { JOB_PRIORITIES, type JobPriority } from '../domain/job.ts';
 
 export const JOBS_TABLE = {
@@ -103,12 +104,7 @@ export const QUOTAS = {
 
 /** The `dueShard` of a job: `due-00` … `due-63`, from an FNV-1a hash of its id. */
 export function dueShardOf(id: string): string {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < id.length; index++) {
-    hash ^= id.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return dueShardName(hash % JOBS_TABLE.dueIndex.shards);
+  return dueShardName(stableHash(id) % JOBS_TABLE.dueIndex.shards);
 }
 
 /** `due-07` for shard 7. */

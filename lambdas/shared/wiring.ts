@@ -5,9 +5,14 @@ import type { Clock } from '../domain/ports.ts';
 import { lifecycleSettings, requireEnv, type Env } from './config.ts';
 import { ENV } from './resources.ts';
 
-/** The jobs table in JOBS_TABLE_NAME, with the lifecycle settings of this deployment. */
+/**
+ * The jobs table in JOBS_TABLE_NAME, with the lifecycle settings of this deployment; with the
+ * workspaces table when the function is given one (WORKSPACES_TABLE_NAME): a workspace's jobShards,
+ * read to create, list and count its jobs.
+ */
 export function jobStoreFrom(env: Env, clock?: Clock): DynamoJobStore {
-  return new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName), lifecycle: lifecycleSettings(env), ...(clock ? { clock } : {}) });
+  const workspaces = env[ENV.workspacesTableName]?.trim() ? workspaceStoreFrom(env) : undefined;
+  return new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName), lifecycle: lifecycleSettings(env), ...(clock ? { clock } : {}), ...(workspaces ? { workspaces } : {}) });
 }
 
 /** The workspaces table in WORKSPACES_TABLE_NAME. */

@@ -13,6 +13,7 @@ import { IdempotencyKeyReusedError, TooManyJobsError } from '../domain/errors.ts
 import { IDEMPOTENCY, idempotencyRecordId, type IdempotencyRecord } from '../domain/fingerprints.ts';
 import type { Job } from '../domain/job.ts';
 import type { Clock, JobStore } from '../domain/ports.ts';
+import { workspaceIdOfOwnerKey } from '../domain/workspace.ts';
 import { QUOTAS } from '../shared/resources.ts';
 
 /** A create's or retry's answer: the job, and whether it is a replay of an earlier request with the same key. */
@@ -45,14 +46,15 @@ export const DEFAULT_QUOTA: QuotaSettings = { maxActiveJobsPerCaller: QUOTAS.def
  */
 export async function checkQuota(store: JobStore, ownerId: string, quota: QuotaSettings, type: string): Promise<void> {
   const limit = quota.maxActiveJobsPerCaller;
+  const scope = workspaceIdOfOwnerKey(ownerId) === undefined ? 'caller' : 'workspace';
   const typeLimit = Object.hasOwn(quota.maxActiveJobsPerCallerByType ?? {}, type) ? quota.maxActiveJobsPerCallerByType![type] : undefined;
   if (typeLimit === undefined) {
-    if ((await store.countActive(ownerId, limit)) >= limit) throw new TooManyJobsError(limit, QUOTAS.retryAfterSeconds);
+    if ((await store.countActive(ownerId, limit)) >= limit) throw new TooManyJobsError(limit, QUOTAS.retryAfterSeconds, undefined, scope);
     return;
   }
   const { active, ofType } = await store.countActiveOfType(ownerId, limit, type);
-  if (active >= limit) throw new TooManyJobsError(limit, QUOTAS.retryAfterSeconds);
-  if (ofType >= typeLimit) throw new TooManyJobsError(typeLimit, QUOTAS.retryAfterSeconds, type);
+  if (active >= limit) throw new TooManyJobsError(limit, QUOTAS.retryAfterSeconds, undefined, scope);
+  if (ofType >= typeLimit) throw new TooManyJobsError(typeLimit, QUOTAS.retryAfterSeconds, type, scope);
 }
 
 /** A request made under an idempotency key. */

@@ -21,6 +21,22 @@ export async function findOwnJob(store: JobStore, ownerId: string, id: string, c
   return job;
 }
 
+/** Whether a principal may read a job that is not theirs: a job of a workspace they belong to (WorkspaceAccess.canRead). */
+export interface ReadAccess {
+  canRead(job: Job, principalId: string): Promise<boolean>;
+}
+
+/**
+ * A job the caller may read: their own (under `ownerId`, their principal id or a workspace's owner
+ * key), or, given `access`, a workspace job of a workspace they are a member of (one more read).
+ * JobNotFoundError otherwise, exactly as for a missing job.
+ */
+export async function findReadableJob(store: JobStore, ownerId: string, id: string, access?: ReadAccess): Promise<Job> {
+  const job = await store.get(id);
+  if (job && (job.ownerId === ownerId || (access && job.workspaceId !== null && (await access.canRead(job, ownerId))))) return job;
+  throw new JobNotFoundError(id);
+}
+
 /**
  * Applies an owner's action to their job as they read it. A lost race re-reads the job and
  * decides again; three rounds are plenty for a human caller (then ConcurrentUpdateError: a 409

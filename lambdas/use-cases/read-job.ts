@@ -8,12 +8,14 @@ import type { Job, JobStatus } from '../domain/job.ts';
 import type { JsonObject } from '../domain/json.ts';
 import { loadResult } from '../domain/payloads.ts';
 import type { JobStore, PayloadStore } from '../domain/ports.ts';
-import { findOwnJob } from './owned-jobs.ts';
+import { findOwnJob, findReadableJob, type ReadAccess } from './owned-jobs.ts';
 
 export interface ReadJobDependencies {
   readonly store: JobStore;
   /** Results too large for the record. */
   readonly payloads: PayloadStore;
+  /** Workspace jobs the caller may read (`result` of GET /api/jobs/{id}/result for a member); absent: their own jobs only. */
+  readonly access?: ReadAccess;
 }
 
 export interface JobResult {
@@ -45,9 +47,9 @@ export class ReadJob {
     return { ...job, result: await loadResult(this.deps.payloads, job) };
   }
 
-  /** A COMPLETED job's result; JobNotCompletedError before that. */
+  /** A COMPLETED job's result, of a job the caller may read; JobNotCompletedError before that. */
   async result(ownerId: string, id: string): Promise<JobResult> {
-    const job = await findOwnJob(this.deps.store, ownerId, id);
+    const job = await findReadableJob(this.deps.store, ownerId, id, this.deps.access);
     if (job.status !== 'COMPLETED') throw new JobNotCompletedError(id, job.status);
     return { id: job.id, status: job.status, result: await loadResult(this.deps.payloads, job) };
   }

@@ -7,17 +7,21 @@ import { ValidationError } from '../domain/errors.ts';
 import type { Job } from '../domain/job.ts';
 import { systemClock, type Clock, type IdGenerator, type JobStore } from '../domain/ports.ts';
 import {
+  checkJobShards,
   checkWorkspaceName,
+  JOB_SHARDS,
   MemberNotFoundError,
   roleAllows,
   WORKSPACE_ROLES,
   WorkspaceAccessDeniedError,
   WorkspaceNotEmptyError,
+  workspaceIdOfOwnerKey,
   workspaceOwnerKey,
   WorkspaceRoleForbiddenError,
   type Membership,
   type Workspace,
   type WorkspaceAction,
+  type WorkspaceChanges,
   type WorkspaceRole,
   type WorkspaceStore,
 } from '../domain/workspace.ts';
@@ -44,6 +48,8 @@ export class WorkspaceAccess {
   /** Whether the principal may read the job: their personal job, or one of a workspace they belong to. */
   async canRead(job: Job, principalId: string): Promise<boolean> {
     if (job.workspaceId === null) return job.ownerId === principalId;
+    // A workspace's owner key (a workspace route's caller) is nobody's principal id: no read.
+    if (workspaceIdOfOwnerKey(principalId) !== undefined) return false;
     return (await this.workspaces.getMembership(job.workspaceId, principalId)) !== undefined;
   }
 }
@@ -86,7 +92,7 @@ export class ManageWorkspaces {
   async create(principalId: string, request: unknown): Promise<WorkspaceWithRole> {
     const name = parseName(request);
     const at = this.clock().toISOString();
-    const workspace: Workspace = { id: this.newId(), name, createdAt: at, createdBy: principalId, updatedAt: at };
+    const workspace: Workspace = { id: this.newId(), name, createdAt: at, createdBy: principalId, updatedAt: at, jobShards: JOB_SHARDS.default };
     await this.deps.workspaces.create(workspace, { workspaceId: workspace.id, principalId, role: 'owner', addedAt: at, addedBy: principalId });
     return { ...workspace, role: 'owner' };
   }
@@ -106,12 +112,33 @@ export class ManageWorkspaces {
     return { ...(await this.existing(membership.workspaceId)), role: membership.role };
   }
 
-  async rename(principalId: string, workspaceId: string, request: unknown): Promise<WorkspaceWithRole> {
-    const membership = await this.access.require(workspaceId, principalId, 'manageWorkspace');
-    const name = parseName(request);
-    const renamed = await this.deps.workspaces.rename(membership.workspaceId, name, this.clock().toISOString());
-    if (!renamed) throw new WorkspaceAccessDeniedError(workspaceId);
-    return { ...renamed, role: membership.role };
+  /**
+   * PATCH: `{ name?, jobShards? }`, at least one. Renaming is for owners; raising jobShards for
+   * admins and owners (never lowering it: 422, so every job stays listed).
+   */
+  async update(principalId: string, workspaceId: string, request: unknown): Promise<WorkspaceWithRole> {
+    const peek = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
+    const scaleOnly = peek.jobShards !== undefined && peek.name === undefined;
+    const membership = await this.access.require(workspaceId, principalId, scaleOnly ? 'scaleJobs' : 'manageWorkspace');
+    const body = requestBody(request, ['name', 'jobShards'], 'workspace', 'must be a JSON object { "name"?: "...", "jobShards"?: 1..32 }');
+    const { name, jobShards } = body.fields;
+    if (name === undefined && jobShards === undefined) body.errors.push({ path: '(body)', message: 'give name, jobShards or both' });
+    const problem = name === undefined ? undefined : checkWorkspaceName(name);
+    if (problem) body.errors.push({ path: 'name', message: problem });
+    const changes: WorkspaceChanges = {
+      ...(typeof name === 'string' ? { name: name.trim() } : {}),
+      ...(typeof jobShards === 'number' ? { jobShards } : {}),
+    };
+    // A write refused because jobShards was raised meanwhile is checked again against the new value.
+    for (let round = 0; ; round++) {
+      const current = await this.existing(membership.workspaceId);
+      const shardsProblem = jobShards === undefined ? undefined : checkJobShards(jobShards, current.jobShards);
+      if (shardsProblem) body.errors.push({ path: 'jobShards', message: shardsProblem });
+      body.check();
+      const updated = await this.deps.workspaces.update(membership.workspaceId, changes, this.clock().toISOString());
+      if (updated) return { ...updated, role: membership.role };
+      if (round >= 2) throw new WorkspaceAccessDeniedError(workspaceId);
+    }
   }
 
   /** Deletes an empty workspace and its memberships; WorkspaceNotEmptyError while it holds any job. */

@@ -11,6 +11,8 @@ import { ConcurrentUpdateError, JobAlreadyExistsError } from '../../lambdas/doma
 import { createJob, type Job, type JobPriority, type LifecycleSettings } from '../../lambdas/domain/job.ts';
 import type { DuePosition, JobStore, ListQuery } from '../../lambdas/domain/ports.ts';
 import { idempotencyRecordId } from '../../lambdas/domain/fingerprints.ts';
+import type { JobShardCounts } from '../../lambdas/domain/workspace.ts';
+import { describeShardedOwnerContract } from './job-store-shards.contract.ts';
 
 export const CONTRACT_LIFECYCLE: LifecycleSettings = {
   stalePendingMs: 300_000,
@@ -24,8 +26,14 @@ const FAR_LEASE = '9999-01-01T00:00:00.000Z';
 /** Builds the store under test; `lifecycle` is CONTRACT_LIFECYCLE. */
 export type StoreFactory = (lifecycle: LifecycleSettings) => JobStore;
 
-export function describeJobStoreContract(name: string, makeStore: () => JobStore): void {
+/**
+ * Runs the contract on the store `makeStore` builds; it gives the store `workspaces`, each
+ * workspace's jobShards as the tests set them (see job-store-shards.contract.ts).
+ */
+export function describeJobStoreContract(name: string, makeStoreWith: (workspaces: JobShardCounts) => JobStore): void {
   describe(`JobStore contract: ${name}`, () => {
+    const jobShards = new Map<string, number>();
+    const makeStore = () => makeStoreWith({ jobShards: async (workspaceId) => jobShards.get(workspaceId) ?? 1 });
     const owner = () => `owner-${crypto.randomUUID()}`;
     // Real time: the stores read retention (TTL) against the wall clock.
     let clock = Date.now();
@@ -36,10 +44,13 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       store: JobStore,
       fields: { ownerId?: string; type?: string; input?: unknown; maxAttempts?: number; reuseKey?: string; scheduledAt?: string; priority?: JobPriority } = {},
     ): Promise<Job> {
+      const ownerId = fields.ownerId ?? owner();
       const job = createJob(
         {
           id: crypto.randomUUID(),
-          ownerId: fields.ownerId ?? owner(),
+          ownerId,
+          // A workspace's owner key: the job lives in that workspace.
+          ...(ownerId.startsWith('ws#') ? { workspaceId: ownerId.slice(3), createdBy: 'member-of-the-workspace' } : {}),
           type: fields.type ?? 'AI_PREVIEW',
           input: fields.input ?? { prompt: 'contract' },
           priority: fields.priority ?? 'normal',
@@ -500,6 +511,8 @@ export function describeJobStoreContract(name: string, makeStore: () => JobStore
       expect(await store.findReusable(key, new Date(Date.parse(newerAt) + 1).toISOString())).toBeUndefined();
       expect(await store.findReusable(`missing-${key}`, olderAt)).toBeUndefined();
     });
+
+    describeShardedOwnerContract({ makeStore, jobShards, newJob, claim, tick });
 
     it('holds an idempotency record until it expires, and never reads it as a job', async () => {
       const store = makeStore();

@@ -14,7 +14,7 @@ export function describeWorkspaceStoreContract(name: string, makeStore: () => Wo
 
     async function newWorkspace(store: WorkspaceStore, name = 'Team') {
       const owner = principal();
-      const workspace = { id: crypto.randomUUID(), name, createdAt: at, createdBy: owner, updatedAt: at };
+      const workspace = { id: crypto.randomUUID(), name, createdAt: at, createdBy: owner, updatedAt: at, jobShards: 1 };
       await store.create(workspace, member(workspace.id, owner, 'owner'));
       return { workspace, owner };
     }
@@ -77,12 +77,24 @@ export function describeWorkspaceStoreContract(name: string, makeStore: () => Wo
       const { workspace, owner } = await newWorkspace(store);
       const someone = principal();
       await store.putMembership(member(workspace.id, someone, 'viewer'), { previous: undefined });
-      expect(await store.rename(workspace.id, 'Renamed', '2026-03-05T00:00:00.000Z')).toEqual({ ...workspace, name: 'Renamed', updatedAt: '2026-03-05T00:00:00.000Z' });
-      expect(await store.rename(crypto.randomUUID(), 'x', at)).toBeUndefined();
+      expect(await store.update(workspace.id, { name: 'Renamed' }, '2026-03-05T00:00:00.000Z')).toEqual({ ...workspace, name: 'Renamed', updatedAt: '2026-03-05T00:00:00.000Z' });
+      expect(await store.update(crypto.randomUUID(), { name: 'x' }, at)).toBeUndefined();
       await store.delete(workspace.id);
       expect(await store.get(workspace.id)).toBeUndefined();
       expect(await store.getMembership(workspace.id, owner)).toBeUndefined();
       expect(await store.listMemberships(someone)).toEqual([]);
+    });
+
+    it("raises a workspace's jobShards, never lowers it, and reads it back (1 for a missing workspace)", async () => {
+      const store = makeStore();
+      const { workspace } = await newWorkspace(store);
+      expect(await store.jobShards(workspace.id)).toBe(1);
+      expect(await store.update(workspace.id, { jobShards: 8 }, at)).toEqual({ ...workspace, jobShards: 8 });
+      expect(await store.jobShards(workspace.id)).toBe(8);
+      expect(await store.update(workspace.id, { jobShards: 4 }, at)).toBeUndefined();
+      expect(await store.update(workspace.id, { jobShards: 8, name: 'Same shards' }, at)).toMatchObject({ jobShards: 8, name: 'Same shards' });
+      expect(await store.get(workspace.id)).toMatchObject({ jobShards: 8, name: 'Same shards' });
+      expect(await store.jobShards(crypto.randomUUID())).toBe(1);
     });
   });
 }

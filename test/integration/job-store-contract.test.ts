@@ -17,5 +17,5 @@ afterAll(async () => {
 
 describeJobStoreContract(
   'DynamoJobStore',
-  () => new DynamoJobStore({ tableName: infra.tableName, lifecycle: CONTRACT_LIFECYCLE, client: createDocumentClient(infra.ddb) }),
+  (workspaces) => new DynamoJobStore({ tableName: infra.tableName, lifecycle: CONTRACT_LIFECYCLE, client: createDocumentClient(infra.ddb), workspaces }),
 );

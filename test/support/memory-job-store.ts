@@ -34,6 +34,7 @@ import type {
 } from '../../lambdas/domain/ports.ts';
 import { isIdempotencyRecordId, type IdempotencyRecord } from '../../lambdas/domain/fingerprints.ts';
 import { dueShardName, dueShardOf, JOBS_TABLE } from '../../lambdas/shared/resources.ts';
+import { jobShardOf, workspaceIdOfOwnerKey, type JobShardCounts } from '../../lambdas/domain/workspace.ts';
 
 interface Guard {
   readonly statusIn?: readonly JobStatus[];
@@ -53,9 +54,13 @@ export class MemoryJobStore implements JobStore {
   constructor(
     private readonly lifecycle: LifecycleSettings,
     private readonly clock: () => Date = () => new Date(),
+    /** Each workspace's jobShards, as the DynamoDB adapter's option; absent: every workspace has 1. */
+    private readonly workspaces?: JobShardCounts,
   ) {}
 
   readonly jobs = new Map<string, Job>();
+  /** The index shard each job's list entries went to at create (as the DynamoDB adapter's `ownerId#<k>`). */
+  readonly shards = new Map<string, number>();
   readonly idempotencyRecords = new Map<string, IdempotencyRecord>();
   writes = 0;
 
@@ -67,8 +72,10 @@ export class MemoryJobStore implements JobStore {
   }
 
   async create(job: Job): Promise<void> {
+    const shard = jobShardOf(job.id, await this.shardsOf(job.ownerId));
     if (this.jobs.has(job.id)) throw new JobAlreadyExistsError(job.id);
     this.jobs.set(job.id, structuredClone(job));
+    this.shards.set(job.id, shard);
     this.writes++;
   }
 
@@ -87,6 +94,17 @@ export class MemoryJobStore implements JobStore {
     return jobs;
   }
 
+  /** As the DynamoDB adapter: 1 for a personal owner, the workspace's jobShards for its owner key. */
+  private async shardsOf(ownerId: string): Promise<number> {
+    const workspaceId = workspaceIdOfOwnerKey(ownerId);
+    return workspaceId === undefined || !this.workspaces ? 1 : this.workspaces.jobShards(workspaceId);
+  }
+
+  /** The owner's jobs in the index shards a read of `shards` shards covers (all of them, as jobShards is never lowered). */
+  private ownedIn(ownerId: string, shards: number): Job[] {
+    return [...this.jobs.values()].filter((job) => job.ownerId === ownerId && (this.shards.get(job.id) ?? 0) < shards);
+  }
+
   private isExpired(job: Job): boolean {
     return job.expiresAt !== null && job.expiresAt <= Math.floor(this.clock().getTime() / 1000);
   }
@@ -97,8 +115,7 @@ export class MemoryJobStore implements JobStore {
     const direction = query.order === 'asc' ? 1 : -1;
     const compare = (a: { at: string; id: string }, b: { at: string; id: string }) =>
       direction * (a.at === b.at ? a.id.localeCompare(b.id) : a.at.localeCompare(b.at));
-    const mine = [...this.jobs.values()]
-      .filter((job) => job.ownerId === ownerId)
+    const mine = this.ownedIn(ownerId, await this.shardsOf(ownerId))
       .sort((a, b) => compare({ at: at(a), id: a.id }, { at: at(b), id: b.id }));
     // Keyset pagination, as on the index: everything after the position in (at, id) order.
     const after = query.after;
@@ -143,8 +160,8 @@ export class MemoryJobStore implements JobStore {
 
   /** As byActive read in its order (dueAt, then id), at most `limit` entries. */
   async countActiveOfType(ownerId: string, limit: number, type: string): Promise<ActiveCount> {
-    const read = [...this.jobs.values()]
-      .filter((job) => job.ownerId === ownerId && job.dueAt !== null)
+    const read = this.ownedIn(ownerId, await this.shardsOf(ownerId))
+      .filter((job) => job.dueAt !== null)
       .sort((a, b) => a.dueAt!.localeCompare(b.dueAt!) || a.id.localeCompare(b.id))
       .slice(0, limit);
     return { active: read.length, ofType: read.filter((job) => job.type === type).length };

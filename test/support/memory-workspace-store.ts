@@ -5,6 +5,7 @@ import {
   type MemberChange,
   type Membership,
   type Workspace,
+  type WorkspaceChanges,
   type WorkspaceStore,
 } from '../../lambdas/domain/workspace.ts';
 
@@ -28,12 +29,16 @@ export class MemoryWorkspaceStore implements WorkspaceStore {
     return ids.flatMap((id) => (this.workspaces.has(id) ? [{ ...this.workspaces.get(id)! }] : []));
   }
 
-  async rename(id: string, name: string, at: string): Promise<Workspace | undefined> {
+  async update(id: string, changes: WorkspaceChanges, at: string): Promise<Workspace | undefined> {
     const found = this.workspaces.get(id);
-    if (!found) return undefined;
-    const renamed = { ...found, name, updatedAt: at };
-    this.workspaces.set(id, renamed);
-    return { ...renamed };
+    if (!found || (changes.jobShards !== undefined && changes.jobShards < found.jobShards)) return undefined;
+    const updated = { ...found, ...changes, updatedAt: at };
+    this.workspaces.set(id, updated);
+    return { ...updated };
+  }
+
+  async jobShards(id: string): Promise<number> {
+    return this.workspaces.get(id)?.jobShards ?? 1;
   }
 
   async delete(id: string): Promise<void> {

@@ -2,4 +2,4 @@
 import { CONTRACT_LIFECYCLE, describeJobStoreContract } from '../../contract/job-store.contract.ts';
 import { MemoryJobStore } from '../../support/memory-job-store.ts';
 
-describeJobStoreContract('MemoryJobStore', () => new MemoryJobStore(CONTRACT_LIFECYCLE));
+describeJobStoreContract('MemoryJobStore', (workspaces) => new MemoryJobStore(CONTRACT_LIFECYCLE, undefined, workspaces));

@@ -5,10 +5,10 @@ import type { RouteLogic } from '../../http-adapter.ts';
 import { workspaceIdParameter } from '../../workspace-http.ts';
 import { routeHandler, type RouteWiring } from '../../wiring.ts';
 
-/** PATCH /api/workspaces/{wid} { name } → the renamed workspace (owners only). */
+/** PATCH /api/workspaces/{wid} { name?, jobShards? } → the workspace (renaming: owners; raising jobShards: admins and owners). */
 export const updateWorkspace: RouteLogic<ManageWorkspaces> = async (request, workspaces) => ({
   status: 200,
-  body: await workspaces.rename(request.ownerId, workspaceIdParameter(request.event), jsonBody(request.event)),
+  body: await workspaces.update(request.ownerId, workspaceIdParameter(request.event), jsonBody(request.event)),
 });
 
 export function wire({ env }: RouteWiring): ManageWorkspaces {
