@@ -4,10 +4,12 @@
  * refused at once, another workspace's job 404 under every route, cursors bound to the
  * workspace, chaining, the quota and idempotency keys per workspace, owners, deleting.
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../lambdas/adapters/dynamo-job-store.ts';
 import { ROUTES, workspaceRouteNames } from '../../lambdas/api/routes.ts';
 import { CLIENT_SCOPES, expectedAnswer } from '../support/authorization-matrix.ts';
-import { useHarness } from '../support/harness.ts';
+import { useHarness, type JobsClient } from '../support/harness.ts';
 import { createIn, expectStatus, MATRIX, newTeam, ROLES } from '../support/workspace-fixture.ts';
 
 const h = useHarness({ env: { MAX_ACTIVE_JOBS_PER_CALLER: '8' }, resetEach: false });
@@ -84,9 +86,30 @@ describe('workspace jobs', () => {
         expect(response.json.code).toBe('JOB_NOT_FOUND');
       }
     }
-    // The personal routes do not reach a workspace job either (GET /api/jobs/{id} aside, for members).
-    for (const route of ['get-job-status', 'get-job-result', 'cancel-job', 'retry-job'] as const) {
-      expectStatus(await other.as.owner.call(route, { id: foreign }), 404, route);
+    // The personal routes do not act on a workspace job, nor read one for a non-member.
+    for (const route of ['cancel-job', 'retry-job'] as const) expectStatus(await other.as.owner.call(route, { id: foreign }), 404, route);
+    for (const route of ['get-job', 'get-job-status', 'get-job-result'] as const) expectStatus(await one.as.owner.call(route, { id: foreign }), 404, `${route} as a non-member`);
+  });
+
+  it('answers GET /api/jobs/{id}/status and /result of a workspace job to every member, like GET /api/jobs/{id}, and 404 to anyone else', async () => {
+    const { wid, as } = await newTeam(h);
+    const id = await createIn(as.member, wid);
+    for (const role of ['owner', 'admin', 'member', 'viewer'] as const) {
+      const status = await as[role].call('get-job-status', { id });
+      expectStatus(status, 200, `status as ${role}`);
+      expect(status.json).toMatchObject({ id, status: 'PENDING' });
+      const result = await as[role].call('get-job-result', { id });
+      expectStatus(result, 409, `result as ${role} (PENDING)`);
+      expect(result.json.code).toBe('JOB_NOT_COMPLETED');
+    }
+    const removed = as.viewer;
+    expectStatus(await as.owner.call('remove-member', { params: { wid, principalId: removed.sub! } }), 200, 'remove the viewer');
+    for (const route of ['get-job-status', 'get-job-result'] as const) {
+      for (const [who, client] of [['removed', removed], ['non-member', as.nonMember], ['client', h.newClient('jobs/read')]] as const) {
+        const response = await client.call(route, { id });
+        expectStatus(response, 404, `${route} as ${who}`);
+        expect(response.json.code).toBe('JOB_NOT_FOUND');
+      }
     }
   });
 
@@ -164,7 +187,7 @@ describe('workspace jobs', () => {
     for (let n = 0; n < 8; n++) await createIn(n % 2 ? as.member : as.admin, wid, `quota ${n}`);
     const refused = await as.owner.call('workspace-create-job', { params: { wid }, body: { type: 'AI_PREVIEW', input: { prompt: 'one too many' } } });
     expectStatus(refused, 429, 'ninth in the workspace');
-    expect(refused.json.code).toBe('TOO_MANY_JOBS');
+    expect(refused.json).toMatchObject({ code: 'TOO_MANY_JOBS', scope: 'workspace', limit: 8 });
     // The owner's personal quota is untouched.
     await as.owner.createPreview('personal is separate');
   });
@@ -182,6 +205,85 @@ describe('workspace jobs', () => {
     const personal = await as.member.create(body, { headers });
     expectStatus(personal, 202, 'same key, personal: a new job');
     expect(personal.json.id).not.toBe(first.json.id);
+  });
+});
+
+describe("a busy workspace's jobs spread over jobShards index partitions", () => {
+  /** Every page of the workspace's list, `limit` at a time: the ids in order. */
+  async function listAll(client: JobsClient, wid: string, query: Record<string, string> = {}, limit = 3): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await client.call('workspace-list-jobs', { params: { wid }, query: { ...query, limit: String(limit), ...(cursor ? { cursor } : {}) } });
+      expectStatus(page, 200, 'list');
+      expect(page.json.items.length).toBeLessThanOrEqual(limit);
+      ids.push(...page.json.items.map((item: { id: string }) => item.id));
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    return ids;
+  }
+
+  /** The stored owner-index keys of the jobs (`ws#<wid>` or `ws#<wid>#<k>`). */
+  async function storedOwnerKeys(ids: readonly string[]): Promise<string[]> {
+    const doc = createDocumentClient(h.infra.ddb);
+    return Promise.all(ids.map(async (id) => String((await doc.send(new GetCommand({ TableName: h.infra.tableName, Key: { id } }))).Item?.ownerId)));
+  }
+
+  it('lists every job once, newest first, across pages and shards; raising jobShards keeps the older jobs listed and counted', async () => {
+    const { wid, as } = await newTeam(h);
+    const before: string[] = [];
+    for (let n = 0; n < 3; n++) before.push(await createIn(as.member, wid, `before ${n}`));
+    const raised = await as.admin.call('update-workspace', { params: { wid }, body: { jobShards: 8 } });
+    expectStatus(raised, 200, 'an admin raises jobShards');
+    expect(raised.json).toMatchObject({ id: wid, jobShards: 8, role: 'admin' });
+    const after: string[] = [];
+    for (let n = 0; n < 5; n++) after.push(await createIn(n % 2 ? as.owner : as.member, wid, `after ${n}`));
+
+    // Where the entries went: the older jobs in the workspace's one key, the newer ones over 8.
+    expect(new Set(await storedOwnerKeys(before))).toEqual(new Set([`ws#${wid}`]));
+    const spread = await storedOwnerKeys(after);
+    for (const key of spread) expect(key).toMatch(new RegExp(`^ws#${wid}(#[1-7])?$`));
+    expect(new Set(spread).size).toBeGreaterThan(1);
+    // The API says the owner key, never the shard.
+    expect((await as.viewer.call('get-job', { id: after[0]! })).json).toMatchObject({ workspaceId: wid });
+
+    const newestFirst = [...before, ...after].reverse();
+    expect(await listAll(as.viewer, wid)).toEqual(newestFirst);
+    expect(await listAll(as.viewer, wid, { order: 'asc' }, 5)).toEqual([...newestFirst].reverse());
+    const cancelled = [before[1]!, after[2]!];
+    for (const id of cancelled) expectStatus(await as.owner.call('workspace-cancel-job', { params: { wid }, id }), 200, 'cancel');
+    expect(await listAll(as.member, wid, { status: 'CANCELLED' }, 1)).toEqual([after[2]!, before[1]!]);
+    expect(await listAll(as.member, wid, { sort: 'updatedAt' }, 2)).toEqual([...[...cancelled].reverse(), ...newestFirst.filter((id) => !cancelled.includes(id))]);
+
+    // The quota counts every shard: 6 unfinished of 8; two more fill it, whatever shard they land in.
+    await createIn(as.member, wid, 'seventh');
+    await createIn(as.member, wid, 'eighth');
+    const refused = await as.member.call('workspace-create-job', { params: { wid }, body: { type: 'AI_PREVIEW', input: { prompt: 'ninth' } } });
+    expectStatus(refused, 429, 'the ninth unfinished job of the workspace');
+    expect(refused.json).toMatchObject({ code: 'TOO_MANY_JOBS', scope: 'workspace' });
+    // Deleting looks in every shard too.
+    expectStatus(await as.owner.call('delete-workspace', { params: { wid } }), 409, 'delete a workspace holding jobs');
+  });
+
+  it('lets admins and owners raise jobShards (1 to 32), never lower it, and nobody else change it', async () => {
+    const { wid, as } = await newTeam(h);
+    expect((await as.viewer.call('get-workspace', { params: { wid } })).json).toMatchObject({ jobShards: 1 });
+    expectStatus(await as.owner.call('update-workspace', { params: { wid }, body: { jobShards: 4 } }), 200, 'owner raises');
+    for (const role of ['member', 'viewer'] as const) {
+      const refused = await as[role].call('update-workspace', { params: { wid }, body: { jobShards: 8 } });
+      expectStatus(refused, 403, `${role} raises`);
+      expect(refused.json.code).toBe('WORKSPACE_ROLE_FORBIDDEN');
+    }
+    expectStatus(await as.nonMember.call('update-workspace', { params: { wid }, body: { jobShards: 8 } }), 403, 'non-member');
+    expectStatus(await as.admin.call('update-workspace', { params: { wid }, body: { jobShards: 4, name: 'x' } }), 403, 'an admin renames');
+    for (const jobShards of [2, 0, 33, 2.5, '8']) {
+      const refused = await as.admin.call('update-workspace', { params: { wid }, body: { jobShards } });
+      expectStatus(refused, 422, `jobShards ${JSON.stringify(jobShards)}`);
+      expect(refused.json.errors).toEqual([expect.objectContaining({ path: 'jobShards' })]);
+    }
+    expectStatus(await as.owner.call('update-workspace', { params: { wid }, body: {} }), 422, 'nothing to change');
+    expect((await as.admin.call('update-workspace', { params: { wid }, body: { jobShards: 32 } })).json).toMatchObject({ jobShards: 32 });
+    expect((await as.member.call('get-workspace', { params: { wid } })).json).toMatchObject({ jobShards: 32 });
   });
 });
 
