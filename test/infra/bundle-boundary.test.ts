@@ -29,7 +29,8 @@ describe('route bundles', () => {
 
   it('get-job-status is the table client and the shared HTTP code only: no S3, SQS, Secrets Manager or zod', async () => {
     const route = routes.find((candidate) => candidate.name === 'get-job-status')!;
-    expect(route.access).toEqual({ table: ['dynamodb:GetItem'] });
+    // The job's record, and a member's membership of a workspace job's workspace.
+    expect(route.access).toEqual({ table: ['dynamodb:GetItem'], workspaces: ['dynamodb:GetItem'] });
     const packages = await packagesOf(route.entry);
     for (const name of ['@aws-sdk/client-s3', '@aws-sdk/client-sqs', '@aws-sdk/client-secrets-manager', 'zod']) expect(packages.has(name), name).toBe(false);
   });
