@@ -3,7 +3,8 @@
  * on the items the real DynamoWorkspaceStore writes, read back from the embedded engine: the
  * workspace and membership items' sizes, the write units of creating a workspace and adding,
  * promoting and removing members, and the read units of the membership check every workspace
- * job request makes. Prints figures; asserts nothing.
+ * job request makes; then how far a busy workspace goes with jobShards (bench/workspace-shards.ts).
+ * Prints figures; asserts nothing.
  *
  *     npx tsx bench/workspaces.ts
  */
@@ -15,6 +16,7 @@ import { WORKSPACES_TABLE } from '../lambdas/shared/resources.ts';
 import { startDynamoEngine } from '../lib/local/engines.ts';
 import { ensureWorkspacesTable } from '../lib/local/resources.ts';
 import { itemSize, readUnits, toItem, writeUnits, type TableShape } from './support/dynamodb-billing.ts';
+import { shardFigures } from './workspace-shards.ts';
 
 const SHAPE: TableShape = {
   partitionKey: WORKSPACES_TABLE.partitionKey,
@@ -71,5 +73,6 @@ console.log(`create a workspace: ${unitsBetween(empty, created) + countWrite} wr
 console.log(`add a member: ${unitsBetween(created, added)} write units; make them owner: ${unitsBetween(added, promoted)}; remove that owner: ${unitsBetween(promoted, removed)}`);
 const perKb = Math.floor(4096 / membershipBytes);
 console.log(`GET /api/workspaces: one eventually consistent Query of byPrincipal, 0.5 read unit per ${perKb} memberships, and 1 read unit per workspace (BatchGetItem)`);
+await shardFigures(ddb, 'bench-workspaces');
 ddb.destroy();
 await engine.stop();
