@@ -312,6 +312,16 @@ describe('the quota of unfinished jobs', () => {
     await expect(create.create('user-a', { ...preview, runAt: at(7 * 86_400_000) })).rejects.toBeInstanceOf(TooManyJobsError);
   });
 
+  it("says whose quota was reached: the caller's for a personal job, the workspace's for a workspace job", async () => {
+    await atQuota('user-a');
+    await expect(create.create('user-a', preview)).rejects.toMatchObject({ scope: 'caller', jobType: undefined });
+    const ownerKey = `ws#${crypto.randomUUID()}`;
+    await atQuota(ownerKey);
+    const error = await create.create(ownerKey, preview).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TooManyJobsError);
+    expect(error).toMatchObject({ scope: 'workspace', limit: QUOTA, message: expect.stringMatching(/^This workspace has 3 unfinished/) });
+  });
+
   it('refuses a retry beyond the quota and leaves the job as it was', async () => {
     const jobs = await atQuota();
     store.arrange(jobs[0]!.id, { status: 'FAILED', dueAt: null });
