@@ -512,7 +512,7 @@ export function describeJobStoreContract(name: string, makeStoreWith: (workspace
       expect(await store.findReusable(`missing-${key}`, olderAt)).toBeUndefined();
     });
 
-    describeShardedOwnerContract({ makeStore, jobShards, newJob, claim, tick });
+    describeShardedOwnerContract({ makeStore, jobShards, newJob, claim, tick, pages: listAll });
 
     it('holds an idempotency record until it expires, and never reads it as a job', async () => {
       const store = makeStore();
