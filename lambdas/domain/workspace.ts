@@ -27,8 +27,8 @@ export interface Workspace {
 
 /**
  * Write sharding of a workspace's list entries. One DynamoDB partition key takes about 1,000 write
- * units a second; the owner indexes take about 5 per job (bench/workspaces.ts), so one key caps a
- * workspace at roughly 200 new jobs a second. `jobShards` = N spreads them over N keys (N times
+ * units a second; the busiest owner index (byOwnerUpdated) takes 5 per job (bench/workspaces.ts),
+ * so one key caps a workspace at roughly 200 new jobs a second. `jobShards` = N spreads them over N keys (N times
  * that), and a list page then reads N partitions (one Query each, in parallel) and merges them.
  */
 export const JOB_SHARDS = { default: 1, max: 32 } as const;
