@@ -40,14 +40,19 @@ export function catalogueBreakdown(key: MetricKey, service: string, statistic: s
   });
 }
 
-export interface OverviewProps {
-  /** The `service` dimension of the custom metrics: the stack name. */
-  readonly service: string;
+/** The API and the queues, which both the overview and the alarms watch. */
+export interface WatchedApiAndQueues {
   readonly restApi: IRestApi;
   readonly apiStage: string;
+  /** Drawn per route on the dashboard. */
   readonly routes: readonly RouteDefinition[];
   readonly bandQueues: Readonly<Record<JobPriority, IQueue>>;
   readonly deadLetterQueue: IQueue;
+}
+
+export interface OverviewProps extends WatchedApiAndQueues {
+  /** The `service` dimension of the custom metrics: the stack name. */
+  readonly service: string;
   /** Drawn on the oldest-message graph. */
   readonly queueAgeThresholdSeconds: number;
 }

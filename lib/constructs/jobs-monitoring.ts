@@ -10,7 +10,6 @@
  * custom metrics (lambdas/shared/metric-catalog.ts).
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
 import { type AlarmBase, ComparisonOperator, type Dashboard, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -18,13 +17,11 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { DashboardRenderingPreference, DefaultDashboardFactory, MonitoringFacade, SnsAlarmActionStrategy } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
-import type { RouteDefinition } from '../../lambdas/api/routes.ts';
-import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
+import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
 import type { AlarmConfig } from '../alarm-config.ts';
-import { catalogueMetric, DASHBOARD_PERIOD, overviewWidgets } from './jobs-dashboard.ts';
+import { catalogueMetric, DASHBOARD_PERIOD, overviewWidgets, type WatchedApiAndQueues } from './jobs-dashboard.ts';
 
 /** A DynamoDB table and the names of its global secondary indexes. */
 export interface MonitoredTable {
@@ -32,19 +29,13 @@ export interface MonitoredTable {
   readonly indexNames: readonly string[];
 }
 
-export interface JobsMonitoringProps {
+export interface JobsMonitoringProps extends WatchedApiAndQueues {
   readonly alarms: AlarmConfig;
   /**
    * The `service` dimension of the custom metrics, the alarm name prefix and the dashboard name.
    * @default - the stack name
    */
   readonly service?: string;
-  readonly restApi: IRestApi;
-  readonly apiStage: string;
-  /** Drawn per route on the dashboard. */
-  readonly routes: readonly RouteDefinition[];
-  readonly bandQueues: Readonly<Record<JobPriority, IQueue>>;
-  readonly deadLetterQueue: IQueue;
   readonly worker: IFunction;
   readonly dlqConsumer: IFunction;
   readonly reconciler: IFunction;
