@@ -127,12 +127,12 @@ export class JobsMonitoring extends Construct {
       });
     }
     // The DLQ consumer marks each job FAILED and deletes its message within seconds: messages that
-    // stay mean it cannot keep up or fails.
+    // stay for 3 periods mean it cannot keep up or fails (each arrival is the alarm above).
     facade.monitorSqsQueue({
       queue: props.deadLetterQueue,
       alarmFriendlyName: 'DeadLetterQueue',
       humanReadableName: 'Dead-letter queue',
-      addQueueMaxSizeAlarm: { [SEVERITY]: { maxMessageCount: 0, ...NOT_BREACHING } },
+      addQueueMaxSizeAlarm: { [SEVERITY]: { maxMessageCount: 0, ...ALL_PERIODS_BREACHING(3), ...NOT_BREACHING } },
     });
 
     facade.monitorLambdaFunction({

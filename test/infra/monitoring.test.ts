@@ -185,12 +185,12 @@ describe('alarms (default thresholds)', () => {
     });
   });
 
-  it('fires when messages wait in the dead-letter queue (its consumer is not draining it)', () => {
+  it('fires when messages wait in the dead-letter queue for 3 periods running (its consumer is not draining it)', () => {
     const alarm = alarmNamed(template, stack, 'DeadLetterQueue-Queue-Message-Count-Max');
     expect(alarmMetrics(alarm)).toEqual([
       { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: `\${${logicalId(stack.queues.deadLetterQueue)}.QueueName}` }, stat: 'Maximum', period: 300 },
     ]);
-    expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1 });
+    expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 3 });
   });
 
   it.each(JOB_PRIORITIES)('fires when the oldest message of the %s band queue is older than 1800 s', (band) => {
