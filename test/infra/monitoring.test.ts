@@ -128,6 +128,13 @@ describe('alarm topic', () => {
     }
   });
 
+  it('makes every alarm read 5-minute periods and count missing data as fine', () => {
+    for (const alarm of alarmsOf(template)) {
+      expect(alarm.TreatMissingData, String(alarm.AlarmName)).toBe('notBreaching');
+      for (const metric of alarmMetrics(alarm)) expect(metric.period, String(alarm.AlarmName)).toBe(300);
+    }
+  });
+
   it('is published as the AlarmTopicArn output', () => {
     template.hasOutput('AlarmTopicArn', { Value: { Ref: topicId } });
   });
