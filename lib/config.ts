@@ -7,6 +7,8 @@ import { JOB_TYPE_DEFINITIONS, MODEL_SETTINGS_SPECS } from '../lambdas/job-types
 import { MODEL_ID, MODEL_SETTINGS_BOUNDS } from '../lambdas/job-types/model-settings.ts';
 import { ALL_JOB_SCOPES } from '../lambdas/http/principal.ts';
 import { MAX_WORKER_CONCURRENCY, MIN_WORKER_CONCURRENCY, QUOTAS, WORKER } from '../lambdas/shared/resources.ts';
+import { readAlarmConfig, type AlarmConfig } from './alarm-config.ts';
+import { ConfigError, isAbsent, type ContextLookup } from './context.ts';
 
 /** An existing Cognito user pool (and app client) to trust instead of creating one. */
 export interface ExistingUserPool {
@@ -74,6 +76,11 @@ export interface JobsConfig {
    * when the stack creates the pool; none for an existing pool (it has its own domain).
    */
   readonly authDomainPrefix?: string;
+  /**
+   * Where alarms notify and when they fire: contexts `alarmEmail` or `alarmTopicArn` and the
+   * `alarm…` thresholds (lib/alarm-config.ts, with their defaults).
+   */
+  readonly alarms: AlarmConfig;
 }
 
 /** Model settings of one job type (context `bedrock.types.<TYPE>`). */
@@ -103,18 +110,9 @@ export const CONFIG_DEFAULTS = {
   workerMaxConcurrency: WORKER.maxConcurrency,
   maxActiveJobsPerCaller: QUOTAS.defaultMaxActiveJobsPerCaller,
   localstack: false,
-} as const satisfies Omit<JobsConfig, 'existingUserPool' | 'bedrockEndpoint' | 'maxActiveJobsPerCallerByType' | 'machineClients' | 'authDomainPrefix'>;
+} as const satisfies Omit<JobsConfig, 'existingUserPool' | 'bedrockEndpoint' | 'maxActiveJobsPerCallerByType' | 'machineClients' | 'authDomainPrefix' | 'alarms'>;
 
-export class ConfigError extends Error {
-  /** `message` replaces the standard one (expected …, got …). */
-  constructor(key: string, expected: string, got: unknown, message?: string) {
-    super(message ?? `Invalid CDK context "${key}": expected ${expected}, got ${JSON.stringify(got)}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** Reads a context value; `cdk.json` gives typed JSON, `-c key=value` always gives strings. */
-export type ContextLookup = (key: string) => unknown;
+export { ConfigError, type ContextLookup };
 
 export function readConfig(lookup: ContextLookup): JobsConfig {
   const localstack = readBoolean(lookup, 'localstack', CONFIG_DEFAULTS.localstack);
@@ -139,6 +137,7 @@ export function readConfig(lookup: ContextLookup): JobsConfig {
     localstack,
     ...(bedrockEndpoint ? { bedrockEndpoint } : {}),
     ...readMachineAuth(lookup, localstack),
+    alarms: readAlarmConfig(lookup),
   };
 }
 
@@ -186,8 +185,6 @@ function readTypeLimits(value: unknown): Record<string, number> {
     throw new ConfigError('maxActiveJobsPerCallerByType', '', value, (error as Error).message);
   }
 }
-
-const isAbsent = (value: unknown): boolean => value === undefined || value === null || value === '';
 
 function readString(lookup: ContextLookup, key: string, pattern: RegExp, expected: string): string | undefined {
   const value = lookup(key);

@@ -17,6 +17,9 @@ import { JobsQueues } from './constructs/jobs-queues.ts';
 import { JobsTable } from './constructs/jobs-table.ts';
 import { WorkspacesTable } from './constructs/workspaces-table.ts';
 import { JobsBackground } from './constructs/jobs-background.ts';
+import { JobsMonitoring } from './constructs/jobs-monitoring.ts';
+import { ROUTES } from '../lambdas/api/routes.ts';
+import { JOBS_TABLE_INDEX_NAMES, WORKSPACES_TABLE } from '../lambdas/shared/resources.ts';
 import type { LocalJwks } from './local/tokens.ts';
 
 export interface JobsStackProps extends StackProps {
@@ -38,6 +41,8 @@ export class JobsStack extends Stack {
   readonly auth?: JobsAuth;
   readonly api: JobsApi;
   readonly background: JobsBackground;
+  /** The alarms, their topic and the dashboard. */
+  readonly monitoring: JobsMonitoring;
 
   constructor(scope: Construct, id: string, props: JobsStackProps) {
     super(scope, id, props);
@@ -89,6 +94,21 @@ export class JobsStack extends Stack {
       maxConcurrency: config.workerMaxConcurrency,
       ...(config.bedrockEndpoint ? { bedrockEndpoint: config.bedrockEndpoint } : {}),
     });
+    this.monitoring = new JobsMonitoring(this, 'Monitoring', {
+      alarms: config.alarms,
+      restApi: this.api.restApi,
+      apiStage: API_STAGE,
+      routes: ROUTES,
+      bandQueues: this.queues.bandQueues,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      worker: this.background.worker.function,
+      dlqConsumer: this.background.dlqConsumer.function,
+      reconciler: this.background.reconciler.function,
+      tables: {
+        JobsTable: { table: this.jobsTable.table, indexNames: JOBS_TABLE_INDEX_NAMES },
+        WorkspacesTable: { table: this.workspacesTable.table, indexNames: [WORKSPACES_TABLE.principalIndex.name] },
+      },
+    });
     if (!config.retainData) {
       RemovalPolicies.of(this).destroy({ applyToResourceTypes: ['AWS::Logs::LogGroup'] });
     }
@@ -128,5 +148,7 @@ export class JobsStack extends Stack {
     new CfnOutput(this, 'JobsQueueUrlHigh', { value: this.queues.bandQueues.high.queueUrl });
     new CfnOutput(this, 'JobsQueueUrlUrgent', { value: this.queues.bandQueues.urgent.queueUrl });
     new CfnOutput(this, 'PayloadBucketName', { value: this.payloads.bucket.bucketName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Every alarm notifies this SNS topic' });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }
 }

@@ -3,7 +3,7 @@
  * function per route, every method behind the Cognito authorizer (or, for LocalStack, the local
  * token authorizer) except the CORS preflights.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -95,6 +95,8 @@ export class JobsApi extends Construct {
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
     this.restApi = new RestApi(this, 'RestApi', {
       description: 'Asynchronous jobs API',
+      // API Gateway's metrics are per API name: the stack's own, so alarms never mix another stack's API in.
+      restApiName: Stack.of(this).stackName,
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       // API Gateway needs the account-level CloudWatch role to write access and execution logs.
       cloudWatchRole: true,

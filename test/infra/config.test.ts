@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JOB_TYPE_DEFINITIONS, MODEL_SETTINGS_SPECS } from '../../lambdas/job-types/definitions.ts';
 import { MODEL_SETTINGS_BOUNDS } from '../../lambdas/job-types/model-settings.ts';
 import { WORKER } from '../../lambdas/shared/resources.ts';
+import { ALARM_DEFAULTS } from '../../lib/alarm-config.ts';
 import { ConfigError, readConfig } from '../../lib/config.ts';
 
 const fromContext = (context: Record<string, unknown>) => readConfig((key) => context[key]);
@@ -18,6 +19,7 @@ describe('stack configuration', () => {
       maxActiveJobsPerCallerByType: { PARSE_DOCUMENT: 10 },
       localstack: false,
       machineClients: {},
+      alarms: { thresholds: ALARM_DEFAULTS },
     });
   });
 
