@@ -56,11 +56,14 @@ const HEADERS: Record<HeaderName, { description: string; schema: Record<string, 
 /** A header's component name: `Location`, or `LocationOptional` when it may be absent. */
 const headerComponent = (name: HeaderName, required: boolean) => `${name}${required ? '' : 'Optional'}`;
 
-/** Response headers: X-Request-Id and Cache-Control always; `required` ones must be there. */
-function headers(required: readonly HeaderName[] = [], optional: readonly HeaderName[] = []) {
+/**
+ * Response headers: `required` ones must be there. A function's answers always carry X-Request-Id
+ * and Cache-Control; the gateway's own problems (401, 502, 504…) need not.
+ */
+function headers(required: readonly HeaderName[] = [], optional: readonly HeaderName[] = [], fromFunction = true) {
   const all: [HeaderName, boolean][] = [
-    [REQUEST_ID_HEADER as HeaderName, true],
-    ['Cache-Control', true],
+    [REQUEST_ID_HEADER as HeaderName, fromFunction],
+    ['Cache-Control', fromFunction],
     ...required.map((name): [HeaderName, boolean] => [name, true]),
     ...optional.map((name): [HeaderName, boolean] => [name, false]),
   ];
@@ -85,7 +88,7 @@ function problemResponse(status: number, codes: readonly ProblemCode[]): ZodOpen
   const retry = codes.some((code) => RETRY_AFTER_CODES.includes(code));
   return {
     description: codes.join(', '),
-    headers: headers([], retry ? ['Retry-After'] : []),
+    headers: headers([], retry ? ['Retry-After'] : [], false),
     content: {
       [PROBLEM_CONTENT_TYPE]: {
         schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { status: { const: status }, code: { enum: [...codes] } } }] },
