@@ -89,6 +89,28 @@ function checkProblem(answer: ContractAnswer, codes: readonly string[]): string[
   return errors;
 }
 
+/** `operationId` → the statuses and problem codes it answered, in this process (see answeredOperations). */
+const answered = new Map<string, { statuses: Set<number>; codes: Set<string> }>();
+
+function record(operationId: string, answer: ContractAnswer): void {
+  const entry = answered.get(operationId) ?? { statuses: new Set<number>(), codes: new Set<string>() };
+  answered.set(operationId, entry);
+  entry.statuses.add(answer.status);
+  const code = /"code":"([A-Z_]+)"/.exec(answer.text)?.[1];
+  if (answer.status >= 400 && code) entry.codes.add(code);
+}
+
+/** What each operation answered in this test process: to check a suite drove every one. */
+export function answeredOperations(): ReadonlyMap<string, { readonly statuses: ReadonlySet<number>; readonly codes: ReadonlySet<string> }> {
+  return answered;
+}
+
+/** Every operationId of the document. */
+export function documentedOperations(): string[] {
+  const { document } = load();
+  return Object.values(document.paths as Json).flatMap((methods) => Object.values(methods as Json).map((operation) => (operation as Json).operationId as string));
+}
+
 /** Why the answer does not conform to the document; [] when it does (or is outside it). */
 export function contractViolations(method: string, pathAndQuery: string, answer: ContractAnswer): string[] {
   const { document, routes } = load();
@@ -99,6 +121,7 @@ export function contractViolations(method: string, pathAndQuery: string, answer:
   const operation = route ? (document.paths[route.template][verb] as Json | undefined) : undefined;
   if (!route || !operation) return checkProblem(answer, GATEWAY_ONLY_CODES);
 
+  record(operation.operationId as string, answer);
   const documented = operation.responses[String(answer.status)] as Json | undefined;
   if (!documented) return [`status ${answer.status} is not documented (documented: ${Object.keys(operation.responses).join(', ')})`];
   const response = resolve(document, documented);
