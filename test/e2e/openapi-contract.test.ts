@@ -29,7 +29,8 @@ beforeAll(async () => {
 });
 
 const preview = (prompt: string) => ({ type: 'AI_PREVIEW', input: { prompt: `${prompt} ${nonce()}` } });
-const SLOW = '[[delay:30000]]';
+/** Long enough to still be unfinished at the next request; short, not to hold the worker's slots. */
+const SLOW = '[[delay:8000]]';
 
 function expectAnswer(answer: { status: number; json: any; text: string }, status: number, code?: string): any {
   expect(answer.status, answer.text).toBe(status);
@@ -39,7 +40,7 @@ function expectAnswer(answer: { status: number; json: any; text: string }, statu
 
 async function completedJob(client: Client, base = '/api/jobs'): Promise<string> {
   const id = expectAnswer(await client.call(base, { method: 'POST', body: preview('Done') }), 202).id as string;
-  await client.waitFor(id, (job) => job.status === 'COMPLETED', 'to complete');
+  await client.waitFor(id, (job) => job.status === 'COMPLETED', 'to complete', 60_000);
   return id;
 }
 
@@ -53,7 +54,7 @@ describe('the document', () => {
 });
 
 describe('personal jobs', () => {
-  it('create (202, 201 reused, 200 replayed) and its problems', async () => {
+  it('create (202, 201 reused, 200 replayed) and its problems', { timeout: 90_000 }, async () => {
     const key = `key-${nonce()}`;
     const body = preview('Keyed');
     const first = await alice.call('/api/jobs', { method: 'POST', body, headers: { 'Idempotency-Key': key } });
@@ -66,7 +67,7 @@ describe('personal jobs', () => {
 
     const text = `# Plan ${nonce()}\n\nThe harvest starts in late September.`;
     const parsed = expectAnswer(await alice.call('/api/jobs', { method: 'POST', body: { type: 'PARSE_DOCUMENT', input: { text } } }), 202);
-    await alice.waitFor(parsed.id, (job) => job.status === 'COMPLETED', 'to complete');
+    await alice.waitFor(parsed.id, (job) => job.status === 'COMPLETED', 'to complete', 60_000);
     const reused = await alice.call('/api/jobs', { method: 'POST', body: { type: 'PARSE_DOCUMENT', input: { text }, reuse: { maxAgeSeconds: 300 } } });
     expect(expectAnswer(reused, 201).fromCache).toBe(true);
 
@@ -89,7 +90,7 @@ describe('personal jobs', () => {
     expectAnswer(await bob.cancel(slow.id), 200);
   });
 
-  it('list, with pages and its problems', async () => {
+  it('list, with pages and its problems', { timeout: 90_000 }, async () => {
     await completedJob(alice);
     const page = expectAnswer(await alice.list('?limit=1&sort=updatedAt&priority=normal&priority=high'), 200);
     expect(page.nextCursor).toEqual(expect.any(String));
@@ -99,7 +100,7 @@ describe('personal jobs', () => {
     expectAnswer(await reader.list(), 200);
   });
 
-  it('get, status and result (with 304s), cancel and retry, and their problems', async () => {
+  it('get, status and result (with 304s), cancel and retry, and their problems', { timeout: 90_000 }, async () => {
     const id = await completedJob(alice);
     for (const path of [`/api/jobs/${id}`, `/api/jobs/${id}/status`, `/api/jobs/${id}/result`]) {
       const first = await alice.call(path);
@@ -130,7 +131,7 @@ describe('personal jobs', () => {
 });
 
 describe('workspaces', () => {
-  it('me, workspaces and members, with their problems', async () => {
+  it('me, workspaces and members, with their problems', { timeout: 90_000 }, async () => {
     const me = expectAnswer(await alice.call('/api/me'), 200);
     const viewerId = expectAnswer(await viewer.call('/api/me'), 200).principalId as string;
     const made = await alice.call('/api/workspaces', { method: 'POST', body: { name: `Team ${RUN}` } });
@@ -155,7 +156,7 @@ describe('workspaces', () => {
     expectAnswer(await alice.call(`/api/workspaces/${empty}`, { method: 'DELETE' }), 200);
   });
 
-  it("a workspace's jobs: every job route under /api/workspaces/{wid}", async () => {
+  it("a workspace's jobs: every job route under /api/workspaces/{wid}", { timeout: 90_000 }, async () => {
     const wid = expectAnswer(await bob.call('/api/workspaces', { method: 'POST', body: { name: `Jobs ${RUN}` } }), 201).id as string;
     const jobs = `/api/workspaces/${wid}/jobs`;
     const done = await completedJob(bob, jobs);
