@@ -18,7 +18,7 @@ import { REQUEST_ID_HEADER } from '../../lambdas/http/responses.ts';
 import { JOB_TYPE_DEFINITIONS } from '../../lambdas/job-types/definitions.ts';
 import { loadWorkers } from '../../lambdas/job-types/processors.ts';
 import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from '../../lambdas/use-cases/list-jobs.ts';
-import { RETRY_AFTER_CODES, routeProblems } from './problems.ts';
+import { RETRY_AFTER_CODES, routeProblems, workspaceVariants } from './problems.ts';
 import * as bodies from './schemas.ts';
 
 /** A job type as the document shows it: its definition and its result schema. */
@@ -205,13 +205,7 @@ function operationSpecs(types: readonly DocumentedJobType[]): Record<RouteName, 
       ],
     },
     'remove-member': { tag: 'Workspaces', description: 'Anyone may leave; never the last owner.', path: memberPath, success: [{ status: 200, description: 'Removed', schema: bodies.MemberRemovedSchema }] },
-    'workspace-create-job': inWorkspace('create-job'),
-    'workspace-list-jobs': inWorkspace('list-jobs'),
-    'workspace-get-job': inWorkspace('get-job'),
-    'workspace-get-job-status': inWorkspace('get-job-status'),
-    'workspace-get-job-result': inWorkspace('get-job-result'),
-    'workspace-cancel-job': inWorkspace('cancel-job'),
-    'workspace-retry-job': inWorkspace('retry-job'),
+    ...workspaceVariants(personal, inWorkspace),
   };
 }
 

@@ -66,6 +66,14 @@ const JOB_ROUTES = {
 } as const satisfies Record<string, readonly ProblemCode[]>;
 
 type JobRoute = keyof typeof JOB_ROUTES;
+
+/**
+ * Each personal job route's entry for its twin under /api/workspaces/{wid}/jobs (routes.ts
+ * `inWorkspace`: `workspace-<name>`), made by `lift`.
+ */
+export function workspaceVariants<Name extends string, T>(personal: Readonly<Record<Name, unknown>>, lift: (name: Name) => T): Record<`workspace-${Name}`, T> {
+  return Object.fromEntries(Object.keys(personal).map((name) => [`workspace-${name}`, lift(name as Name)])) as Record<`workspace-${Name}`, T>;
+}
 const inWorkspace = (name: JobRoute): readonly ProblemCode[] => [...JOB_ROUTES[name], ...WORKSPACE_IN_PATH];
 
 const ROUTE_PROBLEMS: Record<RouteName, readonly ProblemCode[]> = {
@@ -80,13 +88,7 @@ const ROUTE_PROBLEMS: Record<RouteName, readonly ProblemCode[]> = {
   'list-members': WORKSPACE_IN_PATH,
   'put-member': [...JSON_BODY, ...WORKSPACE_IN_PATH, 'LAST_OWNER', 'CONCURRENT_UPDATE'],
   'remove-member': [...WORKSPACE_IN_PATH, 'VALIDATION_FAILED', 'MEMBER_NOT_FOUND', 'LAST_OWNER', 'CONCURRENT_UPDATE'],
-  'workspace-create-job': inWorkspace('create-job'),
-  'workspace-list-jobs': inWorkspace('list-jobs'),
-  'workspace-get-job': inWorkspace('get-job'),
-  'workspace-get-job-status': inWorkspace('get-job-status'),
-  'workspace-get-job-result': inWorkspace('get-job-result'),
-  'workspace-cancel-job': inWorkspace('cancel-job'),
-  'workspace-retry-job': inWorkspace('retry-job'),
+  ...workspaceVariants(JOB_ROUTES, inWorkspace),
 };
 
 /**
