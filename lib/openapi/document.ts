@@ -118,7 +118,7 @@ interface OperationSpec {
   readonly success: readonly Success[];
 }
 
-const jobIdPath = z.object({ id: z.uuid().meta({ description: 'The job id' }) });
+const jobIdPath = z.object({ id: z.guid().meta({ description: 'The job id' }) });
 const workspacePath = z.object({ wid: z.string().meta({ description: 'The workspace id (a UUID); anything else reads as a workspace the caller is not in (403)' }) });
 const memberPath = workspacePath.extend({ principalId: z.string().meta({ description: 'A principal id as GET /api/me answers it (URL-encoded)' }) });
 

@@ -22,7 +22,7 @@ import { MAX_SCHEDULE_AHEAD_DAYS } from '../../lambdas/use-cases/create-job.ts';
 
 const timestamp = z.iso.datetime().describe('ISO 8601, UTC');
 const nullableTimestamp = timestamp.nullable();
-const jobId = z.uuid().describe('The job id (a UUID)');
+const jobId = z.guid().describe('The job id (a UUID)');
 
 export const JobStatusSchema = z.enum(JOB_STATUSES).meta({ id: 'JobStatus', description: 'PENDING and PROCESSING are unfinished' });
 export const JobPrioritySchema = z.enum(JOB_PRIORITIES).meta({ id: 'JobPriority', description: 'The queue band the job runs in' });
@@ -56,7 +56,7 @@ export function jobSchemas(results: z.ZodType) {
       timings: z
         .object({ queuedMs: z.number().nullable(), runMs: z.number().nullable(), totalMs: z.number().nullable() })
         .describe('Milliseconds waiting, running, and both'),
-      workspaceId: z.uuid().nullable().describe('The workspace the job lives in; null for a personal job'),
+      workspaceId: z.guid().nullable().describe('The workspace the job lives in; null for a personal job'),
       createdBy: z.string().describe('The principal id that created it'),
     })
     .meta({ id: 'Job', description: 'A job record (poll it every 3 seconds, or as Retry-After says)' });
@@ -128,7 +128,7 @@ export const MeSchema = z
   .meta({ id: 'Me' });
 
 const WorkspaceRoleSchema = z.enum(WORKSPACE_ROLES).meta({ id: 'WorkspaceRole' });
-const workspaceId = z.uuid();
+const workspaceId = z.guid();
 
 export const WorkspaceSchema = z
   .object({ id: workspaceId, name: z.string(), createdAt: timestamp, createdBy: z.string(), updatedAt: timestamp, role: WorkspaceRoleSchema })

@@ -325,7 +325,7 @@ export async function call(baseUrl: string, pathAndQuery: string, options: CallO
   }
   const answer = { status: response.status, headers: response.headers, text, json };
   // The contract test: every answer the e2e suites receive conforms to openapi.json.
-  assertConforms(method, pathAndQuery, answer);
+  assertConforms(method, pathAndQuery, answer, body);
   return answer;
 }
 

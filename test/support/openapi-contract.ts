@@ -111,8 +111,11 @@ export function documentedOperations(): string[] {
   return Object.values(document.paths as Json).flatMap((methods) => Object.values(methods as Json).map((operation) => (operation as Json).operationId as string));
 }
 
-/** Why the answer does not conform to the document; [] when it does (or is outside it). */
-export function contractViolations(method: string, pathAndQuery: string, answer: ContractAnswer): string[] {
+/**
+ * Why the answer does not conform to the document; [] when it does (or is outside it). With the
+ * request's JSON body: a body the API accepted (2xx) must also be one the document allows.
+ */
+export function contractViolations(method: string, pathAndQuery: string, answer: ContractAnswer, requestBody?: string): string[] {
   const { document, routes } = load();
   const requestPath = new URL(pathAndQuery, 'http://localhost').pathname;
   const verb = method.toLowerCase();
@@ -124,9 +127,10 @@ export function contractViolations(method: string, pathAndQuery: string, answer:
   record(operation.operationId as string, answer);
   const documented = operation.responses[String(answer.status)] as Json | undefined;
   if (!documented) return [`status ${answer.status} is not documented (documented: ${Object.keys(operation.responses).join(', ')})`];
+  const accepted = answer.status < 300 ? acceptedBodyViolations(route.template, verb, operation, requestBody) : [];
   const response = resolve(document, documented);
   const location = typeof documented.$ref === 'string' ? documented.$ref.replace(/^#\//, '') : pointer('paths', route.template, verb, 'responses', String(answer.status));
-  const errors: string[] = [];
+  const errors: string[] = [...accepted];
 
   for (const [name, declared] of Object.entries((response.headers ?? {}) as Json)) {
     const header = resolve(document, declared as Json);
@@ -156,9 +160,22 @@ export function contractViolations(method: string, pathAndQuery: string, answer:
   return [...errors, ...validate(`${location}/${pointer('content', mediaType, 'schema')}`, body)];
 }
 
+/** A JSON request body the API accepted, against the operation's request body schema. */
+function acceptedBodyViolations(template: string, verb: string, operation: Json, requestBody: string | undefined): string[] {
+  if (requestBody === undefined || !operation.requestBody?.content?.['application/json']) return [];
+  let body: unknown;
+  try {
+    body = JSON.parse(requestBody);
+  } catch {
+    return [];
+  }
+  const location = pointer('paths', template, verb, 'requestBody', 'content', 'application/json', 'schema');
+  return validate(location, body).map((error) => `the API accepted a request body the document refuses: ${error}`);
+}
+
 /** Throws, naming the request and what differs, unless the answer conforms to openapi.json. */
-export function assertConforms(method: string, pathAndQuery: string, answer: ContractAnswer): void {
-  const violations = contractViolations(method, pathAndQuery, answer);
+export function assertConforms(method: string, pathAndQuery: string, answer: ContractAnswer, requestBody?: string): void {
+  const violations = contractViolations(method, pathAndQuery, answer, requestBody);
   if (violations.length === 0) return;
   throw new Error(
     `The answer to ${method.toUpperCase()} ${pathAndQuery.slice(0, 200)} (${answer.status}) does not conform to openapi.json ` +

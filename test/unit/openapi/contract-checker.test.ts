@@ -47,6 +47,13 @@ describe('the contract checker', () => {
     expect(contractViolations('GET', `/api/jobs/${job.id}`, answer(404, wrongCode, {}, 'application/problem+json')).join('\n')).toMatch(/code/);
   });
 
+  it('names a request body the API accepted but the document refuses', () => {
+    const created = answer(202, job, accepted);
+    expect(contractViolations('POST', '/api/jobs', created, JSON.stringify({ type: 'AI_PREVIEW', input: { prompt: 'hi' } }))).toEqual([]);
+    const undocumented = JSON.stringify({ type: 'AI_PREVIEW', input: { prompt: 'hi' }, colour: 'blue' });
+    expect(contractViolations('POST', '/api/jobs', created, undocumented).join('\n')).toMatch(/accepted a request body the document refuses/);
+  });
+
   it("checks the gateway's answers for paths and methods with no route as its problems", () => {
     const notFound = problem(404, 'ROUTE_NOT_FOUND', 'No route', 'r1');
     expect(contractViolations('GET', '/api/nothing', answer(404, notFound, {}, 'application/problem+json'))).toEqual([]);
