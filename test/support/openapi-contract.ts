@@ -7,7 +7,8 @@
  * What is outside the document: CORS preflights (OPTIONS, answered by the gateway itself) and the
  * documents the local gateway serves beside the API (`/openapi.json`, paths outside `/api/`). The
  * local gateway's own refusals of a path or method it has no route for (ROUTE_NOT_FOUND,
- * METHOD_NOT_ALLOWED, and the HTTP parser's 400, 414, 431) are checked as problems.
+ * METHOD_NOT_ALLOWED), and of requests Node's HTTP parser refuses before any routing (400
+ * MALFORMED_REQUEST, 414 URI_TOO_LONG, 431 HEADERS_TOO_LARGE, on any path), are checked as problems.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -22,7 +23,9 @@ export interface ContractAnswer {
 
 type Json = Record<string, any>;
 
-const GATEWAY_ONLY_CODES = ['ROUTE_NOT_FOUND', 'METHOD_NOT_ALLOWED', 'URI_TOO_LONG', 'HEADERS_TOO_LARGE', 'MALFORMED_REQUEST'];
+/** The local gateway's refusals of requests Node's HTTP parser refuses: before any routing, on any path. */
+const PARSER_CODES = ['URI_TOO_LONG', 'HEADERS_TOO_LARGE', 'MALFORMED_REQUEST'];
+const GATEWAY_ONLY_CODES = ['ROUTE_NOT_FOUND', 'METHOD_NOT_ALLOWED', ...PARSER_CODES];
 const DOCUMENT_ID = 'openapi.json';
 
 interface Contract {
@@ -120,6 +123,7 @@ export function contractViolations(method: string, pathAndQuery: string, answer:
   const requestPath = new URL(pathAndQuery, 'http://localhost').pathname;
   const verb = method.toLowerCase();
   if (verb === 'options' || !requestPath.startsWith('/api/')) return [];
+  if (PARSER_CODES.includes(/"code":"([A-Z_]+)"/.exec(answer.text)?.[1] ?? '')) return checkProblem(answer, PARSER_CODES);
   const route = routes.find((candidate) => candidate.pattern.test(requestPath));
   const operation = route ? (document.paths[route.template][verb] as Json | undefined) : undefined;
   if (!route || !operation) return checkProblem(answer, GATEWAY_ONLY_CODES);

@@ -58,5 +58,8 @@ describe('the contract checker', () => {
     const notFound = problem(404, 'ROUTE_NOT_FOUND', 'No route', 'r1');
     expect(contractViolations('GET', '/api/nothing', answer(404, notFound, {}, 'application/problem+json'))).toEqual([]);
     expect(contractViolations('GET', '/api/nothing', answer(404, { message: 'nope' })).length).toBeGreaterThan(0);
+    // Refused by the HTTP parser before any routing: a problem whatever the path.
+    const tooLong = problem(414, 'URI_TOO_LONG', 'URL too long', 'r1');
+    expect(contractViolations('GET', '/api/jobs?status=xxxx', answer(414, tooLong, {}, 'application/problem+json'))).toEqual([]);
   });
 });
