@@ -3,6 +3,7 @@
  * build its processor and how its results read to a job chained on them. Worker-side only (the
  * API never loads worker.ts files).
  */
+import type { z } from 'zod';
 import type { JobTypeDefinition, Processor } from '../domain/job-types.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { StructuredModel } from '../domain/model.ts';
@@ -26,6 +27,11 @@ export interface JobTypeWorker<Input = any> {
    * does not have the type's shape (the model then gets it as JSON).
    */
   render(result: JsonObject): string | undefined;
+  /**
+   * The schema of the type's results (what its processor returns): the OpenAPI document
+   * (lib/openapi) publishes it; a type without one fails the document's generation.
+   */
+  readonly result?: z.ZodType;
 }
 
 /** A worker part built on `definition`, so the compiler ties the processor's input to its schema. */

@@ -201,7 +201,24 @@ export function textDocument(name: string, format: Extract<DocumentFormat, 'txt'
  */
 export function withMetadata<T extends JsonObject>(result: StructuredResult<T>): JsonObject {
   const { model, usage, latencyMs, modelCalls } = result.metadata;
-  return { ...result.value, metadata: { model, usage: { ...usage }, latencyMs, attempts: modelCalls } };
+  const metadata: z.infer<typeof RESULT_METADATA> = { model, usage: { ...usage }, latencyMs, attempts: modelCalls };
+  return { ...result.value, metadata };
+}
+
+/** The `metadata` withMetadata puts next to a structured result (published in openapi.json). */
+export const RESULT_METADATA = z
+  .object({
+    model: z.string().describe('The model that answered'),
+    usage: z.object({ inputTokens: z.int().min(0), outputTokens: z.int().min(0) }).describe('Tokens of the model calls, summed'),
+    latencyMs: z.number().min(0).describe('Time spent in model calls, summed'),
+    attempts: z.int().min(1).describe('Model calls in the attempt (2 when the first reply was sent back)'),
+  })
+  .describe('How the result was made');
+
+/** A structured type's result schema: its output object with `metadata` (withMetadata). */
+export function structuredResultSchema(output: z.ZodType): z.ZodType {
+  if (!(output instanceof z.ZodObject)) throw new Error('A structured result must be a z.object');
+  return output.extend({ metadata: RESULT_METADATA });
 }
 
 /** The start of every system prompt: documents are data, and the answer is a tool call. */
@@ -261,6 +278,7 @@ export function structuredJobType<Input, Output extends JsonObject>(
     output,
     system,
     prompt,
+    result: structuredResultSchema(spec.output),
     processor: ({ model, renderSource }, settings) => async (input, context) => {
       const document = await spec.document(input, context, renderSource);
       const result = await generateStructured(model, output, settings, { prompt: prompt(input), system, documents: [document] }, context);

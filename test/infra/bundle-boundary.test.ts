@@ -25,6 +25,8 @@ describe('route bundles', () => {
     expect(packages.has('@aws-sdk/client-s3')).toBe(route.access.payloads !== undefined);
     expect(packages.has('@aws-sdk/client-sqs')).toBe(route.access.queueSend === true);
     expect(packages.has('@aws-sdk/client-dynamodb')).toBe(route.access.table.length > 0 || (route.access.workspaces ?? []).length > 0);
+    // The OpenAPI generator (lib/openapi) is build-time only.
+    expect(packages.has('zod-openapi')).toBe(false);
   });
 
   it('get-job-status is the table client and the shared HTTP code only: no S3, SQS, Secrets Manager or zod', async () => {

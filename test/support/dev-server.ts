@@ -1,8 +1,9 @@
 /**
  * End-to-end support: runs `npm run dev` (bin/dev.ts) as a child process on a free port and a
  * temporary data folder, issues tokens with the token command (bin/token.ts), and talks to the
- * gateway over HTTP with the global fetch, as a user would. Nothing here imports the product's
- * runtime: the suite sees only the process, its output and the HTTP API.
+ * gateway over HTTP with the global fetch, as a user would, checking each answer against
+ * openapi.json (openapi-contract.ts). Nothing here imports the product's runtime: the suite sees
+ * only the process, its output, the HTTP API and its published document.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV } from '../../lambdas/shared/resources.ts';
+import { assertConforms } from './openapi-contract.ts';
 import { pollUntil as basePollUntil, type PollOptions } from './poll.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -321,7 +323,10 @@ export async function call(baseUrl: string, pathAndQuery: string, options: CallO
   } catch {
     json = undefined;
   }
-  return { status: response.status, headers: response.headers, text, json };
+  const answer = { status: response.status, headers: response.headers, text, json };
+  // The contract test: every answer the e2e suites receive conforms to openapi.json.
+  assertConforms(method, pathAndQuery, answer, body);
+  return answer;
 }
 
 function isStaleConnection(error: unknown): boolean {

@@ -12,6 +12,7 @@ import { PROBLEM_CONTENT_TYPE, problem, type ProblemCode } from '../../../lambda
 import { corsHeaders } from '../../../lambdas/http/responses.ts';
 import { collectHeaders, proxyEvent } from '../api-gateway-events.ts';
 import { authorize, type TokenVerifier } from './auth.ts';
+import { documentReply } from './documents.ts';
 import { preflight } from './cors.ts';
 import { INTEGRATION_TIMEOUT_MS, invoke, type Handler } from './invoke.ts';
 import { answerUnparsed, type ClientError } from './refusals.ts';
@@ -114,6 +115,8 @@ async function serve(
     problemReply(status, code, detail, requestId, { ...cors, ...extra }, note);
 
   const reply = await (async (): Promise<Reply | undefined> => {
+    const document = await documentReply(method, path, cors);
+    if (document) return document;
     const match = path === undefined ? undefined : matchResource(resources, path);
     if (!match || path === undefined) return fail(404, 'ROUTE_NOT_FOUND', `No route matches ${method} ${truncate(req.url ?? '', 200)}`);
     if (method === 'OPTIONS') return preflight(headers.single, options.allowedOrigins);
