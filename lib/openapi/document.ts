@@ -191,7 +191,7 @@ function operationSpecs(types: readonly DocumentedJobType[]): Record<RouteName, 
     'create-workspace': { tag: 'Workspaces', description: 'The caller becomes its owner.', body: bodies.WorkspaceNameSchema, success: [{ status: 201, description: 'The workspace', schema: bodies.WorkspaceSchema, required: location }] },
     'list-workspaces': { tag: 'Workspaces', description: 'By name.', success: [{ status: 200, description: "The caller's workspaces", schema: bodies.WorkspaceListSchema }] },
     'get-workspace': { tag: 'Workspaces', description: 'Members only.', path: workspacePath, success: [{ status: 200, description: 'The workspace', schema: bodies.WorkspaceSchema }] },
-    'update-workspace': { tag: 'Workspaces', description: 'Owners only.', path: workspacePath, body: bodies.WorkspaceNameSchema, success: [{ status: 200, description: 'The renamed workspace', schema: bodies.WorkspaceSchema }] },
+    'update-workspace': { tag: 'Workspaces', description: 'Owners rename; admins and owners raise jobShards.', path: workspacePath, body: bodies.WorkspaceChangesSchema, success: [{ status: 200, description: 'The changed workspace', schema: bodies.WorkspaceSchema }] },
     'delete-workspace': { tag: 'Workspaces', description: 'Owners only; 409 WORKSPACE_NOT_EMPTY while it holds jobs.', path: workspacePath, success: [{ status: 200, description: 'Deleted', schema: bodies.WorkspaceDeletedSchema }] },
     'list-members': { tag: 'Workspaces', description: 'Any member may read it.', path: workspacePath, success: [{ status: 200, description: 'The members', schema: bodies.MemberListSchema }] },
     'put-member': {

@@ -13,7 +13,7 @@ import type { JobTypeDefinition } from '../../lambdas/domain/job-types.ts';
 import { DOCUMENT_CONTENT_TYPES } from '../../lambdas/domain/model.ts';
 import { UPLOADS } from '../../lambdas/domain/payloads.ts';
 import type { Membership, Workspace } from '../../lambdas/domain/workspace.ts';
-import { WORKSPACE_ROLES } from '../../lambdas/domain/workspace.ts';
+import { JOB_SHARDS, WORKSPACE_ROLES } from '../../lambdas/domain/workspace.ts';
 import { PROBLEM_TITLES, type ProblemCode } from '../../lambdas/http/problem.ts';
 import type { UploadTicket } from '../../lambdas/use-cases/create-upload.ts';
 import type { JobResult } from '../../lambdas/use-cases/read-job.ts';
@@ -130,14 +130,36 @@ export const MeSchema = z
 const WorkspaceRoleSchema = z.enum(WORKSPACE_ROLES).meta({ id: 'WorkspaceRole' });
 const workspaceId = z.guid();
 
+const workspaceName = z.string().min(1).max(100).describe('1 to 100 characters (trimmed), no control characters');
+
 export const WorkspaceSchema = z
-  .object({ id: workspaceId, name: z.string(), createdAt: timestamp, createdBy: z.string(), updatedAt: timestamp, role: WorkspaceRoleSchema })
+  .object({
+    id: workspaceId,
+    name: z.string(),
+    createdAt: timestamp,
+    createdBy: z.string(),
+    updatedAt: timestamp,
+    jobShards: z.int().min(1).max(JOB_SHARDS.max).describe("How many index partitions the workspace's jobs are spread over (only ever raised)"),
+    role: WorkspaceRoleSchema,
+  })
   .meta({ id: 'Workspace', description: "A workspace, with the caller's role in it" });
 export const WorkspaceListSchema = z.object({ items: z.array(WorkspaceSchema) }).meta({ id: 'WorkspaceList' });
 export const WorkspaceNameSchema = z
-  .object({ name: z.string().min(1).max(100).describe('1 to 100 characters (trimmed), no control characters') })
+  .object({ name: workspaceName })
   .strict()
   .meta({ id: 'WorkspaceName' });
+export const WorkspaceChangesSchema = z
+  .object({
+    name: workspaceName.optional().describe('Owners only. 1 to 100 characters (trimmed), no control characters'),
+    jobShards: z
+      .int()
+      .min(1)
+      .max(JOB_SHARDS.max)
+      .optional()
+      .describe('Admins and owners: spread the workspace\'s new jobs over this many index partitions; never lowered'),
+  })
+  .strict()
+  .meta({ id: 'WorkspaceChanges', description: 'Give name, jobShards or both' });
 export const WorkspaceDeletedSchema = z.object({ id: workspaceId, deleted: z.literal(true) }).meta({ id: 'WorkspaceDeleted' });
 
 export const MemberSchema = z
@@ -169,7 +191,7 @@ export const ProblemSchema = z
       .optional()
       .describe('SOURCE_NOT_READY: the source jobs not COMPLETED yet'),
     limit: z.int().optional().describe('TOO_MANY_JOBS: the limit reached'),
-    scope: z.enum(['caller', 'type']).optional().describe("TOO_MANY_JOBS: the caller's quota, or the job type's own limit"),
+    scope: z.enum(['caller', 'workspace', 'type']).optional().describe("TOO_MANY_JOBS: the caller's quota, the workspace's, or the job type's own limit"),
     jobType: z.string().optional().describe('TOO_MANY_JOBS with scope type: the job type'),
     requiredScope: z.string().optional().describe('INSUFFICIENT_SCOPE: the OAuth scope the route needs'),
     role: WorkspaceRoleSchema.optional().describe("WORKSPACE_ROLE_FORBIDDEN: the caller's role"),
