@@ -4,7 +4,7 @@ import { JobsClient, ProblemError, WaitTimeoutError, type Job, type JobStatusSna
 /** A fake API: answers each request from a script, and records what was asked. */
 function fakeApi(answer: (request: Request) => Response | Promise<Response>) {
   const requests: Request[] = [];
-  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const request = new Request(input, init);
     requests.push(request);
     if (request.signal.aborted) throw request.signal.reason;
