@@ -26,7 +26,9 @@ import { startPoller, type Poller, type SqsHandler } from './event-source.ts';
 import { startGateway, type Handler } from './gateway.ts';
 import { assertQueueReachable, bandQueueEnv, ensureJobQueues, ensureJobsTable, ensurePayloadBucket, ensureWorkspacesTable, jobsTableUpgrade } from './resources.ts';
 import { keysDir, PROJECT_ROOT } from './paths.ts';
-import { createLocalVerifier, loadOrCreateSigningKey } from './tokens.ts';
+import { createLocalVerifier, issueIdToken, loadOrCreateSigningKey } from './tokens.ts';
+import { buildConsole } from '../../console/build.ts';
+import { consoleSite } from './console-site.ts';
 
 export { defaultDataDir } from './paths.ts';
 
@@ -215,12 +217,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(async () => clearInterval(timer));
 
     const key = loadOrCreateSigningKey(keysDir(options.dataDir));
+    const consoleAssets = buildConsole();
     const gateway = await startGateway({
       port: options.port,
       handlers,
       verifier: createLocalVerifier(key.jwks),
       allowedOrigins: (handlerEnv[ENV.allowedOrigins] ?? '*').split(',').map((origin) => origin.trim()),
       log,
+      // The web console at `/`, built now (esbuild, in memory), signing in through the local issuer.
+      site: consoleSite({ assets: consoleAssets, issueToken: (username) => issueIdToken(key, username), tokenLifetimeSeconds: 3600 }),
     });
     stops.push(() => gateway.close());
 
