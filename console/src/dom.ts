@@ -26,9 +26,9 @@ export function clear(element: Element): void {
   while (element.firstChild) element.removeChild(element.firstChild);
 }
 
-/** `PARSE_DOCUMENT` → `Parse document`. */
+/** `PARSE_DOCUMENT` → `Parse document`, `AI_PREVIEW` → `AI preview`. */
 export function humanize(name: string): string {
-  const words = name.replace(/([a-z])([A-Z])/g, '$1 $2').replaceAll('_', ' ').toLowerCase();
+  const words = name.replace(/([a-z])([A-Z])/g, '$1 $2').replaceAll('_', ' ').toLowerCase().replace(/\bai\b/g, 'AI');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

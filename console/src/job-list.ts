@@ -57,9 +57,13 @@ export function jobList(catalogue: JobTypeCatalogue, client: () => JobsClient, a
       h('td', { 'data-label': 'Error', class: 'error-cell' }, job.error ?? ''),
       h(
         'td',
-        { 'data-label': 'Actions', class: 'actions' },
-        unfinished ? h('button', { type: 'button', onclick: () => void actions.cancel(job.id), 'aria-label': `Cancel job ${job.id}` }, 'Cancel') : null,
+        { 'data-label': 'Actions' },
+        h(
+          'div',
+          { class: 'actions' },
+          unfinished ? h('button', { type: 'button', onclick: () => void actions.cancel(job.id), 'aria-label': `Cancel job ${job.id}` }, 'Cancel') : null,
         job.status === 'FAILED' || job.status === 'CANCELLED' ? h('button', { type: 'button', onclick: () => void actions.retry(job.id), 'aria-label': `Retry job ${job.id}` }, 'Retry') : null,
+        ),
       ),
     );
   };
