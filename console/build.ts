@@ -74,10 +74,13 @@ export function jobTypeCatalogue(): JobTypeCatalogue {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { out: { type: 'string' } } });
   if (!values.out) {
-    process.stderr.write('Usage: npx tsx console/build.ts --out DIR (then add DIR/config.json, see README)\n');
+    process.stderr.write('Usage: npx tsx console/build.ts --out DIR (then add DIR/console/config.json, see README)\n');
     process.exit(2);
   }
-  mkdirSync(values.out, { recursive: true });
-  for (const [file, asset] of await buildConsole()) writeFileSync(path.join(values.out, file), asset.body);
+  // As the dev server serves them: the page at the root, everything it loads under console/.
+  mkdirSync(path.join(values.out, 'console'), { recursive: true });
+  for (const [file, asset] of await buildConsole()) {
+    writeFileSync(path.join(values.out, file === 'index.html' ? file : path.join('console', file)), asset.body);
+  }
   process.stdout.write(`console written to ${values.out}\n`);
 }

@@ -185,7 +185,7 @@ function consoleView(config: ConsoleConfig, catalogue: JobTypeCatalogue, session
         h('button', { type: 'button', onclick: () => { list.stop(); watching?.abort(); signOut(); void start(); } }, 'Sign out'),
       ),
     ),
-    h('main', {}, form, h('div', { class: 'wide' }, detail, list.element)),
+    h('main', {}, form, h('div', { class: 'wide' }, list.element, detail)),
   );
 }
 

@@ -17,3 +17,11 @@ describe('the client types match the API', () => {
     expectTypeOf<JobStatus>().toEqualTypeOf<(typeof JOB_STATUSES)[number]>();
   });
 });
+
+describe('the client bundle', () => {
+  it('holds nothing but the client itself: the API types it imports are erased', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({ entryPoints: ['client/index.ts'], bundle: true, format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+    expect(Object.keys(result.metafile.inputs).sort()).toEqual(['client/errors.ts', 'client/index.ts', 'client/types.ts']);
+  });
+});
