@@ -27,7 +27,6 @@ import { startGateway, type Handler } from './gateway.ts';
 import { assertQueueReachable, bandQueueEnv, ensureJobQueues, ensureJobsTable, ensurePayloadBucket, ensureWorkspacesTable, jobsTableUpgrade } from './resources.ts';
 import { keysDir, PROJECT_ROOT } from './paths.ts';
 import { createLocalVerifier, issueIdToken, loadOrCreateSigningKey } from './tokens.ts';
-import { buildConsole } from '../../console/build.ts';
 import { consoleSite } from './console-site.ts';
 
 export { defaultDataDir } from './paths.ts';
@@ -217,14 +216,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(async () => clearInterval(timer));
 
     const key = loadOrCreateSigningKey(keysDir(options.dataDir));
-    const consoleAssets = buildConsole();
+    // Built now, in memory, while the API already answers (esbuild; the job types' schemas as JSON Schema).
+    const consoleAssets = import('../../console/build.ts').then((module) => module.buildConsole());
     const gateway = await startGateway({
       port: options.port,
       handlers,
       verifier: createLocalVerifier(key.jwks),
       allowedOrigins: (handlerEnv[ENV.allowedOrigins] ?? '*').split(',').map((origin) => origin.trim()),
       log,
-      // The web console at `/`, built now (esbuild, in memory), signing in through the local issuer.
+      // The web console at `/`, signing in through the local issuer.
       site: consoleSite({ assets: consoleAssets, issueToken: (username) => issueIdToken(key, username), tokenLifetimeSeconds: 3600 }),
     });
     stops.push(() => gateway.close());
