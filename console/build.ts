@@ -2,8 +2,9 @@
  * Builds the web console: its TypeScript (console/src, with the typed client) bundled by esbuild
  * into one ES module, its static files (console/static), and `job-types.json`, each job type's
  * input as JSON Schema generated from the same zod schemas that validate a create (the forms
- * are built from it). `npm run dev` builds it in memory at start (about 0.2 s) and serves it at
- * `/`; `npx tsx console/build.ts --out DIR` writes the same files for static hosting.
+ * are built from it). `npm run dev` builds it in memory on the console's first request (about
+ * 0.3 s) and serves it at `/`; `npx tsx console/build.ts --out DIR` writes the same files for
+ * static hosting.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -14,6 +14,8 @@ import { renderResult } from './result-view.ts';
 const root = document.getElementById('app')!;
 const announcer = document.getElementById('announce')!;
 const alerts = document.getElementById('alerts')!;
+/** Stops the shown console's timers and polls (before signing out or in again). */
+let teardown: (() => void) | undefined;
 
 /** Tells screen readers (and the page) what happened; an error goes to the alert region. */
 function report(message: string, error?: unknown): void {
@@ -168,6 +170,10 @@ function consoleView(config: ConsoleConfig, catalogue: JobTypeCatalogue, session
     void open(id);
   }, report);
   list.refresh();
+  teardown = () => {
+    list.stop();
+    watching?.abort(new Error('signed out'));
+  };
 
   return h(
     'div',
@@ -182,7 +188,7 @@ function consoleView(config: ConsoleConfig, catalogue: JobTypeCatalogue, session
         'Signed in as ',
         h('strong', { id: 'signed-in-user' }, session.username),
         ' ',
-        h('button', { type: 'button', onclick: () => { list.stop(); watching?.abort(); signOut(); void start(); } }, 'Sign out'),
+        h('button', { type: 'button', onclick: () => { signOut(); void start(); } }, 'Sign out'),
       ),
     ),
     h('main', {}, form, h('div', { class: 'wide' }, list.element, detail)),
@@ -190,6 +196,8 @@ function consoleView(config: ConsoleConfig, catalogue: JobTypeCatalogue, session
 }
 
 async function start(): Promise<void> {
+  teardown?.();
+  teardown = undefined;
   clear(root);
   clear(alerts);
   try {

@@ -9,15 +9,18 @@
  * console's own origin when an Origin is sent (no CORS: another site's page cannot read a token).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConsoleAssets } from '../../console/build.ts';
+import type { ConsoleAsset, ConsoleAssets } from '../../console/build.ts';
 import type { ConsoleConfig } from '../../console/src/config.ts';
 
 /** Handles the request and returns its status, or undefined to leave it to the API routes. */
 export type Site = (req: IncomingMessage, res: ServerResponse, request: { method: string; path: string }) => Promise<number | undefined>;
 
 export interface ConsoleSiteOptions {
-  /** The console's files, being built (the API answers meanwhile; a failed build answers 500 here only). */
-  readonly assets: Promise<ConsoleAssets>;
+  /**
+   * Builds the console's files: called once, on the first request for them, so a server whose
+   * console nobody opens never builds it (a failed build answers 500 here only).
+   */
+  readonly assets: () => Promise<ConsoleAssets>;
   /** An ID token for a local user; throws for an invalid username. */
   readonly issueToken: (username: string) => string;
   /** Seconds the issued tokens last. */
@@ -40,12 +43,13 @@ const MAX_SIGN_IN_BODY = 1024;
 
 export function consoleSite(options: ConsoleSiteOptions): Site {
   const config: ConsoleConfig = { apiUrl: '', signIn: { kind: 'dev' } };
-  const files = options.assets.then((assets) => {
-    const all = new Map(assets);
-    all.set('config.json', { contentType: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(config)) });
-    return all;
-  });
-  files.catch(() => {}); // reported on the console's first request
+  let files: Promise<Map<string, ConsoleAsset>> | undefined;
+  const load = () =>
+    (files ??= options.assets().then((assets) => {
+      const all = new Map(assets);
+      all.set('config.json', { contentType: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(config)) });
+      return all;
+    }));
 
   return async (req, res, { method, path }) => {
     if (path === '/dev/sign-in') return signIn(req, res, method, options);
@@ -53,7 +57,7 @@ export function consoleSite(options: ConsoleSiteOptions): Site {
     if (file === undefined) return undefined;
     let asset;
     try {
-      asset = (await files).get(file);
+      asset = (await load()).get(file);
     } catch (error) {
       return send(res, 500, 'text/plain; charset=utf-8', `The console failed to build: ${(error as Error).message}`);
     }

@@ -216,16 +216,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(async () => clearInterval(timer));
 
     const key = loadOrCreateSigningKey(keysDir(options.dataDir));
-    // Built now, in memory, while the API already answers (esbuild; the job types' schemas as JSON Schema).
-    const consoleAssets = import('../../console/build.ts').then((module) => module.buildConsole());
     const gateway = await startGateway({
       port: options.port,
       handlers,
       verifier: createLocalVerifier(key.jwks),
       allowedOrigins: (handlerEnv[ENV.allowedOrigins] ?? '*').split(',').map((origin) => origin.trim()),
       log,
-      // The web console at `/`, signing in through the local issuer.
-      site: consoleSite({ assets: consoleAssets, issueToken: (username) => issueIdToken(key, username), tokenLifetimeSeconds: 3600 }),
+      // The web console at `/`, built in memory on its first request (esbuild; the job types'
+      // schemas as JSON Schema), signing in through the local issuer.
+      site: consoleSite({ assets: () => import('../../console/build.ts').then((module) => module.buildConsole()), issueToken: (username) => issueIdToken(key, username), tokenLifetimeSeconds: 3600 }),
     });
     stops.push(() => gateway.close());
 

@@ -14,7 +14,7 @@ beforeAll(async () => {
     ['app.js', { contentType: 'text/javascript; charset=utf-8', body: Buffer.from('export {}') }],
   ]);
   const site = consoleSite({
-    assets: Promise.resolve(assets),
+    assets: async () => assets,
     issueToken: (username) => {
       if (username.includes(' ')) throw new Error('A username is 1 to 128 characters without whitespace');
       issued.push(username);
