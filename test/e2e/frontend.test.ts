@@ -270,5 +270,6 @@ describe('the web console in Chromium', () => {
     await page.keyboard.press('Tab');
     const outline = await page.evaluate('`${getComputedStyle(document.activeElement).outlineStyle} ${getComputedStyle(document.activeElement).outlineWidth}`');
     expect(outline).toBe('solid 3px');
+    await page.screenshot({ path: path.join(PROJECT_ROOT, 'test-results', 'console-phone.png'), fullPage: true });
   }, 60_000);
 });
