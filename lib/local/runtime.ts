@@ -26,7 +26,8 @@ import { startPoller, type Poller, type SqsHandler } from './event-source.ts';
 import { startGateway, type Handler } from './gateway.ts';
 import { assertQueueReachable, bandQueueEnv, ensureJobQueues, ensureJobsTable, ensurePayloadBucket, ensureWorkspacesTable, jobsTableUpgrade } from './resources.ts';
 import { keysDir, PROJECT_ROOT } from './paths.ts';
-import { createLocalVerifier, loadOrCreateSigningKey } from './tokens.ts';
+import { createLocalVerifier, issueIdToken, loadOrCreateSigningKey } from './tokens.ts';
+import { consoleSite } from './console-site.ts';
 
 export { defaultDataDir } from './paths.ts';
 
@@ -221,6 +222,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       verifier: createLocalVerifier(key.jwks),
       allowedOrigins: (handlerEnv[ENV.allowedOrigins] ?? '*').split(',').map((origin) => origin.trim()),
       log,
+      // The web console at `/`, built in memory on its first request (esbuild; the job types'
+      // schemas as JSON Schema), signing in through the local issuer.
+      site: consoleSite({ assets: () => import('../../console/build.ts').then((module) => module.buildConsole()), issueToken: (username) => issueIdToken(key, username), tokenLifetimeSeconds: 3600 }),
     });
     stops.push(() => gateway.close());
 

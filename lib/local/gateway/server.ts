@@ -18,6 +18,7 @@ import { INTEGRATION_TIMEOUT_MS, invoke, type Handler } from './invoke.ts';
 import { answerUnparsed, type ClientError } from './refusals.ts';
 import { problemReply, REQUEST_ID_HEADER, write, type Reply } from './reply.ts';
 import { buildResources, matchResource, splitUrl, type Resource } from './router.ts';
+import type { Site } from '../console-site.ts';
 import { describe, truncate } from './text.ts';
 
 export interface GatewayOptions {
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   readonly maxBodyBytes?: number;
   /** @default 29 s, API Gateway's default integration timeout */
   readonly integrationTimeoutMs?: number;
+  /** Pages served beside the API (the web console): asked first for every path outside /api/. */
+  readonly site?: Site;
 }
 
 export interface Gateway {
@@ -108,6 +111,13 @@ async function serve(
   const requestId = randomUUID();
   const method = (req.method ?? 'GET').toUpperCase();
   const { path, query } = splitUrl(req.url ?? '/');
+  if (options.site && path !== undefined && !path.startsWith('/api/')) {
+    const status = await options.site(req, res, { method, path });
+    if (status !== undefined) {
+      options.log?.(`${method} ${truncate(req.url ?? '', 200)} ${status} ${Date.now() - started}ms`);
+      return;
+    }
+  }
   const headers = collectHeaders(req.rawHeaders);
   // corsHeaders only reads the request's headers.
   const cors = corsHeaders({ headers: headers.single } as unknown as APIGatewayProxyEvent, options.allowedOrigins);
