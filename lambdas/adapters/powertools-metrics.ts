@@ -12,8 +12,11 @@ import { METRICS, METRICS_NAMESPACE, type FailureClass, type MetricKey, type Rep
 
 type Dimensions = Readonly<Record<string, string>>;
 
-/** EMF keeps at most 100 values of one metric in one line. */
-const MAX_VALUES_PER_LINE = 100;
+/**
+ * EMF keeps at most 100 values of one metric in one line; Powertools writes the line by itself
+ * when a metric reaches 100, so a line here stops one short and is written by `flush` alone.
+ */
+const MAX_VALUES_PER_LINE = 99;
 
 interface Line {
   readonly dimensions: Dimensions;
@@ -80,19 +83,15 @@ export class PowertoolsJobMetrics implements JobMetrics {
     const lines = [...this.lines.values()];
     this.lines = new Map();
     for (const line of lines) {
-      for (let chunk = 0; ; chunk++) {
-        let any = false;
-        for (const [key, values] of line.values) {
-          const { name, unit } = METRICS[key];
-          for (const value of values.slice(chunk * MAX_VALUES_PER_LINE, (chunk + 1) * MAX_VALUES_PER_LINE)) {
-            this.metrics.addMetric(name, unit, value);
-            any = true;
-          }
-        }
-        if (!any) break;
+      const longest = Math.max(...[...line.values.values()].map((values) => values.length));
+      for (let from = 0; from < longest; from += MAX_VALUES_PER_LINE) {
         // [service] alone, then [service, ...by] (none when the metric has no breakdown).
         this.metrics.addDimensions({});
         if (Object.keys(line.dimensions).length > 0) this.metrics.addDimensions(line.dimensions);
+        for (const [key, values] of line.values) {
+          const { name, unit } = METRICS[key];
+          for (const value of values.slice(from, from + MAX_VALUES_PER_LINE)) this.metrics.addMetric(name, unit, value);
+        }
         this.metrics.publishStoredMetrics();
       }
     }

@@ -39,11 +39,13 @@ describe('local token authorizer', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeEach(() => {
-    // The logger writes JSON lines to stdout (Powertools Logger): keep them here instead.
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
+    // The logger writes JSON lines to stdout and (warnings, errors) stderr: keep them here instead.
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
+    }
   });
   afterEach(() => {
     lines.length = 0;
