@@ -156,6 +156,17 @@ describe('job messages', () => {
     expect(decodeJobMessage(JSON.stringify({ jobId: ID.toUpperCase(), generation: 1 }))).toEqual({ jobId: ID, generation: 1 });
   });
 
+  it("carry the create's request id when there is one; a message without it reads as before", async () => {
+    const { decodeJobMessage, encodeJobMessage } = await import('../../../lambdas/shared/messages.ts');
+    const requestId = 'c6af9ac6-7b61-11e6-9a41-93e812345678';
+    expect(JSON.parse(encodeJobMessage({ jobId: ID, generation: 0, requestId }))).toEqual({ jobId: ID, generation: 0, requestId });
+    expect(decodeJobMessage(encodeJobMessage({ jobId: ID, generation: 0, requestId }))).toEqual({ jobId: ID, generation: 0, requestId });
+    expect(decodeJobMessage(JSON.stringify({ jobId: ID, generation: 0 }))).toEqual({ jobId: ID, generation: 0 });
+    // A request id that is not one (too long, odd characters) is left out, the message still read.
+    expect(decodeJobMessage(JSON.stringify({ jobId: ID, generation: 0, requestId: 'x'.repeat(200) }))).toEqual({ jobId: ID, generation: 0 });
+    expect(decodeJobMessage(JSON.stringify({ jobId: ID, generation: 0, requestId: 'a\nb' }))).toEqual({ jobId: ID, generation: 0 });
+  });
+
   it.each(['{}', 'null', '[]', '{"jobId":"nope"}', `{"jobId":"${ID}"}`, `{"jobId":"${ID}","generation":-1}`, `{"jobId":"${ID}","generation":"1"}`])(
     'refuse %s',
     async (body) => {
