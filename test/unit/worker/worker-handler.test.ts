@@ -9,6 +9,7 @@ import type { Model } from '../../../lambdas/domain/model.ts';
 import { createJobTypes } from '../../../lambdas/job-types/processors.ts';
 import { encodeJobMessage } from '../../../lambdas/shared/messages.ts';
 import { createWorkerHandler, wireWorker } from '../../../lambdas/worker/handler.ts';
+import { RecordingLogger } from '../../support/fakes.ts';
 import { JOB_ID, jobItem, writtenValues } from '../../support/items.ts';
 
 const message = (jobId: string) => encodeJobMessage({ jobId, generation: 0 });
@@ -146,6 +147,30 @@ describe('DLQ handler', () => {
     const handler = createDlqHandler(wireDlqConsumer());
     await handler({ Records: [record(message(ID))] } as SQSEvent);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe('request id in the consumers\' log lines', () => {
+  const REQUEST_ID = 'c6af9ac6-7b61-11e6-9a41-93e812345678';
+
+  it("the DLQ consumer logs the dead-lettered job with the create's request id from its message", async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...claimed(ID), status: 'PENDING', runId: undefined } });
+    ddb.on(UpdateCommand).resolves({ Attributes: {} });
+    const logger = new RecordingLogger();
+    const handler = createDlqHandler({ ...wireDlqConsumer(), logger });
+    await handler({ Records: [record(encodeJobMessage({ jobId: ID, generation: 0, requestId: REQUEST_ID }))] } as SQSEvent);
+    expect(logger.lines).toContainEqual(expect.objectContaining({ message: 'dead-lettered job', fields: expect.objectContaining({ jobId: ID, requestId: REQUEST_ID }) }));
+  });
+
+  it('the worker logs a message it cannot handle with the request id it carries', async () => {
+    ddb.on(UpdateCommand).rejects(new Error('table unavailable'));
+    const logger = new RecordingLogger();
+    const deps = wireWorker(createJobTypes({ model }));
+    const handler = createWorkerHandler({ ...deps, logger });
+    await handler({ Records: [record(encodeJobMessage({ jobId: ID, generation: 0, requestId: REQUEST_ID }))] } as SQSEvent, context);
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({ message: 'message handling failed; it will be delivered again', fields: expect.objectContaining({ jobId: ID, requestId: REQUEST_ID }) }),
+    );
   });
 });
 
