@@ -165,7 +165,7 @@ describe('request id in the consumers\' log lines', () => {
   it('the worker logs a message it cannot handle with the request id it carries', async () => {
     ddb.on(UpdateCommand).rejects(new Error('table unavailable'));
     const logger = new RecordingLogger();
-    const deps = wireWorker(createJobTypes({ model }));
+    const deps = wireWorker(createJobTypes({ model: { generate: (request) => model.generate(request), generateStructured: () => Promise.reject(new Error('unused')) } }));
     const handler = createWorkerHandler({ ...deps, logger });
     await handler({ Records: [record(encodeJobMessage({ jobId: ID, generation: 0, requestId: REQUEST_ID }))] } as SQSEvent, context);
     expect(logger.lines).toContainEqual(
