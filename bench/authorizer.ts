@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { createTokenAuthorizer } from '../lambdas/authorizer/token-authorizer.ts';
 import { localTokenVerifier } from '../lambdas/local-authorizer/local-tokens.ts';
-import { JsonLogger } from '../lambdas/shared/logger.ts';
+import { FunctionLogger } from '../lambdas/shared/logger.ts';
 import { AUTHORIZER_ENTRY } from '../lambdas/shared/resources.ts';
 import { issueClientAccessToken, issueIdToken, loadOrCreateSigningKey } from '../lib/local/tokens.ts';
 
@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-authorizer-'));
 try {
   const key = loadOrCreateSigningKey(join(dir, 'keys'));
   const verify = localTokenVerifier(key.jwks);
-  const authorize = createTokenAuthorizer(verify, new JsonLogger({ level: 'error', write: () => undefined }));
+  const authorize = createTokenAuthorizer(verify, FunctionLogger.create({ level: 'silent' }));
   const tokens = { 'ID token (person)': issueIdToken(key, 'alice'), 'access token (client, both scopes)': issueClientAccessToken(key, 'billing', ['jobs/read', 'jobs/write']) };
   const rounds = 2000;
   for (const [kind, token] of Object.entries(tokens)) {

@@ -17,5 +17,7 @@ const defaults: Record<string, string> = {
   CURSOR_SECRET: 'unit-test-cursor-secret-0123456789abcdef',
   BEDROCK_MODEL_ID: 'amazon.nova-lite-v1:0',
   LOG_LEVEL: 'silent',
+  // No EMF lines in test output; the metrics tests turn them on where they read them.
+  POWERTOOLS_METRICS_DISABLED: 'true',
 };
 for (const [name, value] of Object.entries(defaults)) process.env[name] ??= value;

@@ -51,6 +51,7 @@ import {
   MAX_DOCUMENTS,
 } from '../domain/bedrock-limits.ts';
 import { ConfigurationError, NonRetryableError, RetryableError } from '../domain/errors.ts';
+import { noMetrics, type JobMetrics } from '../domain/ports.ts';
 import type {
   ModelDocument,
   ModelRequest,
@@ -71,11 +72,14 @@ export interface BedrockModelOptions {
   readonly client?: BedrockRuntimeClient;
   /** Region of the default client; default: the SDK's (AWS_REGION). */
   readonly region?: string;
+  /** Each call's latency and tokens, and throttled calls, by model. @default noMetrics */
+  readonly metrics?: JobMetrics;
 }
 
 export class BedrockModel implements StructuredModel {
   private readonly client: BedrockRuntimeClient;
   private readonly defaultModelId: string;
+  private readonly metrics: JobMetrics;
 
   constructor(options: BedrockModelOptions) {
     if (options.defaultModelId.trim() === '') {
@@ -83,6 +87,7 @@ export class BedrockModel implements StructuredModel {
     }
     this.defaultModelId = options.defaultModelId;
     this.client = options.client ?? new BedrockRuntimeClient({ region: options.region });
+    this.metrics = options.metrics ?? noMetrics;
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
@@ -133,7 +138,10 @@ export class BedrockModel implements StructuredModel {
   ): Promise<{ output: ConverseCommandOutput; latencyMs: number }> {
     const startedAt = performance.now();
     const output = await this.send(input, signal);
-    return { output, latencyMs: Math.round(performance.now() - startedAt) };
+    const latencyMs = Math.round(performance.now() - startedAt);
+    const usage = usageOf(output);
+    this.metrics.modelCall(input.modelId ?? this.defaultModelId, latencyMs, { input: usage.inputTokens, output: usage.outputTokens });
+    return { output, latencyMs };
   }
 
   private async send(input: ConverseCommandInput, signal: AbortSignal | undefined): Promise<ConverseCommandOutput> {
@@ -142,6 +150,7 @@ export class BedrockModel implements StructuredModel {
     } catch (error) {
       // Whatever the SDK threw on abort, the caller expects its own reason back.
       if (signal?.aborted) throw signal.reason;
+      if (THROTTLED_NAMES.has((error as { name?: unknown } | null)?.name as string)) this.metrics.modelThrottled(input.modelId ?? this.defaultModelId);
       throw translateError(error);
     }
   }
@@ -243,6 +252,9 @@ const NON_RETRYABLE_NAMES: ReadonlySet<string> = new Set([
   'ResourceNotFoundException',
   'ConflictException',
 ]);
+
+/** Bedrock's answers to a call over the account's quota or rate. */
+const THROTTLED_NAMES: ReadonlySet<string> = new Set(['ThrottlingException', 'ServiceQuotaExceededException']);
 
 /** Exceptions that report the status code the model itself returned. */
 const MODEL_FAILURE_NAMES: ReadonlySet<string> = new Set(['ModelErrorException', 'ModelStreamErrorException']);

@@ -13,7 +13,7 @@ export type Item = Record<string, unknown>;
 
 /** Fields stored only while set: a null value removes the attribute (index keys, TTL, lease…). */
 const ABSENT_WHEN_NULL = new Set([
-  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef', 'scheduledAt', 'reuseKey', 'workspaceId',
+  'runId', 'leaseExpiresAt', 'dueAt', 'expiresAt', 'startedAt', 'completedAt', 'error', 'progress', 'result', 'resultRef', 'input', 'inputRef', 'scheduledAt', 'reuseKey', 'workspaceId', 'requestId', 'queuedAt',
 ]);
 
 /** Preconditions of a conditional write; every field given must hold. */
@@ -135,6 +135,9 @@ export function fromItem(item: Item): Job {
     expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : null,
     fromCache: item.fromCache === true,
     reuseKey: text('reuseKey'),
+    // Records written before these were kept: no request id, no queue time.
+    requestId: text('requestId'),
+    queuedAt: text('queuedAt'),
   };
 }
 

@@ -32,7 +32,7 @@ export class SqsJobQueue implements JobQueue, ReceivedMessages {
       await this.client.send(
         new SendMessageCommand({
           QueueUrl: this.queueUrls[job.priority] ?? this.queueUrls.normal,
-          MessageBody: encodeJobMessage({ jobId: job.id, generation: job.generation }),
+          MessageBody: encodeJobMessage({ jobId: job.id, generation: job.generation, ...(job.requestId ? { requestId: job.requestId } : {}) }),
           DelaySeconds: clamp(delaySeconds, MAX_DELAY_SECONDS),
         }),
       );

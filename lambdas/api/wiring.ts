@@ -4,7 +4,8 @@
  * the adapters its IAM policy (the route table's `access`) allows. Modules build with top-level
  * await, so a missing variable fails the cold start, not a request.
  */
-import { JsonLogger } from '../shared/logger.ts';
+import { asInvocation, invocationHooks, type Flushable } from '../shared/invocation.ts';
+import { FunctionLogger } from '../shared/logger.ts';
 import { allowedOrigins, type Env } from '../shared/config.ts';
 import type { Logger } from '../domain/ports.ts';
 import { createRouteHandler, type ApiHandler, type RouteLogic } from './http-adapter.ts';
@@ -14,6 +15,8 @@ import type { RouteName } from './routes.ts';
 export interface RouteWiring {
   readonly env: Env;
   readonly logger: Logger;
+  /** Registers what is written at the end of every invocation (the function's metrics). */
+  afterEach(flushable: Flushable): void;
 }
 
 export async function routeHandler<UseCase>(
@@ -22,8 +25,11 @@ export async function routeHandler<UseCase>(
   wire: (wiring: RouteWiring) => UseCase | Promise<UseCase>,
   env: Env = process.env,
 ): Promise<ApiHandler> {
-  const logger = new JsonLogger();
-  const useCase = await wire({ env, logger });
+  const logger = FunctionLogger.create();
+  const flushables: Flushable[] = [];
+  const useCase = await wire({ env, logger, afterEach: (flushable) => flushables.push(flushable) });
   const verifyToken = await localStackTokenCaller(env);
-  return createRouteHandler(name, logic, { useCase, logger, origins: allowedOrigins(env), ...(verifyToken ? { verifyToken } : {}) });
+  const handle = createRouteHandler(name, logic, { useCase, logger, origins: allowedOrigins(env), ...(verifyToken ? { verifyToken } : {}) });
+  const hooks = invocationHooks(logger, flushables);
+  return (event, context) => asInvocation(hooks, context, () => handle(event, context));
 }

@@ -7,7 +7,7 @@
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { ConfigurationError } from '../domain/errors.ts';
 import { callerFromClaims } from '../local-authorizer/local-tokens.ts';
-import { JsonLogger } from '../shared/logger.ts';
+import { FunctionLogger, type InvocationContext } from '../shared/logger.ts';
 import { ENV } from '../shared/resources.ts';
 import { createPoolVerifier } from './pool-verifier.ts';
 import { createTokenAuthorizer } from './token-authorizer.ts';
@@ -23,7 +23,7 @@ const verifier = createPoolVerifier({
   clientId: required(ENV.userPoolClientId),
   jwksCache: new SimpleJwksCache(),
 });
-const logger = new JsonLogger({ context: { function: 'authorizer' } });
+const logger = FunctionLogger.create({ context: { function: 'authorizer' } });
 try {
   await verifier.hydrate();
 } catch (error) {
@@ -31,4 +31,8 @@ try {
   logger.warn('jwks prefetch failed', { error: error instanceof Error ? error.message : String(error) });
 }
 
-export const handler = createTokenAuthorizer(async (token) => callerFromClaims(await verifier.verify(token)), logger);
+const authorize = createTokenAuthorizer(async (token) => callerFromClaims(await verifier.verify(token)), logger);
+export const handler = (event: Parameters<typeof authorize>[0], context?: InvocationContext) => {
+  logger.startInvocation(context);
+  return authorize(event);
+};

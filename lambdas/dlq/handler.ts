@@ -4,9 +4,11 @@
  * module is the function's one wiring point: the table, nothing else.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { PowertoolsJobMetrics } from '../adapters/powertools-metrics.ts';
 import type { Clock, Logger } from '../domain/ports.ts';
 import type { Env } from '../shared/config.ts';
-import { JsonLogger } from '../shared/logger.ts';
+import { asInvocation, invocationHooks, type InvocationHooks } from '../shared/invocation.ts';
+import { FunctionLogger } from '../shared/logger.ts';
 import { processBatch } from '../shared/sqs-batch.ts';
 import { jobStoreFrom } from '../shared/wiring.ts';
 import { FailDeadLetter } from '../use-cases/fail-dead-letter.ts';
@@ -14,26 +16,36 @@ import { FailDeadLetter } from '../use-cases/fail-dead-letter.ts';
 export interface DlqConsumerDependencies {
   readonly deadLetters: FailDeadLetter;
   readonly logger: Logger;
+  /** Around each invocation: the logger's Lambda context, the metrics written at the end. */
+  readonly invocation?: InvocationHooks;
 }
 
 export function createDlqHandler(deps: DlqConsumerDependencies) {
-  return async (event: SQSEvent): Promise<SQSBatchResponse> =>
-    processBatch(
-      event.Records,
-      async ({ jobId, generation }) => {
-        const outcome = await deps.deadLetters.fail({ id: jobId, generation });
-        deps.logger.warn('dead-lettered job', { jobId, generation, detail: outcome.kind === 'done' ? outcome.detail : outcome.kind });
-        return outcome;
-      },
-      // Failed DLQ records are simply left to come back after the DLQ's visibility timeout.
-      { deferMessage: async () => {} },
-      deps.logger,
+  return async (event: SQSEvent, context?: unknown): Promise<SQSBatchResponse> =>
+    asInvocation(deps.invocation, context, () =>
+      processBatch(
+        event.Records,
+        async ({ jobId, generation, requestId }) => {
+          const outcome = await deps.deadLetters.fail({ id: jobId, generation, requestId: requestId ?? null });
+          const detail = outcome.kind === 'done' ? outcome.detail : outcome.kind;
+          deps.logger.warn('dead-lettered job', { jobId, ...(requestId ? { requestId } : {}), generation, detail });
+          return outcome;
+        },
+        // Failed DLQ records are simply left to come back after the DLQ's visibility timeout.
+        { deferMessage: async () => {} },
+        deps.logger,
+      ),
     );
 }
 
 export function wireDlqConsumer(env: Env = process.env, clock?: Clock): DlqConsumerDependencies {
-  const logger = new JsonLogger();
-  return { deadLetters: new FailDeadLetter({ store: jobStoreFrom(env, clock), logger, ...(clock ? { clock } : {}) }), logger };
+  const logger = FunctionLogger.create();
+  const metrics = new PowertoolsJobMetrics();
+  return {
+    deadLetters: new FailDeadLetter({ store: jobStoreFrom(env, clock), logger, metrics, ...(clock ? { clock } : {}) }),
+    logger,
+    invocation: invocationHooks(logger, [metrics]),
+  };
 }
 
 export const handler = createDlqHandler(wireDlqConsumer());

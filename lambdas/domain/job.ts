@@ -83,6 +83,18 @@ export interface Job {
    * on jobs created from the cache (so a reused result never counts as freshly completed).
    */
   readonly reuseKey: string | null;
+  /**
+   * The API request id of the create (API Gateway's requestContext.requestId): every log line
+   * about the job carries it, in every function and across retries (a retry keeps it). Null on
+   * records written before it was kept.
+   */
+  readonly requestId: string | null;
+  /**
+   * Since when the job waits to be claimed: created (or its scheduled time), retried, or the time
+   * its next attempt may start after a failed or lost one. A claim leaves it: the queue delay
+   * metric is the claim's time minus this. Null on records written before it was kept.
+   */
+  readonly queuedAt: string | null;
 }
 
 /**
@@ -277,6 +289,8 @@ export interface NewJob {
   reuseKey?: string | null;
   /** When it may start (a scheduled job); absent or null: at once. */
   scheduledAt?: string | null;
+  /** The create's API request id (Job.requestId); absent: none. */
+  requestId?: string | null;
 }
 
 export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings): Job {
@@ -289,6 +303,8 @@ export function createJob(spec: NewJob, now: Date, settings: LifecycleSettings):
     reuseKey: spec.reuseKey ?? null,
     fromCache: false,
     scheduledAt: spec.scheduledAt ?? null,
+    requestId: spec.requestId ?? null,
+    queuedAt: spec.scheduledAt ?? at,
     resultRef: null,
     status: 'PENDING',
     result: null,
@@ -318,8 +334,23 @@ export function createReusedJob(spec: NewJob, stored: StoredResult, now: Date, s
   return { ...job, ...completePatch(stored, now, settings), fromCache: true } as Job;
 }
 
+/** The fields that find a job's log lines: its id and, when kept, its create's request id. */
+export function jobLogFields(job: Pick<Job, 'id' | 'requestId'>): { jobId: string; requestId?: string } {
+  return job.requestId ? { jobId: job.id, requestId: job.requestId } : { jobId: job.id };
+}
+
+/**
+ * How long a job claimed at `claimedAt` waited since it could run (its queuedAt); null for a
+ * record that does not say (written before queuedAt was kept).
+ */
+export function queueDelayMs(job: Pick<Job, 'queuedAt'>, claimedAt: Date): number | null {
+  if (job.queuedAt === null) return null;
+  const ms = claimedAt.getTime() - Date.parse(job.queuedAt);
+  return Number.isFinite(ms) ? Math.max(0, ms) : null;
+}
+
 /** A partial record: the fields a transition sets. `null` clears a field. */
-export type JobPatch = Partial<Omit<Job, 'id' | 'ownerId' | 'workspaceId' | 'createdBy' | 'type' | 'input' | 'inputRef' | 'createdAt' | 'maxAttempts' | 'fromCache' | 'reuseKey'>>;
+export type JobPatch = Partial<Omit<Job, 'id' | 'ownerId' | 'workspaceId' | 'createdBy' | 'type' | 'input' | 'inputRef' | 'createdAt' | 'maxAttempts' | 'fromCache' | 'reuseKey' | 'requestId'>>;
 
 /** A result as the record keeps it: in the record, or a reference to the stored payload. */
 export type StoredResult = { readonly result: JsonObject } | { readonly resultRef: PayloadRef };
@@ -353,6 +384,7 @@ export function retryPatch(job: Pick<Job, 'generation'>, now: Date, settings: Li
     updatedAt: at,
     scheduledAt: null,
     statusChangedAt: at,
+    queuedAt: at,
     runId: null,
     leaseExpiresAt: null,
     dueAt: iso(now.getTime() + settings.stalePendingMs),
@@ -385,6 +417,7 @@ export function requeuePatch(error: string, nextAttemptAt: Date, now: Date, sett
     progress: null,
     updatedAt: now.toISOString(),
     statusChangedAt: now.toISOString(),
+    queuedAt: nextAttemptAt.toISOString(),
     leaseExpiresAt: null,
     dueAt: iso(nextAttemptAt.getTime() + settings.stalePendingMs),
   };

@@ -3,6 +3,7 @@
  * (DynamoJobStore, SqsJobQueue, S3PayloadStore, HmacCursorCodec, JsonLogger). No AWS imports here.
  */
 import type { IdempotencyRecord } from './fingerprints.ts';
+import type { FailureClass, Repair } from '../shared/metric-catalog.ts';
 import type { Job, JobPriority, JobProgress, JobStatus, PayloadRef, StoredResult } from './job.ts';
 
 export interface ClaimRequest {
@@ -212,6 +213,8 @@ export interface PresignedUpload {
 export interface JobRef {
   readonly id: string;
   readonly generation: number;
+  /** The create's API request id (Job.requestId), when the message carries one. */
+  readonly requestId?: string | null;
 }
 
 /** A job to send: its priority picks the queue (the band) its message goes to. */
@@ -272,3 +275,50 @@ export interface Logger {
   /** A logger that adds these fields to every line. */
   child(fields: Record<string, unknown>): Logger;
 }
+
+/**
+ * The job's life as metrics (lambdas/shared/metric-catalog.ts names them), by event. The adapter
+ * buffers them and writes them at the end of each invocation (`flush`); use cases only say what
+ * happened.
+ */
+export interface JobMetrics {
+  /** A create accepted a new job (not a replay, not a reused result). */
+  created(type: string): void;
+  /** A create was answered with an earlier job's result. */
+  reused(type: string): void;
+  completed(type: string): void;
+  failed(type: string, failureClass: FailureClass): void;
+  /** An owner's explicit retry (a new run). */
+  retried(type: string): void;
+  cancelled(type: string): void;
+  /** A failed attempt that will be tried again. */
+  requeued(type: string): void;
+  /** Claim to the end of an attempt. */
+  attemptDuration(type: string, ms: number): void;
+  /** From when the job could run (created, scheduled time, retried, next attempt's time) to its claim. */
+  queueDelay(type: string, ms: number): void;
+  /** One model call that answered. */
+  modelCall(modelId: string, latencyMs: number, tokens: { readonly input: number; readonly output: number }): void;
+  /** A model call refused for quota or throttling. */
+  modelThrottled(modelId: string): void;
+  /** A job's message reached the dead-letter queue. */
+  deadLettered(type: string): void;
+  reconcilerRepair(repair: Repair): void;
+}
+
+/** Metrics that go nowhere: for functions and tests that do not look at them. */
+export const noMetrics: JobMetrics = {
+  created: () => {},
+  reused: () => {},
+  completed: () => {},
+  failed: () => {},
+  retried: () => {},
+  cancelled: () => {},
+  requeued: () => {},
+  attemptDuration: () => {},
+  queueDelay: () => {},
+  modelCall: () => {},
+  modelThrottled: () => {},
+  deadLettered: () => {},
+  reconcilerRepair: () => {},
+};

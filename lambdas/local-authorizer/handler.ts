@@ -5,11 +5,13 @@
  * answers 500 rather than letting anybody in.
  */
 import { createTokenAuthorizer } from '../authorizer/token-authorizer.ts';
-import { JsonLogger } from '../shared/logger.ts';
+import { FunctionLogger, type InvocationContext } from '../shared/logger.ts';
 import { ENV } from '../shared/resources.ts';
 import { localTokenVerifier, parseLocalJwks } from './local-tokens.ts';
 
-export const handler = createTokenAuthorizer(
-  localTokenVerifier(parseLocalJwks(process.env[ENV.localJwks])),
-  new JsonLogger({ context: { function: 'local-authorizer' } }),
-);
+const logger = FunctionLogger.create({ context: { function: 'local-authorizer' } });
+const authorize = createTokenAuthorizer(localTokenVerifier(parseLocalJwks(process.env[ENV.localJwks])), logger);
+export const handler = (event: Parameters<typeof authorize>[0], context?: InvocationContext) => {
+  logger.startInvocation(context);
+  return authorize(event);
+};

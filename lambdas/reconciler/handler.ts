@@ -4,10 +4,13 @@
  * and settles PROCESSING jobs whose worker vanished. This module
  * is the function's one wiring point: the table and the jobs queue (to send), nothing else.
  */
+import type { Context } from 'aws-lambda';
+import { PowertoolsJobMetrics } from '../adapters/powertools-metrics.ts';
 import type { Job } from '../domain/job.ts';
-import type { Clock } from '../domain/ports.ts';
+import type { Clock, JobMetrics, Logger } from '../domain/ports.ts';
 import { lifecycleSettings, type Env } from '../shared/config.ts';
-import { JsonLogger } from '../shared/logger.ts';
+import { asInvocation, invocationHooks, type InvocationHooks } from '../shared/invocation.ts';
+import { FunctionLogger } from '../shared/logger.ts';
 import { jobQueueFrom } from '../shared/queue-wiring.ts';
 import { jobStoreFrom } from '../shared/wiring.ts';
 import { ReconcileJobs, type ReconcileReport } from '../use-cases/reconcile-jobs.ts';
@@ -22,9 +25,11 @@ export interface ReconcilerEvent {
   readonly recoverAll?: boolean;
 }
 
-export function createReconcilerHandler(reconciler: ReconcileJobs) {
-  return async (event?: ReconcilerEvent | null): Promise<ReconcileReport> =>
-    event?.recoverAll === true ? reconciler.recover(await reconciler.unfinished()) : reconciler.reconcile();
+export function createReconcilerHandler(reconciler: ReconcileJobs, invocation?: InvocationHooks) {
+  return async (event?: ReconcilerEvent | null, context?: Context): Promise<ReconcileReport> =>
+    asInvocation(invocation, context, async () =>
+      event?.recoverAll === true ? reconciler.recover(await reconciler.unfinished()) : reconciler.reconcile(),
+    );
 }
 
 /**
@@ -37,20 +42,32 @@ export interface Recovery {
   settle(jobs: readonly Job[], signal?: AbortSignal): Promise<ReconcileReport>;
 }
 
-export function createRecovery(reconciler: ReconcileJobs): Recovery {
-  return { snapshot: () => reconciler.unfinished(), settle: (jobs, signal) => reconciler.recover(jobs, signal ? { signal } : {}) };
+export function createRecovery(reconciler: ReconcileJobs, invocation?: InvocationHooks): Recovery {
+  return {
+    snapshot: () => reconciler.unfinished(),
+    settle: (jobs, signal) => asInvocation(invocation, undefined, () => reconciler.recover(jobs, signal ? { signal } : {})),
+  };
 }
 
-export function wireReconciler(env: Env = process.env, clock?: Clock): ReconcileJobs {
+/** The reconciler; its logger and metrics are the function's (none recorded by default: tests). */
+export function wireReconciler(
+  env: Env = process.env,
+  clock?: Clock,
+  observability: { readonly logger?: Logger; readonly metrics?: JobMetrics } = {},
+): ReconcileJobs {
   return new ReconcileJobs({
     store: jobStoreFrom(env, clock),
     queue: jobQueueFrom(env),
     lifecycle: lifecycleSettings(env),
-    logger: new JsonLogger(),
+    logger: observability.logger ?? FunctionLogger.create(),
+    ...(observability.metrics ? { metrics: observability.metrics } : {}),
     ...(clock ? { clock } : {}),
   });
 }
 
-const reconciler = wireReconciler();
-export const handler = createReconcilerHandler(reconciler);
-export const recovery = createRecovery(reconciler);
+const logger = FunctionLogger.create();
+const metrics = new PowertoolsJobMetrics();
+const reconciler = wireReconciler(process.env, undefined, { logger, metrics });
+const invocation = invocationHooks(logger, [metrics]);
+export const handler = createReconcilerHandler(reconciler, invocation);
+export const recovery = createRecovery(reconciler, invocation);

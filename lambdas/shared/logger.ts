@@ -1,16 +1,24 @@
 /**
- * A small structured logger: one JSON object per line, which CloudWatch Logs Insights can
- * query. Errors are logged by name and message (and their causes), never with stack traces
- * unless LOG_LEVEL is `debug`. Callers must not pass secrets or job input/result content.
+ * The functions' logger: Powertools for AWS Lambda's Logger behind the domain's `Logger` port. One
+ * JSON object per line (level, message, timestamp, service, sampling_rate, xray_trace_id in
+ * Lambda; cold_start, function_name, function_request_id once the invocation's context is added),
+ * which CloudWatch Logs Insights can query. LOG_LEVEL sets the level (debug, info, warn, error,
+ * silent; default info); POWERTOOLS_LOGGER_SAMPLE_RATE logs that share of invocations at debug.
+ * Errors are logged by name and message (and their causes), never with stack traces unless the
+ * level is debug. Callers must not pass secrets or job input/result content.
  */
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { Logger } from '../domain/ports.ts';
 
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-type Level = keyof typeof LEVELS;
+type PowertoolsLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+const LEVELS: readonly PowertoolsLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'];
 
-function parseLevel(value: string | undefined): Level {
-  const level = (value ?? 'info').toLowerCase();
-  return level in LEVELS ? (level as Level) : 'info';
+/** Keys Powertools owns: a field of ours by one of these names is logged as `field_<name>`. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['level', 'message', 'sampling_rate', 'service', 'timestamp']);
+
+function parseLevel(value: string | undefined): PowertoolsLevel {
+  const level = (value ?? '').trim().toUpperCase();
+  return (LEVELS as readonly string[]).includes(level) ? (level as PowertoolsLevel) : 'INFO';
 }
 
 /** Turns an error into loggable fields: name, message, code and the cause chain. */
@@ -25,49 +33,79 @@ export function describeError(error: unknown, withStack = false): Record<string,
 }
 
 export interface LoggerOptions {
+  /** @default env LOG_LEVEL, else info */
   readonly level?: string;
+  /** Fields on every line. */
   readonly context?: Record<string, unknown>;
-  readonly write?: (line: string) => void;
+  /** @default env POWERTOOLS_SERVICE_NAME (the stack's name) */
+  readonly serviceName?: string;
 }
 
-export class JsonLogger implements Logger {
-  private readonly threshold: number;
-  private readonly withStack: boolean;
-  private readonly context: Record<string, unknown>;
-  private readonly write: (line: string) => void;
+/** What of the Lambda context the logger reads (the local runtime passes less, or nothing). */
+export interface InvocationContext {
+  readonly awsRequestId?: string;
+  readonly functionName?: string;
+  readonly functionVersion?: string;
+  readonly invokedFunctionArn?: string;
+  readonly memoryLimitInMB?: string | number;
+}
 
-  constructor(private readonly options: LoggerOptions = {}) {
-    const level = parseLevel(options.level ?? process.env.LOG_LEVEL);
-    this.threshold = LEVELS[level];
-    this.withStack = level === 'debug';
-    this.context = options.context ?? {};
-    this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+export class FunctionLogger implements Logger {
+  private constructor(
+    private readonly root: PowertoolsLogger,
+    private readonly context: Record<string, unknown>,
+  ) {}
+
+  static create(options: LoggerOptions = {}): FunctionLogger {
+    const root = new PowertoolsLogger({
+      logLevel: parseLevel(options.level ?? process.env.LOG_LEVEL),
+      ...(options.serviceName ? { serviceName: options.serviceName } : {}),
+    });
+    return new FunctionLogger(root, { ...options.context });
   }
 
-  /** A logger that adds these fields to every line. */
-  child(context: Record<string, unknown>): JsonLogger {
-    return new JsonLogger({ ...this.options, context: { ...this.context, ...context } });
+  /**
+   * Call at the start of each invocation: adds the cold start flag, function name and request id
+   * (when in Lambda), and draws the debug sampling again.
+   */
+  startInvocation(context?: InvocationContext | null): void {
+    if (context?.awsRequestId && context.functionName) {
+      this.root.addContext({
+        awsRequestId: context.awsRequestId,
+        functionName: context.functionName,
+        functionVersion: context.functionVersion ?? '$LATEST',
+        invokedFunctionArn: context.invokedFunctionArn ?? '',
+        memoryLimitInMB: String(context.memoryLimitInMB ?? ''),
+      } as Parameters<PowertoolsLogger['addContext']>[0]);
+    }
+    this.root.refreshSampleRateCalculation();
+  }
+
+  /** A logger that adds these fields to every line (sharing this one's level and Lambda context). */
+  child(fields: Record<string, unknown>): FunctionLogger {
+    return new FunctionLogger(this.root, { ...this.context, ...fields });
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
-    this.log('debug', message, fields);
+    this.root.debug(message, this.fields(fields));
   }
   info(message: string, fields?: Record<string, unknown>): void {
-    this.log('info', message, fields);
+    this.root.info(message, this.fields(fields));
   }
   warn(message: string, fields?: Record<string, unknown>): void {
-    this.log('warn', message, fields);
+    this.root.warn(message, this.fields(fields));
   }
   error(message: string, fields?: Record<string, unknown>): void {
-    this.log('error', message, fields);
+    this.root.error(message, this.fields(fields));
   }
 
-  private log(level: Exclude<Level, 'silent'>, message: string, fields?: Record<string, unknown>): void {
-    if (LEVELS[level] < this.threshold) return;
-    const entry: Record<string, unknown> = { level, time: new Date().toISOString(), message, ...this.context };
-    for (const [key, value] of Object.entries(fields ?? {})) {
-      entry[key] = value instanceof Error ? describeError(value, this.withStack) : value;
+  private fields(fields: Record<string, unknown> | undefined): Record<string, unknown> {
+    const level = this.root.getLevelName();
+    const withStack = level === 'DEBUG' || level === 'TRACE';
+    const entry: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries({ ...this.context, ...fields })) {
+      entry[RESERVED_KEYS.has(key) ? `field_${key}` : key] = value instanceof Error ? describeError(value, withStack) : value;
     }
-    this.write(JSON.stringify(entry));
+    return entry;
   }
 }

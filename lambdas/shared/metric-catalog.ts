@@ -41,3 +41,22 @@ export const METRICS = {
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricKey = keyof typeof METRICS;
+
+/**
+ * Why a job ended FAILED (the FailureClass dimension of JobsFailed), a small closed set:
+ * - NonRetryable: the processor (or the model) said the job cannot succeed as asked, or its
+ *   result is too large to keep;
+ * - InvalidInput: the stored input, its type or its payload is no longer usable;
+ * - AttemptsExhausted: the last of maxAttempts attempts failed with a retryable error;
+ * - DeadLettered: the message exhausted delivery (the DLQ consumer failed the job);
+ * - Lost: the reconciler found the last attempt's worker gone.
+ */
+export const FAILURE_CLASSES = ['NonRetryable', 'InvalidInput', 'AttemptsExhausted', 'DeadLettered', 'Lost'] as const;
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+/**
+ * What the reconciler had to do (the Repair dimension of ReconcilerRepairs): re-send a PENDING
+ * job's lost message, requeue a job whose attempt was lost, or fail one whose last attempt was.
+ */
+export const REPAIRS = ['Resent', 'Requeued', 'Failed'] as const;
+export type Repair = (typeof REPAIRS)[number];

@@ -26,13 +26,14 @@ export async function processBatch(
         return;
       }
       const { jobId } = message;
+      const ids = message.requestId ? { jobId, requestId: message.requestId } : { jobId };
       let delaySeconds: number;
       try {
         const outcome = await handle(message, record);
         if (outcome.kind === 'done') return;
         delaySeconds = outcome.delaySeconds;
       } catch (error) {
-        logger.error('message handling failed; it will be delivered again', { jobId, messageId: record.messageId, error });
+        logger.error('message handling failed; it will be delivered again', { ...ids, messageId: record.messageId, error });
         delaySeconds = ERROR_RETRY_SECONDS;
       }
       failures.push({ itemIdentifier: record.messageId });
@@ -40,7 +41,7 @@ export async function processBatch(
         await messages.deferMessage(record, delaySeconds);
       } catch (error) {
         // The message still comes back, after the queue's visibility timeout instead.
-        logger.warn('could not set the retry delay', { jobId, error });
+        logger.warn('could not set the retry delay', { ...ids, error });
       }
     }),
   );

@@ -11,6 +11,7 @@ import { fingerprint, reuseKeyOf } from '../domain/fingerprints.ts';
 import {
   JOB_PRIORITIES,
   createJob,
+  jobLogFields,
   createReusedJob,
   messageDelaySeconds,
   type Job,
@@ -23,7 +24,7 @@ import { isJsonObject } from '../domain/json.ts';
 import type { JobTypeCatalog, JobTypeDefinition, UploadReference } from '../domain/job-types.ts';
 import { DOCUMENT_CONTENT_TYPES } from '../domain/model.ts';
 import { announcedBytes, payloadKeys, storeInput, UPLOADS } from '../domain/payloads.ts';
-import { systemClock, type Clock, type IdGenerator, type JobQueue, type JobStore, type Logger, type PayloadStore } from '../domain/ports.ts';
+import { noMetrics, systemClock, type Clock, type IdGenerator, type JobMetrics, type JobQueue, type JobStore, type Logger, type PayloadStore } from '../domain/ports.ts';
 import { checkQuota, DEFAULT_QUOTA, IdempotencyKeys, type FlowOptions, type JobOutcome, type QuotaSettings } from './flow-control.ts';
 import { sendJob } from './owned-jobs.ts';
 import { requestBody } from './request-body.ts';
@@ -39,6 +40,8 @@ export interface CreateJobDependencies {
   /** Unfinished jobs a caller may have; default DEFAULT_QUOTA. */
   readonly quota?: QuotaSettings;
   readonly logger: Logger;
+  /** @default noMetrics */
+  readonly metrics?: JobMetrics;
   readonly clock?: Clock;
   readonly newId?: IdGenerator;
 }
@@ -115,7 +118,12 @@ interface CheckedRequest {
   readonly reuseKey: string | null;
   /** Who creates it, and where it lives. */
   readonly origin: JobOrigin;
+  /** The create's API request id, kept on the job and in its message. */
+  readonly requestId: string | undefined;
 }
+
+/** What a create may say besides its body: its idempotency key, origin and API request id. */
+export type CreateOptions = FlowOptions & { readonly origin?: JobOrigin; readonly requestId?: string };
 
 /** A workspace job's creator and workspace (its owner key is the workspace's); absent: a personal job of the owner. */
 export interface JobOrigin {
@@ -141,15 +149,16 @@ export class CreateJob {
    * reusable earlier result. With an idempotency key, a request repeated within 24 hours gets the
    * job the first one made (replayed), as it is now.
    */
-  async createWith(ownerId: string, request: unknown, options: FlowOptions & { readonly origin?: JobOrigin } = {}): Promise<JobOutcome> {
+  async createWith(ownerId: string, request: unknown, options: CreateOptions = {}): Promise<JobOutcome> {
     const origin = options.origin ?? { createdBy: ownerId, workspaceId: null };
-    if (!options.idempotencyKey) return { job: await this.write(ownerId, this.newId(), this.check(ownerId, request, origin)), replayed: false };
+    const { requestId } = options;
+    if (!options.idempotencyKey) return { job: await this.write(ownerId, this.newId(), this.check(ownerId, request, origin, requestId)), replayed: false };
     const keyed = { ownerId, key: options.idempotencyKey, requestHash: fingerprint('create', request) };
     const held = await this.keys.find(keyed);
     // A replay is answered before the request is checked again: a runAt that has passed since is no reason to refuse it.
     const replayed = held ? await this.replay(ownerId, held.jobId) : undefined;
     if (replayed) return replayed;
-    const checked = this.check(ownerId, request, origin);
+    const checked = this.check(ownerId, request, origin, requestId);
     if (held) return this.writeOnce(ownerId, held.jobId, checked);
     // Everything that can refuse the request (sources, uploads, the quota) runs before the key is held.
     const prepared = await this.prepare(ownerId, checked);
@@ -187,7 +196,7 @@ export class CreateJob {
   }
 
   /** The request checked on its own: envelope, type, input schema, reuse allowed. */
-  private check(ownerId: string, request: unknown, origin: JobOrigin): CheckedRequest {
+  private check(ownerId: string, request: unknown, origin: JobOrigin, requestId: string | undefined): CheckedRequest {
     const { types, settings } = this.deps;
     const { type: typeName, input, priority, scheduledAt, reuse } = parseCreateRequest(request, settings, this.clock());
     const type = types.get(typeName) as JobTypeDefinition | undefined;
@@ -217,6 +226,7 @@ export class CreateJob {
       reuse,
       reuseKey: reusable ? reuseKeyOf(ownerId, type.name, parsed.data) : null,
       origin,
+      requestId,
     };
   }
 
@@ -250,16 +260,22 @@ export class CreateJob {
       maxAttempts: checked.type.maxAttempts,
       reuseKey: checked.reuseKey,
       ...(checked.scheduledAt ? { scheduledAt: checked.scheduledAt } : {}),
+      ...(checked.requestId ? { requestId: checked.requestId } : {}),
     };
+    const metrics = this.deps.metrics ?? noMetrics;
     if (reused) {
       const job = createReusedJob(spec, await copyResult(payloads, reused, id), this.clock(), this.deps.settings);
       await store.create(job);
+      metrics.reused(job.type);
+      this.deps.logger.info('job created with a reused result', { ...jobLogFields(job), type: job.type, reusedJobId: reused.id });
       return job;
     }
     for (const key of uploads) await payloads.copy(key, payloadKeys.document(id));
     const now = this.clock();
     const job = createJob(spec, now, this.deps.settings);
     await store.create(job);
+    metrics.created(job.type);
+    this.deps.logger.info('job created', { ...jobLogFields(job), type: job.type, priority: job.priority });
     const delaySeconds = messageDelaySeconds(job, now, this.deps.settings);
     if (delaySeconds !== null) await sendJob({ ...this.deps, clock: this.clock }, job, delaySeconds);
     return job;

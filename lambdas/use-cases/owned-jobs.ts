@@ -4,7 +4,7 @@
  * or, failing that, left to the reconciler. No AWS imports here.
  */
 import { ConcurrentUpdateError, InvalidTransitionError, JobNotFoundError } from '../domain/errors.ts';
-import { canTransition, type Job, type JobAction } from '../domain/job.ts';
+import { canTransition, jobLogFields, type Job, type JobAction } from '../domain/job.ts';
 import type { Clock, JobQueue, JobStore, Logger, OwnerExpectation } from '../domain/ports.ts';
 
 /**
@@ -77,11 +77,11 @@ export async function sendJob(deps: SendJobDependencies, job: Job, delaySeconds 
   try {
     await deps.queue.enqueue(job, delaySeconds);
   } catch (error) {
-    deps.logger.warn('enqueue failed; the reconciler will send the job', { jobId: job.id, error });
+    deps.logger.warn('enqueue failed; the reconciler will send the job', { ...jobLogFields(job), error });
     try {
       await deps.store.markDue(job.id, { runId: job.runId, generation: job.generation }, deps.clock());
     } catch (markError) {
-      deps.logger.warn('could not mark the job due; it is sent when its dueAt passes', { jobId: job.id, error: markError });
+      deps.logger.warn('could not mark the job due; it is sent when its dueAt passes', { ...jobLogFields(job), error: markError });
     }
   }
 }

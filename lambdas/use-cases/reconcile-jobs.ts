@@ -8,14 +8,17 @@
  * once. Every write is guarded on the job as it was read. No AWS imports here.
  */
 import { ConcurrentUpdateError } from '../domain/errors.ts';
-import { scheduleHorizonMs, type Job, type LifecycleSettings } from '../domain/job.ts';
-import { systemClock, type Clock, type DuePosition, type JobQueue, type JobStore, type Logger } from '../domain/ports.ts';
+import { jobLogFields, scheduleHorizonMs, type Job, type LifecycleSettings } from '../domain/job.ts';
+import { noMetrics, systemClock, type Clock, type DuePosition, type JobMetrics, type JobQueue, type JobStore, type Logger } from '../domain/ports.ts';
+import type { Repair } from '../shared/metric-catalog.ts';
 
 export interface ReconcileJobsDependencies {
   readonly store: JobStore;
   readonly queue: JobQueue;
   readonly lifecycle: LifecycleSettings;
   readonly logger: Logger;
+  /** @default noMetrics */
+  readonly metrics?: JobMetrics;
   readonly clock?: Clock;
 }
 
@@ -116,7 +119,7 @@ export class ReconcileJobs {
         } catch (error) {
           report.skipped++;
           if (!(error instanceof ConcurrentUpdateError)) {
-            this.deps.logger.warn('reconcile failed for a job', { jobId: job.id, error });
+            this.deps.logger.warn('reconcile failed for a job', { ...jobLogFields(job), error });
           }
         }
       }
@@ -140,8 +143,11 @@ export class ReconcileJobs {
         return 'scheduled';
       }
       const delaySeconds = Math.ceil((startsAt - now.getTime()) / 1000);
+      // A job scheduled beyond the queue's delay is sent from here by design; any other was lost.
+      const planned = job.scheduledAt !== null && job.dueAt === new Date(Date.parse(job.scheduledAt) - horizonMs).toISOString();
       await store.resend(job.id, { dueAt: job.dueAt }, new Date(now.getTime() + delaySeconds * 1000 + stalePendingMs));
       await queue.enqueue(job, delaySeconds);
+      if (!planned) this.repaired(job, 'Resent', delaySeconds);
       return 'resent';
     }
     if (job.status !== 'PROCESSING' || job.runId === null) return 'skipped';
@@ -155,10 +161,20 @@ export class ReconcileJobs {
     const error = `Attempt ${job.attempts} was lost: the worker stopped without recording an outcome`;
     if (job.attempts >= job.maxAttempts) {
       await store.recoverAttempt(job.id, attempt, error, now, 'fail');
+      this.repaired(job, 'Failed');
+      (this.deps.metrics ?? noMetrics).failed(job.type, 'Lost');
       return 'failed';
     }
     await store.recoverAttempt(job.id, attempt, error, now, 'requeue');
     await queue.enqueue(job);
+    this.repaired(job, 'Requeued');
     return 'requeued';
+  }
+
+  /** A job the reconciler had to move on: counted, and logged with the job's request id. */
+  private repaired(job: Job, repair: Repair, delaySeconds?: number): void {
+    (this.deps.metrics ?? noMetrics).reconcilerRepair(repair);
+    const fields = { ...jobLogFields(job), type: job.type, status: job.status, attempts: job.attempts, repair };
+    this.deps.logger.info('reconciler repaired a job', delaySeconds === undefined ? fields : { ...fields, delaySeconds });
   }
 }

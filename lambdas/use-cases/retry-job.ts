@@ -6,8 +6,8 @@
  */
 import { ConcurrentUpdateError, InvalidTransitionError } from '../domain/errors.ts';
 import { fingerprint, type IdempotencyRecord } from '../domain/fingerprints.ts';
-import { canTransition, type Job } from '../domain/job.ts';
-import { systemClock, type Clock, type JobQueue, type JobStore, type Logger } from '../domain/ports.ts';
+import { canTransition, jobLogFields, type Job } from '../domain/job.ts';
+import { noMetrics, systemClock, type Clock, type JobMetrics, type JobQueue, type JobStore, type Logger } from '../domain/ports.ts';
 import { checkQuota, DEFAULT_QUOTA, IdempotencyKeys, type FlowOptions, type JobOutcome, type QuotaSettings } from './flow-control.ts';
 import { applyOwnerAction, findOwnJob, sendJob, type JobCheck } from './owned-jobs.ts';
 
@@ -15,6 +15,8 @@ export interface RetryJobDependencies {
   readonly store: JobStore;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  /** @default noMetrics */
+  readonly metrics?: JobMetrics;
   /** Unfinished jobs a caller may have; default DEFAULT_QUOTA. */
   readonly quota?: QuotaSettings;
   readonly clock?: Clock;
@@ -44,7 +46,7 @@ export class RetryJob {
         await checkQuota(store, ownerId, quota, current.type);
         return store.retry(id, expected, this.clock());
       }, check);
-      await sendJob({ ...this.deps, clock: this.clock }, job);
+      await this.retried(job);
       return { job, replayed: false };
     }
     const keyed = { ownerId, key: options.idempotencyKey, requestHash: fingerprint('retry', id) };
@@ -72,11 +74,21 @@ export class RetryJob {
       if (!canTransition(job.status, 'retry')) throw new InvalidTransitionError(job.id, job.status, 'retry');
       try {
         const retried = await store.retry(job.id, { ownerId, runId: job.runId, generation: record.generation }, this.clock());
-        await sendJob({ ...this.deps, clock: this.clock }, retried);
+        await this.retried(retried);
         return { job: retried, replayed: false };
       } catch (error) {
         if (!(error instanceof ConcurrentUpdateError) || round >= 2) throw error;
       }
     }
+  }
+
+  /**
+   * A job on its new run: counted, logged and sent. It keeps its create's request id (the record's
+   * and the message's), so one id finds every run of the job.
+   */
+  private async retried(job: Job): Promise<void> {
+    (this.deps.metrics ?? noMetrics).retried(job.type);
+    this.deps.logger.info('job retried', { ...jobLogFields(job), type: job.type, generation: job.generation });
+    await sendJob({ ...this.deps, clock: this.clock }, job);
   }
 }

@@ -13,11 +13,12 @@ import {
   PayloadMissingError,
   RecordTooLargeError,
 } from '../domain/errors.ts';
-import { QUEUE_MAX_DELAY_SECONDS, retryDelaySeconds, type Job, type JobProgress } from '../domain/job.ts';
+import { QUEUE_MAX_DELAY_SECONDS, queueDelayMs, retryDelaySeconds, type Job, type JobProgress } from '../domain/job.ts';
 import type { JobType, JobTypeCatalog, ProcessorContext, SourceJob } from '../domain/job-types.ts';
 import { isJsonObject, type JsonObject } from '../domain/json.ts';
 import { jsonBytes, loadInput, loadResult, MAX_RESULT_BYTES, payloadKeys, storeResult, UPLOADS } from '../domain/payloads.ts';
-import { systemClock, type AttemptRef, type Clock, type IdGenerator, type JobRef, type JobStore, type Logger, type PayloadStore } from '../domain/ports.ts';
+import { noMetrics, systemClock, type AttemptRef, type Clock, type IdGenerator, type JobMetrics, type JobRef, type JobStore, type Logger, type PayloadStore } from '../domain/ports.ts';
+import type { FailureClass } from '../shared/metric-catalog.ts';
 import { recordOutcome, type RunOutcome } from './outcome.ts';
 
 const MAX_ERROR_LENGTH = 1000;
@@ -37,6 +38,8 @@ export interface RunAttemptDependencies {
   readonly types: JobTypeCatalog<JobType<any>>;
   readonly settings: AttemptSettings;
   readonly logger: Logger;
+  /** @default noMetrics */
+  readonly metrics?: JobMetrics;
   readonly clock?: Clock;
   readonly newRunId?: IdGenerator;
   readonly random?: () => number;
@@ -46,9 +49,11 @@ export class RunAttempt {
   private readonly clock: Clock;
   private readonly newRunId: IdGenerator;
   private readonly random: () => number;
+  private readonly metrics: JobMetrics;
 
   constructor(private readonly deps: RunAttemptDependencies) {
     this.clock = deps.clock ?? systemClock;
+    this.metrics = deps.metrics ?? noMetrics;
     this.newRunId = deps.newRunId ?? (() => crypto.randomUUID());
     this.random = deps.random ?? Math.random;
   }
@@ -59,7 +64,7 @@ export class RunAttempt {
    */
   async run(message: JobRef, deadline: number): Promise<RunOutcome> {
     const jobId = message.id;
-    const { store, settings } = this.deps;
+    const { store } = this.deps;
     const now = this.clock();
     const leaseExpiresAt = new Date(Math.max(deadline, now.getTime()) + 5_000);
     const runId = this.newRunId();
@@ -70,11 +75,22 @@ export class RunAttempt {
       leaseExpiresAt: leaseExpiresAt.toISOString(),
     });
     if (!job) return this.notClaimed(message, now);
+    const claimedAt = Date.now();
+    const delay = queueDelayMs(job, now);
+    if (delay !== null) this.metrics.queueDelay(job.type, delay);
+    // The record's request id; a message may carry it for a record written before it was kept.
+    const requestId = job.requestId ?? message.requestId ?? null;
+    const logger = this.deps.logger.child({ jobId, ...(requestId ? { requestId } : {}), type: job.type, attempt: job.attempts, runId });
+    const outcome = await this.runClaimed(job, { runId }, deadline, now, logger);
+    this.metrics.attemptDuration(job.type, Date.now() - claimedAt);
+    return outcome;
+  }
 
-    const logger = this.deps.logger.child({ jobId, type: job.type, attempt: job.attempts, runId });
-    const fence: AttemptRef = { runId };
+  /** The claimed attempt: its input loaded and checked, the processor run, the outcome recorded. */
+  private async runClaimed(job: Job, fence: AttemptRef, deadline: number, now: Date, logger: Logger): Promise<RunOutcome> {
+    const { store, settings } = this.deps;
     const type = this.deps.types.get(job.type);
-    if (!type) return this.fail(job, fence, `Unknown job type ${job.type}: no processor is registered`, logger);
+    if (!type) return this.fail(job, fence, `Unknown job type ${job.type}: no processor is registered`, logger, 'InvalidInput');
     let storedInput: unknown;
     try {
       storedInput = await loadInput(this.deps.payloads, job);
@@ -82,11 +98,11 @@ export class RunAttempt {
       // Unavailable storage throws on: the message comes back and the lease runs out.
       if (!(error instanceof PayloadMissingError)) throw error;
       logger.warn('input payload missing', { error });
-      return this.fail(job, fence, "The job's input is no longer stored (inputs are kept as long as finished jobs)", logger);
+      return this.fail(job, fence, "The job's input is no longer stored (inputs are kept as long as finished jobs)", logger, 'InvalidInput');
     }
     const input = type.input.safeParse(storedInput);
     if (!input.success) {
-      return this.fail(job, fence, `The stored input is not valid for job type ${job.type}`, logger);
+      return this.fail(job, fence, `The stored input is not valid for job type ${job.type}`, logger, 'InvalidInput');
     }
 
     const budgetMs = Math.min(type.timeoutSeconds * 1000, deadline - settings.finishMarginMs - now.getTime());
@@ -104,11 +120,12 @@ export class RunAttempt {
     try {
       const stored = await storeResult(this.deps.payloads, job.id, job.generation, result);
       const outcome = await recordOutcome(() => store.complete(job.id, fence, stored, this.clock()), logger);
+      if (recorded(outcome)) this.metrics.completed(job.type);
       logger.info('attempt completed', { durationMs: Date.now() - started });
       return outcome;
     } catch (error) {
       if (!(error instanceof RecordTooLargeError)) throw error;
-      return this.fail(job, fence, 'The result is too large to store with the job', logger);
+      return this.fail(job, fence, 'The result is too large to store with the job', logger, 'NonRetryable');
     }
   }
 
@@ -214,8 +231,8 @@ export class RunAttempt {
     if (error instanceof AttemptAbandonedError) return { kind: 'done', detail: 'attempt abandoned (cancelled)' };
     const message = errorMessage(error);
     const { settings } = this.deps;
-    if (error instanceof NonRetryableError) return this.fail(job, fence, message, logger);
-    if (job.attempts >= job.maxAttempts) return this.fail(job, fence, message, logger);
+    if (error instanceof NonRetryableError) return this.fail(job, fence, message, logger, 'NonRetryable');
+    if (job.attempts >= job.maxAttempts) return this.fail(job, fence, message, logger, 'AttemptsExhausted');
     const delaySeconds = retryDelaySeconds(
       job.attempts,
       settings.retryBaseDelaySeconds,
@@ -226,14 +243,17 @@ export class RunAttempt {
       const now = this.clock();
       return this.deps.store.requeue(job.id, fence, message, new Date(now.getTime() + delaySeconds * 1000), now);
     }, logger);
-    if (outcome.kind === 'done' && outcome.detail !== 'recorded') return outcome;
+    if (!recorded(outcome)) return outcome;
+    this.metrics.requeued(job.type);
     logger.info('attempt will be retried', { delaySeconds });
     return { kind: 'retry-later', delaySeconds };
   }
 
-  private fail(job: Job, fence: AttemptRef, message: string, logger: Logger): Promise<RunOutcome> {
-    logger.warn('job failed', { error: message });
-    return recordOutcome(() => this.deps.store.fail(job.id, fence, message, this.clock()), logger);
+  private async fail(job: Job, fence: AttemptRef, message: string, logger: Logger, failureClass: FailureClass): Promise<RunOutcome> {
+    logger.warn('job failed', { error: message, failureClass });
+    const outcome = await recordOutcome(() => this.deps.store.fail(job.id, fence, message, this.clock()), logger);
+    if (recorded(outcome)) this.metrics.failed(job.type, failureClass);
+    return outcome;
   }
 
   /**
@@ -243,19 +263,25 @@ export class RunAttempt {
    */
   private async notClaimed(message: JobRef, now: Date): Promise<RunOutcome> {
     const jobId = message.id;
+    const ids = { jobId, ...(message.requestId ? { requestId: message.requestId } : {}) };
     const current = await this.deps.store.get(jobId);
     const early =
       current?.status === 'PENDING' && current.generation === message.generation && current.scheduledAt !== null
         ? Math.ceil((Date.parse(current.scheduledAt) - now.getTime()) / 1000)
         : 0;
     if (early > 0 && early <= QUEUE_MAX_DELAY_SECONDS) {
-      this.deps.logger.info('message came before the job\'s scheduled time; deferred', { jobId, delaySeconds: early });
+      this.deps.logger.info('message came before the job\'s scheduled time; deferred', { ...ids, delaySeconds: early });
       return { kind: 'retry-later', delaySeconds: early };
     }
     const detail = early > 0 ? `scheduled at ${current!.scheduledAt}` : current ? `not claimable (${current.status}, attempts ${current.attempts})` : 'job not found';
-    this.deps.logger.info('message acknowledged without running', { jobId, detail });
+    this.deps.logger.info('message acknowledged without running', { ...ids, detail });
     return { kind: 'done', detail };
   }
+}
+
+/** The outcome was written (not superseded by a cancel or a takeover). */
+function recorded(outcome: RunOutcome): boolean {
+  return outcome.kind === 'done' && outcome.detail === 'recorded';
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

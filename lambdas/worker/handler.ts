@@ -6,12 +6,14 @@
 import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockModel } from '../adapters/bedrock-model.ts';
+import { PowertoolsJobMetrics } from '../adapters/powertools-metrics.ts';
 import { lazyPayloadStore } from '../adapters/lazy-payload-store.ts';
 import { JobTypeCatalog, type JobType } from '../domain/job-types.ts';
-import type { Clock, Logger, ReceivedMessages } from '../domain/ports.ts';
+import type { Clock, JobMetrics, Logger, ReceivedMessages } from '../domain/ports.ts';
 import { createJobTypes } from '../job-types/processors.ts';
 import { numberEnv, requireEnv, retrySettings, type Env } from '../shared/config.ts';
-import { JsonLogger } from '../shared/logger.ts';
+import { asInvocation, invocationHooks, type InvocationHooks } from '../shared/invocation.ts';
+import { FunctionLogger } from '../shared/logger.ts';
 import { ENV, WORKER } from '../shared/resources.ts';
 import { processBatch } from '../shared/sqs-batch.ts';
 import { jobQueueFrom } from '../shared/queue-wiring.ts';
@@ -22,24 +24,31 @@ export interface WorkerDependencies {
   readonly attempts: RunAttempt;
   readonly messages: ReceivedMessages;
   readonly logger: Logger;
+  /** Around each invocation: the logger's Lambda context, the metrics written at the end. */
+  readonly invocation?: InvocationHooks;
 }
 
 export function createWorkerHandler(deps: WorkerDependencies) {
-  return async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
-    const deadline = Date.now() + context.getRemainingTimeInMillis();
-    return processBatch(event.Records, (message) => deps.attempts.run({ id: message.jobId, generation: message.generation }, deadline), deps.messages, deps.logger);
-  };
+  return async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> =>
+    asInvocation(deps.invocation, context, () => {
+      const deadline = Date.now() + context.getRemainingTimeInMillis();
+      return processBatch(event.Records, (message) => deps.attempts.run({ id: message.jobId, generation: message.generation, requestId: message.requestId ?? null }, deadline), deps.messages, deps.logger);
+    });
 }
 
-/** The worker's dependencies for these job types (their processors built with their model). */
-export function wireWorker(types: readonly JobType<any>[], env: Env = process.env, clock?: Clock): WorkerDependencies {
-  const logger = new JsonLogger();
+/**
+ * The worker's dependencies for these job types (their processors built with their model), its
+ * metrics `metrics` (the job types' model records its calls there too), written after each invocation.
+ */
+export function wireWorker(types: readonly JobType<any>[], env: Env = process.env, clock?: Clock, metrics = new PowertoolsJobMetrics()): WorkerDependencies {
+  const logger = FunctionLogger.create();
   const retry = retrySettings(env);
   const attempts = new RunAttempt({
     store: jobStoreFrom(env, clock),
     payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)),
     types: new JobTypeCatalog(types),
     logger,
+    metrics,
     settings: {
       retryBaseDelaySeconds: retry.baseDelaySeconds,
       retryMaxDelaySeconds: retry.maxDelaySeconds,
@@ -47,16 +56,18 @@ export function wireWorker(types: readonly JobType<any>[], env: Env = process.en
     },
     ...(clock ? { clock } : {}),
   });
-  return { attempts, messages: jobQueueFrom(env), logger };
+  return { attempts, messages: jobQueueFrom(env), logger, invocation: invocationHooks(logger, [metrics]) };
 }
 
-function bedrockJobTypes(env: Env): JobType<any>[] {
+function bedrockJobTypes(env: Env, metrics: JobMetrics): JobType<any>[] {
   const region = env[ENV.bedrockRegion]?.trim() || undefined;
   const model = new BedrockModel({
     defaultModelId: requireEnv(env, ENV.bedrockModelId),
     client: new BedrockRuntimeClient({ region, maxAttempts: numberEnv(env, ENV.bedrockMaxAttempts, 3, 1, 10) }),
+    metrics,
   });
   return createJobTypes({ model }, env);
 }
 
-export const handler = createWorkerHandler(wireWorker(bedrockJobTypes(process.env)));
+const metrics = new PowertoolsJobMetrics();
+export const handler = createWorkerHandler(wireWorker(bedrockJobTypes(process.env, metrics), process.env, undefined, metrics));

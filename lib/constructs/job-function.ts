@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,6 +19,9 @@ import { acknowledge } from '../nag.ts';
 import type { JobsPayloads, PayloadPrefix } from './jobs-payloads.ts';
 import type { JobsTable } from './jobs-table.ts';
 import type { WorkspacesTable } from './workspaces-table.ts';
+
+/** Read by Powertools Logger and Metrics: the service (dimension and log field) is the stack's name. */
+export const POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
 
 /** The repository root: handler entries in the route table are relative to it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -82,7 +85,8 @@ export class JobFunction extends Construct {
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      // POWERTOOLS_SERVICE_NAME: the `service` of every log line and metric (lambdas/shared/metric-catalog.ts).
+      environment: { NODE_OPTIONS: '--enable-source-maps', [POWERTOOLS_SERVICE_NAME]: Stack.of(this).stackName, ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',

@@ -154,7 +154,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       [ENV.retryBaseDelaySeconds]: env[ENV.retryBaseDelaySeconds]?.trim() || '2',
       [ENV.maxActiveJobsPerCallerByType]: JSON.stringify(typeLimits),
       LOG_LEVEL: env.LOG_LEVEL?.trim() || 'warn',
+      // The `service` of log lines and metrics, as the stack's name is in AWS.
+      POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME?.trim() || LOCAL_SERVICE_NAME,
     };
+    // The metrics' EMF lines are printed at LOG_LEVEL info and debug (as CloudWatch would read them).
+    if (env.POWERTOOLS_METRICS_DISABLED === undefined) {
+      handlerEnv.POWERTOOLS_METRICS_DISABLED = String(!['info', 'debug'].includes(handlerEnv.LOG_LEVEL!.toLowerCase()));
+    }
     Object.assign(env, handlerEnv);
 
     // The handler modules read the environment when imported: import them only now.
@@ -254,6 +260,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 }
 
 /** RECONCILE_INTERVAL_SECONDS (0.5 to 3600), else 30 s. */
+/** The `service` dimension and log field of `npm run dev` (POWERTOOLS_SERVICE_NAME overrides it). */
+export const LOCAL_SERVICE_NAME = 'AsyncJobsLocal';
+
 function reconcileIntervalMs(env: Env): number {
   const raw = env.RECONCILE_INTERVAL_SECONDS?.trim();
   const seconds = raw ? Number(raw) : 30;

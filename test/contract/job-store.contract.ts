@@ -331,6 +331,27 @@ export function describeJobStoreContract(name: string, makeStoreWith: (workspace
       expect(await claim(store, job, 'r2')).toMatchObject({ attempts: 2, runId: 'r2' });
     });
 
+    it("keeps the create's request id on every run; queuedAt moves on requeue and retry, never on a claim", async () => {
+      const store = makeStore();
+      const spec = { id: crypto.randomUUID(), ownerId: owner(), type: 'AI_PREVIEW', input: { prompt: 'contract' }, priority: 'normal' as const, maxAttempts: 3, requestId: 'req-contract-1' };
+      const created = createJob(spec, tick(), CONTRACT_LIFECYCLE);
+      await store.create(created);
+      expect(await store.get(created.id)).toMatchObject({ requestId: 'req-contract-1', queuedAt: created.createdAt });
+      expect(await claim(store, created, 'r1')).toMatchObject({ requestId: 'req-contract-1', queuedAt: created.createdAt });
+      const next = new Date(clock + 20_000);
+      await store.requeue(created.id, { runId: 'r1' }, 'throttled', next, tick());
+      expect(await store.get(created.id)).toMatchObject({ requestId: 'req-contract-1', queuedAt: next.toISOString() });
+      await claim(store, created, 'r2');
+      await store.fail(created.id, { runId: 'r2' }, 'boom', tick());
+      const failed = (await store.get(created.id))!;
+      const at = tick();
+      const retried = await store.retry(created.id, { ownerId: failed.ownerId, runId: failed.runId, generation: failed.generation }, at);
+      expect(retried).toMatchObject({ requestId: 'req-contract-1', queuedAt: at.toISOString(), generation: 1 });
+      expect(await store.get(created.id)).toMatchObject({ requestId: 'req-contract-1', queuedAt: at.toISOString() });
+      const plain = await newJob(store);
+      expect((await store.get(plain.id))!.requestId).toBeNull();
+    });
+
     it('cancels a PENDING or PROCESSING job for its owner as they read it, and nothing else', async () => {
       const store = makeStore();
       const pending = await newJob(store);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
 import { DLQ_CONSUMER, ENV, JOBS_TABLE, PRIORITY_BANDS, RECONCILER, splitWorkerConcurrency, WORKER } from '../../lambdas/shared/resources.ts';
 import { actionsOf, logicalId, resourcesOf, roleActions, roleStatements, synthDefaultStack, synthStack } from './support/synth.ts';
+import { POWERTOOLS_SERVICE_NAME } from '../../lib/constructs/job-function.ts';
 
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 /** What the SQS event source needs to poll and delete messages. */
@@ -46,7 +47,7 @@ describe('worker', () => {
     const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.background.worker.function)];
     expect(fn?.Properties).toMatchObject({ Timeout: WORKER.timeoutSeconds, MemorySize: 512 });
     expect(Object.keys(fn?.Properties.Environment.Variables).sort()).toEqual(
-      ['NODE_OPTIONS', ENV.bedrockModelId, ENV.retentionDays, ENV.tableName, ...Object.values(PRIORITY_BANDS.queueUrlEnv), ENV.payloadBucket].sort(),
+      ['NODE_OPTIONS', POWERTOOLS_SERVICE_NAME, ENV.bedrockModelId, ENV.retentionDays, ENV.tableName, ...Object.values(PRIORITY_BANDS.queueUrlEnv), ENV.payloadBucket].sort(),
     );
     expect(fn?.Properties.Environment.Variables).toMatchObject({ [ENV.bedrockModelId]: 'amazon.nova-lite-v1:0', [ENV.retentionDays]: '30' });
   });

@@ -14,6 +14,7 @@ import { ROUTES } from '../../lambdas/api/routes.ts';
 import { ENV, LOCAL_AUTHORIZER_ENTRY, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
 import { LOCAL_CLIENT_ID } from '../../lib/local/tokens.ts';
 import { buildStack, logicalId, render, roleActions, synthDefaultStack, synthStack, testSigningKey } from './support/synth.ts';
+import { POWERTOOLS_SERVICE_NAME } from '../../lib/constructs/job-function.ts';
 
 /** What every function's role holds without any grant: its own logs and X-Ray (Tracing.ACTIVE). */
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
@@ -69,7 +70,7 @@ describe('LocalStack variant', () => {
 
   it('gives the authorizer function the public JWKS of the local key and nothing else', () => {
     const variables = authorizerFunction()?.Properties.Environment.Variables as Record<string, string>;
-    expect(Object.keys(variables).sort()).toEqual([ENV.localJwks, 'NODE_OPTIONS'].sort());
+    expect(Object.keys(variables).sort()).toEqual([ENV.localJwks, 'NODE_OPTIONS', POWERTOOLS_SERVICE_NAME].sort());
     const jwks = JSON.parse(variables[ENV.localJwks]!) as { keys: Record<string, unknown>[] };
     expect(jwks).toEqual({ keys: [key.publicJwk] });
     for (const jwk of jwks.keys) {
@@ -177,7 +178,9 @@ describe('LocalStack authorizer bundle', () => {
     expect(code.length).toBeLessThan(64 * 1024);
     expect(code).not.toMatch(/generateKeyPairSync|writeFileSync|linkSync/);
     const inputs = Object.keys(metafile.inputs);
-    expect(inputs.filter((input) => input.includes('node_modules/') && !input.includes('node_modules/aws-jwt-verify/'))).toEqual([]);
+    // aws-jwt-verify, and the Powertools Logger every function logs with (its commons and invoke store).
+    const allowed = /node_modules\/(aws-jwt-verify|@aws-lambda-powertools\/(logger|commons)|@aws\/lambda-invoke-store)\//;
+    expect(inputs.filter((input) => input.includes('node_modules/') && !allowed.test(input))).toEqual([]);
     const externals = Object.values(metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
     expect(externals.every((name) => /^(node:)?[a-z_]+$/.test(name))).toBe(true);
   });

@@ -4,6 +4,7 @@ import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
 import { ENV, JOBS_TABLE, PAYLOADS, PRIORITY_BANDS, WORKSPACES_TABLE } from '../../lambdas/shared/resources.ts';
 import { QUOTA_ROUTES } from '../../lib/constructs/jobs-api.ts';
 import { actionsOf, logicalId, resourcesOf, roleActions, roleStatements, synthDefaultStack, synthStack, type Statement } from './support/synth.ts';
+import { POWERTOOLS_SERVICE_NAME } from '../../lib/constructs/job-function.ts';
 
 /** What every function's role holds besides its route's access: its own logs and X-Ray. */
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
@@ -148,6 +149,7 @@ describe('route functions', () => {
     const variables = Object.keys(resource?.Properties.Environment.Variables ?? {}).sort();
     const expected = [
       'NODE_OPTIONS',
+      POWERTOOLS_SERVICE_NAME,
       ENV.allowedOrigins,
       ENV.retentionDays,
       ...(QUOTA_ROUTES.has(route.name as RouteName) ? [ENV.maxActiveJobsPerCaller, ENV.maxActiveJobsPerCallerByType] : []),

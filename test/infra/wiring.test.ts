@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ROUTES } from '../../lambdas/api/routes.ts';
 import { BACKGROUND_ENTRIES, ENV, PRIORITY_BANDS } from '../../lambdas/shared/resources.ts';
-import type { JobFunction } from '../../lib/constructs/job-function.ts';
+import { POWERTOOLS_SERVICE_NAME, type JobFunction } from '../../lib/constructs/job-function.ts';
 import { logicalId, synthDefaultStack } from './support/synth.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -57,6 +57,10 @@ describe.each(functions)('the $name function', ({ name, entry, fn }) => {
   // GET /api/me answers from the token alone: the one function given no resource.
   it(name === 'get-me' ? 'is given no resource' : 'is given at least one resource', () => {
     expect(resources.length > 0).toBe(name !== 'get-me');
+  });
+
+  it("is given the stack's name as its Powertools service (the `service` of its logs and metrics)", () => {
+    expect(env[POWERTOOLS_SERVICE_NAME]).toBe(stack.stackName);
   });
 
   it('starts with exactly the environment the stack gives it', async () => {

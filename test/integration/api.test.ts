@@ -53,7 +53,9 @@ describe('POST /api/jobs', () => {
     expect(created.headers.location).toBe(`/api/jobs/${created.json.id}`);
     expect(created.headers['retry-after']).toBe('3');
     const messages = await receive(h.infra.sqs, h.infra.queueUrl, 10);
-    expect(messages.map((message) => message.Body)).toEqual([encodeJobMessage({ jobId: created.json.id, generation: 0 })]);
+    const requestId = created.headers['x-request-id'];
+    expect(requestId).toBeTruthy();
+    expect(messages.map((message) => message.Body)).toEqual([encodeJobMessage({ jobId: created.json.id, generation: 0, requestId })]);
     await deleteMessages(h.infra.sqs, h.infra.queueUrl, messages);
     expect(await user.job(created.json.id)).toEqual(created.json);
   });

@@ -69,7 +69,7 @@ describe('a job created through the API and run by the worker', () => {
     expect(report.deliveries).toEqual([
       {
         messageId: expect.any(String),
-        body: encodeJobMessage({ jobId: id, generation: 0 }),
+        body: encodeJobMessage({ jobId: id, generation: 0, requestId: created.headers['x-request-id'] }),
         receiveCount: 1,
         receivedAt: expect.any(Number),
         outcome: 'deleted',

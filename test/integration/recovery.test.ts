@@ -12,17 +12,18 @@ import { deleteMessages, queueCounts, receiveExactly, type SqsHandler } from '..
 import { JobsClient, useHarness } from '../support/harness.ts';
 import { within } from '../support/poll.ts';
 import { ScriptedModel } from '../support/scripted-model.ts';
-import { encodeJobMessage } from '../../lambdas/shared/messages.ts';
+import { decodeJobMessage, encodeJobMessage } from '../../lambdas/shared/messages.ts';
 
 const NOTHING_DONE = { resent: 0, scheduled: 0, requeued: 0, failed: 0, skipped: 0 };
 
 const h = useHarness();
 
-/** Takes the only message off the jobs queue, as if its send had been lost. */
-async function loseMessage(jobId: string): Promise<void> {
+/** Takes the only message off the jobs queue, as if its send had been lost; returns its body (with the create's request id). */
+async function loseMessage(jobId: string): Promise<string> {
   const [message] = await receiveExactly(h.infra.sqs, h.infra.queueUrl, 1);
-  expect(message!.Body).toBe(encodeJobMessage({ jobId, generation: 0 }));
+  expect(decodeJobMessage(message!.Body!)).toEqual({ jobId, generation: 0, requestId: expect.any(String) });
   await deleteMessages(h.infra.sqs, h.infra.queueUrl, [message!]);
+  return message!.Body!;
 }
 
 /** Puts a job's message on the DLQ, as SQS redrive does after maxReceiveCount receives. */
@@ -38,7 +39,7 @@ describe('the reconciler', () => {
     const user = h.newUser();
     const model = new ScriptedModel();
     const job = await user.createPreview();
-    await loseMessage(job.id);
+    const lost = await loseMessage(job.id);
     const staleMs = lifecycleSettings(process.env).stalePendingMs;
 
     // Before the job is due nothing happens...
@@ -52,9 +53,8 @@ describe('the reconciler', () => {
 
     const report = await h.drainJobs(h.worker(model));
 
-    expect(report.deliveries).toEqual([
-      expect.objectContaining({ body: encodeJobMessage({ jobId: job.id, generation: 0 }), outcome: 'deleted' }),
-    ]);
+    // The message sent again is the lost one: the job's id, run and create's request id.
+    expect(report.deliveries).toEqual([expect.objectContaining({ body: lost, outcome: 'deleted' })]);
     expect(await user.job(job.id)).toMatchObject({ status: 'COMPLETED', attempts: 1 });
   });
 
@@ -251,9 +251,9 @@ describe('the DLQ consumer', () => {
 
     const report = await h.drainDlq(h.dlqConsumer());
 
-    expect(report.deliveries).toEqual([
-      expect.objectContaining({ body: encodeJobMessage({ jobId: job.id, generation: 0 }), outcome: 'deleted' }),
-    ]);
+    // The dead-lettered message is the one the worker crashed on.
+    expect(report.deliveries).toEqual([expect.objectContaining({ body: crashes.deliveries[0]!.body, outcome: 'deleted' })]);
+    expect(decodeJobMessage(report.deliveries[0]!.body)).toMatchObject({ jobId: job.id, generation: 0 });
     expect(await user.job(job.id)).toMatchObject({ status: 'FAILED', attempts: 0 });
   });
 });

@@ -45,7 +45,7 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   const env: NodeJS.ProcessEnv = { ...process.env };
   const drop = new Set<string>([...Object.values(ENV), 'LOG_LEVEL', 'JOBS_DEV_DATA', 'PORT', 'NODE_OPTIONS']);
   for (const name of Object.keys(env)) {
-    if (drop.has(name) || name.startsWith('AWS_')) delete env[name];
+    if (drop.has(name) || name.startsWith('AWS_') || name.startsWith('POWERTOOLS_')) delete env[name];
   }
   return { ...env, ...extra };
 }

@@ -1,7 +1,7 @@
 /** Small fakes for domain unit tests. */
 import { createHash } from 'node:crypto';
 import { PayloadMissingError } from '../../lambdas/domain/errors.ts';
-import type { JobQueue, PayloadStore, PresignedUpload, QueuedJob, ReceivedMessage, ReceivedMessages } from '../../lambdas/domain/ports.ts';
+import type { JobMetrics, JobQueue, PayloadStore, PresignedUpload, QueuedJob, ReceivedMessage, ReceivedMessages } from '../../lambdas/domain/ports.ts';
 import type { Logger } from '../../lambdas/domain/ports.ts';
 import type { LifecycleSettings, PayloadRef } from '../../lambdas/domain/job.ts';
 import { MemoryJobStore } from './memory-job-store.ts';
@@ -22,6 +22,58 @@ export class RecordingQueue implements JobQueue, ReceivedMessages {
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
+
+/** A log line as a RecordingLogger kept it: its level, message and every field (a child's too). */
+export interface RecordedLine {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+}
+
+/** A Logger that keeps its lines (and its children's) in `lines`. */
+export class RecordingLogger implements Logger {
+  constructor(
+    readonly lines: RecordedLine[] = [],
+    private readonly context: Record<string, unknown> = {},
+  ) {}
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'debug', message, fields: { ...this.context, ...fields } });
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'info', message, fields: { ...this.context, ...fields } });
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'warn', message, fields: { ...this.context, ...fields } });
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'error', message, fields: { ...this.context, ...fields } });
+  }
+  child(fields: Record<string, unknown>): RecordingLogger {
+    return new RecordingLogger(this.lines, { ...this.context, ...fields });
+  }
+}
+
+/** JobMetrics that keeps every event as `[method, ...arguments]`. */
+export class RecordingMetrics implements JobMetrics {
+  readonly events: unknown[][] = [];
+  /** The events of one kind, without their kind. */
+  of(kind: keyof JobMetrics): unknown[][] {
+    return this.events.filter((event) => event[0] === kind).map((event) => event.slice(1));
+  }
+  created(type: string) { this.events.push(['created', type]); }
+  reused(type: string) { this.events.push(['reused', type]); }
+  completed(type: string) { this.events.push(['completed', type]); }
+  failed(type: string, failureClass: string) { this.events.push(['failed', type, failureClass]); }
+  retried(type: string) { this.events.push(['retried', type]); }
+  cancelled(type: string) { this.events.push(['cancelled', type]); }
+  requeued(type: string) { this.events.push(['requeued', type]); }
+  attemptDuration(type: string, ms: number) { this.events.push(['attemptDuration', type, ms]); }
+  queueDelay(type: string, ms: number) { this.events.push(['queueDelay', type, ms]); }
+  modelCall(modelId: string, latencyMs: number, tokens: { input: number; output: number }) { this.events.push(['modelCall', modelId, latencyMs, tokens]); }
+  modelThrottled(modelId: string) { this.events.push(['modelThrottled', modelId]); }
+  deadLettered(type: string) { this.events.push(['deadLettered', type]); }
+  reconcilerRepair(repair: string) { this.events.push(['reconcilerRepair', repair]); }
+}
 
 /** The worker's retry settings in the use-case tests: backoff from 10 s, at most 300 s. */
 export const testAttemptSettings = { retryBaseDelaySeconds: 10, retryMaxDelaySeconds: 300, finishMarginMs: 1000 } as const;

@@ -1,5 +1,6 @@
 import { toView } from '../../domain/job.ts';
 import { jobIdParameter } from '../../http/request.ts';
+import { jobMetricsFrom } from '../../shared/metrics-wiring.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { CancelJob } from '../../use-cases/cancel-job.ts';
 import type { RouteLogic } from '../http-adapter.ts';
@@ -12,8 +13,8 @@ export const cancelJob: RouteLogic<CancelJob> = async (request, jobs) => ({
 });
 
 /** The function's one wiring point: its use case, with the adapters its IAM policy allows. */
-export function wire({ env }: RouteWiring): CancelJob {
-  return new CancelJob({ store: jobStoreFrom(env) });
+export function wire(wiring: RouteWiring): CancelJob {
+  return new CancelJob({ store: jobStoreFrom(wiring.env), metrics: jobMetricsFrom(wiring) });
 }
 
 export const handler = await routeHandler('cancel-job', cancelJob, wire);

@@ -3,6 +3,7 @@ import { idempotencyKey as idempotencyKeyHeader, jsonBody } from '../../http/req
 import { jobTypeCatalog } from '../../job-types/definitions.ts';
 import { lifecycleSettings, quotaSettings, requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
+import { jobMetricsFrom } from '../../shared/metrics-wiring.ts';
 import { jobQueueFrom } from '../../shared/queue-wiring.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { CreateJob } from '../../use-cases/create-job.ts';
@@ -15,7 +16,7 @@ import { routeHandler, type RouteWiring } from '../wiring.ts';
  */
 export const createJob: RouteLogic<CreateJob> = async (request, jobs) => {
   const idempotencyKey = idempotencyKeyHeader(request.event);
-  return jobOutcome(request.event, await jobs.createWith(request.ownerId, jsonBody(request.event), { idempotencyKey }));
+  return jobOutcome(request.event, await jobs.createWith(request.ownerId, jsonBody(request.event), { idempotencyKey, requestId: request.requestId }));
 };
 
 /**
@@ -23,7 +24,8 @@ export const createJob: RouteLogic<CreateJob> = async (request, jobs) => {
  * function that loads the job type definitions (and zod); large inputs and uploaded documents are
  * written to the bucket (and reused results copied in it), the S3 client loaded on first use.
  */
-export function wire({ env, logger }: RouteWiring): CreateJob {
+export function wire(wiring: RouteWiring): CreateJob {
+  const { env, logger } = wiring;
   return new CreateJob({
     store: jobStoreFrom(env),
     types: jobTypeCatalog,
@@ -32,6 +34,7 @@ export function wire({ env, logger }: RouteWiring): CreateJob {
     settings: lifecycleSettings(env),
     quota: quotaSettings(env),
     logger,
+    metrics: jobMetricsFrom(wiring),
   });
 }
 

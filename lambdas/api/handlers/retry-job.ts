@@ -1,5 +1,6 @@
 import { idempotencyKey as idempotencyKeyHeader, jobIdParameter } from '../../http/request.ts';
 import { quotaSettings } from '../../shared/config.ts';
+import { jobMetricsFrom } from '../../shared/metrics-wiring.ts';
 import { jobQueueFrom } from '../../shared/queue-wiring.ts';
 import { jobStoreFrom } from '../../shared/wiring.ts';
 import { RetryJob } from '../../use-cases/retry-job.ts';
@@ -16,8 +17,9 @@ export const retryJob: RouteLogic<RetryJob> = async (request, jobs) => {
 };
 
 /** The function's one wiring point: its use case, with the adapters its IAM policy allows. */
-export function wire({ env, logger }: RouteWiring): RetryJob {
-  return new RetryJob({ store: jobStoreFrom(env), queue: jobQueueFrom(env), quota: quotaSettings(env), logger });
+export function wire(wiring: RouteWiring): RetryJob {
+  const { env, logger } = wiring;
+  return new RetryJob({ store: jobStoreFrom(env), queue: jobQueueFrom(env), quota: quotaSettings(env), logger, metrics: jobMetricsFrom(wiring) });
 }
 
 export const handler = await routeHandler('retry-job', retryJob, wire);

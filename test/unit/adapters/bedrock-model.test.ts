@@ -21,6 +21,7 @@ import {
 import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
 import type { ModelDocument, StructuredRequest } from '../../../lambdas/domain/model.ts';
 import { sdkError } from '../../support/bedrock-errors.ts';
+import { RecordingMetrics } from '../../support/fakes.ts';
 
 const DEFAULT_MODEL_ID = 'anthropic.claude-3-haiku-20240307-v1:0';
 const bedrockMock = mockClient(BedrockRuntimeClient);
@@ -531,5 +532,44 @@ describe('BedrockModel error messages', () => {
       'Bedrock API error: AccessDeniedException - User: <arn> is not authorized to perform: bedrock:InvokeModel on resource: <arn>',
     );
     bedrock.restore();
+  });
+});
+
+describe('BedrockModel metrics', () => {
+  const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
+
+  it('records each call that answers: its model, latency and tokens', async () => {
+    const metrics = new RecordingMetrics();
+    bedrockMock.on(ConverseCommand).resolves(converseOutput());
+    const model = new BedrockModel({ defaultModelId: DEFAULT_MODEL_ID, client: new BedrockRuntimeClient({ region: 'us-east-1' }), metrics });
+
+    await model.generate({ prompt: 'Say hello', modelId: 'amazon.nova-lite-v1:0' });
+    await model.generate({ prompt: 'Say hello' });
+
+    expect(metrics.events).toEqual([
+      ['modelCall', 'amazon.nova-lite-v1:0', expect.any(Number), { input: 12, output: 5 }],
+      ['modelCall', DEFAULT_MODEL_ID, expect.any(Number), { input: 12, output: 5 }],
+    ]);
+  });
+
+  it.each([
+    ['ThrottlingException', new ThrottlingException({ message: 'Rate exceeded', ...meta(429) })],
+    ['ServiceQuotaExceededException', sdkError('ServiceQuotaExceededException', 400, 'Quota exceeded')],
+  ])('counts a call refused with %s as throttled, and no call', async (_, thrown) => {
+    const metrics = new RecordingMetrics();
+    bedrockMock.on(ConverseCommand).rejects(thrown);
+    const model = new BedrockModel({ defaultModelId: DEFAULT_MODEL_ID, client: new BedrockRuntimeClient({ region: 'us-east-1' }), metrics });
+
+    await expect(model.generate({ prompt: 'Say hello' })).rejects.toBeInstanceOf(RetryableError);
+
+    expect(metrics.events).toEqual([['modelThrottled', DEFAULT_MODEL_ID]]);
+  });
+
+  it('does not count other errors as throttling', async () => {
+    const metrics = new RecordingMetrics();
+    bedrockMock.on(ConverseCommand).rejects(sdkError('InternalServerException', 500, 'oops'));
+    const model = new BedrockModel({ defaultModelId: DEFAULT_MODEL_ID, client: new BedrockRuntimeClient({ region: 'us-east-1' }), metrics });
+    await expect(model.generate({ prompt: 'Say hello' })).rejects.toBeInstanceOf(RetryableError);
+    expect(metrics.events).toEqual([]);
   });
 });

@@ -71,7 +71,7 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
   apiEvent({ method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } });
 
 describe('POST /api/jobs', () => {
-  it('answers 202 with the PENDING record, Location and Retry-After, and sends the job id to SQS', async () => {
+  it('answers 202 with the PENDING record, Location and Retry-After, and sends the job id and request id to SQS', async () => {
     ddb.on(PutCommand).resolves({});
     const response = (await call(createJob, post({ type: 'AI_PREVIEW', input: { prompt: 'Summarise' } })));
     expect(response.status).toBe(202);
@@ -80,8 +80,9 @@ describe('POST /api/jobs', () => {
     expect(response.headers['retry-after']).toBe('3');
     expect(response.headers['x-request-id']).toBeTruthy();
     const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;
-    expect(put.Item).toMatchObject({ id: response.json.id, ownerId: 'user-a', input: { prompt: 'Summarise' }, dueShard: expect.stringMatching(/^due-\d\d$/) });
-    expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody).toBe(JSON.stringify({ jobId: response.json.id, generation: 0 }));
+    const requestId = response.headers['x-request-id'];
+    expect(put.Item).toMatchObject({ id: response.json.id, ownerId: 'user-a', input: { prompt: 'Summarise' }, dueShard: expect.stringMatching(/^due-\d\d$/), requestId });
+    expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody).toBe(JSON.stringify({ jobId: response.json.id, generation: 0, requestId }));
   });
 
   it('keeps the stage in Location when called through the execute-api URL', async () => {

@@ -16,12 +16,12 @@ import { ROUTES, routeScope } from '../../../lambdas/api/routes.ts';
 import { ALL_JOB_SCOPES, principalFromClaims, requiredScope, type Principal } from '../../../lambdas/http/principal.ts';
 import { callerPrincipal } from '../../../lambdas/http/request.ts';
 import { ENV } from '../../../lambdas/shared/resources.ts';
-import { JsonLogger } from '../../../lambdas/shared/logger.ts';
+import { FunctionLogger } from '../../../lambdas/shared/logger.ts';
 import { issueClientAccessToken, issueIdToken, loadOrCreateSigningKey, localClientId, localSub, LOCAL_CLIENT_ID, type SigningKey } from '../../../lib/local/tokens.ts';
 import { apiEvent } from '../../support/api-events.ts';
 import { CALLERS, CLIENT_SCOPES, expectedStatus, READ_ROUTES, type Caller } from '../../support/authorization-matrix.ts';
 
-const logger = new JsonLogger({ level: 'error', write: () => undefined });
+const logger = FunctionLogger.create({ level: 'silent' });
 const CLIENT = 'c0ffee0000client0000000000';
 
 const withAuthorizer = (authorizer: Record<string, unknown> | null): APIGatewayProxyEvent => {

@@ -13,7 +13,7 @@ import { ROUTES } from '../../../lambdas/api/routes.ts';
 import { createTokenAuthorizer, policyStatements, UNAUTHORIZED } from '../../../lambdas/authorizer/token-authorizer.ts';
 import { ALL_JOB_SCOPES } from '../../../lambdas/http/principal.ts';
 import { localTokenVerifier } from '../../../lambdas/local-authorizer/local-tokens.ts';
-import { JsonLogger } from '../../../lambdas/shared/logger.ts';
+import { FunctionLogger } from '../../../lambdas/shared/logger.ts';
 import { issueClientAccessToken, issueIdToken, loadOrCreateSigningKey, localClientId, LOCAL_CLIENT_ID, type SigningKey } from '../../../lib/local/tokens.ts';
 
 const STAGE = 'arn:aws:execute-api:us-east-1:000000000000:abc123def4/prod';
@@ -55,7 +55,7 @@ describe('the token authorizer and machine clients', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'token-authorizer-'));
     key = loadOrCreateSigningKey(join(dir, 'keys'));
-    authorize = createTokenAuthorizer(localTokenVerifier(key.jwks), new JsonLogger({ level: 'error', write: () => undefined }));
+    authorize = createTokenAuthorizer(localTokenVerifier(key.jwks), FunctionLogger.create({ level: 'silent' }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTokenAuthorizer, stageWildcardArn } from '../../../lambdas/authorizer/token-authorizer.ts';
 import { bearerToken, localTokenVerifier, parseLocalJwks } from '../../../lambdas/local-authorizer/local-tokens.ts';
-import { JsonLogger } from '../../../lambdas/shared/logger.ts';
+import { FunctionLogger } from '../../../lambdas/shared/logger.ts';
 import { ENV } from '../../../lambdas/shared/resources.ts';
 import {
   issueIdToken,
@@ -34,10 +34,19 @@ describe('local token authorizer', () => {
     other = loadOrCreateSigningKey(join(dir, 'other'));
     authorize = createTokenAuthorizer(
       localTokenVerifier(parseLocalJwks(JSON.stringify(key.jwks))),
-      new JsonLogger({ level: 'info', write: (line) => lines.push(line) }),
+      FunctionLogger.create({ level: 'info' }),
     );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => {
+    // The logger writes JSON lines to stdout and (warnings, errors) stderr: keep them here instead.
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
+    }
+  });
   afterEach(() => {
     lines.length = 0;
     vi.unstubAllEnvs();

@@ -9,6 +9,7 @@ import type { Model } from '../../../lambdas/domain/model.ts';
 import { createJobTypes } from '../../../lambdas/job-types/processors.ts';
 import { encodeJobMessage } from '../../../lambdas/shared/messages.ts';
 import { createWorkerHandler, wireWorker } from '../../../lambdas/worker/handler.ts';
+import { RecordingLogger } from '../../support/fakes.ts';
 import { JOB_ID, jobItem, writtenValues } from '../../support/items.ts';
 
 const message = (jobId: string) => encodeJobMessage({ jobId, generation: 0 });
@@ -149,11 +150,46 @@ describe('DLQ handler', () => {
   });
 });
 
+describe('request id in the consumers\' log lines', () => {
+  const REQUEST_ID = 'c6af9ac6-7b61-11e6-9a41-93e812345678';
+
+  it("the DLQ consumer logs the dead-lettered job with the create's request id from its message", async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...claimed(ID), status: 'PENDING', runId: undefined } });
+    ddb.on(UpdateCommand).resolves({ Attributes: {} });
+    const logger = new RecordingLogger();
+    const handler = createDlqHandler({ ...wireDlqConsumer(), logger });
+    await handler({ Records: [record(encodeJobMessage({ jobId: ID, generation: 0, requestId: REQUEST_ID }))] } as SQSEvent);
+    expect(logger.lines).toContainEqual(expect.objectContaining({ message: 'dead-lettered job', fields: expect.objectContaining({ jobId: ID, requestId: REQUEST_ID }) }));
+  });
+
+  it('the worker logs a message it cannot handle with the request id it carries', async () => {
+    ddb.on(UpdateCommand).rejects(new Error('table unavailable'));
+    const logger = new RecordingLogger();
+    const deps = wireWorker(createJobTypes({ model: { generate: (request) => model.generate(request), generateStructured: () => Promise.reject(new Error('unused')) } }));
+    const handler = createWorkerHandler({ ...deps, logger });
+    await handler({ Records: [record(encodeJobMessage({ jobId: ID, generation: 0, requestId: REQUEST_ID }))] } as SQSEvent, context);
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({ message: 'message handling failed; it will be delivered again', fields: expect.objectContaining({ jobId: ID, requestId: REQUEST_ID }) }),
+    );
+  });
+});
+
 describe('job messages', () => {
   it('round-trip the job id and generation, and read a message without generation as run 0', async () => {
     const { decodeJobMessage, encodeJobMessage } = await import('../../../lambdas/shared/messages.ts');
     expect(decodeJobMessage(encodeJobMessage({ jobId: ID, generation: 2 }))).toEqual({ jobId: ID, generation: 2 });
     expect(decodeJobMessage(JSON.stringify({ jobId: ID.toUpperCase(), generation: 1 }))).toEqual({ jobId: ID, generation: 1 });
+  });
+
+  it("carry the create's request id when there is one; a message without it reads as before", async () => {
+    const { decodeJobMessage, encodeJobMessage } = await import('../../../lambdas/shared/messages.ts');
+    const requestId = 'c6af9ac6-7b61-11e6-9a41-93e812345678';
+    expect(JSON.parse(encodeJobMessage({ jobId: ID, generation: 0, requestId }))).toEqual({ jobId: ID, generation: 0, requestId });
+    expect(decodeJobMessage(encodeJobMessage({ jobId: ID, generation: 0, requestId }))).toEqual({ jobId: ID, generation: 0, requestId });
+    expect(decodeJobMessage(JSON.stringify({ jobId: ID, generation: 0 }))).toEqual({ jobId: ID, generation: 0 });
+    // A request id that is not one (too long, odd characters) is left out, the message still read.
+    expect(decodeJobMessage(JSON.stringify({ jobId: ID, generation: 0, requestId: 'x'.repeat(200) }))).toEqual({ jobId: ID, generation: 0 });
+    expect(decodeJobMessage(JSON.stringify({ jobId: ID, generation: 0, requestId: 'a\nb' }))).toEqual({ jobId: ID, generation: 0 });
   });
 
   it.each(['{}', 'null', '[]', '{"jobId":"nope"}', `{"jobId":"${ID}"}`, `{"jobId":"${ID}","generation":-1}`, `{"jobId":"${ID}","generation":"1"}`])(

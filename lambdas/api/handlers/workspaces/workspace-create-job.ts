@@ -12,7 +12,7 @@ import { wire as wireCreateJob } from '../create-job.ts';
 export const workspaceCreateJob = inWorkspace<CreateJob>('createJob', async (request, jobs, { membership, ownerKey }) => {
   const idempotencyKey = idempotencyKeyHeader(request.event);
   const origin = { createdBy: request.ownerId, workspaceId: membership.workspaceId };
-  return jobOutcome(request.event, await jobs.createWith(ownerKey, jsonBody(request.event), { idempotencyKey, origin }));
+  return jobOutcome(request.event, await jobs.createWith(ownerKey, jsonBody(request.event), { idempotencyKey, origin, requestId: request.requestId }));
 });
 
 export function wire(wiring: RouteWiring) {
