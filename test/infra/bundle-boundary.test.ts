@@ -2,8 +2,8 @@
  * What each function's bundle carries (built as the stack builds it, lib/bundling.ts), from the
  * route table: only a route that touches the payload bucket bundles the S3 client, only one that
  * may send to the queue the SQS client, only one that signs cursors the Secrets Manager client;
- * read routes carry no zod, and load the S3 client only when they read a stored result, never at
- * cold start; the AWS variant carries no token verifier; and each function wires exactly one
+ * read routes carry no zod, and load the S3 client only when they read a stored result and the
+ * Secrets Manager client only when they first sign or check a cursor, never at cold start; the AWS variant carries no token verifier; and each function wires exactly one
  * handler module.
  */
 import { describe, expect, it } from 'vitest';
@@ -36,10 +36,11 @@ describe('route bundles', () => {
     expect(packages.has('aws-jwt-verify')).toBe(false);
   });
 
-  it.each(readRoutes)('read route $name carries no zod, and loads the S3 client (if any) only on first use', async (route) => {
+  it.each(readRoutes)('read route $name carries no zod, and loads the S3 and Secrets Manager clients (if any) only on first use', async (route) => {
     const { packages, initPackages } = await routeBundle(route);
     expect(packages.has('zod')).toBe(false);
     expect(initPackages.has('@aws-sdk/client-s3')).toBe(false);
+    expect(initPackages.has('@aws-sdk/client-secrets-manager')).toBe(false);
     // The table client, where the route has one, is loaded at cold start (it serves every request).
     expect(initPackages.has('@aws-sdk/client-dynamodb')).toBe(packages.has('@aws-sdk/client-dynamodb'));
   });
