@@ -17,7 +17,7 @@
  *
  * Ratios are function ÷ floor; the target (read routes and the worker) is 1.3× at most.
  *
- *   npx tsx bench/bundles.ts [runs=9] [--single-file]
+ *   npx tsx bench/bundles.ts [runs=9] [--single-file] [--only=get-job,worker,...]
  *
  * `--single-file` bundles without code splitting, as the stack did before lib/bundling.ts (to
  * measure what splitting alone changes).
@@ -36,6 +36,7 @@ import { BACKGROUND_ENTRIES, ENV, LOCAL_TOKENS_DEFINE, PRIORITY_BANDS } from '..
 const args = process.argv.slice(2);
 const singleFile = args.includes('--single-file');
 const runs = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 9);
+const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const out = mkdtempSync(path.join(tmpdir(), 'jobs-bench-'));
 
@@ -142,7 +143,7 @@ console.log(
   `${'function'.padEnd(26)}${'total KB'.padStart(9)}${'gzip KB'.padStart(9)}${'init KB'.padStart(9)}${'init ms'.padStart(9)}${'wall ms'.padStart(9)}   ` +
     `${'floor'.padEnd(13)}${'init KB'.padStart(9)}${'init ms'.padStart(9)}${'total×'.padStart(8)}${'init KB×'.padStart(9)}${'init ms×'.padStart(9)}`,
 );
-for (const subject of [...FLOORS, ...SUBJECTS]) {
+for (const subject of [...FLOORS, ...SUBJECTS.filter((candidate) => !only || only.includes(candidate.name))]) {
   const measured = floors.get(subject.name) ?? (await bundle(subject));
   const floorName = subject.floor ?? subject.name;
   const floor = floors.get(floorName)!;

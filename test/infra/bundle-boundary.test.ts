@@ -62,6 +62,16 @@ describe('background bundles', () => {
     for (const name of ['@aws-sdk/client-secrets-manager', 'aws-jwt-verify']) expect(packages.has(name), name).toBe(false);
   });
 
+  it('the worker carries the parts of zod it uses, not all of it (`import * as z`: `import { z }` brings ~450 KB)', async () => {
+    const { metafile } = await bundleEntry(BACKGROUND_ENTRIES.worker);
+    const zodBytes = Object.values(metafile.outputs)
+      .flatMap((output) => Object.entries(output.inputs))
+      .filter(([input]) => input.includes('node_modules/zod/'))
+      .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+    expect(zodBytes).toBeGreaterThan(0);
+    expect(zodBytes).toBeLessThan(150 * 1024);
+  });
+
   it.each(['dlqConsumer', 'reconciler'] as const)('the %s carries no zod, Bedrock, Secrets Manager or token verifier', async (name) => {
     const { packages } = await bundleEntry(BACKGROUND_ENTRIES[name]);
     for (const pkg of ['zod', '@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-secrets-manager', 'aws-jwt-verify']) expect(packages.has(pkg), pkg).toBe(false);
