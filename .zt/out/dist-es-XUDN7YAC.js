@@ -1,1 +1,0 @@
-import{a,b,c,d,e,f,g}from"./chunk-HIO6CRJO.js";import"./chunk-RJJLHI6M.js";import"./chunk-YJAWIMMQ.js";import"./chunk-VUZBBN2V.js";import"./chunk-SQE76S5B.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};
