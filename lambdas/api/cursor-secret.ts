@@ -1,6 +1,8 @@
 /**
  * The list function's cursor codec: cursors are signed with CURSOR_SECRET (local runs, at least
- * 32 characters) or the Secrets Manager secret in CURSOR_SECRET_ARN, read on first use.
+ * 32 characters) or the Secrets Manager secret in CURSOR_SECRET_ARN, read on first use. The
+ * Secrets Manager client is loaded with that first read (a chunk of its own in the bundle), so a
+ * cold start does not load it.
  */
 import { HmacCursorCodec } from '../adapters/hmac-cursor-codec.ts';
 import { ConfigurationError } from '../domain/errors.ts';
@@ -14,6 +16,8 @@ export async function cursorCodecFrom(env: Env): Promise<HmacCursorCodec> {
     return new HmacCursorCodec(value);
   }
   const arn = requireEnv(env, ENV.cursorSecretArn);
-  const { secretsManagerSecret } = await import('../adapters/secrets-manager-secret.ts');
-  return new HmacCursorCodec(secretsManagerSecret(arn));
+  return new HmacCursorCodec(async () => {
+    const { secretsManagerSecret } = await import('../adapters/secrets-manager-secret.ts');
+    return secretsManagerSecret(arn)();
+  });
 }

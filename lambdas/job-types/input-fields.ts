@@ -7,7 +7,7 @@
  * included) and the API refuses request bodies over 256 KB (413). A 150 KB document is 200 KB
  * of base64, which fits in the body with room to spare and leaves the item room for the result.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_DOCUMENT_SIZE_TEXT } from '../domain/bedrock-limits.ts';
 import type { UploadReference } from '../domain/job-types.ts';
 import { DOCUMENT_FORMATS, type DocumentFormat } from '../domain/model.ts';

@@ -2,7 +2,7 @@
  * Pieces of the structured results the model returns (validated with zod, and turned into the
  * tool's JSON Schema). Objects are not strict: keys the model adds are dropped, not retried.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const LEVELS = ['low', 'medium', 'high'] as const;
 export type Level = (typeof LEVELS)[number];

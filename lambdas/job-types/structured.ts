@@ -11,7 +11,7 @@
  * `structuredJobType` builds a whole structured job type's worker part from its definition, its
  * result schema, its prompts and the document it reads.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TOOL_NAME_PATTERN } from '../domain/bedrock-limits.ts';
 import { RetryableError } from '../domain/errors.ts';
 import type { JobTypeDefinition, ProcessorContext } from '../domain/job-types.ts';

@@ -4,10 +4,9 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -15,6 +14,8 @@ import { Construct } from 'constructs';
 import type { PayloadAccess, TableAction, WorkspacesTableAction } from '../../lambdas/api/routes.ts';
 import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
 import { ENV, PRIORITY_BANDS } from '../../lambdas/shared/resources.ts';
+import { buildSync } from 'esbuild';
+import { functionBuildOptions } from '../bundling.ts';
 import { acknowledge } from '../nag.ts';
 import type { JobsPayloads, PayloadPrefix } from './jobs-payloads.ts';
 import type { JobsTable } from './jobs-table.ts';
@@ -25,12 +26,6 @@ export const POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
 
 /** The repository root: handler entries in the route table are relative to it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * ESM bundles of CommonJS dependencies call `require` for Node built-ins; esbuild's ESM output has
- * no `require`, so give it one.
- */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface JobFunctionProps {
   /** Handler module, relative to the project root; it exports `handler`. */
@@ -52,11 +47,14 @@ export interface JobFunctionProps {
 /**
  * A Node.js function with the stack's defaults: Node.js 24 on arm64, active tracing, an explicit
  * log group kept one month, an own role (logs write on its log group only, no managed policy), and
- * a minified ESM bundle with source maps that includes the AWS SDK v3: the pinned, tested SDK
- * versions run in Lambda instead of whatever the runtime ships, and only the used clients are bundled.
+ * a minified ESM bundle with source maps that includes the AWS SDK v3 (lib/bundling.ts): the
+ * pinned, tested SDK versions run in Lambda instead of whatever the runtime ships, only the used
+ * clients are bundled, and code behind a dynamic `import()` is split into chunks loaded on first use.
+ * esbuild runs in the CDK process (its JS API): NodejsFunction's bundling writes one file
+ * (`--outfile`) and so cannot split.
  */
 export class JobFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
   /** The compile-time constants the bundle is built with. */
@@ -72,11 +70,9 @@ export class JobFunction extends Construct {
     this.logGroup.grantWrite(this.role);
     this.define = { ...props.define };
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(PROJECT_ROOT, props.entry),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    this.function = new LambdaFunction(this, 'Function', {
+      code: bundledCode(path.join(PROJECT_ROOT, props.entry), this.define),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -87,17 +83,6 @@ export class JobFunction extends Construct {
       logGroup: this.logGroup,
       // POWERTOOLS_SERVICE_NAME: the `service` of every log line and metric (lambdas/shared/metric-catalog.ts).
       environment: { NODE_OPTIONS: '--enable-source-maps', [POWERTOOLS_SERVICE_NAME]: Stack.of(this).stackName, ...props.environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        externalModules: [],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        ...(Object.keys(this.define).length > 0 ? { define: { ...this.define } } : {}),
-      },
     });
 
     // Active tracing adds xray:PutTraceSegments/PutTelemetryRecords on `*` to the role.
@@ -146,4 +131,24 @@ export class JobFunction extends Construct {
     this.function.addEnvironment(ENV.cursorSecretArn, secret.secretArn);
     return this;
   }
+}
+
+/**
+ * The function's code: `entry` bundled by esbuild in this process (lib/bundling.ts, with source
+ * maps but not their sources), hashed on the output as NodejsFunction does. Never Docker: the
+ * image is only a required placeholder, `local` always bundles.
+ */
+function bundledCode(entry: string, define: Readonly<Record<string, string>>): Code {
+  return Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          buildSync({ ...functionBuildOptions(entry, outputDir, define), sourcemap: true, sourcesContent: false });
+          return true;
+        },
+      },
+    },
+  });
 }

@@ -1,39 +1,82 @@
 /**
- * What each route function's bundle carries, from the route table: only a route that touches the
- * payload bucket bundles the S3 client, only one that may send to the queue the SQS client. The
- * poller's smallest route (/status) carries neither, nor zod.
+ * What each function's bundle carries (built as the stack builds it, lib/bundling.ts), from the
+ * route table: only a route that touches the payload bucket bundles the S3 client, only one that
+ * may send to the queue the SQS client, only one that signs cursors the Secrets Manager client;
+ * read routes carry no zod, and load the S3 client only when they read a stored result and the
+ * Secrets Manager client only when they first sign or check a cursor, never at cold start; the AWS variant carries no token verifier; and each function wires exactly one
+ * handler module.
  */
 import { describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDefinition } from '../../lambdas/api/routes.ts';
-import { LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
-import { bundleEntry } from '../support/bundle.ts';
+import { BACKGROUND_ENTRIES, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
+import { bundleEntry, type Bundle } from '../support/bundle.ts';
 
 const routes: readonly RouteDefinition[] = ROUTES;
+const readRoutes = routes.filter((route) => route.method === 'GET');
 
-async function packagesOf(entry: string): Promise<Set<string>> {
-  const { metafile } = await bundleEntry(entry, { [LOCAL_TOKENS_DEFINE]: 'false' });
-  const names = Object.keys(metafile.inputs).flatMap((input) => {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
-    return match ? [match[1]!] : [];
-  });
-  return new Set(names);
-}
+const bundles = new Map<string, Promise<Bundle>>();
+/** The AWS variant's route bundle (the stack defines the constant false there), built once per file. */
+const routeBundle = (route: RouteDefinition): Promise<Bundle> => {
+  if (!bundles.has(route.entry)) bundles.set(route.entry, bundleEntry(route.entry, { [LOCAL_TOKENS_DEFINE]: 'false' }));
+  return bundles.get(route.entry)!;
+};
 
 describe('route bundles', () => {
-  it.each(routes)('$name bundles the S3 client only if it has payload access, the SQS client only if it sends', async (route) => {
-    const packages = await packagesOf(route.entry);
+  it.each(routes)('$name bundles the S3 client only if it has payload access, SQS only if it sends, Secrets Manager only if it signs cursors', async (route) => {
+    const { packages } = await routeBundle(route);
     expect(packages.has('@aws-sdk/client-s3')).toBe(route.access.payloads !== undefined);
     expect(packages.has('@aws-sdk/client-sqs')).toBe(route.access.queueSend === true);
+    expect(packages.has('@aws-sdk/client-secrets-manager')).toBe(route.access.cursorSecret === true);
     expect(packages.has('@aws-sdk/client-dynamodb')).toBe(route.access.table.length > 0 || (route.access.workspaces ?? []).length > 0);
     // The OpenAPI generator (lib/openapi) is build-time only.
     expect(packages.has('zod-openapi')).toBe(false);
+  });
+
+  it.each(routes)('$name bundles one handler module (its own), so the function wires once, and no token verifier', async (route) => {
+    const { files, packages } = await routeBundle(route);
+    expect(files.filter((file) => file.startsWith('lambdas/api/handlers/'))).toEqual([route.entry]);
+    expect(packages.has('aws-jwt-verify')).toBe(false);
+  });
+
+  it.each(readRoutes)('read route $name carries no zod, and loads the S3 and Secrets Manager clients (if any) only on first use', async (route) => {
+    const { packages, initPackages } = await routeBundle(route);
+    expect(packages.has('zod')).toBe(false);
+    expect(initPackages.has('@aws-sdk/client-s3')).toBe(false);
+    expect(initPackages.has('@aws-sdk/client-secrets-manager')).toBe(false);
+    // The table client, where the route has one, is loaded at cold start (it serves every request).
+    expect(initPackages.has('@aws-sdk/client-dynamodb')).toBe(packages.has('@aws-sdk/client-dynamodb'));
   });
 
   it('get-job-status is the table client and the shared HTTP code only: no S3, SQS, Secrets Manager or zod', async () => {
     const route = routes.find((candidate) => candidate.name === 'get-job-status')!;
     // The job's record, and a member's membership of a workspace job's workspace.
     expect(route.access).toEqual({ table: ['dynamodb:GetItem'], workspaces: ['dynamodb:GetItem'] });
-    const packages = await packagesOf(route.entry);
+    const { packages } = await routeBundle(route);
     for (const name of ['@aws-sdk/client-s3', '@aws-sdk/client-sqs', '@aws-sdk/client-secrets-manager', 'zod']) expect(packages.has(name), name).toBe(false);
+  });
+});
+
+describe('background bundles', () => {
+  it('the worker loads DynamoDB, SQS and Bedrock at cold start, the S3 client only when a job reads or writes a stored payload', async () => {
+    const { packages, initPackages } = await bundleEntry(BACKGROUND_ENTRIES.worker);
+    for (const name of ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/client-bedrock-runtime']) expect(initPackages.has(name), name).toBe(true);
+    expect(packages.has('@aws-sdk/client-s3')).toBe(true);
+    expect(initPackages.has('@aws-sdk/client-s3')).toBe(false);
+    for (const name of ['@aws-sdk/client-secrets-manager', 'aws-jwt-verify']) expect(packages.has(name), name).toBe(false);
+  });
+
+  it('the worker carries the parts of zod it uses, not all of it (`import * as z`: `import { z }` brings ~450 KB)', async () => {
+    const { metafile } = await bundleEntry(BACKGROUND_ENTRIES.worker);
+    const zodBytes = Object.values(metafile.outputs)
+      .flatMap((output) => Object.entries(output.inputs))
+      .filter(([input]) => input.includes('node_modules/zod/'))
+      .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+    expect(zodBytes).toBeGreaterThan(0);
+    expect(zodBytes).toBeLessThan(150 * 1024);
+  });
+
+  it.each(['dlqConsumer', 'reconciler'] as const)('the %s carries no zod, Bedrock, Secrets Manager or token verifier', async (name) => {
+    const { packages } = await bundleEntry(BACKGROUND_ENTRIES[name]);
+    for (const pkg of ['zod', '@aws-sdk/client-bedrock-runtime', '@aws-sdk/client-secrets-manager', 'aws-jwt-verify']) expect(packages.has(pkg), pkg).toBe(false);
   });
 });

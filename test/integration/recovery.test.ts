@@ -61,7 +61,7 @@ describe('the reconciler', () => {
   it('sends a job on its next run when the send after the create failed', async () => {
     // The real create route, built as its module builds it, but with a queue that does not exist.
     const { routeHandler } = await import('../../lambdas/api/wiring.ts');
-    const { createJob, wire } = await import('../../lambdas/api/handlers/create-job.ts');
+    const { createJob, wire } = await import('../../lambdas/api/logic/create-job.ts');
     const env = { ...process.env, [ENV.queueUrl]: h.infra.queueUrl.replace(/[^/]+$/, 'no-such-queue') };
     const create = await routeHandler('create-job', createJob, wire, env);
     const user = new JobsClient({ ...h.routes, 'create-job': create }, `user-${crypto.randomUUID()}`);

@@ -1,32 +1,46 @@
 /**
- * Bundles a function's entry in memory as the stack does (lib/constructs/job-function.ts: ESM,
- * node22, module-first resolution, minified), for tests about what a bundle carries.
+ * Bundles a function's entry in memory as the stack does (lib/bundling.ts: ESM, node22,
+ * module-first resolution, minified, split into the entry and lazily loaded chunks), for tests
+ * about what a bundle carries.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { functionBuildOptions, initialOutputs } from '../../lib/bundling.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface Bundle {
+  /** Every output file's code, the entry's first: all the function can ever run. */
   readonly code: string;
   readonly metafile: Metafile;
+  /** The packages (node_modules names) loaded whatever the function does: the entry and the chunks it imports statically (initialOutputs). */
+  readonly initPackages: ReadonlySet<string>;
+  /** The packages of every chunk, lazily loaded ones included. */
+  readonly packages: ReadonlySet<string>;
+  /** The project files (`lambdas/...`) bundled anywhere. */
+  readonly files: readonly string[];
+}
+
+const PACKAGE_OF = /node_modules\/((?:@[^/]+\/)?[^/]+)\//;
+
+function packagesIn(inputs: Iterable<string>): Set<string> {
+  return new Set([...inputs].flatMap((input) => PACKAGE_OF.exec(input)?.[1] ?? []));
 }
 
 /** `entry` is relative to the project root; `define` as the stack's compile-time constants. */
 export async function bundleEntry(entry: string, define: Record<string, string> = {}): Promise<Bundle> {
-  const result = await build({
-    entryPoints: [path.join(PROJECT_ROOT, entry)],
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    minify: true,
-    metafile: true,
-    define,
-    logLevel: 'silent',
-  });
-  return { code: result.outputFiles[0]!.text, metafile: result.metafile };
+  const outdir = path.join(PROJECT_ROOT, 'cdk.out', 'bundle-test');
+  const result = await build({ ...functionBuildOptions(path.join(PROJECT_ROOT, entry), outdir, define), write: false, metafile: true, logLevel: 'silent' });
+  const scripts = result.outputFiles.filter((file) => file.path.endsWith('.mjs'));
+  scripts.sort((a, b) => Number(path.basename(b.path) === 'index.mjs') - Number(path.basename(a.path) === 'index.mjs'));
+  const { metafile } = result;
+  const init = initialOutputs(metafile);
+  return {
+    code: scripts.map((file) => file.text).join('\n'),
+    metafile,
+    initPackages: packagesIn([...init].flatMap((output) => Object.keys(metafile.outputs[output]!.inputs))),
+    packages: packagesIn(Object.keys(metafile.inputs)),
+    files: Object.keys(metafile.inputs).filter((input) => input.startsWith('lambdas/')),
+  };
 }

@@ -2,7 +2,7 @@
  * AI_PREVIEW: sends one prompt to the text model and returns its reply. What the API and
  * `cdk synth` need (API-safe); the worker's part is worker.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineJobType } from '../../domain/job-types.ts';
 import type { ModelSettingsSpec } from '../model-settings.ts';
 

@@ -3,7 +3,7 @@
  * document is given as text, as the results of the caller's earlier jobs (`sourceJobIds`) or as
  * an uploaded file. What the API and `cdk synth` need (API-safe); the worker's part is worker.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineJobType } from '../../domain/job-types.ts';
 import { lengthWithin, shortText, strictInput } from '../input-fields.ts';
 import { SUBJECT_FIELDS, SUBJECT_REFERENCES, exactlyOneSubject } from '../subject-input.ts';

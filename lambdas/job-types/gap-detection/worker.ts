@@ -2,7 +2,7 @@
  * GAP_DETECTION in the worker: sends the document (the input text, the uploaded file or the
  * sources' results) with the required topics and/or the question, and records the gaps.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { level, outputList, outputText } from '../output-fields.ts';
 import { subjectDocument } from '../sources.ts';
 import { structuredJobType } from '../structured.ts';

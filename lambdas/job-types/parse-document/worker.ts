@@ -2,7 +2,7 @@
  * PARSE_DOCUMENT in the worker: sends the document to the model as a document content block (a
  * file as its decoded or uploaded bytes, text as a `txt` document) and records its structure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { outputList, outputText } from '../output-fields.ts';
 import { DOCUMENT_NAMES, SOURCE_PROGRESS } from '../sources.ts';
 import { structuredJobType, textDocument } from '../structured.ts';

@@ -1,5 +1,5 @@
 /** REPORT_GENERATION in the worker: sends the sources' results and records one Markdown report. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { outputText } from '../output-fields.ts';
 import { sourcesDocument } from '../sources.ts';
 import { structuredJobType } from '../structured.ts';

@@ -2,7 +2,7 @@
  * RISK_ANALYSIS in the worker: sends the document (the input text, the uploaded file or the
  * sources' results) and records its risks.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { level, outputList, outputText } from '../output-fields.ts';
 import { subjectDocument } from '../sources.ts';
 import { structuredJobType } from '../structured.ts';

@@ -4,7 +4,7 @@ import type { CancelJob } from '../../../use-cases/cancel-job.ts';
 import { checkJobAction } from '../../../use-cases/workspaces.ts';
 import { inWorkspace, workspaceAccessFrom } from '../../workspace-http.ts';
 import { routeHandler, type RouteWiring } from '../../wiring.ts';
-import { wire as wireCancel } from '../cancel-job.ts';
+import { wire as wireCancel } from '../../logic/cancel-job.ts';
 
 /** POST /api/workspaces/{wid}/jobs/{id}/cancel → as the personal cancel; members their own jobs, admins and owners any; viewers 403. */
 export const workspaceCancelJob = inWorkspace<CancelJob>('actOnOwnJob', async (request, jobs, { membership, ownerKey }) => {

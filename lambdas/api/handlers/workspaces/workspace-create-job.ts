@@ -3,7 +3,7 @@ import type { CreateJob } from '../../../use-cases/create-job.ts';
 import { jobOutcome } from '../../http-adapter.ts';
 import { inWorkspace, workspaceAccessFrom } from '../../workspace-http.ts';
 import { routeHandler, type RouteWiring } from '../../wiring.ts';
-import { wire as wireCreateJob } from '../create-job.ts';
+import { wire as wireCreateJob } from '../../logic/create-job.ts';
 
 /**
  * POST /api/workspaces/{wid}/jobs → as POST /api/jobs, the job in the workspace (its quota, its

@@ -4,7 +4,7 @@ import { checkJobAction } from '../../../use-cases/workspaces.ts';
 import { jobOutcome } from '../../http-adapter.ts';
 import { inWorkspace, workspaceAccessFrom } from '../../workspace-http.ts';
 import { routeHandler, type RouteWiring } from '../../wiring.ts';
-import { wire as wireRetry } from '../retry-job.ts';
+import { wire as wireRetry } from '../../logic/retry-job.ts';
 
 /**
  * POST /api/workspaces/{wid}/jobs/{id}/retry → as the personal retry (the workspace's quota and
