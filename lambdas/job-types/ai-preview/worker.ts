@@ -1,5 +1,5 @@
 /** AI_PREVIEW in the worker: one model call; its reply and usage are the result. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineWorker } from '../job-type-worker.ts';
 import { definition } from './index.ts';
 
