@@ -42,7 +42,7 @@ export interface DrainOptions {
   readonly deadlineMs?: number;
   /** Give up (and throw) after this many invocations (default 100). */
   readonly maxInvocations?: number;
-  /** What `context.getRemainingTimeInMillis()` starts from in each invocation (default 60 s). */
+  /** What `context.getRemainingTimeInMillis()` starts from in each invocation (default the worker's Lambda timeout). */
   readonly invocationTimeoutMs?: number;
   /**
    * Messages in flight that are not ours to wait for (e.g. one held by another drain that
@@ -102,7 +102,13 @@ export async function drainQueue(options: DrainOptions): Promise<DrainReport> {
       continue;
     }
     invocations++;
-    const result = await deliverBatch({ ...options, messages, queueArn, receivedAt });
+    const result = await deliverBatch({
+      ...options,
+      invocationTimeoutMs: options.invocationTimeoutMs ?? WORKER.timeoutSeconds * 1000,
+      messages,
+      queueArn,
+      receivedAt,
+    });
     deliveries.push(...result.deliveries);
     if (result.error !== undefined) errors.push(result.error);
   }
