@@ -43,6 +43,14 @@ export const JOBS_TABLE = {
    * job finishes (and removed if it is retried); jobs of other types never enter it.
    */
   reuseIndex: { name: 'byReuse', partitionKey: 'reuseKey', sortKey: 'completedAt', nonKeyAttributes: ['status'] },
+  /**
+   * Sparse index of FAILED jobs of every owner by the time they failed (completedAt), for the
+   * operator command (`npm run ops`): only a FAILED job carries `failedShard`, spread over `shards`
+   * keys by a hash of its id, projecting `type` so a type filter reads the index only. An entry is
+   * written when a job fails and deleted when it is retried or redriven (1 write unit each);
+   * no other job ever enters it.
+   */
+  failedIndex: { name: 'byFailed', partitionKey: 'failedShard', sortKey: 'completedAt', shards: 16, nonKeyAttributes: ['type'] },
 } as const;
 
 /** A global secondary index of the jobs table as the stack and the local runtime create it. */
@@ -54,7 +62,7 @@ export interface JobsTableIndex {
   readonly projection: 'KEYS_ONLY' | { readonly include: readonly string[] };
 }
 
-const { ownerIndex, ownerUpdatedIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
+const { ownerIndex, ownerUpdatedIndex, dueIndex, activeIndex, reuseIndex, failedIndex } = JOBS_TABLE;
 
 /** Every global secondary index of the jobs table (all key attributes are strings). */
 export const JOBS_TABLE_INDEXES: readonly JobsTableIndex[] = [
@@ -63,6 +71,7 @@ export const JOBS_TABLE_INDEXES: readonly JobsTableIndex[] = [
   { ...pick(dueIndex), projection: 'KEYS_ONLY' },
   { ...pick(activeIndex), projection: { include: activeIndex.nonKeyAttributes } },
   { ...pick(reuseIndex), projection: { include: reuseIndex.nonKeyAttributes } },
+  { ...pick(failedIndex), projection: { include: failedIndex.nonKeyAttributes } },
 ];
 
 function pick(index: { name: string; partitionKey: string; sortKey?: string }): Omit<JobsTableIndex, 'projection'> {
@@ -74,7 +83,8 @@ export type JobsTableIndexName =
   | typeof ownerUpdatedIndex.name
   | typeof dueIndex.name
   | typeof activeIndex.name
-  | typeof reuseIndex.name;
+  | typeof reuseIndex.name
+  | typeof failedIndex.name;
 
 export const JOBS_TABLE_INDEX_NAMES: readonly JobsTableIndexName[] = JOBS_TABLE_INDEXES.map((index) => index.name as JobsTableIndexName);
 
@@ -103,17 +113,32 @@ export const QUOTAS = {
 
 /** The `dueShard` of a job: `due-00` … `due-63`, from an FNV-1a hash of its id. */
 export function dueShardOf(id: string): string {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < id.length; index++) {
-    hash ^= id.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return dueShardName(hash % JOBS_TABLE.dueIndex.shards);
+  return dueShardName(idHash(id) % JOBS_TABLE.dueIndex.shards);
 }
 
 /** `due-07` for shard 7. */
 export function dueShardName(shard: number): string {
   return `due-${String(shard).padStart(2, '0')}`;
+}
+
+/** The `failedShard` of a FAILED job: `failed-00` … `failed-15`, from the same hash of its id. */
+export function failedShardOf(id: string): string {
+  return failedShardName(idHash(id) % JOBS_TABLE.failedIndex.shards);
+}
+
+/** `failed-07` for shard 7. */
+export function failedShardName(shard: number): string {
+  return `failed-${String(shard).padStart(2, '0')}`;
+}
+
+/** FNV-1a (32 bits) of a job id. */
+function idHash(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < id.length; index++) {
+    hash ^= id.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
 }
 
 /**
