@@ -172,8 +172,9 @@ export const WORKER = {
   /** AWS guidance: at least six times the function timeout. */
   visibilityTimeoutSeconds: 6 * 120,
   /**
-   * Upper bound on concurrent worker instances (protects downstream quotas such as Bedrock),
-   * split over the priority bands (splitWorkerConcurrency).
+   * Upper bound on concurrent worker instances, split over the priority bands
+   * (splitWorkerConcurrency). Each instance runs its batch one job at a time, so this is also the
+   * most model calls at once (protects downstream quotas such as Bedrock).
    */
   maxConcurrency: 10,
 } as const;
@@ -272,7 +273,7 @@ export const ENV = {
   workspacesTableName: 'WORKSPACES_TABLE_NAME',
   /** The `normal` band's queue; the other bands' are PRIORITY_BANDS.queueUrlEnv. */
   queueUrl: 'JOBS_QUEUE_URL',
-  /** Local runtime only: jobs run at once (messages in flight), split like the stack's. */
+  /** Local runtime only: worker instances (each runs one job at a time), split like the stack's. */
   workerMaxConcurrency: 'WORKER_MAX_CONCURRENCY',
   cursorSecretArn: 'CURSOR_SECRET_ARN',
   cursorSecret: 'CURSOR_SECRET',
