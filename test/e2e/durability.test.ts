@@ -50,13 +50,12 @@ describe('a restart with a backlog', () => {
     const dataDir = makeDataDir('jobs-e2e-backlog-');
     dirs.push(dataDir);
     const token = await issueToken(dataDir, `backlog-${nonce()}`);
-    // The first server with the fewest workers (2 per band): each takes a batch of up to 5 and runs
-    // it one job at a time, so twenty slow jobs (created first) fill both normal workers' batches
-    // and the 500 after them wait in the queue. The slow calls outlast creating the 500 (seconds;
-    // tens of seconds on a loaded machine): no job may finish between the list below and the kill.
-    const first = await startDevServer({ dataDir, env: { ...BACKLOG_ENV, WORKER_MAX_CONCURRENCY: '8' } });
+    const first = await startDevServer({ dataDir, env: { ...LOAD_ENV, ...BACKLOG_ENV } });
     servers.push(first);
     const before = new Client(first.url, token);
+    // Twenty slow jobs hold every normal worker; the 500 after them wait in the queue. The slow calls
+    // outlast creating the 500 (seconds; tens of seconds on a loaded machine): no job may finish
+    // between the list below and the kill.
     const tag = nonce();
     const slow = await createMany(before, Array.from({ length: 20 }, (_, n) => `slow ${n} ${tag} [[delay:30000]]`));
     const waiting = await createMany(before, Array.from({ length: 500 }, (_, n) => `waiting ${n} ${tag}`));
