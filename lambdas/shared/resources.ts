@@ -165,7 +165,14 @@ export const WORKER = {
   timeoutSeconds: 120,
   /** Time kept back from the Lambda deadline to record the outcome of an attempt. */
   finishMarginSeconds: 10,
-  batchSize: 5,
+  /**
+   * Messages per invocation. The worker runs a batch one job at a time (one model call at once per
+   * instance), and a job starts only with its type's full timeout left, so a batch is at most as
+   * many jobs as fit one after another: with the longest type's 90 s in 120 s, one. A larger batch
+   * would send the jobs that do not fit back to the queue unstarted, each such return counting one
+   * of the maxReceiveCount receives (a backlog of slow jobs would dead-letter some).
+   */
+  batchSize: 1,
   maxBatchingWindowSeconds: 1,
   /** Deliveries before SQS moves a message to the DLQ; larger than any job's maxAttempts. */
   maxReceiveCount: 10,

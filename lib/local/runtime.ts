@@ -174,8 +174,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const backlog = await reconcilerModule.recovery.snapshot();
 
     // As the stack: one event source per priority band with its share of the workers (instances
-    // at once, each with a batch of up to WORKER.batchSize messages); the worker runs its batch
-    // one job at a time, so at most WORKER_MAX_CONCURRENCY jobs (and model calls) run at once.
+    // at once, each with a batch of WORKER.batchSize messages, run one job at a time), so at most
+    // WORKER_MAX_CONCURRENCY jobs (and model calls) run at once.
     const shares = splitWorkerConcurrency(workerMaxConcurrency);
     const pollers: Poller[] = [
       ...JOB_PRIORITIES.map((band) =>

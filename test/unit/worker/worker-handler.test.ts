@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDlqHandler, wireDlqConsumer } from '../../../lambdas/dlq/handler.ts';
 import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
 import type { Model } from '../../../lambdas/domain/model.ts';
+import { JOB_TYPE_DEFINITIONS } from '../../../lambdas/job-types/definitions.ts';
 import { createJobTypes } from '../../../lambdas/job-types/processors.ts';
 import { encodeJobMessage } from '../../../lambdas/shared/messages.ts';
 import { createWorkerHandler, wireWorker } from '../../../lambdas/worker/handler.ts';
@@ -167,6 +168,11 @@ describe('worker handler', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('gets batches no larger than the jobs that fit one after another, each with its full timeout', () => {
+    const longest = Math.max(...JOB_TYPE_DEFINITIONS.map((type) => type.timeoutSeconds));
+    expect(WORKER.batchSize * longest + WORKER.finishMarginSeconds).toBeLessThanOrEqual(WORKER.timeoutSeconds);
   });
 
   it('returns the message when DynamoDB is unavailable, to be delivered again', async () => {
