@@ -27,7 +27,7 @@ beforeAll(() => {
   standIn = state.bedrockUrl;
 });
 
-/** Jobs per priority band: five batches' worth for each band's 2 workers. */
+/** Jobs per priority band: five for each of the band's 2 workers. */
 const PER_BAND = 10;
 const CALL_MS = 1_200;
 
