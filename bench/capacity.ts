@@ -20,6 +20,11 @@ import type { ModelRequest, ModelResponse, StructuredModel, StructuredRequest, S
 import { typeQuotaLimits } from '../lambdas/domain/job-types.ts';
 import { JOB_TYPE_DEFINITIONS } from '../lambdas/job-types/definitions.ts';
 import { ENV, JOBS_TABLE, JOBS_TABLE_INDEXES, QUOTAS } from '../lambdas/shared/resources.ts';
+import { NonRetryableError } from '../lambdas/domain/errors.ts';
+import { jobQueueFrom } from '../lambdas/shared/queue-wiring.ts';
+import { jobStoreFrom } from '../lambdas/shared/wiring.ts';
+import { FailedJobs } from '../lambdas/use-cases/failed-jobs.ts';
+import { silentLogger } from '../test/support/fakes.ts';
 import { startHarness, type JobsClient } from '../test/support/harness.ts';
 import { minimalPdf } from '../test/support/pdf.ts';
 import { itemSize, PRICES, queryReadUnits, readUnits, toItem, writeUnits, type TableShape } from './support/dynamodb-billing.ts';
@@ -355,6 +360,34 @@ try {
     await user.cancel(preview); // room under the overall quota: the type's own limit refuses
     const refused = await user.create({ type: 'PARSE_DOCUMENT', input: { text: 'one document too many' } });
     if (refused.status !== 429 || refused.json.jobType !== 'PARSE_DOCUMENT') throw new Error(`a create beyond the type's limit answered ${refused.status}: ${JSON.stringify(refused.json)}`);
+  });
+
+  await profile('AI_PREVIEW that fails at once (non-retryable), found by `npm run ops -- list` and redriven to COMPLETED: the byFailed index costs 1 write unit when a job fails and 1 when it leaves', 1, async (user) => {
+    tally.api++;
+    const created = await user.create({ type: 'AI_PREVIEW', input: { prompt: 'List three risks of a late harvest' } });
+    const id = created.json.id as string;
+    const failing: StructuredModel = {
+      generate: async () => {
+        tally.modelCalls++;
+        throw new NonRetryableError('Bedrock API error: ValidationException - bench');
+      },
+      generateStructured: async () => {
+        throw new NonRetryableError('not used');
+      },
+    };
+    const first = await harness.drainJobs(harness.worker(failing));
+    tally.workerInvocations += new Set(first.deliveries.map((delivery) => delivery.receivedAt)).size;
+    if ((await poll(user, id)).status !== 'FAILED') throw new Error('the job did not fail');
+    const operator = new FailedJobs({ store: jobStoreFrom(process.env), queue: jobQueueFrom(process.env), logger: silentLogger });
+    const window = { since: new Date(Date.now() - 3_600_000).toISOString(), until: new Date(Date.now() + 60_000).toISOString(), limit: 100 };
+    const rcuBefore = tally.rcu;
+    if (!(await operator.list(window)).jobs.some((job) => job.id === id)) throw new Error('ops list did not find the failed job');
+    console.log(`\n  (npm run ops -- list: ${tally.rcu - rcuBefore} read units for one failed job: one Query per shard of byFailed (${JOBS_TABLE.failedIndex.shards}, each at least 0.5 unit) and the record)`);
+    const { results } = await operator.redrive({ ids: [id] }, { dryRun: false });
+    if (results[0]?.outcome !== 'redriven') throw new Error(`redrive: ${JSON.stringify(results)}`);
+    const second = await harness.drainJobs(harness.worker(model('A short answer. '.repeat(20), structured, async () => {})));
+    tally.workerInvocations += new Set(second.deliveries.map((delivery) => delivery.receivedAt)).size;
+    if ((await poll(user, id)).status !== 'COMPLETED') throw new Error('the redriven job did not complete');
   });
 
   await pollFigures();

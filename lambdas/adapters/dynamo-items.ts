@@ -1,11 +1,12 @@
 /**
  * The job record as a DynamoDB item, and the expressions of conditional writes: every attribute
- * by placeholder, fields that are null left out of the item, and the due index's shard key set
- * exactly while the job has a dueAt (the active index, by owner and dueAt, follows by itself).
+ * by placeholder, fields that are null left out of the item, the due index's shard key set
+ * exactly while the job has a dueAt (the active index, by owner and dueAt, follows by itself) and
+ * the failed index's exactly while it is FAILED.
  */
 import type { Job, JobPatch, JobStatus, PayloadRef } from '../domain/job.ts';
 import type { AttemptRef } from '../domain/ports.ts';
-import { dueShardOf, JOBS_TABLE } from '../shared/resources.ts';
+import { dueShardOf, failedShardOf, JOBS_TABLE } from '../shared/resources.ts';
 import { workspaceIdOfOwnerKey } from '../domain/workspace.ts';
 import { ownerOfIndexKey } from './dynamo-owner-index.ts';
 
@@ -58,6 +59,12 @@ export class ExpressionBuilder {
       if (value === null && ABSENT_WHEN_NULL.has(attribute)) removes.push(this.name(attribute));
       else sets.push(`${this.name(attribute)} = ${this.value(value)}`);
     }
+    if (patch.status !== undefined) {
+      // The sparse failed index holds exactly the FAILED jobs.
+      const shard = this.name(JOBS_TABLE.failedIndex.partitionKey);
+      if (patch.status === 'FAILED') sets.push(`${shard} = ${this.value(failedShardOf(id))}`);
+      else removes.push(shard);
+    }
     if ('dueAt' in patch && patch.dueAt !== undefined) {
       // The sparse due index holds exactly the jobs that have a dueAt.
       const shard = this.name(JOBS_TABLE.dueIndex.partitionKey);
@@ -98,6 +105,7 @@ export function toItem(job: Job): Item {
     item[attribute] = value;
   }
   if (job.dueAt !== null) item[JOBS_TABLE.dueIndex.partitionKey] = dueShardOf(job.id);
+  if (job.status === 'FAILED') item[JOBS_TABLE.failedIndex.partitionKey] = failedShardOf(job.id);
   return item;
 }
 

@@ -10,7 +10,8 @@
  * the record's ownerId `ws#<wid>`. `byDue` keeps
  * only keys, spread over JOBS_TABLE.dueIndex.shards partition keys (`dueShard`), and holds only
  * unfinished jobs: an item carries `dueShard` exactly while it has a `dueAt`. `byActive` (the
- * quotas, projecting `type`) and `byReuse` (result reuse) are sparse too (see JOBS_TABLE). Idempotency
+ * quotas, projecting `type`), `byReuse` (result reuse) and `byFailed` (FAILED jobs of every owner, for
+ * the operator command) are sparse too (see JOBS_TABLE). Idempotency
  * records live in the same table under `idem#…` ids, in no index, and never read as jobs.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -48,6 +49,8 @@ import {
   type DueJob,
   type DuePage,
   type DuePosition,
+  type FailedPage,
+  type FailedQuery,
   type JobStore,
   type ListPage,
   type ListQuery,
@@ -55,7 +58,7 @@ import {
   type PendingExpectation,
 } from '../domain/ports.ts';
 import { isIdempotencyRecordId, type IdempotencyRecord } from '../domain/fingerprints.ts';
-import { dueShardName, JOBS_TABLE } from '../shared/resources.ts';
+import { dueShardName, failedShardName, JOBS_TABLE } from '../shared/resources.ts';
 import { isConditionFailure, translate } from './dynamo-errors.ts';
 import { ExpressionBuilder, fromItem, running, toItem, type Guard, type Item } from './dynamo-items.ts';
 import { countOwnerActive, listOwnerJobs, ownerIndexKey, type OwnerIndexReader } from './dynamo-owner-index.ts';
@@ -189,6 +192,35 @@ export class DynamoJobStore implements JobStore {
       }
     }
     return { jobs, next: null };
+  }
+
+  async findFailed(query: FailedQuery): Promise<FailedPage> {
+    const { failedIndex } = JOBS_TABLE;
+    const entries: { id: string; at: string }[] = [];
+    // Each shard newest first, at most limit + 1 matching entries each; then the newest overall.
+    for (let shard = 0; shard < failedIndex.shards; shard++) {
+      let found = 0;
+      let startKey: Item | undefined;
+      do {
+        const output = await this.query({
+          TableName: this.tableName,
+          IndexName: failedIndex.name,
+          KeyConditionExpression: '#shard = :shard AND #at BETWEEN :since AND :until',
+          ...(query.type !== undefined ? { FilterExpression: '#type = :type' } : {}),
+          ExpressionAttributeNames: { '#shard': failedIndex.partitionKey, '#at': failedIndex.sortKey, ...(query.type !== undefined ? { '#type': 'type' } : {}) },
+          ExpressionAttributeValues: { ':shard': failedShardName(shard), ':since': query.since, ':until': query.until, ...(query.type !== undefined ? { ':type': query.type } : {}) },
+          ScanIndexForward: false,
+          Limit: query.limit + 1,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        });
+        for (const item of output.Items ?? []) entries.push({ id: String(item.id), at: String(item[failedIndex.sortKey]) });
+        found += output.Items?.length ?? 0;
+        startKey = output.LastEvaluatedKey;
+      } while (startKey && found <= query.limit);
+    }
+    entries.sort((a, b) => b.at.localeCompare(a.at) || a.id.localeCompare(b.id));
+    const jobs = await this.getMany(entries.slice(0, query.limit).map((entry) => entry.id));
+    return { jobs: jobs.filter((job) => job.status === 'FAILED'), more: entries.length > query.limit };
   }
 
   async countActive(ownerId: string, limit: number): Promise<number> {

@@ -97,6 +97,25 @@ export interface ActiveCount {
   readonly ofType: number;
 }
 
+/** FAILED jobs of every owner (the operator's view, never an API caller's). */
+export interface FailedQuery {
+  /** Failed (completedAt) at or after this instant (ISO 8601). */
+  readonly since: string;
+  /** … and at or before this one. */
+  readonly until: string;
+  /** Only jobs of this type. */
+  readonly type?: string;
+  /** At most this many (1–1000). */
+  readonly limit: number;
+}
+
+export interface FailedPage {
+  /** FAILED jobs, the latest failure first (ties by id). */
+  readonly jobs: readonly Job[];
+  /** True when more jobs match than `limit`: narrow the window or raise the limit. */
+  readonly more: boolean;
+}
+
 export interface JobStore {
   /** Writes a new job; JobAlreadyExistsError if the id is taken. */
   create(job: Job): Promise<void>;
@@ -129,6 +148,12 @@ export interface JobStore {
    * `completedSince`; undefined when there is none.
    */
   findReusable(reuseKey: string, completedSince: string): Promise<Job | undefined>;
+  /**
+   * FAILED jobs of any owner that failed within the window, read from an index that holds only
+   * FAILED jobs (it may lag recent writes; the jobs returned are read from the records and are
+   * FAILED as read).
+   */
+  findFailed(query: FailedQuery): Promise<FailedPage>;
 
   // -- idempotency keys (never read as jobs: not by get, list, findDue or countActive)
   /** The record under `id`, unless missing or expired. */

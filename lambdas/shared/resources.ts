@@ -44,6 +44,14 @@ export const JOBS_TABLE = {
    * job finishes (and removed if it is retried); jobs of other types never enter it.
    */
   reuseIndex: { name: 'byReuse', partitionKey: 'reuseKey', sortKey: 'completedAt', nonKeyAttributes: ['status'] },
+  /**
+   * Sparse index of FAILED jobs of every owner by the time they failed (completedAt), for the
+   * operator command (`npm run ops`): only a FAILED job carries `failedShard`, spread over `shards`
+   * keys by a hash of its id, projecting `type` so a type filter reads the index only. An entry is
+   * written when a job fails and deleted when it is retried or redriven (1 write unit each);
+   * no other job ever enters it.
+   */
+  failedIndex: { name: 'byFailed', partitionKey: 'failedShard', sortKey: 'completedAt', shards: 16, nonKeyAttributes: ['type'] },
 } as const;
 
 /** A global secondary index of the jobs table as the stack and the local runtime create it. */
@@ -55,7 +63,7 @@ export interface JobsTableIndex {
   readonly projection: 'KEYS_ONLY' | { readonly include: readonly string[] };
 }
 
-const { ownerIndex, ownerUpdatedIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
+const { ownerIndex, ownerUpdatedIndex, dueIndex, activeIndex, reuseIndex, failedIndex } = JOBS_TABLE;
 
 /** Every global secondary index of the jobs table (all key attributes are strings). */
 export const JOBS_TABLE_INDEXES: readonly JobsTableIndex[] = [
@@ -64,6 +72,7 @@ export const JOBS_TABLE_INDEXES: readonly JobsTableIndex[] = [
   { ...pick(dueIndex), projection: 'KEYS_ONLY' },
   { ...pick(activeIndex), projection: { include: activeIndex.nonKeyAttributes } },
   { ...pick(reuseIndex), projection: { include: reuseIndex.nonKeyAttributes } },
+  { ...pick(failedIndex), projection: { include: failedIndex.nonKeyAttributes } },
 ];
 
 function pick(index: { name: string; partitionKey: string; sortKey?: string }): Omit<JobsTableIndex, 'projection'> {
@@ -75,7 +84,8 @@ export type JobsTableIndexName =
   | typeof ownerUpdatedIndex.name
   | typeof dueIndex.name
   | typeof activeIndex.name
-  | typeof reuseIndex.name;
+  | typeof reuseIndex.name
+  | typeof failedIndex.name;
 
 export const JOBS_TABLE_INDEX_NAMES: readonly JobsTableIndexName[] = JOBS_TABLE_INDEXES.map((index) => index.name as JobsTableIndexName);
 
@@ -112,6 +122,16 @@ export function dueShardName(shard: number): string {
   return `due-${String(shard).padStart(2, '0')}`;
 }
 
+/** The `failedShard` of a FAILED job: `failed-00` … `failed-15`, from the same hash of its id. */
+export function failedShardOf(id: string): string {
+  return failedShardName(stableHash(id) % JOBS_TABLE.failedIndex.shards);
+}
+
+/** `failed-07` for shard 7. */
+export function failedShardName(shard: number): string {
+  return `failed-${String(shard).padStart(2, '0')}`;
+}
+
 /**
  * The payload bucket (claim check): job inputs and results too large to keep in the job record,
  * and document uploads. Each function may touch only the prefixes it needs.
@@ -136,15 +156,23 @@ export const WORKER = {
   timeoutSeconds: 120,
   /** Time kept back from the Lambda deadline to record the outcome of an attempt. */
   finishMarginSeconds: 10,
-  batchSize: 5,
+  /**
+   * Messages per invocation. The worker runs a batch one job at a time (one model call at once per
+   * instance), and a job starts only with its type's full timeout left, so a batch is at most as
+   * many jobs as fit one after another: with the longest type's 90 s in 120 s, one. A larger batch
+   * would send the jobs that do not fit back to the queue unstarted, each such return counting one
+   * of the maxReceiveCount receives (a backlog of slow jobs would dead-letter some).
+   */
+  batchSize: 1,
   maxBatchingWindowSeconds: 1,
   /** Deliveries before SQS moves a message to the DLQ; larger than any job's maxAttempts. */
   maxReceiveCount: 10,
   /** AWS guidance: at least six times the function timeout. */
   visibilityTimeoutSeconds: 6 * 120,
   /**
-   * Upper bound on concurrent worker instances (protects downstream quotas such as Bedrock),
-   * split over the priority bands (splitWorkerConcurrency).
+   * Upper bound on concurrent worker instances, split over the priority bands
+   * (splitWorkerConcurrency). Each instance runs its batch one job at a time, so this is also the
+   * most model calls at once (protects downstream quotas such as Bedrock).
    */
   maxConcurrency: 10,
 } as const;
@@ -243,7 +271,7 @@ export const ENV = {
   workspacesTableName: 'WORKSPACES_TABLE_NAME',
   /** The `normal` band's queue; the other bands' are PRIORITY_BANDS.queueUrlEnv. */
   queueUrl: 'JOBS_QUEUE_URL',
-  /** Local runtime only: jobs run at once (messages in flight), split like the stack's. */
+  /** Local runtime only: worker instances (each runs one job at a time), split like the stack's. */
   workerMaxConcurrency: 'WORKER_MAX_CONCURRENCY',
   cursorSecretArn: 'CURSOR_SECRET_ARN',
   cursorSecret: 'CURSOR_SECRET',

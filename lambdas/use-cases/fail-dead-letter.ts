@@ -6,6 +6,10 @@
 import { noMetrics, systemClock, type Clock, type JobMetrics, type JobRef, type JobStore, type Logger } from '../domain/ports.ts';
 import { recordOutcome, type RunOutcome } from './outcome.ts';
 
+/** How the error of every dead-lettered job begins (the operator command lists them by it). */
+export const DEAD_LETTER_ERROR_PREFIX =
+  'The job could not be processed: its message was delivered repeatedly without an outcome being recorded';
+
 export interface FailDeadLetterDependencies {
   readonly store: JobStore;
   readonly logger: Logger;
@@ -29,9 +33,7 @@ export class FailDeadLetter {
     if (job.status !== 'PENDING' && job.status !== 'PROCESSING') {
       return { kind: 'done', detail: `already ${job.status}` };
     }
-    const error =
-      'The job could not be processed: its message was delivered repeatedly without an outcome being ' +
-      `recorded (the worker crashed or timed out; ${job.attempts} attempt(s) started)`;
+    const error = `${DEAD_LETTER_ERROR_PREFIX} (the worker crashed or timed out; ${job.attempts} attempt(s) started)`;
     const expected = { runId: job.runId, generation: job.generation };
     const outcome = await recordOutcome(() => store.failUndeliverable(job.id, expected, error, clock()), logger);
     if (outcome.kind === 'done' && outcome.detail === 'recorded') metrics.failed(job.type, 'DeadLettered');

@@ -59,6 +59,16 @@ export class RunAttempt {
   }
 
   /**
+   * The most time an attempt of any registered type may take, its outcome recorded included (the
+   * longest type timeout plus the finish margin): a message started with less left before the
+   * invocation's deadline could get a shortened budget.
+   */
+  longestAttemptMs(): number {
+    const longest = Math.max(0, ...this.deps.types.all().map((type) => type.timeoutSeconds));
+    return longest * 1000 + this.deps.settings.finishMarginMs;
+  }
+
+  /**
    * Runs one attempt of the job, if it can be claimed.
    * @param deadline epoch ms by which the invocation must have recorded the outcome.
    */

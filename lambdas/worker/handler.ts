@@ -1,5 +1,5 @@
 /**
- * The worker: runs one attempt per SQS message, with partial batch failure reporting. This module
+ * The worker: runs one attempt per SQS message, one message at a time, with partial batch failure reporting. This module
  * is the function's one wiring point: the job types with their model, the table, the bucket and
  * the priority bands' queues (to delay a message's next delivery in its queue), as its IAM policy allows.
  */
@@ -32,7 +32,17 @@ export function createWorkerHandler(deps: WorkerDependencies) {
   return async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> =>
     asInvocation(deps.invocation, context, () => {
       const deadline = Date.now() + context.getRemainingTimeInMillis();
-      return processBatch(event.Records, (message) => deps.attempts.run({ id: message.jobId, generation: message.generation, requestId: message.requestId ?? null }, deadline), deps.messages, deps.logger);
+      // One job at a time: an instance makes at most one model call at once, so the event sources'
+      // maxConcurrency (their sum is workerMaxConcurrency) bounds the concurrent Bedrock calls. A
+      // job after the first starts only with the longest budget left; the rest go back unstarted.
+      const needMs = deps.attempts.longestAttemptMs();
+      return processBatch(
+        event.Records,
+        (message) => deps.attempts.run({ id: message.jobId, generation: message.generation, requestId: message.requestId ?? null }, deadline),
+        deps.messages,
+        deps.logger,
+        { oneAtATime: { mayStart: () => deadline - Date.now() >= needMs } },
+      );
     });
 }
 

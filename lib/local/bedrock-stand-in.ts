@@ -33,7 +33,7 @@ export { STAND_IN_LABEL } from './bedrock/answer.ts';
 export { MAX_DELAY_MS } from './bedrock/directives.ts';
 export { documentText } from './bedrock/document-text.ts';
 export { type SampleSource, sampleJsonSchema } from './bedrock/schema-sampler.ts';
-export { type BedrockStandIn, type BedrockStandInOptions, startBedrockStandIn } from './bedrock/server.ts';
+export { type BedrockStandIn, type BedrockStandInOptions, type StandInStats, STATS_PATH, startBedrockStandIn } from './bedrock/server.ts';
 
 /** Client settings for talking to the stand-in; see the note on SDK retries at the top. */
 export interface StandInClientConfig {

@@ -13,7 +13,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { ROUTES, type RouteName } from '../../lambdas/api/routes.ts';
 import type { ReconcileReport } from '../../lambdas/use-cases/reconcile-jobs.ts';
 import type { Recovery } from '../../lambdas/reconciler/handler.ts';
-import { JOB_PRIORITIES } from '../../lambdas/domain/job.ts';
+import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
 import { typeQuotaLimits } from '../../lambdas/domain/job-types.ts';
 import { JOB_TYPE_DEFINITIONS } from '../../lambdas/job-types/definitions.ts';
 import { numberEnv } from '../../lambdas/shared/config.ts';
@@ -26,6 +26,7 @@ import { startPoller, type Poller, type SqsHandler } from './event-source.ts';
 import { startGateway, type Handler } from './gateway.ts';
 import { assertQueueReachable, bandQueueEnv, ensureJobQueues, ensureJobsTable, ensurePayloadBucket, ensureWorkspacesTable, jobsTableUpgrade } from './resources.ts';
 import { keysDir, PROJECT_ROOT } from './paths.ts';
+import { isRunning, writeRuntimeState } from './runtime-state.ts';
 import { createLocalVerifier, issueIdToken, loadOrCreateSigningKey } from './tokens.ts';
 import { consoleSite } from './console-site.ts';
 
@@ -179,8 +180,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // PROCESSING counted as a lost attempt) while the API already serves.
     const backlog = await reconcilerModule.recovery.snapshot();
 
-    // As the stack: one event source per priority band with its share of the workers; here the
-    // share counts jobs (messages in flight), so at most WORKER_MAX_CONCURRENCY jobs run at once.
+    // As the stack: one event source per priority band with its share of the workers (instances
+    // at once, each with a batch of WORKER.batchSize messages, run one job at a time), so at most
+    // WORKER_MAX_CONCURRENCY jobs (and model calls) run at once.
     const shares = splitWorkerConcurrency(workerMaxConcurrency);
     const pollers: Poller[] = [
       ...JOB_PRIORITIES.map((band) =>
@@ -190,7 +192,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           handler: worker,
           batchSize: WORKER.batchSize,
           concurrency: shares[band],
-          maxMessagesInFlight: shares[band],
           invocationTimeoutMs: WORKER.timeoutSeconds * 1000,
           log: (message, fields) => log(`worker event source (${band}): ${message} ${describe(fields)}`),
         }),
@@ -233,6 +234,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       site: consoleSite({ assets: () => import('../../console/build.ts').then((module) => module.buildConsole()), issueToken: (username) => issueIdToken(key, username), tokenLifetimeSeconds: 3600 }),
     });
     stops.push(() => gateway.close());
+    stops.push(
+      writeRuntimeState(options.dataDir, {
+        pid: process.pid,
+        apiUrl: gateway.url,
+        region: env.AWS_REGION ?? 'us-east-1',
+        dynamodbEndpoint: dynamodb.endpoint,
+        sqsEndpoint: sqsEngine.endpoint,
+        tableName,
+        queueUrls: Object.fromEntries(JOB_PRIORITIES.map((band) => [band, queues.bands[band].url])) as Record<JobPriority, string>,
+        dlqUrl: queues.dlq.url,
+        bedrockUrl: bedrock,
+        bedrockStandIn,
+        workerMaxConcurrency,
+      }),
+    );
 
     const settling = new AbortController();
     const recovered = reconcilerModule.recovery.settle(backlog, settling.signal);
@@ -300,15 +316,6 @@ function lockDataDir(dataDir: string): () => Promise<void> {
     }
   }
   throw new Error(`Could not lock the data folder ${dataDir}`);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A random cursor-signing secret kept in the data folder, so cursors survive restarts. */

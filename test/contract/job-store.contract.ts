@@ -448,6 +448,67 @@ export function describeJobStoreContract(name: string, makeStoreWith: (workspace
       );
     });
 
+    it('finds FAILED jobs of every owner that failed in a window, the latest first, by type, at most limit', async () => {
+      const store = makeStore();
+      // A type of this test's own: the table may be shared, and the index spans every owner.
+      const type = `CONTRACT_FAILED_${crypto.randomUUID()}`;
+      const failed: Job[] = [];
+      const failedAt: string[] = [];
+      for (let n = 0; n < 4; n++) {
+        const job = await newJob(store, { type });
+        await claim(store, job, 'r');
+        const at = tick(10);
+        await store.fail(job.id, { runId: 'r' }, `failed ${n}`, at);
+        failed.push(job);
+        failedAt.push(at.toISOString());
+      }
+      const undeliverable = await newJob(store, { type });
+      const deadAt = tick(10);
+      await store.failUndeliverable(undeliverable.id, { runId: null, generation: 0 }, 'dead letter', deadAt);
+      const completed = await newJob(store, { type });
+      await claim(store, completed, 'r');
+      await store.complete(completed.id, { runId: 'r' }, { result: { ok: true } }, tick(10));
+      const otherType = await newJob(store, { type: `${type}_OTHER` });
+      await claim(store, otherType, 'r');
+      await store.fail(otherType.id, { runId: 'r' }, 'other', tick(10));
+      const window = { since: failedAt[0]!, until: new Date(clock + 1000).toISOString() };
+
+      const all = await store.findFailed({ ...window, type, limit: 10 });
+      expect(all.jobs.map((job) => job.id)).toEqual([undeliverable.id, ...failed.map((job) => job.id).reverse()]);
+      expect(all.jobs[0]).toMatchObject({ status: 'FAILED', error: 'dead letter', completedAt: deadAt.toISOString(), type, ownerId: undeliverable.ownerId });
+      expect(all.more).toBe(false);
+
+      const page = await store.findFailed({ ...window, type, limit: 2 });
+      expect(page.jobs.map((job) => job.id)).toEqual([undeliverable.id, failed[3]!.id]);
+      expect(page.more).toBe(true);
+
+      const narrow = await store.findFailed({ since: failedAt[1]!, until: failedAt[2]!, type, limit: 10 });
+      expect(narrow.jobs.map((job) => job.id)).toEqual([failed[2]!.id, failed[1]!.id]);
+
+      // Any type: this test's other-type job is there too (among whatever else failed meanwhile).
+      const anyType = await store.findFailed({ since: failedAt[0]!, until: window.until, limit: 1000 });
+      expect(anyType.jobs.map((job) => job.id)).toEqual(expect.arrayContaining([otherType.id, undeliverable.id]));
+      expect(anyType.jobs.map((job) => job.id)).not.toContain(completed.id);
+    });
+
+    it('takes a FAILED job out of the failed jobs once it is retried, and back in when it fails again', async () => {
+      const store = makeStore();
+      const type = `CONTRACT_FAILED_${crypto.randomUUID()}`;
+      const job = await newJob(store, { type });
+      const since = tick().toISOString();
+      await claim(store, job, 'r');
+      await store.fail(job.id, { runId: 'r' }, 'first', tick());
+      const window = () => ({ since, until: new Date(clock + 1000).toISOString(), type, limit: 10 });
+      expect((await store.findFailed(window())).jobs.map((found) => found.id)).toEqual([job.id]);
+
+      const retried = await store.retry(job.id, { ownerId: job.ownerId, runId: 'r', generation: 0 }, tick());
+      expect((await store.findFailed(window())).jobs).toEqual([]);
+
+      await claim(store, retried, 'r2', FAR_LEASE, 1);
+      await store.recoverAttempt(job.id, { runId: 'r2' }, 'worker lost', tick(), 'fail');
+      expect((await store.findFailed(window())).jobs).toEqual([expect.objectContaining({ id: job.id, generation: 1, error: 'worker lost' })]);
+    });
+
     it('finds unfinished jobs due by a time, page after page over every shard, each once', async () => {
       const store = makeStore();
       const jobs: Job[] = [];

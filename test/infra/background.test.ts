@@ -85,6 +85,16 @@ describe('worker with context', () => {
     }
   });
 
+  it('caps concurrent model calls at workerMaxConcurrency: the worker event sources\' maxConcurrency adds up to it', () => {
+    // The worker runs its batch one job at a time, so instances bound the model calls at once.
+    const { stack, template } = synthStack({ workerMaxConcurrency: '25' });
+    const worker = JSON.stringify({ Ref: logicalId(stack.background.worker.function) });
+    const total = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))
+      .filter((mapping) => JSON.stringify(mapping.Properties.FunctionName) === worker)
+      .reduce((sum, mapping) => sum + (mapping.Properties.ScalingConfig.MaximumConcurrency as number), 0);
+    expect(total).toBe(25);
+  });
+
   it('may invoke a cross-Region inference profile and, through it only, its model in any Region', () => {
     const modelId = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
     const { stack, template } = synthStack({ bedrockModelId: modelId });

@@ -35,13 +35,14 @@ describe('jobs table', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: { SSEEnabled: true } });
   });
 
-  const { ownerIndex, ownerUpdatedIndex, dueIndex, activeIndex, reuseIndex } = JOBS_TABLE;
+  const { ownerIndex, ownerUpdatedIndex, dueIndex, activeIndex, reuseIndex, failedIndex } = JOBS_TABLE;
   it.each([
     { what: 'jobs by owner, newest first, projecting only the type (written once per job)', index: ownerIndex, projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] } },
     { what: 'jobs by owner and last status change, keys only', index: ownerUpdatedIndex, projection: { ProjectionType: 'KEYS_ONLY' } },
     { what: 'unfinished jobs by due time over sharded keys, keys only', index: dueIndex, projection: { ProjectionType: 'KEYS_ONLY' } },
     { what: "each caller's unfinished jobs (the quotas) by owner and due time, projecting only the type", index: activeIndex, projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] } },
     { what: 'finished jobs of reusable types by reuse key and completion time, projecting only the status', index: reuseIndex, projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status'] } },
+    { what: 'FAILED jobs of every owner by failure time over sharded keys (npm run ops), projecting only the type', index: failedIndex, projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] } },
   ])('indexes $what', ({ index, projection }) => {
     hasIndex({
       IndexName: index.name,

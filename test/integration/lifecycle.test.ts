@@ -262,6 +262,7 @@ describe('at-least-once delivery', () => {
       queueArn: h.infra.queueArn,
       handler: h.worker(model),
       messages,
+      invocationTimeoutMs: WORKER.timeoutSeconds * 1000,
     });
 
     expect(deliveries.map((d) => d.outcome)).toEqual(['deleted', 'deleted']);

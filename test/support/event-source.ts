@@ -40,9 +40,9 @@ export interface DrainOptions {
   readonly batchSize?: number;
   /** Give up (and throw) after this long (default 15 s). */
   readonly deadlineMs?: number;
-  /** Give up (and throw) after this many invocations (default 100). */
+  /** Give up (and throw) after this many invocations (default 1000: the worker takes one message per invocation). */
   readonly maxInvocations?: number;
-  /** What `context.getRemainingTimeInMillis()` starts from in each invocation (default 60 s). */
+  /** What `context.getRemainingTimeInMillis()` starts from in each invocation (default the worker's Lambda timeout). */
   readonly invocationTimeoutMs?: number;
   /**
    * Messages in flight that are not ours to wait for (e.g. one held by another drain that
@@ -73,7 +73,7 @@ export async function drainQueue(options: DrainOptions): Promise<DrainReport> {
   const { sqs, queueUrl } = options;
   const batchSize = options.batchSize ?? WORKER.batchSize;
   const deadlineMs = options.deadlineMs ?? 15_000;
-  const maxInvocations = options.maxInvocations ?? 100;
+  const maxInvocations = options.maxInvocations ?? 1000;
   const allowInFlight = options.allowInFlight ?? 0;
   const deadline = Date.now() + deadlineMs;
   const queueArn = await getQueueArn(sqs, queueUrl);
@@ -102,7 +102,13 @@ export async function drainQueue(options: DrainOptions): Promise<DrainReport> {
       continue;
     }
     invocations++;
-    const result = await deliverBatch({ ...options, messages, queueArn, receivedAt });
+    const result = await deliverBatch({
+      ...options,
+      invocationTimeoutMs: options.invocationTimeoutMs ?? WORKER.timeoutSeconds * 1000,
+      messages,
+      queueArn,
+      receivedAt,
+    });
     deliveries.push(...result.deliveries);
     if (result.error !== undefined) errors.push(result.error);
   }

@@ -26,6 +26,8 @@ import type {
   DueJob,
   DuePage,
   DuePosition,
+  FailedPage,
+  FailedQuery,
   JobStore,
   ListPage,
   ListQuery,
@@ -151,6 +153,15 @@ export class MemoryJobStore implements JobStore {
       }
     }
     return { jobs, next: null };
+  }
+
+  /** As the byFailed index: FAILED jobs by completedAt, the latest first. */
+  async findFailed(query: FailedQuery): Promise<FailedPage> {
+    const matching = [...this.jobs.values()]
+      .filter((job) => job.status === 'FAILED' && !this.isExpired(job) && job.completedAt !== null)
+      .filter((job) => job.completedAt! >= query.since && job.completedAt! <= query.until && (query.type === undefined || job.type === query.type))
+      .sort((a, b) => b.completedAt!.localeCompare(a.completedAt!) || a.id.localeCompare(b.id));
+    return { jobs: matching.slice(0, query.limit).map((job) => structuredClone(job)), more: matching.length > query.limit };
   }
 
   /** As the byActive index: jobs with a dueAt (PENDING or PROCESSING). */

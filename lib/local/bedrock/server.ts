@@ -19,6 +19,7 @@
  *   `<Name>` (an instance of the SDK's class for known names, a `BedrockRuntimeServiceException`
  *   named `<Name>` otherwise), its `message` is the body's, and `$metadata.httpStatusCode` the
  *   status. Unknown paths answer 404 `UnknownOperationException`.
+ * - the stand-in's own `GET /__stand-in/stats` (DELETE resets the most at once): see StandInStats.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -47,7 +48,23 @@ export interface BedrockStandIn {
   close(): Promise<void>;
   /** Converse calls received so far (any outcome, SDK retries included). */
   readonly calls: number;
+  /** Converse calls being served now, and the most served at once (also `GET /__stand-in/stats`). */
+  stats(): StandInStats;
 }
+
+/**
+ * What `GET /__stand-in/stats` answers (loopback only, as the whole stand-in): calls received,
+ * calls being served now (received, not yet answered or dropped) and the most at once since the
+ * start or the last `DELETE /__stand-in/stats`, which resets the most to the calls in flight.
+ */
+export interface StandInStats {
+  readonly calls: number;
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+}
+
+/** The stand-in's own path (not a Bedrock operation): its figures. */
+export const STATS_PATH = '/__stand-in/stats';
 
 
 /** Room for the most documents of the largest size, base64-encoded in the JSON body, and 2 MB more: 32 MB. */
@@ -92,6 +109,9 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
   const counters = new CallCounters();
   const pendingWaits = new Set<() => void>();
   let calls = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const stats = (): StandInStats => ({ calls, inFlight, maxInFlight });
 
   const onRequest = (req: Request, res: Reply): void => {
     void handle(req, res).catch((error: unknown) => {
@@ -116,6 +136,12 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
   async function handle(req: Request, res: Reply): Promise<void> {
     const startedAt = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === STATS_PATH && (req.method === 'GET' || req.method === 'DELETE')) {
+      req.resume();
+      if (req.method === 'DELETE') maxInFlight = inFlight;
+      sendJson(res, 200, stats(), {});
+      return;
+    }
     const route = CONVERSE_PATH.exec(path);
     if (req.method !== 'POST' || route === null) {
       req.resume();
@@ -124,12 +150,22 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
       return;
     }
     calls += 1;
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    try {
+      await converse(req, res, route[1] ?? '', path, startedAt);
+    } finally {
+      inFlight -= 1;
+    }
+  }
+
+  async function converse(req: Request, res: Reply, encodedModelId: string, path: string, startedAt: number): Promise<void> {
     const attempt = headerValue(req.headers['amz-sdk-request']);
 
     let call: ConverseCall;
     try {
       const body = await readBody(req);
-      call = parseConverse(decodeModelId(route[1] ?? ''), body);
+      call = parseConverse(decodeModelId(encodedModelId), body);
     } catch (error) {
       if (!(error instanceof StandInError)) throw error;
       sendError(res, error);
@@ -179,6 +215,7 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
     get calls() {
       return calls;
     },
+    stats,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         for (const cancel of [...pendingWaits]) cancel();

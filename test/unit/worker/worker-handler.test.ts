@@ -2,15 +2,17 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDlqHandler, wireDlqConsumer } from '../../../lambdas/dlq/handler.ts';
 import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
 import type { Model } from '../../../lambdas/domain/model.ts';
+import { JOB_TYPE_DEFINITIONS } from '../../../lambdas/job-types/definitions.ts';
 import { createJobTypes } from '../../../lambdas/job-types/processors.ts';
 import { encodeJobMessage } from '../../../lambdas/shared/messages.ts';
 import { createWorkerHandler, wireWorker } from '../../../lambdas/worker/handler.ts';
 import { RecordingLogger } from '../../support/fakes.ts';
 import { JOB_ID, jobItem, writtenValues } from '../../support/items.ts';
+import { WORKER } from '../../../lambdas/shared/resources.ts';
 
 const message = (jobId: string) => encodeJobMessage({ jobId, generation: 0 });
 
@@ -37,7 +39,8 @@ function record(body: string, messageId = `m-${Math.random()}`): SQSRecord {
 const claimed = (id: string, attempts = 1) => jobItem({ id, status: 'PROCESSING', attempts, runId: 'r' });
 
 let model: Model;
-const context = { getRemainingTimeInMillis: () => 60_000 };
+// The worker's Lambda timeout: room for more than one job of the batch.
+const context = { getRemainingTimeInMillis: () => WORKER.timeoutSeconds * 1000 };
 
 function worker() {
   const types = createJobTypes({
@@ -121,6 +124,56 @@ describe('worker handler', () => {
     const response = await worker()({ Records: [record('garbage')] } as SQSEvent, context);
     expect(response.batchItemFailures).toEqual([]);
     expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('runs its batch one job at a time: one model call in flight per instance', async () => {
+    const ids = [ID, OTHER, '550e8400-e29b-41d4-a716-446655440002'];
+    ddb.on(UpdateCommand).callsFake((input) => ({ Attributes: claimed(input.Key.id) }));
+    let inFlight = 0;
+    let most = 0;
+    model = {
+      generate: async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        return { text: 'ok', modelId: 'm', usage: { inputTokens: 1, outputTokens: 1 }, stopReason: 'end_turn', latencyMs: 5 };
+      },
+    };
+    const response = await worker()({ Records: ids.map((id) => record(message(id))) } as SQSEvent, context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(most).toBe(1);
+    // In the batch's order, each job's writes (claim … outcome) before the next one's.
+    const written = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key?.id);
+    expect(written.filter((id, n) => id !== written[n - 1])).toEqual(ids);
+  });
+
+  it('returns the rest of the batch unstarted, visible at once, when less than the longest attempt is left', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const ids = [ID, OTHER, '550e8400-e29b-41d4-a716-446655440002'];
+      ddb.on(UpdateCommand).callsFake((input) => ({ Attributes: claimed(input.Key.id) }));
+      model = {
+        generate: async () => {
+          vi.setSystemTime(Date.now() + 5_000); // the first job's model call takes 5 s
+          return { text: 'ok', modelId: 'm', usage: { inputTokens: 1, outputTokens: 1 }, stopReason: 'end_turn', latencyMs: 5_000 };
+        },
+      };
+      // Room for the longest type (90 s) and the finish margin (10 s), plus 1 s: enough for one job.
+      const tight = { getRemainingTimeInMillis: () => 101_000 };
+      const response = await worker()({ Records: ids.map((id, n) => record(message(id), `m${n}`)) } as SQSEvent, tight);
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
+      const visibility = sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input);
+      expect(visibility.map((input) => [input.ReceiptHandle, input.VisibilityTimeout])).toEqual([['rh-m1', 0], ['rh-m2', 0]]);
+      // Never claimed: no attempt spent on them.
+      expect(new Set(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key?.id))).toEqual(new Set([ID]));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gets batches no larger than the jobs that fit one after another, each with its full timeout', () => {
+    const longest = Math.max(...JOB_TYPE_DEFINITIONS.map((type) => type.timeoutSeconds));
+    expect(WORKER.batchSize * longest + WORKER.finishMarginSeconds).toBeLessThanOrEqual(WORKER.timeoutSeconds);
   });
 
   it('returns the message when DynamoDB is unavailable, to be delivered again', async () => {

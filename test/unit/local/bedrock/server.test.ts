@@ -145,3 +145,21 @@ describe('Bedrock stand-in: lifecycle', () => {
     }
   });
 });
+
+describe('Bedrock stand-in: calls at once', () => {
+  it('counts the calls it serves at once, through the SDK and on GET /__stand-in/stats; DELETE starts the most again', async () => {
+    await bedrock.postConverse('/__stand-in/stats', '', 'DELETE');
+    const before = bedrock.standIn.stats().calls;
+    const prompts = Array.from({ length: 3 }, (_, n) => `at once ${n} ${Math.random()} [[delay:300]]`);
+    await Promise.all(prompts.map((prompt) => bedrock.model.generate({ prompt })));
+    const stats = await bedrock.postConverse('/__stand-in/stats', '', 'GET');
+    expect(stats.status).toBe(200);
+    expect(stats.json).toEqual({ calls: before + 3, inFlight: 0, maxInFlight: 3 });
+    // One call at a time afterwards: the most stays 3 until reset, then reads 1.
+    await bedrock.model.generate({ prompt: `alone ${Math.random()} [[delay:50]]` });
+    expect(bedrock.standIn.stats().maxInFlight).toBe(3);
+    expect((await bedrock.postConverse('/__stand-in/stats', '', 'DELETE')).json).toMatchObject({ inFlight: 0, maxInFlight: 0 });
+    await bedrock.model.generate({ prompt: `alone again ${Math.random()} [[delay:50]]` });
+    expect(bedrock.standIn.stats()).toMatchObject({ inFlight: 0, maxInFlight: 1 });
+  });
+});
