@@ -1,4 +1,5 @@
 /** Adapters every function builds the same way from its environment. */
+import { DynamoJobReader } from '../adapters/dynamo-job-reader.ts';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
 import { DynamoWorkspaceStore } from '../adapters/dynamo-workspace-store.ts';
 import type { Clock } from '../domain/ports.ts';
@@ -11,8 +12,17 @@ import { ENV } from './resources.ts';
  * read to create, list and count its jobs.
  */
 export function jobStoreFrom(env: Env, clock?: Clock): DynamoJobStore {
+  return new DynamoJobStore({ ...jobTableFrom(env, clock), lifecycle: lifecycleSettings(env) });
+}
+
+/** The read side of jobStoreFrom's store (a job, several, an owner's page): the read routes' store, without the write side's code. */
+export function jobReaderFrom(env: Env): DynamoJobReader {
+  return new DynamoJobReader(jobTableFrom(env));
+}
+
+function jobTableFrom(env: Env, clock?: Clock) {
   const workspaces = env[ENV.workspacesTableName]?.trim() ? workspaceStoreFrom(env) : undefined;
-  return new DynamoJobStore({ tableName: requireEnv(env, ENV.tableName), lifecycle: lifecycleSettings(env), ...(clock ? { clock } : {}), ...(workspaces ? { workspaces } : {}) });
+  return { tableName: requireEnv(env, ENV.tableName), ...(clock ? { clock } : {}), ...(workspaces ? { workspaces } : {}) };
 }
 
 /** The workspaces table in WORKSPACES_TABLE_NAME. */
