@@ -31,19 +31,7 @@ import {
   type LifecycleSettings,
   type StoredResult,
 } from '../domain/job.ts';
-import type {
-  ActiveCount,
-  AttemptRef,
-  ClaimRequest,
-  DueJob,
-  DuePage,
-  DuePosition,
-  FailedPage,
-  FailedQuery,
-  JobStore,
-  OwnerExpectation,
-  PendingExpectation,
-} from '../domain/ports.ts';
+import type { ActiveCount, AttemptRef, ClaimRequest, DueJob, DuePage, DuePosition, FailedPage, FailedQuery, JobStore, OwnerExpectation, PendingExpectation } from '../domain/ports.ts';
 import { isIdempotencyRecordId, type IdempotencyRecord } from '../domain/fingerprints.ts';
 import { dueShardName, failedShardName, JOBS_TABLE } from '../shared/resources.ts';
 import { isConditionFailure, translate } from './dynamo-errors.ts';
