@@ -9,8 +9,8 @@
  * of the write side of the stores nor the S3 client's share of the SDK core.
  */
 import { describe, expect, it } from 'vitest';
-import { ROUTES, type RouteDefinition } from '../../lambdas/api/routes.ts';
-import { BACKGROUND_ENTRIES, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
+import { ROUTES, routeScope, type RouteDefinition } from '../../lambdas/api/routes.ts';
+import { BACKGROUND_ENTRIES, LOCAL_TOKENS_DEFINE, ROUTE_SCOPE_DEFINE } from '../../lambdas/shared/resources.ts';
 import { bundleEntry, type Bundle } from '../support/bundle.ts';
 
 const routes: readonly RouteDefinition[] = ROUTES;
@@ -19,9 +19,9 @@ const readRoutes = routes.filter((route) => route.method === 'GET');
 const bundles = new Map<string, Promise<Bundle>>();
 /** What a read route is measured against: one GetItem through lib-dynamodb, bundled the same way. */
 const floorBundle = bundleEntry('bench/floors/read-route.ts');
-/** The AWS variant's route bundle (the stack defines the constant false there), built once per file. */
+/** The AWS variant's route bundle (the stack's constants: no local tokens, the route's scope), built once per file. */
 const routeBundle = (route: RouteDefinition): Promise<Bundle> => {
-  if (!bundles.has(route.entry)) bundles.set(route.entry, bundleEntry(route.entry, { [LOCAL_TOKENS_DEFINE]: 'false' }));
+  if (!bundles.has(route.entry)) bundles.set(route.entry, bundleEntry(route.entry, { [LOCAL_TOKENS_DEFINE]: 'false', [ROUTE_SCOPE_DEFINE]: JSON.stringify(routeScope(route.name)) }));
   return bundles.get(route.entry)!;
 };
 
@@ -56,9 +56,11 @@ describe('route bundles', () => {
     expect(initBytes / floor.initBytes).toBeLessThanOrEqual(1.3);
   });
 
-  it.each(readRoutes)('read route $name loads no store write code and none of the S3 client\'s SDK core at cold start', async (route) => {
+  it.each(readRoutes)('read route $name loads no store write code, no route table and none of the S3 client\'s SDK core at cold start', async (route) => {
     const { initInputs } = await routeBundle(route);
     const loaded = [...initInputs];
+    // The route's scope is a build-time constant: the route table is not loaded.
+    expect(loaded).not.toContain('lambdas/api/routes.ts');
     for (const writeSide of ['lambdas/adapters/dynamo-job-store.ts', 'lambdas/adapters/dynamo-workspace-store.ts']) {
       // get-workspace, list-members and list-workspaces are ManageWorkspaces' routes: the workspace store whole.
       if (writeSide.includes('workspace-store') && route.access.table.length === 0 && route.access.workspaces !== undefined) continue;
