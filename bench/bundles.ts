@@ -28,10 +28,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
-import { BUNDLE_ENTRY_FILE, functionBuildOptions } from '../lib/bundling.ts';
-import { ROUTES } from '../lambdas/api/routes.ts';
-import { BACKGROUND_ENTRIES, ENV, LOCAL_TOKENS_DEFINE, PRIORITY_BANDS } from '../lambdas/shared/resources.ts';
+import { BUNDLE_ENTRY_FILE, bundleFunction } from '../lib/bundling.ts';
+import { ROUTES, routeScope } from '../lambdas/api/routes.ts';
+import { BACKGROUND_ENTRIES, LOCAL_TOKENS_DEFINE, ROUTE_SCOPE_DEFINE } from '../lambdas/shared/resources.ts';
+import { FUNCTION_ENV } from './support/function-env.ts';
 
 const args = process.argv.slice(2);
 const singleFile = args.includes('--single-file');
@@ -40,19 +40,7 @@ const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.leng
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const out = mkdtempSync(path.join(tmpdir(), 'jobs-bench-'));
 
-const env = {
-  ...process.env,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-  [ENV.tableName]: 'bench',
-  [ENV.workspacesTableName]: 'bench-workspaces',
-  ...Object.fromEntries(Object.values(PRIORITY_BANDS.queueUrlEnv).map((name) => [name, `https://sqs.us-east-1.amazonaws.com/123456789012/${name.toLowerCase()}`])),
-  [ENV.payloadBucket]: 'bench-payloads',
-  [ENV.cursorSecretArn]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
-  [ENV.bedrockModelId]: 'amazon.nova-lite-v1:0',
-  LOG_LEVEL: 'silent',
-};
+const env = { ...process.env, ...FUNCTION_ENV };
 
 interface Subject {
   readonly name: string;
@@ -71,7 +59,7 @@ const SUBJECTS: Subject[] = [
   ...ROUTES.map((route): Subject => ({
     name: route.name,
     entry: route.entry,
-    define: { [LOCAL_TOKENS_DEFINE]: 'false' },
+    define: { [LOCAL_TOKENS_DEFINE]: 'false', [ROUTE_SCOPE_DEFINE]: JSON.stringify(routeScope(route.name)) },
     floor: 'api-floor',
     target: route.method === 'GET',
   })),
@@ -106,8 +94,7 @@ interface Measured {
 
 async function bundle(subject: Subject): Promise<Measured> {
   const dir = path.join(out, subject.name);
-  const options = functionBuildOptions(path.join(ROOT, subject.entry), dir, subject.define);
-  await build(singleFile ? { ...options, splitting: false } : options);
+  bundleFunction(path.join(ROOT, subject.entry), dir, subject.define, singleFile ? { splitting: false } : {});
   const files = listFiles(dir).filter((file) => file.endsWith('.mjs'));
   const entry = path.join(dir, BUNDLE_ENTRY_FILE);
   const loaded = spawnSync(process.execPath, ['--import', register, probe, entry], { env, encoding: 'utf8' }).stderr;

@@ -16,25 +16,14 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bundleEntry } from '../test/support/bundle.ts';
 import { FUNCTIONS } from './functions.ts';
+import { FUNCTION_ENV } from './support/function-env.ts';
 
 const runs = Number(process.argv[2] ?? 7);
 const out = mkdtempSync(path.join(tmpdir(), 'jobs-bench-obs-'));
 const root = path.resolve(import.meta.dirname, '..');
 const env = {
   ...process.env,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-  JOBS_TABLE_NAME: 'bench',
-  WORKSPACES_TABLE_NAME: 'bench-workspaces',
-  JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench',
-  JOBS_QUEUE_URL_LOW: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-low',
-  JOBS_QUEUE_URL_HIGH: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-high',
-  JOBS_QUEUE_URL_URGENT: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-urgent',
-  JOBS_BUCKET_NAME: 'bench-payloads',
-  CURSOR_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
-  BEDROCK_MODEL_ID: 'amazon.nova-lite-v1:0',
-  LOG_LEVEL: 'silent',
+  ...FUNCTION_ENV,
   POWERTOOLS_SERVICE_NAME: 'bench',
   // As in Lambda, so the Tracer is enabled (it captures clients and would open segments).
   AWS_LAMBDA_FUNCTION_NAME: 'bench',

@@ -9,8 +9,18 @@
  * rather than at cold start. That is how a route that reads a stored result only sometimes (the S3
  * client, lazy-payload-store.ts) or verifies tokens only on LocalStack keeps that code out of its
  * INIT phase. The function's handler is `index.handler`; the chunks sit beside it in `chunks/`.
+ *
+ * The S3 payload store is the exception: esbuild's splitting places whole files, and the S3 client
+ * shares the SDK's core files (barrels reaching the XML protocol, checksums, streams) with the
+ * DynamoDB client, so its share of them would land in chunks loaded at cold start (~16 KB for
+ * get-job). bundleFunction bundles it on its own instead, in `lazy/`, imported through a subpath
+ * import (`#s3-payload-store`) that the bundle's package.json maps: it loads on first use with
+ * every file it needs, at the price of its own copy of the SDK core in the zip.
  */
-import type { BuildOptions, Metafile } from 'esbuild';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync, type BuildOptions, type Metafile, type OutputFile } from 'esbuild';
 
 /**
  * ESM bundles of CommonJS dependencies call `require` for Node built-ins; esbuild's ESM output has
@@ -20,6 +30,15 @@ const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const r
 
 /** The entry file's name in the bundle directory: Lambda's handler is `index.handler`. */
 export const BUNDLE_ENTRY_FILE = 'index.mjs';
+
+/** The compile-time constant lazy-payload-store.ts imports the S3 payload store by, in a bundle. */
+export const S3_PAYLOAD_STORE_DEFINE = 'JOBS_S3_PAYLOAD_STORE';
+const S3_PAYLOAD_STORE_SPECIFIER = '#s3-payload-store';
+const S3_PAYLOAD_STORE_ENTRY = fileURLToPath(new URL('../lambdas/adapters/s3-payload-store.ts', import.meta.url));
+/** Where the S3 payload store's own bundle goes, in the function's bundle directory. */
+const S3_PAYLOAD_STORE_DIR = 'lazy';
+/** The bundle's package.json: maps the S3 payload store's specifier to its file. */
+const BUNDLE_PACKAGE_JSON = `${JSON.stringify({ imports: { [S3_PAYLOAD_STORE_SPECIFIER]: `./${S3_PAYLOAD_STORE_DIR}/s3-payload-store.mjs` } })}\n`;
 
 /**
  * esbuild options that bundle `entry` (absolute path) into `outdir` as `index.mjs` plus its
@@ -39,9 +58,48 @@ export function functionBuildOptions(entry: string, outdir: string, define: Read
     mainFields: ['module', 'main'],
     minify: true,
     banner: { js: ESM_REQUIRE_BANNER },
-    define: { ...define },
+    define: { [S3_PAYLOAD_STORE_DEFINE]: JSON.stringify(S3_PAYLOAD_STORE_SPECIFIER), ...define },
+    external: [S3_PAYLOAD_STORE_SPECIFIER],
     logLevel: 'error',
   };
+}
+
+export interface FunctionBundle {
+  /** The function's build and, if it imports the S3 payload store, that store's own, merged. */
+  readonly metafile: Metafile;
+  /** With `write: false`: every file, package.json included. */
+  readonly outputFiles: readonly OutputFile[];
+}
+
+/**
+ * Bundles a function as the stack deploys it: functionBuildOptions (with `overrides`, e.g. source
+ * maps), and, when the function imports the S3 payload store, that store bundled on its own in
+ * `lazy/` with the package.json that maps its specifier (see the top of this file).
+ */
+export function bundleFunction(entry: string, outdir: string, define: Readonly<Record<string, string>> = {}, overrides: BuildOptions = {}): FunctionBundle {
+  const main = buildSync({ ...functionBuildOptions(entry, outdir, define), ...overrides, metafile: true });
+  const importsS3Store = Object.values(main.metafile.outputs).some((output) => output.imports.some((imported) => imported.external && imported.path === S3_PAYLOAD_STORE_SPECIFIER));
+  if (!importsS3Store) return { metafile: main.metafile, outputFiles: main.outputFiles ?? [] };
+  const lazy = buildSync({
+    ...functionBuildOptions(S3_PAYLOAD_STORE_ENTRY, path.join(outdir, S3_PAYLOAD_STORE_DIR), define),
+    entryPoints: { 's3-payload-store': S3_PAYLOAD_STORE_ENTRY },
+    ...overrides,
+    metafile: true,
+  });
+  const packageJson = path.join(outdir, 'package.json');
+  if (overrides.write === false) {
+    const contents = new TextEncoder().encode(BUNDLE_PACKAGE_JSON);
+    return {
+      metafile: mergeMetafiles(main.metafile, lazy.metafile),
+      outputFiles: [...main.outputFiles!, ...lazy.outputFiles!, { path: packageJson, contents, text: BUNDLE_PACKAGE_JSON, hash: '' }],
+    };
+  }
+  writeFileSync(packageJson, BUNDLE_PACKAGE_JSON);
+  return { metafile: mergeMetafiles(main.metafile, lazy.metafile), outputFiles: [] };
+}
+
+function mergeMetafiles(a: Metafile, b: Metafile): Metafile {
+  return { inputs: { ...a.inputs, ...b.inputs }, outputs: { ...a.outputs, ...b.outputs } };
 }
 
 /**

@@ -14,17 +14,8 @@
  * the operator command) are sparse too (see JOBS_TABLE). Idempotency
  * records live in the same table under `idem#…` ids, in no index, and never read as jobs.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { ConcurrentUpdateError, JobAlreadyExistsError, ServiceUnavailableError } from '../domain/errors.ts';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError, JobAlreadyExistsError } from '../domain/errors.ts';
 import {
   allowedFrom,
   cancelPatch,
@@ -40,73 +31,32 @@ import {
   type LifecycleSettings,
   type StoredResult,
 } from '../domain/job.ts';
-import {
-  systemClock,
-  type ActiveCount,
-  type AttemptRef,
-  type ClaimRequest,
-  type Clock,
-  type DueJob,
-  type DuePage,
-  type DuePosition,
-  type FailedPage,
-  type FailedQuery,
-  type JobStore,
-  type ListPage,
-  type ListQuery,
-  type OwnerExpectation,
-  type PendingExpectation,
-} from '../domain/ports.ts';
+import type { ActiveCount, AttemptRef, ClaimRequest, DueJob, DuePage, DuePosition, FailedPage, FailedQuery, JobStore, OwnerExpectation, PendingExpectation } from '../domain/ports.ts';
 import { isIdempotencyRecordId, type IdempotencyRecord } from '../domain/fingerprints.ts';
 import { dueShardName, failedShardName, JOBS_TABLE } from '../shared/resources.ts';
 import { isConditionFailure, translate } from './dynamo-errors.ts';
 import { ExpressionBuilder, fromItem, running, toItem, type Guard, type Item } from './dynamo-items.ts';
-import { countOwnerActive, listOwnerJobs, ownerIndexKey, type OwnerIndexReader } from './dynamo-owner-index.ts';
-import { jobShardOf, workspaceIdOfOwnerKey, type JobShardCounts } from '../domain/workspace.ts';
+import { DynamoJobReader, type DynamoJobReaderOptions } from './dynamo-job-reader.ts';
+import { countOwnerActive, ownerIndexKey } from './dynamo-owner-index.ts';
+import { jobShardOf } from '../domain/workspace.ts';
+
+export { createDocumentClient } from './dynamo-job-reader.ts';
 
 /** Index pages findReusable reads before giving up. */
 const MAX_LIST_PAGES = 10;
-/** BatchGetItem's limit. */
-const BATCH_GET_MAX = 100;
-/** Rounds of BatchGetItem for keys DynamoDB left unprocessed (throttling). */
-const BATCH_GET_ROUNDS = 5;
 
-export interface DynamoJobStoreOptions {
-  readonly tableName: string;
+export interface DynamoJobStoreOptions extends DynamoJobReaderOptions {
   /** How long a finished job is kept, when an unsent job is due. */
   readonly lifecycle: LifecycleSettings;
-  readonly client?: DynamoDBDocumentClient;
-  readonly clock?: Clock;
-  /**
-   * Each workspace's jobShards (the workspaces table): needed by the functions that create, list or
-   * count a workspace's jobs; without it those throw for a workspace's owner key.
-   */
-  readonly workspaces?: JobShardCounts;
 }
 
-export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-}
-
-export class DynamoJobStore implements JobStore {
-  private readonly tableName: string;
+/** The read side (get, getMany, list) is DynamoJobReader's; the writes and the other index reads are here. */
+export class DynamoJobStore extends DynamoJobReader implements JobStore {
   private readonly lifecycle: LifecycleSettings;
-  private readonly client: DynamoDBDocumentClient;
-  private readonly clock: Clock;
-
-  private readonly workspaces: JobShardCounts | undefined;
-  /** The sharded owner-index reads (dynamo-owner-index.ts) on this table. */
-  private readonly indexReader: OwnerIndexReader;
 
   constructor(options: DynamoJobStoreOptions) {
-    this.tableName = options.tableName;
+    super(options);
     this.lifecycle = options.lifecycle;
-    this.client = options.client ?? createDocumentClient();
-    this.clock = options.clock ?? systemClock;
-    this.workspaces = options.workspaces;
-    this.indexReader = { tableName: this.tableName, query: (input) => this.query(input), getMany: (ids) => this.getMany(ids) };
   }
 
   async create(job: Job): Promise<void> {
@@ -125,49 +75,6 @@ export class DynamoJobStore implements JobStore {
       if (isConditionFailure(error)) throw new JobAlreadyExistsError(job.id);
       throw translate(error);
     }
-  }
-
-  async get(id: string): Promise<Job | undefined> {
-    if (isIdempotencyRecordId(id)) return undefined;
-    try {
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }));
-      if (!Item || this.isExpired(Item)) return undefined;
-      return fromItem(Item);
-    } catch (error) {
-      throw translate(error);
-    }
-  }
-
-  async getMany(ids: readonly string[]): Promise<Job[]> {
-    const found = new Map<string, Job>();
-    const unique = [...new Set(ids)].filter((id) => !isIdempotencyRecordId(id));
-    for (let start = 0; start < unique.length; start += BATCH_GET_MAX) {
-      let keys: Item[] = unique.slice(start, start + BATCH_GET_MAX).map((id) => ({ id }));
-      for (let round = 0; keys.length > 0; round++) {
-        if (round >= BATCH_GET_ROUNDS) throw new ServiceUnavailableError('The job store is temporarily unavailable (reads left unprocessed)');
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
-        let output;
-        try {
-          output = await this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-          );
-        } catch (error) {
-          throw translate(error);
-        }
-        for (const item of output.Responses?.[this.tableName] ?? []) {
-          if (!this.isExpired(item)) found.set(String(item.id), fromItem(item));
-        }
-        keys = (output.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined) ?? [];
-      }
-    }
-    return ids.flatMap((id) => {
-      const job = found.get(id);
-      return job ? [job] : [];
-    });
-  }
-
-  async list(ownerId: string, query: ListQuery): Promise<ListPage> {
-    return listOwnerJobs(this.indexReader, ownerId, await this.shardsOf(ownerId), query);
   }
 
   async findDue(dueBy: string, limit: number, after?: DuePosition): Promise<DuePage> {
@@ -229,17 +136,6 @@ export class DynamoJobStore implements JobStore {
 
   async countActiveOfType(ownerId: string, limit: number, type: string): Promise<ActiveCount> {
     return countOwnerActive(this.indexReader, ownerId, await this.shardsOf(ownerId), limit, type);
-  }
-
-  /**
-   * Over how many index shards the owner's entries are spread: 1 for a personal owner (no read),
-   * the workspace's jobShards for a workspace's owner key (one strongly consistent GetItem).
-   */
-  private async shardsOf(ownerId: string): Promise<number> {
-    const workspaceId = workspaceIdOfOwnerKey(ownerId);
-    if (workspaceId === undefined) return 1;
-    if (!this.workspaces) throw new Error(`DynamoJobStore needs the workspaces table (option workspaces) to read the jobs of ${ownerId}`);
-    return this.workspaces.jobShards(workspaceId);
   }
 
   async findReusable(reuseKey: string, completedSince: string): Promise<Job | undefined> {
@@ -395,15 +291,6 @@ export class DynamoJobStore implements JobStore {
     await this.apply(id, { statusIn: ['PENDING', 'PROCESSING'], ...expected }, failPatch(error, at, this.lifecycle));
   }
 
-  /** One Query page, SDK errors translated. */
-  private async query(input: QueryCommandInput) {
-    try {
-      return await this.client.send(new QueryCommand(input));
-    } catch (error) {
-      throw translate(error);
-    }
-  }
-
   /** Applies the patch if the guard holds (and the job exists); ConcurrentUpdateError if not. */
   private async apply(id: string, guard: Guard, patch: JobPatch): Promise<Job> {
     const expression = new ExpressionBuilder();
@@ -427,14 +314,4 @@ export class DynamoJobStore implements JobStore {
       throw translate(error);
     }
   }
-
-  private epochNow(): number {
-    return Math.floor(this.clock().getTime() / 1000);
-  }
-
-  private isExpired(item: Item): boolean {
-    return typeof item.expiresAt === 'number' && item.expiresAt <= this.epochNow();
-  }
 }
-
-

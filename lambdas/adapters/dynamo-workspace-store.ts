@@ -4,16 +4,7 @@
  * the very next request. The owner count lives on the workspace item and is changed before an
  * owner goes and after one comes (see WorkspaceStore), since the local engine has no transactions.
  */
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ConcurrentMembershipError,
   WorkspaceOwnerRequiredError,
@@ -21,29 +12,13 @@ import {
   type Membership,
   type Workspace,
   type WorkspaceChanges,
-  type WorkspaceRole,
   type WorkspaceStore,
 } from '../domain/workspace.ts';
-import { WORKSPACES_TABLE } from '../shared/resources.ts';
-import { isConditionFailure, translate } from './dynamo-errors.ts';
-import { createDocumentClient } from './dynamo-job-store.ts';
+import { isConditionFailure } from './dynamo-errors.ts';
+import { DynamoWorkspaceReader, memberKey, PK, toWorkspace, workspaceKey } from './dynamo-workspace-reader.ts';
 
-type Item = Record<string, unknown>;
-const { partitionKey: PK, sortKey: SK, workspaceSortKey, memberSortKeyPrefix, principalIndex } = WORKSPACES_TABLE;
-const workspaceKey = (workspaceId: string) => ({ [PK]: workspaceId, [SK]: workspaceSortKey });
-const memberKey = (workspaceId: string, principalId: string) => ({ [PK]: workspaceId, [SK]: `${memberSortKeyPrefix}${principalId}` });
-
-export class DynamoWorkspaceStore implements WorkspaceStore {
-  private readonly client: DynamoDBDocumentClient;
-
-  constructor(private readonly options: { readonly tableName: string; readonly client?: DynamoDBDocumentClient }) {
-    this.client = options.client ?? createDocumentClient();
-  }
-
-  private get tableName(): string {
-    return this.options.tableName;
-  }
-
+/** The reads are DynamoWorkspaceReader's; the writes are here. */
+export class DynamoWorkspaceStore extends DynamoWorkspaceReader implements WorkspaceStore {
   async create(workspace: Workspace, owner: Membership): Promise<void> {
     await this.send(
       new PutCommand({
@@ -54,25 +29,6 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
       }),
     );
     await this.putMembership(owner, { previous: undefined });
-  }
-
-  async get(workspaceId: string): Promise<Workspace | undefined> {
-    const { Item } = await this.send(new GetCommand({ TableName: this.tableName, Key: workspaceKey(workspaceId), ConsistentRead: true }));
-    return Item ? toWorkspace(Item) : undefined;
-  }
-
-  async getMany(workspaceIds: readonly string[]): Promise<Workspace[]> {
-    const found: Workspace[] = [];
-    for (let start = 0; start < workspaceIds.length; start += 100) {
-      let keys: Item[] = [...new Set(workspaceIds.slice(start, start + 100))].map(workspaceKey);
-      for (let round = 0; keys.length > 0 && round < 5; round++) {
-        const output = await this.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        found.push(...(output.Responses?.[this.tableName] ?? []).map(toWorkspace));
-        keys = (output.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
-      }
-    }
-    const byId = new Map(found.map((workspace) => [workspace.id, workspace]));
-    return workspaceIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
   }
 
   async update(workspaceId: string, changes: WorkspaceChanges, at: string): Promise<Workspace | undefined> {
@@ -111,19 +67,6 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
     }
   }
 
-  async jobShards(workspaceId: string): Promise<number> {
-    const { Item } = await this.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: workspaceKey(workspaceId),
-        ProjectionExpression: '#jobShards',
-        ExpressionAttributeNames: { '#jobShards': 'jobShards' },
-        ConsistentRead: true,
-      }),
-    );
-    return shardsOf(Item);
-  }
-
   async delete(workspaceId: string): Promise<void> {
     // Members first, owners last, the workspace at the end: a delete cut short leaves an owner who can run it again.
     const members = await this.listMembers(workspaceId);
@@ -132,35 +75,6 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
       await this.send(new DeleteCommand({ TableName: this.tableName, Key: memberKey(workspaceId, member.principalId) }));
     }
     await this.send(new DeleteCommand({ TableName: this.tableName, Key: workspaceKey(workspaceId) }));
-  }
-
-  async getMembership(workspaceId: string, principalId: string): Promise<Membership | undefined> {
-    const { Item } = await this.send(new GetCommand({ TableName: this.tableName, Key: memberKey(workspaceId, principalId), ConsistentRead: true }));
-    return Item ? toMembership(Item) : undefined;
-  }
-
-  async listMembers(workspaceId: string): Promise<Membership[]> {
-    return (
-      await this.queryAll({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :member)',
-        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-        ExpressionAttributeValues: { ':pk': workspaceId, ':member': memberSortKeyPrefix },
-        ConsistentRead: true,
-      })
-    ).map(toMembership);
-  }
-
-  async listMemberships(principalId: string): Promise<Membership[]> {
-    return (
-      await this.queryAll({
-        TableName: this.tableName,
-        IndexName: principalIndex.name,
-        KeyConditionExpression: '#principal = :principal',
-        ExpressionAttributeNames: { '#principal': principalIndex.partitionKey },
-        ExpressionAttributeValues: { ':principal': principalId },
-      })
-    ).map(toMembership);
   }
 
   async putMembership(membership: Membership, { previous }: MemberChange): Promise<void> {
@@ -213,66 +127,10 @@ export class DynamoWorkspaceStore implements WorkspaceStore {
       if (!isConditionFailure(error)) throw error;
     }
   }
-
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const output = await this.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-      items.push(...((output.Items ?? []) as Item[]));
-      startKey = output.LastEvaluatedKey as Item | undefined;
-    } while (startKey);
-    return items;
-  }
-
-  /** One command, its SDK errors translated (throttling and 5xx: ServiceUnavailableError). */
-  private async send(command: object): Promise<Output> {
-    try {
-      return (await this.client.send(command as never)) as Output;
-    } catch (error) {
-      throw translate(error);
-    }
-  }
-}
-
-/** What the commands used here answer, as far as this store reads it. */
-interface Output {
-  readonly Item?: Item;
-  readonly Items?: Item[];
-  readonly Attributes?: Item;
-  readonly Responses?: Record<string, Item[]>;
-  readonly UnprocessedKeys?: Record<string, { readonly Keys?: Item[] }>;
-  readonly LastEvaluatedKey?: Item;
 }
 
 /** The write applies only to the membership as it was read: absent, or with the role it had. */
 function asRead(previous: Membership | undefined): { ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } {
   if (!previous) return { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } };
   return { ConditionExpression: '#role = :role', ExpressionAttributeNames: { '#role': 'role' }, ExpressionAttributeValues: { ':role': previous.role } };
-}
-
-function toWorkspace(item: Item): Workspace {
-  return {
-    id: String(item.id),
-    name: String(item.name),
-    createdAt: String(item.createdAt),
-    createdBy: String(item.createdBy),
-    updatedAt: String(item.updatedAt),
-    jobShards: shardsOf(item),
-  };
-}
-
-/** A workspace's jobShards as stored; workspaces written before sharding have none: 1. */
-function shardsOf(item: Item | undefined): number {
-  return typeof item?.jobShards === 'number' && item.jobShards >= 1 ? item.jobShards : 1;
-}
-
-function toMembership(item: Item): Membership {
-  return {
-    workspaceId: String(item.workspaceId),
-    principalId: String(item.principalId),
-    role: item.role as WorkspaceRole,
-    addedAt: String(item.addedAt),
-    addedBy: String(item.addedBy),
-  };
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../domain/ports.ts';
 import { requireScope, type Principal } from '../http/principal.ts';
 import { callerPrincipal, type TokenCaller } from '../http/request.ts';
 import { conditional, corsHeaders, entityTag, problemResult, toResult, type ApiResponse } from '../http/responses.ts';
-import { routeScope, type RouteName } from './routes.ts';
+import type { RouteName } from './routes.ts';
 
 export interface ApiRequest {
   readonly event: APIGatewayProxyEvent;
@@ -28,6 +28,8 @@ export type RouteLogic<UseCase> = (request: ApiRequest, useCase: UseCase) => Pro
 
 export interface RouteDependencies<UseCase> {
   readonly useCase: UseCase;
+  /** The scope a machine client's token needs for this route (routeScope). */
+  readonly scope: string;
   readonly logger: Logger;
   readonly origins: readonly string[];
   /**
@@ -41,7 +43,6 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Pro
 
 export function createRouteHandler<UseCase>(name: RouteName, logic: RouteLogic<UseCase>, deps: RouteDependencies<UseCase>): ApiHandler {
   const baseLogger = deps.logger.child({ route: name });
-  const scope = routeScope(name);
   return async (event, context) => {
     const requestId = event.requestContext?.requestId || context?.awsRequestId || crypto.randomUUID();
     const logger = baseLogger.child({ requestId });
@@ -50,7 +51,7 @@ export function createRouteHandler<UseCase>(name: RouteName, logic: RouteLogic<U
     try {
       const principal = callerPrincipal(event, deps.verifyToken);
       // Before any work: a token without the route's scope changes and reads nothing.
-      requireScope(principal, scope);
+      requireScope(principal, deps.scope);
       const response = await logic({ event, principal, ownerId: principal.id, requestId, logger }, deps.useCase);
       logger.info('request', { method: event.httpMethod, status: response.status, durationMs: Date.now() - started });
       return conditional(event, toResult(response, requestId, cors));

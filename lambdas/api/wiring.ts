@@ -12,6 +12,13 @@ import { createRouteHandler, type ApiHandler, type RouteLogic } from './http-ada
 import { localStackTokenCaller } from './localstack-tokens.ts';
 import type { RouteName } from './routes.ts';
 
+/**
+ * The route's scope, defined at build time for the stack's route functions (ROUTE_SCOPE_DEFINE),
+ * so their bundles leave the route table out; unbundled (tests, `npm run dev`) undefined, and
+ * the route table is read.
+ */
+declare const JOBS_ROUTE_SCOPE: string | undefined;
+
 export interface RouteWiring {
   readonly env: Env;
   readonly logger: Logger;
@@ -29,7 +36,9 @@ export async function routeHandler<UseCase>(
   const flushables: Flushable[] = [];
   const useCase = await wire({ env, logger, afterEach: (flushable) => flushables.push(flushable) });
   const verifyToken = await localStackTokenCaller(env);
-  const handle = createRouteHandler(name, logic, { useCase, logger, origins: allowedOrigins(env), ...(verifyToken ? { verifyToken } : {}) });
+  // The constant stays inline, and the import inside the branch: esbuild drops the branch, and the route table with it, only so.
+  const scope = typeof JOBS_ROUTE_SCOPE === 'string' ? JOBS_ROUTE_SCOPE : (await import('./routes.ts')).routeScope(name);
+  const handle = createRouteHandler(name, logic, { useCase, scope, logger, origins: allowedOrigins(env), ...(verifyToken ? { verifyToken } : {}) });
   const hooks = invocationHooks(logger, flushables);
   return (event, context) => asInvocation(hooks, context, () => handle(event, context));
 }

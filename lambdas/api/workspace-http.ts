@@ -4,7 +4,7 @@ import { workspaceOwnerKey, type Membership, type WorkspaceAction } from '../dom
 import type { ApiResponse } from '../http/responses.ts';
 import type { Env } from '../shared/config.ts';
 import type { ApiRequest, RouteLogic } from './http-adapter.ts';
-import { workspaceStoreFrom } from '../shared/wiring.ts';
+import { workspaceReaderFrom } from '../shared/wiring.ts';
 import { WorkspaceAccess } from '../use-cases/workspaces.ts';
 
 /** The `{wid}` path parameter as sent (the access check refuses what is not a workspace id: 403). */
@@ -24,7 +24,7 @@ export function principalIdParameter(event: APIGatewayProxyEvent): string {
 
 /** The membership check of a workspace route's function: GetItem on the workspaces table only. */
 export function workspaceAccessFrom(env: Env): WorkspaceAccess {
-  return new WorkspaceAccess(workspaceStoreFrom(env));
+  return new WorkspaceAccess(workspaceReaderFrom(env));
 }
 
 /** A workspace job route's function: the membership check and the personal route's use case. */

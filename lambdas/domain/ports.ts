@@ -203,6 +203,9 @@ export interface JobStore {
   failUndeliverable(id: string, expected: PendingExpectation, error: string, at: Date): Promise<void>;
 }
 
+/** The read side of a JobStore: what the read routes use (a job, several, an owner's page), and no write. */
+export type JobReader = Pick<JobStore, 'get' | 'getMany' | 'list'>;
+
 /**
  * Where payloads too large for the job record live (the claim check): object storage.
  */

@@ -264,6 +264,12 @@ export const AUTHORIZER_ENTRY = 'lambdas/authorizer/handler.ts';
  */
 export const LOCAL_TOKENS_DEFINE = 'JOBS_LOCAL_TOKENS';
 
+/**
+ * The compile-time constant (esbuild `define`) that gives a route function its route's scope
+ * (routeScope, as a JSON string), so its bundle needs no route table at cold start.
+ */
+export const ROUTE_SCOPE_DEFINE = 'JOBS_ROUTE_SCOPE';
+
 /** Environment variable names read by the functions. */
 export const ENV = {
   tableName: 'JOBS_TABLE_NAME',

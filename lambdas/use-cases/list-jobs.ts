@@ -5,7 +5,7 @@
  */
 import { InvalidCursorError } from '../domain/errors.ts';
 import { JOB_PRIORITIES, type Job, type JobPriority } from '../domain/job.ts';
-import type { CursorCodec, CursorPayload, JobStore, ListPosition, ListQuery } from '../domain/ports.ts';
+import type { CursorCodec, CursorPayload, JobReader, ListPosition, ListQuery } from '../domain/ports.ts';
 
 export const LIST_DEFAULT_LIMIT = 20;
 export const LIST_MAX_LIMIT = 100;
@@ -19,7 +19,7 @@ export interface ListResult {
 }
 
 export interface ListJobsDependencies {
-  readonly store: JobStore;
+  readonly store: JobReader;
   readonly cursors: CursorCodec;
 }
 

@@ -5,7 +5,7 @@
  */
 import { ConcurrentUpdateError, InvalidTransitionError, JobNotFoundError } from '../domain/errors.ts';
 import { canTransition, jobLogFields, type Job, type JobAction } from '../domain/job.ts';
-import type { Clock, JobQueue, JobStore, Logger, OwnerExpectation } from '../domain/ports.ts';
+import type { Clock, JobQueue, JobReader, JobStore, Logger, OwnerExpectation } from '../domain/ports.ts';
 
 /**
  * May the caller act on this job of theirs (a workspace member's role: their own jobs only)?
@@ -14,7 +14,7 @@ import type { Clock, JobQueue, JobStore, Logger, OwnerExpectation } from '../dom
 export type JobCheck = (job: Job) => void;
 
 /** The caller's job record as stored; JobNotFoundError when missing or someone else's; then `check`. */
-export async function findOwnJob(store: JobStore, ownerId: string, id: string, check?: JobCheck): Promise<Job> {
+export async function findOwnJob(store: JobReader, ownerId: string, id: string, check?: JobCheck): Promise<Job> {
   const job = await store.get(id);
   if (!job || job.ownerId !== ownerId) throw new JobNotFoundError(id);
   check?.(job);
@@ -31,7 +31,7 @@ export interface ReadAccess {
  * key), or, given `access`, a workspace job of a workspace they are a member of (one more read).
  * JobNotFoundError otherwise, exactly as for a missing job.
  */
-export async function findReadableJob(store: JobStore, ownerId: string, id: string, access?: ReadAccess): Promise<Job> {
+export async function findReadableJob(store: JobReader, ownerId: string, id: string, access?: ReadAccess): Promise<Job> {
   const job = await store.get(id);
   if (job && (job.ownerId === ownerId || (access && job.workspaceId !== null && (await access.canRead(job, ownerId))))) return job;
   throw new JobNotFoundError(id);

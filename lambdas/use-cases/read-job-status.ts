@@ -4,11 +4,11 @@
  * payloads). No AWS imports here.
  */
 import type { Job } from '../domain/job.ts';
-import type { JobStore } from '../domain/ports.ts';
+import type { JobReader } from '../domain/ports.ts';
 import { findReadableJob, type ReadAccess } from './owned-jobs.ts';
 
 export interface ReadJobStatusDependencies {
-  readonly store: JobStore;
+  readonly store: JobReader;
   /** Workspace jobs the caller may read (GET /api/jobs/{id}/status of a member); absent: their own jobs only. */
   readonly access?: ReadAccess;
 }

@@ -7,11 +7,11 @@ import { JobNotCompletedError, JobNotFoundError } from '../domain/errors.ts';
 import type { Job, JobStatus } from '../domain/job.ts';
 import type { JsonObject } from '../domain/json.ts';
 import { loadResult } from '../domain/payloads.ts';
-import type { JobStore, PayloadStore } from '../domain/ports.ts';
+import type { JobReader, PayloadStore } from '../domain/ports.ts';
 import { findOwnJob, findReadableJob, type ReadAccess } from './owned-jobs.ts';
 
 export interface ReadJobDependencies {
-  readonly store: JobStore;
+  readonly store: JobReader;
   /** Results too large for the record. */
   readonly payloads: PayloadStore;
   /** Workspace jobs the caller may read (`result` of GET /api/jobs/{id}/result for a member); absent: their own jobs only. */

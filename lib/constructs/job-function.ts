@@ -14,8 +14,7 @@ import { Construct } from 'constructs';
 import type { PayloadAccess, TableAction, WorkspacesTableAction } from '../../lambdas/api/routes.ts';
 import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
 import { ENV, PRIORITY_BANDS } from '../../lambdas/shared/resources.ts';
-import { buildSync } from 'esbuild';
-import { functionBuildOptions } from '../bundling.ts';
+import { bundleFunction } from '../bundling.ts';
 import { acknowledge } from '../nag.ts';
 import type { JobsPayloads, PayloadPrefix } from './jobs-payloads.ts';
 import type { JobsTable } from './jobs-table.ts';
@@ -145,7 +144,7 @@ function bundledCode(entry: string, define: Readonly<Record<string, string>>): C
       image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
       local: {
         tryBundle(outputDir: string): boolean {
-          buildSync({ ...functionBuildOptions(entry, outputDir, define), sourcemap: true, sourcesContent: false });
+          bundleFunction(entry, outputDir, define, { sourcemap: true, sourcesContent: false });
           return true;
         },
       },

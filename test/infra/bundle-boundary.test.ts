@@ -4,20 +4,24 @@
  * may send to the queue the SQS client, only one that signs cursors the Secrets Manager client;
  * read routes carry no zod, and load the S3 client only when they read a stored result and the
  * Secrets Manager client only when they first sign or check a cursor, never at cold start; the AWS variant carries no token verifier; and each function wires exactly one
- * handler module.
+ * handler module. A read route's cold start loads at most 1.3× the code of the floor (one GetItem
+ * through lib-dynamodb, bench/floors/read-route.ts) bundled the same way in the same run, and none
+ * of the write side of the stores nor the S3 client's share of the SDK core.
  */
 import { describe, expect, it } from 'vitest';
-import { ROUTES, type RouteDefinition } from '../../lambdas/api/routes.ts';
-import { BACKGROUND_ENTRIES, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
+import { ROUTES, routeScope, type RouteDefinition } from '../../lambdas/api/routes.ts';
+import { BACKGROUND_ENTRIES, LOCAL_TOKENS_DEFINE, ROUTE_SCOPE_DEFINE } from '../../lambdas/shared/resources.ts';
 import { bundleEntry, type Bundle } from '../support/bundle.ts';
 
 const routes: readonly RouteDefinition[] = ROUTES;
 const readRoutes = routes.filter((route) => route.method === 'GET');
 
 const bundles = new Map<string, Promise<Bundle>>();
-/** The AWS variant's route bundle (the stack defines the constant false there), built once per file. */
+/** What a read route is measured against: one GetItem through lib-dynamodb, bundled the same way. */
+const floorBundle = bundleEntry('bench/floors/read-route.ts');
+/** The AWS variant's route bundle (the stack's constants: no local tokens, the route's scope), built once per file. */
 const routeBundle = (route: RouteDefinition): Promise<Bundle> => {
-  if (!bundles.has(route.entry)) bundles.set(route.entry, bundleEntry(route.entry, { [LOCAL_TOKENS_DEFINE]: 'false' }));
+  if (!bundles.has(route.entry)) bundles.set(route.entry, bundleEntry(route.entry, { [LOCAL_TOKENS_DEFINE]: 'false', [ROUTE_SCOPE_DEFINE]: JSON.stringify(routeScope(route.name)) }));
   return bundles.get(route.entry)!;
 };
 
@@ -45,6 +49,26 @@ describe('route bundles', () => {
     expect(initPackages.has('@aws-sdk/client-secrets-manager')).toBe(false);
     // The table client, where the route has one, is loaded at cold start (it serves every request).
     expect(initPackages.has('@aws-sdk/client-dynamodb')).toBe(packages.has('@aws-sdk/client-dynamodb'));
+  });
+
+  it.each(readRoutes)('read route $name loads at most 1.3× the floor\'s code at cold start (init KB, as bench/bundles.ts)', async (route) => {
+    const [{ initBytes }, floor] = await Promise.all([routeBundle(route), floorBundle]);
+    expect(initBytes / floor.initBytes).toBeLessThanOrEqual(1.3);
+  });
+
+  it.each(readRoutes)('read route $name loads no store write code, no route table and none of the S3 client\'s SDK core at cold start', async (route) => {
+    const { initInputs } = await routeBundle(route);
+    const loaded = [...initInputs];
+    // The route's scope is a build-time constant: the route table is not loaded.
+    expect(loaded).not.toContain('lambdas/api/routes.ts');
+    for (const writeSide of ['lambdas/adapters/dynamo-job-store.ts', 'lambdas/adapters/dynamo-workspace-store.ts']) {
+      // get-workspace, list-members and list-workspaces are ManageWorkspaces' routes: the workspace store whole.
+      if (writeSide.includes('workspace-store') && route.access.table.length === 0 && route.access.workspaces !== undefined) continue;
+      expect(loaded, writeSide).not.toContain(writeSide);
+    }
+    // Files of the SDK core only the S3 client uses (its REST-XML protocol, MD5 checksums), which code splitting used to load at cold start.
+    const s3Only = ['protocols/xml/AwsRestXmlProtocol.js', 'protocols/xml/XmlShapeSerializer.js', 'checksum/md5/Md5Js.js'];
+    expect(loaded.filter((input) => s3Only.some((file) => input.endsWith(file)))).toEqual([]);
   });
 
   it('get-job-status is the table client and the shared HTTP code only: no S3, SQS, Secrets Manager or zod', async () => {

@@ -10,8 +10,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { bundleEntry } from '../support/bundle.ts';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../lambdas/api/routes.ts';
-import { ENV, LOCAL_AUTHORIZER_ENTRY, LOCAL_TOKENS_DEFINE } from '../../lambdas/shared/resources.ts';
+import { ROUTES, routeScope } from '../../lambdas/api/routes.ts';
+import { ENV, LOCAL_AUTHORIZER_ENTRY, LOCAL_TOKENS_DEFINE, ROUTE_SCOPE_DEFINE } from '../../lambdas/shared/resources.ts';
 import { LOCAL_CLIENT_ID } from '../../lib/local/tokens.ts';
 import { buildStack, logicalId, render, roleActions, synthDefaultStack, synthStack, testSigningKey } from './support/synth.ts';
 import { POWERTOOLS_SERVICE_NAME } from '../../lib/constructs/job-function.ts';
@@ -190,8 +190,8 @@ describe('local token verifier in the route functions', () => {
   it('is compiled into the LocalStack variant only (esbuild define), so AWS bundles stay as they were', () => {
     const local = synthStack({ localstack: 'true' }).stack;
     const aws = synthDefaultStack().stack;
-    for (const fn of local.api.routeFunctions.values()) expect(fn.define).toEqual({ [LOCAL_TOKENS_DEFINE]: 'true' });
-    for (const fn of aws.api.routeFunctions.values()) expect(fn.define).toEqual({ [LOCAL_TOKENS_DEFINE]: 'false' });
+    for (const [name, fn] of local.api.routeFunctions) expect(fn.define).toEqual({ [LOCAL_TOKENS_DEFINE]: 'true', [ROUTE_SCOPE_DEFINE]: JSON.stringify(routeScope(name)) });
+    for (const [name, fn] of aws.api.routeFunctions) expect(fn.define).toEqual({ [LOCAL_TOKENS_DEFINE]: 'false', [ROUTE_SCOPE_DEFINE]: JSON.stringify(routeScope(name)) });
     for (const fn of [aws.background.worker, aws.background.dlqConsumer, aws.background.reconciler]) expect(fn.define).toEqual({});
   });
 

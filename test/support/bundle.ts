@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
-import { functionBuildOptions, initialOutputs } from '../../lib/bundling.ts';
+import type { Metafile } from 'esbuild';
+import { bundleFunction, initialOutputs } from '../../lib/bundling.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -20,6 +20,10 @@ export interface Bundle {
   readonly packages: ReadonlySet<string>;
   /** The project files (`lambdas/...`) bundled anywhere. */
   readonly files: readonly string[];
+  /** The inputs (source files) with code in the files loaded whatever the function does (tree-shaken ones left out). */
+  readonly initInputs: ReadonlySet<string>;
+  /** Bytes of the files loaded whatever the function does (bench/bundles.ts's init KB). */
+  readonly initBytes: number;
 }
 
 const PACKAGE_OF = /node_modules\/((?:@[^/]+\/)?[^/]+)\//;
@@ -31,15 +35,18 @@ function packagesIn(inputs: Iterable<string>): Set<string> {
 /** `entry` is relative to the project root; `define` as the stack's compile-time constants. */
 export async function bundleEntry(entry: string, define: Record<string, string> = {}): Promise<Bundle> {
   const outdir = path.join(PROJECT_ROOT, 'cdk.out', 'bundle-test');
-  const result = await build({ ...functionBuildOptions(path.join(PROJECT_ROOT, entry), outdir, define), write: false, metafile: true, logLevel: 'silent' });
+  const result = bundleFunction(path.join(PROJECT_ROOT, entry), outdir, define, { write: false, logLevel: 'silent' });
   const scripts = result.outputFiles.filter((file) => file.path.endsWith('.mjs'));
   scripts.sort((a, b) => Number(path.basename(b.path) === 'index.mjs') - Number(path.basename(a.path) === 'index.mjs'));
   const { metafile } = result;
   const init = initialOutputs(metafile);
+  const initEntries = [...init].flatMap((output) => Object.entries(metafile.outputs[output]!.inputs));
   return {
     code: scripts.map((file) => file.text).join('\n'),
     metafile,
-    initPackages: packagesIn([...init].flatMap((output) => Object.keys(metafile.outputs[output]!.inputs))),
+    initInputs: new Set(initEntries.filter(([, input]) => input.bytesInOutput > 0).map(([name]) => name)),
+    initBytes: [...init].reduce((sum, output) => sum + metafile.outputs[output]!.bytes, 0),
+    initPackages: packagesIn(initEntries.map(([name]) => name)),
     packages: packagesIn(Object.keys(metafile.inputs)),
     files: Object.keys(metafile.inputs).filter((input) => input.startsWith('lambdas/')),
   };

@@ -3,7 +3,7 @@ import { toView } from '../../domain/job.ts';
 import { jobIdParameter } from '../../http/request.ts';
 import { requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
-import { jobStoreFrom, workspaceStoreFrom } from '../../shared/wiring.ts';
+import { jobReaderFrom, workspaceReaderFrom } from '../../shared/wiring.ts';
 import { ReadJob } from '../../use-cases/read-job.ts';
 import { WorkspaceAccess } from '../../use-cases/workspaces.ts';
 import { pollHeaders, type RouteLogic } from '../http-adapter.ts';
@@ -32,8 +32,8 @@ export const getJob: RouteLogic<ReadAnyJob> = async (request, { jobs, access }) 
  */
 export function wire({ env }: RouteWiring): ReadAnyJob {
   return {
-    jobs: new ReadJob({ store: jobStoreFrom(env), payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)) }),
-    access: new WorkspaceAccess(workspaceStoreFrom(env)),
+    jobs: new ReadJob({ store: jobReaderFrom(env), payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)) }),
+    access: new WorkspaceAccess(workspaceReaderFrom(env)),
   };
 }
 

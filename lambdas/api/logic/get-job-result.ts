@@ -2,7 +2,7 @@ import { lazyPayloadStore } from '../../adapters/lazy-payload-store.ts';
 import { jobIdParameter } from '../../http/request.ts';
 import { requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
-import { jobStoreFrom, workspaceStoreFrom } from '../../shared/wiring.ts';
+import { jobReaderFrom, workspaceReaderFrom } from '../../shared/wiring.ts';
 import { ReadJob } from '../../use-cases/read-job.ts';
 import { WorkspaceAccess } from '../../use-cases/workspaces.ts';
 import type { RouteLogic } from '../http-adapter.ts';
@@ -23,8 +23,8 @@ export const getJobResult: RouteLogic<ReadJob> = async (request, jobs) => ({
  */
 export function wire({ env }: RouteWiring): ReadJob {
   return new ReadJob({
-    store: jobStoreFrom(env),
+    store: jobReaderFrom(env),
     payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)),
-    access: new WorkspaceAccess(workspaceStoreFrom(env)),
+    access: new WorkspaceAccess(workspaceReaderFrom(env)),
   });
 }

@@ -2,7 +2,7 @@ import { JOB_PRIORITIES, JOB_STATUSES, toListItem, type JobPriority, type JobSta
 import { LIST_ORDERS, LIST_SORTS, type ListOrder, type ListSort } from '../../domain/ports.ts';
 import { HttpError } from '../../http/problem.ts';
 import { queryParameters, queryValues } from '../../http/request.ts';
-import { jobStoreFrom } from '../../shared/wiring.ts';
+import { jobReaderFrom } from '../../shared/wiring.ts';
 import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, ListJobs } from '../../use-cases/list-jobs.ts';
 import { cursorCodecFrom } from '../cursor-secret.ts';
 import type { RouteLogic } from '../http-adapter.ts';
@@ -56,5 +56,5 @@ export const listJobs: RouteLogic<ListJobs> = async (request, jobs) => {
 
 /** The function's one wiring point: its use case, with the adapters its IAM policy allows. */
 export async function wire({ env }: RouteWiring): Promise<ListJobs> {
-  return new ListJobs({ store: jobStoreFrom(env), cursors: await cursorCodecFrom(env) });
+  return new ListJobs({ store: jobReaderFrom(env), cursors: await cursorCodecFrom(env) });
 }

@@ -51,7 +51,7 @@ describe.each([
 ])('the authorization matrix, caller from %s', (_how, eventOf) => {
   it.each(MATRIX)('%s calling %s gets %i', async (caller, route, status) => {
     const logic = vi.fn(async (request: ApiRequest) => ({ status: 200, body: { ownerId: request.ownerId, kind: request.principal.kind } }));
-    const handler = createRouteHandler(route, logic, { useCase: undefined, logger, origins: ['*'] });
+    const handler = createRouteHandler(route, logic, { useCase: undefined, scope: routeScope(route), logger, origins: ['*'] });
     const result = await handler(eventOf(caller));
     const body = JSON.parse(result.body);
     expect(result.statusCode, result.body).toBe(status);
@@ -148,7 +148,7 @@ describe('machine clients on LocalStack (LOCAL_JWKS set, the function verifies t
 
   it('answers 403 INSUFFICIENT_SCOPE to a jobs/read client creating a job', async () => {
     const logic = vi.fn(async () => ({ status: 202, body: {} }));
-    const handler = createRouteHandler('create-job', logic, { useCase: undefined, logger, origins: ['*'], ...(verify ? { verifyToken: verify } : {}) });
+    const handler = createRouteHandler('create-job', logic, { useCase: undefined, scope: routeScope('create-job'), logger, origins: ['*'], ...(verify ? { verifyToken: verify } : {}) });
     const result = await handler(headerEvent(issueClientAccessToken(key, 'billing', ['jobs/read'])));
     expect(result.statusCode).toBe(403);
     expect(JSON.parse(result.body)).toMatchObject({ code: 'INSUFFICIENT_SCOPE', requiredScope: 'jobs/write' });

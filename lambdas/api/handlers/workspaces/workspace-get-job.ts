@@ -3,7 +3,7 @@ import { toView } from '../../../domain/job.ts';
 import { jobIdParameter } from '../../../http/request.ts';
 import { requireEnv } from '../../../shared/config.ts';
 import { ENV } from '../../../shared/resources.ts';
-import { jobStoreFrom } from '../../../shared/wiring.ts';
+import { jobReaderFrom } from '../../../shared/wiring.ts';
 import { ReadJob } from '../../../use-cases/read-job.ts';
 import { pollHeaders } from '../../http-adapter.ts';
 import { inWorkspace, workspaceAccessFrom } from '../../workspace-http.ts';
@@ -18,7 +18,7 @@ export const workspaceGetJob = inWorkspace<ReadJob>('read', async (request, jobs
 export function wire({ env }: RouteWiring) {
   return {
     access: workspaceAccessFrom(env),
-    jobs: new ReadJob({ store: jobStoreFrom(env), payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)) }),
+    jobs: new ReadJob({ store: jobReaderFrom(env), payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)) }),
   };
 }
 
