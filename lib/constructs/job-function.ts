@@ -140,12 +140,12 @@ export class JobFunction extends Construct {
 function bundledCode(entry: string, define: Readonly<Record<string, string>>): Code {
   return Code.fromAsset(PROJECT_ROOT, {
     assetHashType: AssetHashType.OUTPUT,
-    // CDK caches bundled assets by source path and bundling options, where `local` (a function)
-    // counts for nothing: without the entry and the constants in the key, every function of the
-    // stack would get the first one's bundle.
-    extraHash: JSON.stringify({ entry: path.relative(PROJECT_ROOT, entry), define }),
     bundling: {
       image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
+      // CDK caches bundled assets by source path and bundling options, where `local` (a function)
+      // counts for nothing: without the entry and the constants in those options, every function
+      // of the stack would get the first one's bundle. (Docker never runs: `local` always bundles.)
+      environment: { JOBS_BUNDLE: JSON.stringify({ entry: path.relative(PROJECT_ROOT, entry), define }) },
       local: {
         tryBundle(outputDir: string): boolean {
           bundleFunction(entry, outputDir, define, { sourcemap: true, sourcesContent: false });
