@@ -1,6 +1,6 @@
 /**
  * Ports: what the domain needs from the outside world. Adapters implement them
- * (DynamoJobStore, SqsJobQueue, S3PayloadStore, HmacCursorCodec, JsonLogger). No AWS imports here.
+ * (DynamoJobStore, SqsJobQueue, S3PayloadStore, HmacCursorCodec, FunctionLogger, PowertoolsJobMetrics). No AWS imports here.
  */
 import type { IdempotencyRecord } from './fingerprints.ts';
 import type { FailureClass, Repair } from '../shared/metric-catalog.ts';
