@@ -140,6 +140,9 @@ function operationSpecs(types: readonly DocumentedJobType[]): Record<RouteName, 
   const jobs = bodies.jobSchemas(z.union(results).meta({ id: 'AnyJobResult', description: "One of the job types' results (that of the job's type)" }));
   const createRequest = bodies.createJobRequestSchema(types.map((type) => type.definition));
   const location: HeaderName[] = ['Location'];
+  /** The 200 of a request repeated with the same Idempotency-Key (create and retry). */
+  const replayed = (description: string) =>
+    ({ status: 200, description, schema: jobs.job, required: [...location, IDEMPOTENCY.replayedHeader], optional: ['Retry-After', 'ETag'] }) as const;
   const personal = {
     'create-job': {
       tag: 'Jobs',
@@ -149,13 +152,7 @@ function operationSpecs(types: readonly DocumentedJobType[]): Record<RouteName, 
       success: [
         { status: 202, description: 'Created PENDING and queued', schema: jobs.job, required: [...location, 'Retry-After'] },
         { status: 201, description: 'Created COMPLETED with an earlier result (`reuse`)', schema: jobs.job, required: location },
-        {
-          status: 200,
-          description: `A repeat of an earlier request with the same ${IDEMPOTENCY.header}: that job, as it is now`,
-          schema: jobs.job,
-          required: [...location, IDEMPOTENCY.replayedHeader],
-          optional: ['Retry-After', 'ETag'],
-        },
+        replayed(`A repeat of an earlier request with the same ${IDEMPOTENCY.header}: that job, as it is now`),
       ],
     },
     'list-jobs': { tag: 'Jobs', description: 'Cursor-paginated.', query: listQuery(), success: [{ status: 200, description: 'A page of jobs', schema: jobs.list }] },
@@ -170,7 +167,7 @@ function operationSpecs(types: readonly DocumentedJobType[]): Record<RouteName, 
       idempotent: true,
       success: [
         { status: 202, description: 'PENDING again and queued', schema: jobs.job, required: [...location, 'Retry-After'] },
-        { status: 200, description: `A repeat with the same ${IDEMPOTENCY.header}`, schema: jobs.job, required: [...location, IDEMPOTENCY.replayedHeader], optional: ['Retry-After', 'ETag'] },
+        replayed(`A repeat with the same ${IDEMPOTENCY.header}`),
       ],
     },
   } as const satisfies Record<string, OperationSpec>;
