@@ -19,7 +19,7 @@ import { WorkspacesTable } from './constructs/workspaces-table.ts';
 import { JobsBackground } from './constructs/jobs-background.ts';
 import { JobsMonitoring } from './constructs/jobs-monitoring.ts';
 import { ROUTES } from '../lambdas/api/routes.ts';
-import { JOBS_TABLE_INDEX_NAMES, WORKSPACES_TABLE } from '../lambdas/shared/resources.ts';
+import { JOBS_TABLE_INDEX_NAMES, STACK_OUTPUTS, WORKSPACES_TABLE } from '../lambdas/shared/resources.ts';
 import type { LocalJwks } from './local/tokens.ts';
 
 export interface JobsStackProps extends StackProps {
@@ -141,12 +141,12 @@ export class JobsStack extends Stack {
         description: `Prints a token the API accepts: signed with the local dev key (kid ${kids}) in the dev data folder ($JOBS_DEV_DATA or .dev-data)`,
       });
     }
-    new CfnOutput(this, 'JobsTableName', { value: this.jobsTable.table.tableName });
+    new CfnOutput(this, STACK_OUTPUTS.table, { value: this.jobsTable.table.tableName });
     new CfnOutput(this, 'WorkspacesTableName', { value: this.workspacesTable.table.tableName });
-    new CfnOutput(this, 'JobsQueueUrl', { value: this.queues.jobsQueue.queueUrl, description: 'The normal priority queue' });
-    new CfnOutput(this, 'JobsQueueUrlLow', { value: this.queues.bandQueues.low.queueUrl });
-    new CfnOutput(this, 'JobsQueueUrlHigh', { value: this.queues.bandQueues.high.queueUrl });
-    new CfnOutput(this, 'JobsQueueUrlUrgent', { value: this.queues.bandQueues.urgent.queueUrl });
+    new CfnOutput(this, STACK_OUTPUTS.queues.normal, { value: this.queues.jobsQueue.queueUrl, description: 'The normal priority queue' });
+    new CfnOutput(this, STACK_OUTPUTS.queues.low, { value: this.queues.bandQueues.low.queueUrl });
+    new CfnOutput(this, STACK_OUTPUTS.queues.high, { value: this.queues.bandQueues.high.queueUrl });
+    new CfnOutput(this, STACK_OUTPUTS.queues.urgent, { value: this.queues.bandQueues.urgent.queueUrl });
     new CfnOutput(this, 'PayloadBucketName', { value: this.payloads.bucket.bucketName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Every alarm notifies this SNS topic' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });

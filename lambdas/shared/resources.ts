@@ -319,3 +319,12 @@ export const ENV = {
   /** `true` to address the bucket path-style (local engines: fauxqs, LocalStack). */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;
+
+/**
+ * The stack outputs that name the jobs table and each band's queue: lib/jobs-stack.ts writes them
+ * and `npm run ops` reads them from a `cdk deploy --outputs-file` file.
+ */
+export const STACK_OUTPUTS = {
+  table: 'JobsTableName',
+  queues: { low: 'JobsQueueUrlLow', normal: 'JobsQueueUrl', high: 'JobsQueueUrlHigh', urgent: 'JobsQueueUrlUrgent' },
+} as const satisfies { table: string; queues: Record<JobPriority, string> };

@@ -11,14 +11,9 @@ import { SqsJobQueue } from '../../lambdas/adapters/sqs-job-queue.ts';
 import { JOB_PRIORITIES, type JobPriority } from '../../lambdas/domain/job.ts';
 import type { JobQueue, JobStore } from '../../lambdas/domain/ports.ts';
 import { lifecycleSettings, type Env } from '../../lambdas/shared/config.ts';
-import { ENV, PRIORITY_BANDS } from '../../lambdas/shared/resources.ts';
+import { ENV, PRIORITY_BANDS, STACK_OUTPUTS } from '../../lambdas/shared/resources.ts';
 import { readRuntimeState } from '../local/runtime-state.ts';
 
-/** The stack outputs (lib/jobs-stack.ts) that name the jobs table and each band's queue. */
-export const STACK_OUTPUTS = {
-  table: 'JobsTableName',
-  queues: { low: 'JobsQueueUrlLow', normal: 'JobsQueueUrl', high: 'JobsQueueUrlHigh', urgent: 'JobsQueueUrlUrgent' },
-} as const satisfies { table: string; queues: Record<JobPriority, string> };
 
 export interface TargetOptions {
   /** A `cdk deploy --outputs-file` file, and the stack in it (needed when it holds several). */
