@@ -3,7 +3,7 @@
  * front (a bad value fails synthesis with a message naming the context key). Every alarm looks at
  * 5-minute periods (ALARM_PERIOD_MINUTES); lib/constructs/jobs-monitoring.ts builds them.
  */
-import { ConfigError, isAbsent, type ContextLookup } from './context.ts';
+import { ConfigError, isAbsent, readNumber, type ContextLookup } from './context.ts';
 
 /** The period every alarm evaluates, in minutes. */
 export const ALARM_PERIOD_MINUTES = 5;
@@ -85,7 +85,7 @@ export function readAlarmConfig(lookup: ContextLookup): AlarmConfig {
     throw new ConfigError('alarmTopicArn', 'a standard topic (CloudWatch alarms cannot notify FIFO topics)', topicArn);
   }
   const thresholds = Object.fromEntries(
-    Object.entries(ALARM_THRESHOLDS).map(([name, spec]) => [name, readThreshold(lookup, spec)]),
+    Object.entries(ALARM_THRESHOLDS).map(([name, spec]) => [name, readNumber(lookup, spec.key, spec)]),
   ) as unknown as AlarmThresholds;
   return { ...(email ? { email } : {}), ...(topicArn ? { topicArn } : {}), thresholds };
 }
@@ -95,13 +95,4 @@ function readPattern(lookup: ContextLookup, key: string, pattern: RegExp, expect
   if (isAbsent(value)) return undefined;
   if (typeof value !== 'string' || !pattern.test(value.trim())) throw new ConfigError(key, expected, value);
   return value.trim();
-}
-
-function readThreshold(lookup: ContextLookup, { key, min, max, fallback, integer }: ThresholdSpec): number {
-  const value = lookup(key);
-  if (isAbsent(value)) return fallback;
-  const parsed = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-  const valid = typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= min && parsed <= max && (!integer || Number.isInteger(parsed));
-  if (!valid) throw new ConfigError(key, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
-  return parsed;
 }

@@ -8,7 +8,7 @@ import { MODEL_ID, MODEL_SETTINGS_BOUNDS } from '../lambdas/job-types/model-sett
 import { ALL_JOB_SCOPES } from '../lambdas/http/principal.ts';
 import { MAX_WORKER_CONCURRENCY, MIN_WORKER_CONCURRENCY, QUOTAS, WORKER } from '../lambdas/shared/resources.ts';
 import { readAlarmConfig, type AlarmConfig } from './alarm-config.ts';
-import { ConfigError, isAbsent, type ContextLookup } from './context.ts';
+import { ConfigError, isAbsent, readNumber, type ContextLookup } from './context.ts';
 
 /** An existing Cognito user pool (and app client) to trust instead of creating one. */
 export interface ExistingUserPool {
@@ -375,13 +375,7 @@ function readTemperature(key: string, value: unknown): number {
 }
 
 function readInteger(lookup: ContextLookup, key: string, min: number, max: number, fallback: number): number {
-  const value = lookup(key);
-  if (isAbsent(value)) return fallback;
-  const parsed = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof parsed !== 'number' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw new ConfigError(key, `an integer from ${min} to ${max}`, value);
-  }
-  return parsed;
+  return readNumber(lookup, key, { min, max, fallback, integer: true });
 }
 
 function readBoolean(lookup: ContextLookup, key: string, fallback: boolean): boolean {

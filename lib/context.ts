@@ -15,3 +15,17 @@ export class ConfigError extends Error {
 }
 
 export const isAbsent = (value: unknown): boolean => value === undefined || value === null || value === '';
+
+/**
+ * A number from context (`-c key=12` gives the string "12"): `fallback` when absent, a ConfigError
+ * naming the key when it is not a number from `min` to `max` (an integer when `integer`).
+ */
+export function readNumber(lookup: ContextLookup, key: string, bounds: { min: number; max: number; fallback: number; integer?: boolean }): number {
+  const { min, max, fallback, integer } = bounds;
+  const value = lookup(key);
+  if (isAbsent(value)) return fallback;
+  const parsed = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+  const valid = typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= min && parsed <= max && (!integer || Number.isInteger(parsed));
+  if (!valid) throw new ConfigError(key, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
+  return parsed;
+}
