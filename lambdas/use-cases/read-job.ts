@@ -3,18 +3,18 @@
  * result stored outside the record is read only once the job is COMPLETED, so a poll of a running
  * job reads the record and nothing else. No AWS imports here.
  */
-import { JobNotCompletedError, JobNotFoundError } from '../domain/errors.ts';
+import { JobNotCompletedError } from '../domain/errors.ts';
 import type { Job, JobStatus } from '../domain/job.ts';
 import type { JsonObject } from '../domain/json.ts';
 import { loadResult } from '../domain/payloads.ts';
 import type { JobReader, PayloadStore } from '../domain/ports.ts';
-import { findOwnJob, findReadableJob, type ReadAccess } from './owned-jobs.ts';
+import { findReadableJob, type ReadAccess } from './owned-jobs.ts';
 
 export interface ReadJobDependencies {
   readonly store: JobReader;
   /** Results too large for the record. */
   readonly payloads: PayloadStore;
-  /** Workspace jobs the caller may read (`result` of GET /api/jobs/{id}/result for a member); absent: their own jobs only. */
+  /** Workspace jobs the caller may read (GET /api/jobs/{id} and /result for a member); absent: their own jobs only. */
   readonly access?: ReadAccess;
 }
 
@@ -27,19 +27,12 @@ export interface JobResult {
 export class ReadJob {
   constructor(private readonly deps: ReadJobDependencies) {}
 
-  /** The caller's job with its result; JobNotFoundError when missing or someone else's. */
-  async get(ownerId: string, id: string): Promise<Job> {
-    return this.withResult(await findOwnJob(this.deps.store, ownerId, id));
-  }
-
   /**
-   * The job with its result when `readable` says the caller may read it (their own, or one of a
-   * workspace they belong to); JobNotFoundError otherwise, as for a missing one.
+   * The job with its result: the caller's own, or (with `access`) one of a workspace they belong
+   * to; JobNotFoundError otherwise, as for a missing one.
    */
-  async getReadable(id: string, readable: (job: Job) => Promise<boolean>): Promise<Job> {
-    const job = await this.deps.store.get(id);
-    if (!job || !(await readable(job))) throw new JobNotFoundError(id);
-    return this.withResult(job);
+  async get(ownerId: string, id: string): Promise<Job> {
+    return this.withResult(await findReadableJob(this.deps.store, ownerId, id, this.deps.access));
   }
 
   private async withResult(job: Job): Promise<Job> {

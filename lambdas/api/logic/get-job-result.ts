@@ -2,10 +2,10 @@ import { lazyPayloadStore } from '../../adapters/lazy-payload-store.ts';
 import { jobIdParameter } from '../../http/request.ts';
 import { requireEnv } from '../../shared/config.ts';
 import { ENV } from '../../shared/resources.ts';
-import { jobReaderFrom, workspaceReaderFrom } from '../../shared/wiring.ts';
+import { jobReaderFrom } from '../../shared/wiring.ts';
 import { ReadJob } from '../../use-cases/read-job.ts';
-import { WorkspaceAccess } from '../../use-cases/workspaces.ts';
 import type { RouteLogic } from '../http-adapter.ts';
+import { workspaceAccessFrom } from '../workspace-http.ts';
 import type { RouteWiring } from '../wiring.ts';
 
 /**
@@ -25,6 +25,6 @@ export function wire({ env }: RouteWiring): ReadJob {
   return new ReadJob({
     store: jobReaderFrom(env),
     payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)),
-    access: new WorkspaceAccess(workspaceReaderFrom(env)),
+    access: workspaceAccessFrom(env),
   });
 }

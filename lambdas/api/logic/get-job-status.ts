@@ -1,9 +1,9 @@
 import { toStatusView } from '../../domain/job.ts';
 import { jobIdParameter } from '../../http/request.ts';
-import { jobReaderFrom, workspaceReaderFrom } from '../../shared/wiring.ts';
+import { jobReaderFrom } from '../../shared/wiring.ts';
 import { ReadJobStatus } from '../../use-cases/read-job-status.ts';
-import { WorkspaceAccess } from '../../use-cases/workspaces.ts';
 import { pollHeaders, type RouteLogic } from '../http-adapter.ts';
+import { workspaceAccessFrom } from '../workspace-http.ts';
 import type { RouteWiring } from '../wiring.ts';
 
 /**
@@ -18,5 +18,5 @@ export const getJobStatus: RouteLogic<ReadJobStatus> = async (request, jobs) => 
 
 /** The function's one wiring point: the jobs table and the caller's membership of a workspace job's workspace, read with GetItem, and nothing else. */
 export function wire({ env }: RouteWiring): ReadJobStatus {
-  return new ReadJobStatus({ store: jobReaderFrom(env), access: new WorkspaceAccess(workspaceReaderFrom(env)) });
+  return new ReadJobStatus({ store: jobReaderFrom(env), access: workspaceAccessFrom(env) });
 }

@@ -13,7 +13,7 @@ import { handler as getJob } from '../../../lambdas/api/handlers/get-job.ts';
 import { handler as listJobs } from '../../../lambdas/api/handlers/list-jobs.ts';
 import { handler as retryJob } from '../../../lambdas/api/handlers/retry-job.ts';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { getJob as getJobLogic, wire as wireGetJob } from '../../../lambdas/api/handlers/get-job.ts';
+import { getJob as getJobLogic, wire as wireGetJob } from '../../../lambdas/api/logic/get-job.ts';
 import { localStackTokenCaller } from '../../../lambdas/api/localstack-tokens.ts';
 import { routeHandler } from '../../../lambdas/api/wiring.ts';
 import { HttpError } from '../../../lambdas/http/problem.ts';

@@ -1,25 +1,13 @@
-import { lazyPayloadStore } from '../../../adapters/lazy-payload-store.ts';
-import { toView } from '../../../domain/job.ts';
-import { jobIdParameter } from '../../../http/request.ts';
-import { requireEnv } from '../../../shared/config.ts';
-import { ENV } from '../../../shared/resources.ts';
-import { jobReaderFrom } from '../../../shared/wiring.ts';
-import { ReadJob } from '../../../use-cases/read-job.ts';
-import { pollHeaders } from '../../http-adapter.ts';
-import { inWorkspace, workspaceAccessFrom } from '../../workspace-http.ts';
+import type { ReadJob } from '../../../use-cases/read-job.ts';
+import { getJob, wire as wireGetJob } from '../../logic/get-job.ts';
+import { asWorkspace, inWorkspace, workspaceAccessFrom } from '../../workspace-http.ts';
 import { routeHandler, type RouteWiring } from '../../wiring.ts';
 
 /** GET /api/workspaces/{wid}/jobs/{id} → as GET /api/jobs/{id}; a job of another workspace is 404. */
-export const workspaceGetJob = inWorkspace<ReadJob>('read', async (request, jobs, { ownerKey }) => {
-  const job = await jobs.get(ownerKey, jobIdParameter(request.event));
-  return { status: 200, body: toView(job), headers: pollHeaders(job) };
-});
+export const workspaceGetJob = inWorkspace<ReadJob>('read', asWorkspace(getJob));
 
-export function wire({ env }: RouteWiring) {
-  return {
-    access: workspaceAccessFrom(env),
-    jobs: new ReadJob({ store: jobReaderFrom(env), payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)) }),
-  };
+export function wire(wiring: RouteWiring) {
+  return { access: workspaceAccessFrom(wiring.env), jobs: wireGetJob(wiring) };
 }
 
 export const handler = await routeHandler('workspace-get-job', workspaceGetJob, wire);
