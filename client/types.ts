@@ -40,6 +40,8 @@ export type JobTypeName = keyof JobInputs;
 export const JOB_TYPE_NAMES = ['AI_PREVIEW', 'PARSE_DOCUMENT', 'GAP_DETECTION', 'RISK_ANALYSIS', 'REPORT_GENERATION'] as const satisfies readonly JobTypeName[];
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+/** The statuses a job can be retried from (POST …/retry). */
+export const RETRYABLE_STATUSES: readonly JobStatus[] = ['FAILED', 'CANCELLED'];
 
 /** POST /api/jobs. */
 export type CreateJobRequest = {

@@ -59,7 +59,7 @@ export async function buildConsole(): Promise<ConsoleAssets> {
 }
 
 /** Each job type's name, description and input as JSON Schema (what the API accepts). */
-export function jobTypeCatalogue(): JobTypeCatalogue {
+function jobTypeCatalogue(): JobTypeCatalogue {
   return {
     types: JOB_TYPE_DEFINITIONS.map((definition) => ({
       name: definition.name,

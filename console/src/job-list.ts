@@ -3,7 +3,7 @@
  * cursors), refreshed every 1.5 s while a job on the page is unfinished (every 10 s otherwise),
  * with each job's status, progress bar, attempts and error, and its actions (open, cancel, retry).
  */
-import { TERMINAL_STATUSES, type JobsClient, type JobSummary, type ListFilters } from '../../client/index.ts';
+import { RETRYABLE_STATUSES, TERMINAL_STATUSES, type JobsClient, type JobSummary, type ListFilters } from '../../client/index.ts';
 import type { JobTypeCatalogue } from './catalogue.ts';
 import { clear, h, humanize, time } from './dom.ts';
 
@@ -62,7 +62,7 @@ export function jobList(catalogue: JobTypeCatalogue, client: () => JobsClient, a
           'div',
           { class: 'actions' },
           unfinished ? h('button', { type: 'button', onclick: () => void actions.cancel(job.id), 'aria-label': `Cancel job ${job.id}` }, 'Cancel') : null,
-        job.status === 'FAILED' || job.status === 'CANCELLED' ? h('button', { type: 'button', onclick: () => void actions.retry(job.id), 'aria-label': `Retry job ${job.id}` }, 'Retry') : null,
+        RETRYABLE_STATUSES.includes(job.status) ? h('button', { type: 'button', onclick: () => void actions.retry(job.id), 'aria-label': `Retry job ${job.id}` }, 'Retry') : null,
         ),
       ),
     );

@@ -2,7 +2,7 @@
  * The web console: sign in, create jobs, watch them, open results, cancel and retry. Everything
  * goes through the typed client (client/), which makes this the client's living example.
  */
-import { JobsClient, ProblemError, TERMINAL_STATUSES, type Job } from '../../client/index.ts';
+import { JobsClient, ProblemError, RETRYABLE_STATUSES, TERMINAL_STATUSES, type Job } from '../../client/index.ts';
 import { completeHostedUiSignIn, currentSession, devSignIn, hostedUiSignIn, signOut, type Session } from './auth.ts';
 import type { JobTypeCatalogue } from './catalogue.ts';
 import type { ConsoleConfig } from './config.ts';
@@ -72,7 +72,8 @@ function signInView(config: ConsoleConfig): HTMLElement {
 }
 
 function consoleView(config: ConsoleConfig, catalogue: JobTypeCatalogue, session: Session): HTMLElement {
-  const client = () => new JobsClient({ baseUrl: config.apiUrl, token: () => currentSession()?.idToken });
+  const jobsClient = new JobsClient({ baseUrl: config.apiUrl, token: () => currentSession()?.idToken });
+  const client = () => jobsClient;
   const detail = h('section', { id: 'job-detail', 'aria-labelledby': 'detail-title', hidden: true, tabindex: -1 });
   let watching: AbortController | undefined;
 
@@ -98,7 +99,7 @@ function consoleView(config: ConsoleConfig, catalogue: JobTypeCatalogue, session
         'div',
         { class: 'actions' },
         !finished ? h('button', { type: 'button', onclick: () => void cancel(job.id) }, 'Cancel job') : null,
-        job.status === 'FAILED' || job.status === 'CANCELLED' ? h('button', { type: 'button', onclick: () => void retry(job.id) }, 'Retry job') : null,
+        RETRYABLE_STATUSES.includes(job.status) ? h('button', { type: 'button', onclick: () => void retry(job.id) }, 'Retry job') : null,
         h('button', { type: 'button', onclick: closeDetail }, 'Close'),
       ),
       job.status === 'COMPLETED' && job.result ? h('section', { 'aria-label': 'Result' }, h('h3', {}, 'Result'), renderResult(job.result)) : null,

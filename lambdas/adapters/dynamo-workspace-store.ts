@@ -123,7 +123,7 @@ export class DynamoWorkspaceStore extends DynamoWorkspaceReader implements Works
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error) && delta < 0) throw new WorkspaceOwnerRequiredError('A workspace keeps at least one owner: make another member owner first');
+      if (isConditionFailure(error) && delta < 0) throw new WorkspaceOwnerRequiredError();
       if (!isConditionFailure(error)) throw error;
     }
   }

@@ -132,7 +132,11 @@ export class WorkspaceRoleForbiddenError extends DomainError {
 }
 
 /** A change that would leave the workspace without an owner, or an admin touching an owner. */
-export class WorkspaceOwnerRequiredError extends DomainError {}
+export class WorkspaceOwnerRequiredError extends DomainError {
+  constructor() {
+    super('A workspace keeps at least one owner: make another member owner first');
+  }
+}
 
 /** Deleting a workspace that still holds jobs. */
 export class WorkspaceNotEmptyError extends DomainError {

@@ -58,7 +58,7 @@ export interface Expected {
 }
 
 /** Whether the caller's token holds the route's scope (a person holds every scope). */
-export function holdsScope(caller: Caller, route: RouteName): boolean {
+function holdsScope(caller: Caller, route: RouteName): boolean {
   if (caller === 'person' || caller === 'both') return true;
   if (caller === 'none' || caller === 'anonymous') return false;
   return READ_ROUTES.has(route) === (caller === 'read');

@@ -79,6 +79,6 @@ export class MemoryWorkspaceStore implements WorkspaceStore {
   }
 
   private checkAnotherOwner(members: Map<string, Membership>): void {
-    if ([...members.values()].filter((m) => m.role === 'owner').length < 2) throw new WorkspaceOwnerRequiredError('A workspace keeps at least one owner: make another member owner first');
+    if ([...members.values()].filter((m) => m.role === 'owner').length < 2) throw new WorkspaceOwnerRequiredError();
   }
 }
