@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConsoleAsset, ConsoleAssets } from '../../console/build.ts';
 import type { ConsoleConfig } from '../../console/src/config.ts';
+import { readBody } from './gateway/body.ts';
 
 /** Handles the request and returns its status, or undefined to leave it to the API routes. */
 export type Site = (req: IncomingMessage, res: ServerResponse, request: { method: string; path: string }) => Promise<number | undefined>;
@@ -71,7 +72,8 @@ async function signIn(req: IncomingMessage, res: ServerResponse, method: string,
   if (method !== 'POST') return sendJson(res, 405, { error: 'POST {"username": "alice"}' }, { Allow: 'POST' });
   const refusal = notLoopback(req);
   if (refusal) return sendJson(res, 403, { error: refusal });
-  const text = await readSmallBody(req);
+  const body = await readBody(req, MAX_SIGN_IN_BODY);
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : undefined;
   let username: unknown;
   try {
     username = (JSON.parse(text ?? '') as { username?: unknown }).username;
@@ -97,19 +99,6 @@ export function notLoopback(req: IncomingMessage): string | undefined {
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== `http://${host}`) return 'Dev sign-in is for the console on this server only';
   return undefined;
-}
-
-function readSmallBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_SIGN_IN_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_SIGN_IN_BODY ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(undefined));
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): number {
