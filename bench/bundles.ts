@@ -29,8 +29,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { BUNDLE_ENTRY_FILE, bundleFunction } from '../lib/bundling.ts';
-import { ROUTES, routeScope } from '../lambdas/api/routes.ts';
-import { BACKGROUND_ENTRIES, LOCAL_TOKENS_DEFINE, ROUTE_SCOPE_DEFINE } from '../lambdas/shared/resources.ts';
+import { ROUTES, routeDefines } from '../lambdas/api/routes.ts';
+import { BACKGROUND_ENTRIES } from '../lambdas/shared/resources.ts';
 import { FUNCTION_ENV } from './support/function-env.ts';
 
 const args = process.argv.slice(2);
@@ -59,7 +59,7 @@ const SUBJECTS: Subject[] = [
   ...ROUTES.map((route): Subject => ({
     name: route.name,
     entry: route.entry,
-    define: { [LOCAL_TOKENS_DEFINE]: 'false', [ROUTE_SCOPE_DEFINE]: JSON.stringify(routeScope(route.name)) },
+    define: routeDefines(route.name, false),
     floor: 'api-floor',
     target: route.method === 'GET',
   })),

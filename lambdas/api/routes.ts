@@ -56,7 +56,7 @@ export interface RouteDefinition {
 }
 
 import { requiredScope, type RouteScope } from '../http/principal.ts';
-import { JOBS_TABLE, type JobsTableIndexName } from '../shared/resources.ts';
+import { JOBS_TABLE, LOCAL_TOKENS_DEFINE, ROUTE_SCOPE_DEFINE, type JobsTableIndexName } from '../shared/resources.ts';
 import { WORKSPACE_ROUTES } from './workspace-routes.ts';
 
 const handlerEntry = (name: string) => `lambdas/api/handlers/${name}.ts`;
@@ -198,4 +198,13 @@ export function routeScope(name: string): string {
   const route: RouteDefinition | undefined = ROUTES.find((candidate) => candidate.name === name);
   if (!route) throw new Error(`Unknown route ${name}`);
   return requiredScope(route);
+}
+
+/**
+ * The compile-time constants a route's function is bundled with (the stack, the bundle tests and
+ * the benchmark): whether it verifies local tokens itself (LocalStack) and its scope, so the
+ * bundle needs no route table.
+ */
+export function routeDefines(name: string, localTokens: boolean): Record<string, string> {
+  return { [LOCAL_TOKENS_DEFINE]: String(localTokens), [ROUTE_SCOPE_DEFINE]: JSON.stringify(routeScope(name)) };
 }

@@ -21,8 +21,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ROUTES, routeScope, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
-import { ENV, LOCAL_TOKENS_DEFINE, ROUTE_SCOPE_DEFINE } from '../../lambdas/shared/resources.ts';
+import { ROUTES, routeDefines, type RouteDefinition, type RouteName } from '../../lambdas/api/routes.ts';
+import { ENV } from '../../lambdas/shared/resources.ts';
 import type { JobPriority } from '../../lambdas/domain/job.ts';
 import { PROBLEM_TITLES, problemType } from '../../lambdas/http/problem.ts';
 import { CORS_ALLOW_METHODS, CORS_EXTRA_REQUEST_HEADERS } from '../../lambdas/http/responses.ts';
@@ -173,8 +173,8 @@ export class JobsApi extends Construct {
         ...(this.localAuthorizer ? { [ENV.localJwks]: this.localAuthorizer.jwksJson } : {}),
       },
       // Only the LocalStack variant's bundles carry that verifier (and aws-jwt-verify).
-      // The route's scope, so the bundle needs no route table (ROUTE_SCOPE_DEFINE).
-      define: { [LOCAL_TOKENS_DEFINE]: String(this.localAuthorizer !== undefined), [ROUTE_SCOPE_DEFINE]: JSON.stringify(routeScope(route.name)) },
+      // The route's scope, so the bundle needs no route table (routeDefines).
+      define: routeDefines(route.name, this.localAuthorizer !== undefined),
     });
     if (route.access.table.length > 0) fn.useTable(props.jobsTable, route.access.table, route.access.indexes ?? []);
     if (route.access.workspaces && route.access.workspaces.length > 0) {

@@ -9,8 +9,8 @@
  * of the write side of the stores nor the S3 client's share of the SDK core.
  */
 import { describe, expect, it } from 'vitest';
-import { ROUTES, routeScope, type RouteDefinition } from '../../lambdas/api/routes.ts';
-import { BACKGROUND_ENTRIES, LOCAL_TOKENS_DEFINE, ROUTE_SCOPE_DEFINE } from '../../lambdas/shared/resources.ts';
+import { ROUTES, routeDefines, type RouteDefinition } from '../../lambdas/api/routes.ts';
+import { BACKGROUND_ENTRIES } from '../../lambdas/shared/resources.ts';
 import { bundleEntry, type Bundle } from '../support/bundle.ts';
 
 const routes: readonly RouteDefinition[] = ROUTES;
@@ -21,7 +21,7 @@ const bundles = new Map<string, Promise<Bundle>>();
 const floorBundle = bundleEntry('bench/floors/read-route.ts');
 /** The AWS variant's route bundle (the stack's constants: no local tokens, the route's scope), built once per file. */
 const routeBundle = (route: RouteDefinition): Promise<Bundle> => {
-  if (!bundles.has(route.entry)) bundles.set(route.entry, bundleEntry(route.entry, { [LOCAL_TOKENS_DEFINE]: 'false', [ROUTE_SCOPE_DEFINE]: JSON.stringify(routeScope(route.name)) }));
+  if (!bundles.has(route.entry)) bundles.set(route.entry, bundleEntry(route.entry, routeDefines(route.name, false)));
   return bundles.get(route.entry)!;
 };
 
