@@ -51,25 +51,27 @@ export class RetryJob {
     }
     const keyed = { ownerId, key: options.idempotencyKey, requestHash: fingerprint('retry', id) };
     let record = await this.keys.find(keyed);
+    let known: Job | undefined;
     if (!record) {
       // What can refuse the retry (not the caller's, not retryable, the quota) runs before the key is held.
-      const job = await findOwnJob(store, ownerId, id, check);
-      if (!canTransition(job.status, 'retry')) throw new InvalidTransitionError(id, job.status, 'retry');
-      await checkQuota(store, ownerId, quota, job.type);
-      record = await this.keys.claim(keyed, id, job.generation);
+      known = await findOwnJob(store, ownerId, id, check);
+      if (!canTransition(known.status, 'retry')) throw new InvalidTransitionError(id, known.status, 'retry');
+      await checkQuota(store, ownerId, quota, known.type);
+      record = await this.keys.claim(keyed, id, known.generation);
     }
-    return this.retryOnce(ownerId, record, check);
+    return this.retryOnce(ownerId, record, check, known);
   }
 
   /**
    * The run the key's record started from, retried once: a job already on a later run is the
    * replay; otherwise the retry is applied on that run (a concurrent one with the same key loses
-   * the condition, reads again and answers the replay).
+   * the condition, reads again and answers the replay). `known`: the job as this request just read
+   * it, used for the first round instead of reading it again (a stale copy loses the condition too).
    */
-  private async retryOnce(ownerId: string, record: IdempotencyRecord, check?: JobCheck): Promise<JobOutcome> {
+  private async retryOnce(ownerId: string, record: IdempotencyRecord, check?: JobCheck, known?: Job): Promise<JobOutcome> {
     const { store } = this.deps;
     for (let round = 0; ; round++) {
-      const job = await findOwnJob(store, ownerId, record.jobId, check);
+      const job = round === 0 && known?.generation === record.generation ? known : await findOwnJob(store, ownerId, record.jobId, check);
       if (job.generation > record.generation) return { job, replayed: true };
       if (!canTransition(job.status, 'retry')) throw new InvalidTransitionError(job.id, job.status, 'retry');
       try {
