@@ -31,7 +31,7 @@ import { gzipSync } from 'node:zlib';
 import { BUNDLE_ENTRY_FILE, bundleFunction } from '../lib/bundling.ts';
 import { ROUTES, routeDefines } from '../lambdas/api/routes.ts';
 import { BACKGROUND_ENTRIES } from '../lambdas/shared/resources.ts';
-import { FUNCTION_ENV } from './support/function-env.ts';
+import { BACKGROUND_ENV, FUNCTION_ENV, routeEnv } from './support/function-env.ts';
 
 const args = process.argv.slice(2);
 const singleFile = args.includes('--single-file');
@@ -40,7 +40,6 @@ const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.leng
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const out = mkdtempSync(path.join(tmpdir(), 'jobs-bench-'));
 
-const env = { ...process.env, ...FUNCTION_ENV };
 
 interface Subject {
   readonly name: string;
@@ -49,11 +48,13 @@ interface Subject {
   /** The floor it is compared with, and whether the 1.3× target applies to it. */
   readonly floor?: 'api-floor' | 'worker-floor';
   readonly target?: boolean;
+  /** The variables the stack gives the function (bench/support/function-env.ts). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 const FLOORS: Subject[] = [
-  { name: 'api-floor', entry: 'bench/floors/read-route.ts', define: {} },
-  { name: 'worker-floor', entry: 'bench/floors/worker.ts', define: {} },
+  { name: 'api-floor', entry: 'bench/floors/read-route.ts', define: {}, env: FUNCTION_ENV },
+  { name: 'worker-floor', entry: 'bench/floors/worker.ts', define: {}, env: FUNCTION_ENV },
 ];
 const SUBJECTS: Subject[] = [
   ...ROUTES.map((route): Subject => ({
@@ -62,6 +63,7 @@ const SUBJECTS: Subject[] = [
     define: routeDefines(route.name, false),
     floor: 'api-floor',
     target: route.method === 'GET',
+    env: routeEnv(route.access),
   })),
   ...Object.entries(BACKGROUND_ENTRIES).map(([name, entry]): Subject => ({
     name,
@@ -69,6 +71,7 @@ const SUBJECTS: Subject[] = [
     define: {},
     floor: name === 'worker' ? 'worker-floor' : 'api-floor',
     target: name === 'worker',
+    env: BACKGROUND_ENV[name] ?? FUNCTION_ENV,
   })),
 ];
 
@@ -90,6 +93,7 @@ interface Measured {
   readonly gzipBytes: number;
   readonly initBytes: number;
   readonly entry: string;
+  readonly env: NodeJS.ProcessEnv;
 }
 
 async function bundle(subject: Subject): Promise<Measured> {
@@ -97,6 +101,7 @@ async function bundle(subject: Subject): Promise<Measured> {
   bundleFunction(path.join(ROOT, subject.entry), dir, subject.define, singleFile ? { splitting: false } : {});
   const files = listFiles(dir).filter((file) => file.endsWith('.mjs'));
   const entry = path.join(dir, BUNDLE_ENTRY_FILE);
+  const env = { ...process.env, ...subject.env };
   const loaded = spawnSync(process.execPath, ['--import', register, probe, entry], { env, encoding: 'utf8' }).stderr;
   const loadedFiles = new Set([...loaded.matchAll(/^LOADED (file:\S+)$/gm)].map((match) => fileURLToPath(match[1]!)).filter((file) => file.startsWith(dir)));
   return {
@@ -104,6 +109,7 @@ async function bundle(subject: Subject): Promise<Measured> {
     gzipBytes: files.reduce((sum, file) => sum + gzipSync(readFileSync(file)).length, 0),
     initBytes: [...loadedFiles].reduce((sum, file) => sum + statSync(file).size, 0),
     entry,
+    env,
   };
 }
 
@@ -113,7 +119,7 @@ function listFiles(dir: string): string[] {
   );
 }
 
-const importMs = (entry: string): { wall: number; cpu: number } =>
+const importMs = ({ entry, env }: Measured): { wall: number; cpu: number } =>
   JSON.parse(execFileSync(process.execPath, [probe, entry], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
@@ -137,8 +143,8 @@ for (const subject of [...FLOORS, ...SUBJECTS.filter((candidate) => !only || onl
   const own: { wall: number; cpu: number }[] = [];
   const base: number[] = [];
   for (let i = 0; i < runs; i++) {
-    base.push(importMs(floor.entry).cpu);
-    own.push(importMs(measured.entry));
+    base.push(importMs(floor).cpu);
+    own.push(importMs(measured));
   }
   const cpu = median(own.map((run) => run.cpu));
   const floorCpu = median(base);

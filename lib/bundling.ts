@@ -21,6 +21,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync, type BuildOptions, type Metafile, type OutputFile } from 'esbuild';
+import { COMPILED_JOB_TYPES_JSON } from '../lambdas/job-types/compile.ts';
 
 /**
  * ESM bundles of CommonJS dependencies call `require` for Node built-ins; esbuild's ESM output has
@@ -30,6 +31,12 @@ const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const r
 
 /** The entry file's name in the bundle directory: Lambda's handler is `index.handler`. */
 export const BUNDLE_ENTRY_FILE = 'index.mjs';
+
+/**
+ * The compile-time constant lambdas/job-types/compiled.ts reads the job types from: compiled from
+ * their zod schemas here, at build time, so the worker's bundle carries JSON Schemas and no zod.
+ */
+export const COMPILED_JOB_TYPES_DEFINE = 'JOBS_COMPILED_JOB_TYPES';
 
 /** The compile-time constant lazy-payload-store.ts imports the S3 payload store by, in a bundle. */
 export const S3_PAYLOAD_STORE_DEFINE = 'JOBS_S3_PAYLOAD_STORE';
@@ -58,7 +65,11 @@ export function functionBuildOptions(entry: string, outdir: string, define: Read
     mainFields: ['module', 'main'],
     minify: true,
     banner: { js: ESM_REQUIRE_BANNER },
-    define: { [S3_PAYLOAD_STORE_DEFINE]: JSON.stringify(S3_PAYLOAD_STORE_SPECIFIER), ...define },
+    define: {
+      [S3_PAYLOAD_STORE_DEFINE]: JSON.stringify(S3_PAYLOAD_STORE_SPECIFIER),
+      [COMPILED_JOB_TYPES_DEFINE]: JSON.stringify(COMPILED_JOB_TYPES_JSON),
+      ...define,
+    },
     external: [S3_PAYLOAD_STORE_SPECIFIER],
     logLevel: 'error',
   };

@@ -1,6 +1,7 @@
 /**
  * Job types. A type declares its input schema, maxAttempts and timeout (the definition, which
- * the API needs to validate a create) and its processor (which only the worker needs). They are
+ * the API needs to validate a create) and its processor (which only the worker needs, with the
+ * schemas compiled: lambdas/job-types/compiled.ts). They are
  * kept in separate modules so the API functions never bundle processor dependencies.
  * No AWS imports here.
  */
@@ -88,9 +89,23 @@ export interface ProcessorContext {
 /** Runs one attempt. Throw NonRetryableError to fail the job at once; anything else is retried. */
 export type Processor<Input = unknown> = (input: Input, context: ProcessorContext) => Promise<JsonObject>;
 
-/** A definition together with its processor: what the worker runs. */
-export interface JobType<Input = unknown> extends JobTypeDefinition<Input> {
+/**
+ * What the worker runs: a type's name and time limit, the check of a stored input, and the
+ * processor. In the worker the check is compiled from the definition's schema (no zod there); a
+ * definition's zod schema fits it too (tests build job types as `{ ...definition, process }`).
+ */
+export interface JobType<Input = unknown> {
+  readonly name: string;
+  /** Time limit of one attempt, in seconds. */
+  readonly timeoutSeconds: number;
+  /** Checks a stored input before the processor gets it. */
+  readonly input: InputCheck<Input>;
   readonly process: Processor<Input>;
+}
+
+/** A check of a value: what it is as Input, or that it is not one. */
+export interface InputCheck<Input> {
+  safeParse(value: unknown): { readonly success: true; readonly data: Input } | { readonly success: false };
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -163,7 +178,7 @@ export function parseTypeLimits(overrides: unknown, source: string, known?: read
 }
 
 /** Looks up definitions by name. */
-export class JobTypeCatalog<T extends JobTypeDefinition<any> = JobTypeDefinition> {
+export class JobTypeCatalog<T extends { readonly name: string } = JobTypeDefinition> {
   private readonly byName: ReadonlyMap<string, T>;
 
   constructor(types: readonly T[]) {

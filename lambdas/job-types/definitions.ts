@@ -4,32 +4,25 @@
  * - `index.ts` exports what the API and `cdk synth` need: `definition` (defineJobType) and, when
  *   the type's model settings defaults differ from the common ones, `modelSettings`. It must
  *   import no processor and no AWS SDK: the API functions bundle every index.ts (a test checks).
- * - `worker.ts` exports `worker`, the processor and renderer built from that definition;
- *   processors.ts loads it for the worker only.
+ * - `result.ts` exports the zod schema of the type's results: `output`, what a structured type's
+ *   model must reply (its result is that with `metadata`), or `result`. The OpenAPI document
+ *   publishes it; compile.ts turns it into the JSON Schema the worker checks replies with.
+ * - `worker.ts` exports `worker`, the processor and renderer of the type (defineWorker or
+ *   structuredJobType, by name). It imports no zod (only types): processors.ts loads it for the
+ *   worker only, whose bundle carries the schemas compiled (compiled.ts), not zod.
  *
- * Adding a type: its folder, and one line in JOB_TYPE_FOLDERS.
+ * Adding a type: its folder, and one line in JOB_TYPE_FOLDERS (folders.ts).
  */
 import { JobTypeCatalog, type JobTypeDefinition } from '../domain/job-types.ts';
+import { JOB_TYPE_FOLDERS, jobTypeFolder } from './folders.ts';
 import type { ModelSettingsSpec } from './model-settings.ts';
 
-/** Every job type, by folder, in the order the API names them. */
-export const JOB_TYPE_FOLDERS: readonly string[] = [
-  'ai-preview',
-  'parse-document',
-  'gap-detection',
-  'risk-analysis',
-  'report-generation',
-];
+export { JOB_TYPE_FOLDERS, jobTypeFolder };
 
 /** What a type's index.ts exports. */
 export interface JobTypeIndex {
   readonly definition: JobTypeDefinition<any>;
   readonly modelSettings: ModelSettingsSpec;
-}
-
-/** The folder of a type: its name in kebab case. */
-export function jobTypeFolder(name: string): string {
-  return name.toLowerCase().replaceAll('_', '-');
 }
 
 /**

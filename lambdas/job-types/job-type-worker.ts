@@ -1,9 +1,9 @@
 /**
  * The worker's part of a job type, which its `<folder>/worker.ts` exports as `worker`: how to
  * build its processor and how its results read to a job chained on them. Worker-side only (the
- * API never loads worker.ts files).
+ * API never loads worker.ts files), and without zod: a worker.ts imports its index.ts and
+ * result.ts for their types only (`import type`), and its schemas come compiled (compiled.ts).
  */
-import type { z } from 'zod';
 import type { JobTypeDefinition, Processor } from '../domain/job-types.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { StructuredModel } from '../domain/model.ts';
@@ -17,9 +17,12 @@ export interface ProcessorDependencies {
   readonly renderSource: SourceRenderer;
 }
 
+/** The input a definition's schema produces: `InputOf<typeof definition>`, with `import type { definition }`. */
+export type InputOf<Definition> = Definition extends JobTypeDefinition<infer Input> ? Input : never;
+
 export interface JobTypeWorker<Input = any> {
-  /** The definition from the type's index.ts: the processor takes what its schema produces. */
-  readonly definition: JobTypeDefinition<Input>;
+  /** The type's name: its folder's (a test and the worker's start-up check it). */
+  readonly name: string;
   /** Builds the processor with the type's model settings (model-settings.ts). */
   processor(deps: ProcessorDependencies, settings: ModelSettings): Processor<Input>;
   /**
@@ -27,17 +30,9 @@ export interface JobTypeWorker<Input = any> {
    * does not have the type's shape (the model then gets it as JSON).
    */
   render(result: JsonObject): string | undefined;
-  /**
-   * The schema of the type's results (what its processor returns): the OpenAPI document
-   * (lib/openapi) publishes it; a type without one fails the document's generation.
-   */
-  readonly result?: z.ZodType;
 }
 
-/** A worker part built on `definition`, so the compiler ties the processor's input to its schema. */
-export function defineWorker<Input>(
-  definition: JobTypeDefinition<Input>,
-  parts: Omit<JobTypeWorker<Input>, 'definition'>,
-): JobTypeWorker<Input> {
-  return { definition, ...parts };
+/** The worker part of the type `name`; Input is its definition's (InputOf). */
+export function defineWorker<Input>(name: string, parts: Omit<JobTypeWorker<Input>, 'name'>): JobTypeWorker<Input> {
+  return { name, ...parts };
 }

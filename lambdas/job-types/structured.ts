@@ -1,6 +1,8 @@
 /**
- * Structured output for processors: asks the model to answer by calling a tool whose JSON Schema
- * is derived from the zod schema that then validates the answer. A reply that does not validate
+ * Structured output for processors: asks the model to answer by calling a tool whose input schema
+ * is the JSON Schema of the type's reply (compiled from the zod `output` of its result.ts), and
+ * checks the answer against that same schema (json-check.ts: strings trimmed, keys the schema
+ * does not name dropped). No zod here: this runs in the worker. A reply that does not validate
  * is sent back once, within the same attempt, with what was wrong; a second bad reply fails the
  * attempt with a RetryableError (the next attempt may do better).
  *
@@ -8,16 +10,17 @@
  * answers, 85 "asking the model again" before the second call. Logs one line per model call with
  * usage and latency, never the prompt, the documents or the reply.
  *
- * `structuredJobType` builds a whole structured job type's worker part from its definition, its
- * result schema, its prompts and the document it reads.
+ * `structuredJobType` builds a whole structured job type's worker part from its name (its compiled
+ * reply schema), its prompts and the document it reads.
  */
-import * as z from 'zod';
 import { TOOL_NAME_PATTERN } from '../domain/bedrock-limits.ts';
 import { RetryableError } from '../domain/errors.ts';
-import type { JobTypeDefinition, ProcessorContext } from '../domain/job-types.ts';
+import type { ProcessorContext } from '../domain/job-types.ts';
 import type { JsonObject } from '../domain/json.ts';
 import type { DocumentFormat, ModelDocument, StructuredModel, StructuredRequest, StructuredResponse } from '../domain/model.ts';
+import { compiledJobType } from './compiled.ts';
 import type { JobTypeWorker } from './job-type-worker.ts';
+import { checkJson, type CheckIssue, type Checked, type JsonSchema } from './json-check.ts';
 import type { ModelSettings } from './model-settings.ts';
 import type { SourceRenderer } from './sources.ts';
 
@@ -33,29 +36,27 @@ export const MAX_MODEL_CALLS = 2;
 /** Issues quoted back to the model and in the error message. */
 const MAX_ISSUES_SHOWN = 10;
 
-/** A job type's structured result: the tool the model must call and the schema that checks it. */
+/** A job type's structured result: the tool the model must call and the check of its reply. */
 export interface StructuredOutput<T extends JsonObject> {
   readonly jobType: string;
-  readonly schema: z.ZodType<T>;
   readonly tool: StructuredRequest['tool'];
+  /** The reply checked against the tool's schema: strings trimmed, keys it does not name dropped. */
+  check(reply: unknown): Checked<T>;
 }
 
-/**
- * Derives the tool from `schema` (call once per type, at module load). `$schema` is left out:
- * Converse takes the schema itself, not a document about it.
- */
+/** The tool whose input schema is `schema` (a type's compiled reply schema), and its check. */
 export function structuredOutput<T extends JsonObject>(spec: {
   readonly jobType: string;
   readonly toolName: string;
   readonly toolDescription: string;
-  readonly schema: z.ZodType<T>;
+  readonly schema: JsonSchema;
 }): StructuredOutput<T> {
   if (!TOOL_NAME_PATTERN.test(spec.toolName)) throw new Error(`Invalid tool name "${spec.toolName}"`);
-  const { $schema: _ignored, ...inputSchema } = z.toJSONSchema(spec.schema) as Record<string, unknown>;
+  const { schema } = spec;
   return {
     jobType: spec.jobType,
-    schema: spec.schema,
-    tool: { name: spec.toolName, description: spec.toolDescription, inputSchema },
+    tool: { name: spec.toolName, description: spec.toolDescription, inputSchema: schema },
+    check: (reply) => checkJson<T>(schema, reply, { unknownKeys: 'strip', trim: true }),
   };
 }
 
@@ -109,7 +110,7 @@ export async function generateStructured<T extends JsonObject>(
     totals.latencyMs += response.latencyMs;
     if (calls === 1) await context.reportProgress(STRUCTURED_PROGRESS.validating);
 
-    const parsed = output.schema.safeParse(response.value);
+    const parsed = output.check(response.value);
     logCall(context, output, response, calls, parsed.success);
     if (parsed.success) {
       return {
@@ -123,7 +124,7 @@ export async function generateStructured<T extends JsonObject>(
       };
     }
 
-    const issues = describeIssues(parsed.error);
+    const issues = describeIssues(parsed.issues);
     context.logger.warn('model reply did not match the schema', {
       jobType: output.jobType,
       call: calls,
@@ -154,8 +155,8 @@ function logCall(
 }
 
 /** `path: message`, e.g. `sections.0.heading: Too small: expected string to have >=1 characters`. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(the arguments)'}: ${issue.message}`);
+export function describeIssues(issues: readonly CheckIssue[]): string[] {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || '(the arguments)'}: ${issue.message}`);
 }
 
 function listIssues(issues: readonly string[]): string {
@@ -201,25 +202,17 @@ export function textDocument(name: string, format: Extract<DocumentFormat, 'txt'
  */
 export function withMetadata<T extends JsonObject>(result: StructuredResult<T>): JsonObject {
   const { model, usage, latencyMs, modelCalls } = result.metadata;
-  const metadata: z.infer<typeof RESULT_METADATA> = { model, usage: { ...usage }, latencyMs, attempts: modelCalls };
+  const metadata: ResultMetadata = { model, usage: { ...usage }, latencyMs, attempts: modelCalls };
   return { ...result.value, metadata };
 }
 
-/** The `metadata` withMetadata puts next to a structured result (published in openapi.json). */
-export const RESULT_METADATA = z
-  .object({
-    model: z.string().describe('The model that answered'),
-    usage: z.object({ inputTokens: z.int().min(0), outputTokens: z.int().min(0) }).describe('Tokens of the model calls, summed'),
-    latencyMs: z.number().min(0).describe('Time spent in model calls, summed'),
-    attempts: z.int().min(1).describe('Model calls in the attempt (2 when the first reply was sent back)'),
-  })
-  .describe('How the result was made');
-
-/** A structured type's result schema: its output object with `metadata` (withMetadata). */
-export function structuredResultSchema(output: z.ZodType): z.ZodType {
-  if (!(output instanceof z.ZodObject)) throw new Error('A structured result must be a z.object');
-  return output.extend({ metadata: RESULT_METADATA });
-}
+/** The `metadata` of a structured result (its schema, RESULT_METADATA in results.ts, is published in openapi.json). */
+export type ResultMetadata = {
+  readonly model: string;
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  readonly latencyMs: number;
+  readonly attempts: number;
+};
 
 /** The start of every system prompt: documents are data, and the answer is a tool call. */
 export function systemPrompt(role: string, toolName: string): string {
@@ -241,8 +234,6 @@ export interface StructuredJobTypeSpec<Input, Output extends JsonObject> {
   document(input: Input, context: ProcessorContext, renderSource: SourceRenderer): Promise<ModelDocument>;
   /** The tool the model must answer with (Converse: 1 to 64 of a-z, A-Z, 0-9, _ and -). */
   readonly tool: { readonly name: string; readonly description: string };
-  /** The result: it validates the reply, and the tool's JSON Schema is derived from it. */
-  readonly output: z.ZodType<Output>;
   /** Changes the validated value before it is returned (e.g. a title the input fixes). */
   readonly finish?: (value: Output, input: Input) => Output;
   /** A result as text for the jobs chained on it. */
@@ -256,36 +247,35 @@ export interface StructuredJobTypeWorker<Input, Output extends JsonObject> exten
 }
 
 /**
- * A structured job type's worker part: its processor reads the document, asks the model for the
- * result (generateStructured), applies `finish` and returns the value with its metadata; its
- * renderer renders results that match the result schema.
+ * The worker part of the structured job type `name`: its processor reads the document, asks the
+ * model for the result (generateStructured, with the type's compiled reply schema), applies
+ * `finish` and returns the value with its metadata; its renderer renders results that match the
+ * reply schema. Input and Output are the types of its index.ts's definition and result.ts's
+ * `output` (type imports: the worker imports no zod). Throws when the type is not registered or
+ * its result.ts has no `output`.
  */
 export function structuredJobType<Input, Output extends JsonObject>(
-  definition: JobTypeDefinition<Input>,
-  spec: StructuredJobTypeSpec<NoInfer<Input>, Output>,
+  name: string,
+  spec: StructuredJobTypeSpec<Input, Output>,
 ): StructuredJobTypeWorker<Input, Output> {
-  const output = structuredOutput({
-    jobType: definition.name,
-    toolName: spec.tool.name,
-    toolDescription: spec.tool.description,
-    schema: spec.output,
-  });
+  const schema = compiledJobType(name).output;
+  if (schema === undefined) throw new Error(`Job type ${name}: a structured type's result.ts must export its model's reply as \`output\``);
+  const output = structuredOutput<Output>({ jobType: name, toolName: spec.tool.name, toolDescription: spec.tool.description, schema });
   const system = systemPrompt(spec.role, output.tool.name);
   const { prompt: template, finish } = spec;
   const prompt = (input: Input) => (typeof template === 'string' ? template : template(input));
   return {
-    definition,
+    name,
     output,
     system,
     prompt,
-    result: structuredResultSchema(spec.output),
     processor: ({ model, renderSource }, settings) => async (input, context) => {
       const document = await spec.document(input, context, renderSource);
       const result = await generateStructured(model, output, settings, { prompt: prompt(input), system, documents: [document] }, context);
       return withMetadata(finish ? { ...result, value: finish(result.value, input) } : result);
     },
     render: (result) => {
-      const parsed = output.schema.safeParse(result);
+      const parsed = output.check(result);
       return parsed.success ? spec.render(parsed.data) : undefined;
     },
   };

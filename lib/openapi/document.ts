@@ -16,7 +16,7 @@ import { JOB_SCOPES } from '../../lambdas/http/principal.ts';
 import { PROBLEM_CONTENT_TYPE, type ProblemCode } from '../../lambdas/http/problem.ts';
 import { REQUEST_ID_HEADER } from '../../lambdas/http/responses.ts';
 import { JOB_TYPE_DEFINITIONS } from '../../lambdas/job-types/definitions.ts';
-import { loadWorkers } from '../../lambdas/job-types/processors.ts';
+import { loadJobTypeResults } from '../../lambdas/job-types/results.ts';
 import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from '../../lambdas/use-cases/list-jobs.ts';
 import { RETRY_AFTER_CODES, routeProblems, workspaceVariants } from './problems.ts';
 import * as bodies from './schemas.ts';
@@ -27,13 +27,9 @@ export interface DocumentedJobType {
   readonly result: z.ZodType;
 }
 
-/** Every job type with its worker's result schema; throws for a type whose worker has none. */
+/** Every job type with its result schema (its folder's result.ts); throws for a type without one. */
 export async function documentedJobTypes(): Promise<DocumentedJobType[]> {
-  const workers = await loadWorkers(JOB_TYPE_DEFINITIONS);
-  return workers.map(({ definition, result }) => {
-    if (!result) throw new Error(`Job type ${definition.name}: its worker exports no result schema (JobTypeWorker.result)`);
-    return { definition, result };
-  });
+  return (await loadJobTypeResults(JOB_TYPE_DEFINITIONS)).map(({ definition, result }) => ({ definition, result }));
 }
 
 type HeaderName = 'Location' | 'Retry-After' | 'ETag' | 'Cache-Control' | 'Idempotent-Replayed' | 'X-Request-Id';

@@ -1,18 +1,10 @@
 /** AI_PREVIEW in the worker: one model call; its reply and usage are the result. */
-import * as z from 'zod';
-import { defineWorker } from '../job-type-worker.ts';
-import { definition } from './index.ts';
+import type { z } from 'zod';
+import { defineWorker, type InputOf } from '../job-type-worker.ts';
+import type { definition } from './index.ts';
+import type { result } from './result.ts';
 
-/** What an AI_PREVIEW job's result holds (published in openapi.json). */
-const result = z.object({
-  output: z.string().describe("The model's reply"),
-  model: z.string().describe('The model that answered'),
-  usage: z.object({ inputTokens: z.int().min(0), outputTokens: z.int().min(0) }),
-  stopReason: z.string().describe('Why the model stopped, e.g. end_turn or max_tokens'),
-  latencyMs: z.number().min(0),
-});
-
-export const worker = defineWorker(definition, {
+export const worker = defineWorker<InputOf<typeof definition>>('AI_PREVIEW', {
   // The type takes only its model id from the settings: max tokens come from the input.
   processor: ({ model }, { modelId }) => async (input, context) => {
     await context.reportProgress({ percent: 10, message: 'waiting for model' });
@@ -40,6 +32,5 @@ export const worker = defineWorker(definition, {
       latencyMs: response.latencyMs,
     } satisfies z.infer<typeof result>;
   },
-  result,
   render: (result) => (typeof result.output === 'string' ? result.output : undefined),
 });

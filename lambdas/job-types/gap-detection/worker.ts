@@ -2,13 +2,14 @@
  * GAP_DETECTION in the worker: sends the document (the input text, the uploaded file or the
  * sources' results) with the required topics and/or the question, and records the gaps.
  */
-import * as z from 'zod';
-import { level, outputList, outputText } from '../output-fields.ts';
+import type { z } from 'zod';
 import { subjectDocument } from '../sources.ts';
 import { structuredJobType } from '../structured.ts';
-import { definition } from './index.ts';
+import type { InputOf } from '../job-type-worker.ts';
+import type { definition } from './index.ts';
+import type { output } from './result.ts';
 
-export const worker = structuredJobType(definition, {
+export const worker = structuredJobType<InputOf<typeof definition>, z.infer<typeof output>>('GAP_DETECTION', {
   role: 'You review documents for completeness: you find what they are missing, not what they get wrong.',
   prompt: (input) => {
     const parts = ['Find what the attached document is missing.'];
@@ -29,17 +30,6 @@ export const worker = structuredJobType(definition, {
   },
   document: subjectDocument,
   tool: { name: 'record_gaps', description: 'Records what the document is missing against the required topics or the question.' },
-  output: z.object({
-    gaps: outputList(
-      z.object({
-        area: outputText(300, 'The required topic, or the part of the question, that is not (fully) covered.'),
-        description: outputText(4_000, 'What is missing or too thin, and why it matters.'),
-        severity: level('high: the document cannot serve its purpose without it; medium: a clear weakness; low: a minor omission.'),
-      }),
-      100,
-      'What the document is missing, most severe first. Empty when nothing is missing.',
-    ),
-  }),
   render: ({ gaps }) =>
     gaps.length === 0
       ? 'Gaps found: none.'

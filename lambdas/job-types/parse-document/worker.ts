@@ -2,13 +2,14 @@
  * PARSE_DOCUMENT in the worker: sends the document to the model as a document content block (a
  * file as its decoded or uploaded bytes, text as a `txt` document) and records its structure.
  */
-import * as z from 'zod';
-import { outputList, outputText } from '../output-fields.ts';
+import type { z } from 'zod';
 import { DOCUMENT_NAMES, SOURCE_PROGRESS } from '../sources.ts';
 import { structuredJobType, textDocument } from '../structured.ts';
-import { definition } from './index.ts';
+import type { InputOf } from '../job-type-worker.ts';
+import type { definition } from './index.ts';
+import type { output } from './result.ts';
 
-export const worker = structuredJobType(definition, {
+export const worker = structuredJobType<InputOf<typeof definition>, z.infer<typeof output>>('PARSE_DOCUMENT', {
   role: 'You read documents and record their structure faithfully.',
   prompt: [
     'Read the attached document and record its structure:',
@@ -33,18 +34,6 @@ export const worker = structuredJobType(definition, {
     return block;
   },
   tool: { name: 'record_document_structure', description: "Records the document's title, a summary and its sections." },
-  output: z.object({
-    title: outputText(300, "The document's own title, or a short descriptive title if it has none."),
-    summary: outputText(5_000, 'What the document is about and its main points, in 2 to 5 sentences.'),
-    sections: outputList(
-      z.object({
-        heading: outputText(300, "The section's heading as written, or a short descriptive one if it has none."),
-        text: outputText(20_000, "The section's content: kept as written when short, condensed to its key points when long."),
-      }),
-      200,
-      "The document's sections in order of appearance.",
-    ),
-  }),
   render: ({ title, summary, sections }) =>
     [`Title: ${title}`, `Summary: ${summary}`, ...sections.map((section) => `Section: ${section.heading}\n${section.text}`)].join('\n\n'),
 });

@@ -1,11 +1,12 @@
 /** REPORT_GENERATION in the worker: sends the sources' results and records one Markdown report. */
-import * as z from 'zod';
-import { outputText } from '../output-fields.ts';
+import type { z } from 'zod';
 import { sourcesDocument } from '../sources.ts';
 import { structuredJobType } from '../structured.ts';
-import { definition } from './index.ts';
+import type { InputOf } from '../job-type-worker.ts';
+import type { definition } from './index.ts';
+import type { output } from './result.ts';
 
-export const worker = structuredJobType(definition, {
+export const worker = structuredJobType<InputOf<typeof definition>, z.infer<typeof output>>('REPORT_GENERATION', {
   role: 'You write clear, well-structured reports in Markdown.',
   prompt: (input) => {
     const parts = [
@@ -22,10 +23,6 @@ export const worker = structuredJobType(definition, {
   },
   document: (input, context, renderSource) => sourcesDocument(input.sourceJobIds, context, renderSource),
   tool: { name: 'record_report', description: 'Records the report: its title and its body in Markdown.' },
-  output: z.object({
-    title: outputText(300, "The report's title."),
-    markdown: outputText(100_000, 'The report body in Markdown, without the title as a heading.'),
-  }),
   // A title the input gives is the report's title, whatever the model proposes.
   finish: (report, input) => (input.title !== undefined ? { ...report, title: input.title } : report),
   render: ({ title, markdown }) => `Report: ${title}\n\n${markdown}`,

@@ -2,13 +2,14 @@
  * RISK_ANALYSIS in the worker: sends the document (the input text, the uploaded file or the
  * sources' results) and records its risks.
  */
-import * as z from 'zod';
-import { level, outputList, outputText } from '../output-fields.ts';
+import type { z } from 'zod';
 import { subjectDocument } from '../sources.ts';
 import { structuredJobType } from '../structured.ts';
-import { definition } from './index.ts';
+import type { InputOf } from '../job-type-worker.ts';
+import type { definition } from './index.ts';
+import type { output } from './result.ts';
 
-export const worker = structuredJobType(definition, {
+export const worker = structuredJobType<InputOf<typeof definition>, z.infer<typeof output>>('RISK_ANALYSIS', {
   role: 'You are a risk analyst.',
   prompt: [
     'Identify the risks described in, or clearly implied by, the attached document.',
@@ -19,19 +20,6 @@ export const worker = structuredJobType(definition, {
   ].join('\n\n'),
   document: subjectDocument,
   tool: { name: 'record_risks', description: 'Records the risks found in the document, with likelihood, impact and mitigation.' },
-  output: z.object({
-    risks: outputList(
-      z.object({
-        category: outputText(200, 'A short category, e.g. financial, legal, operational, technical, schedule, security.'),
-        description: outputText(4_000, 'The risk: what could go wrong, and what in the document points to it.'),
-        likelihood: level('How likely the risk is to materialise.'),
-        impact: level('How bad it would be if it did.'),
-        mitigation: outputText(4_000, 'What would reduce the likelihood or the impact.'),
-      }),
-      100,
-      'The risks, most serious first. Empty when the document shows none.',
-    ),
-  }),
   render: ({ risks }) =>
     risks.length === 0
       ? 'Risks found: none.'

@@ -1,5 +1,9 @@
 /** What the job type tests share: ids, model settings, and the structured types' cases. */
-import type { JobType, ProcessorContext, SourceJob } from '../../../lambdas/domain/job-types.ts';
+import type { JobType, JobTypeDefinition, ProcessorContext, SourceJob } from '../../../lambdas/domain/job-types.ts';
+import { definition as gapDetectionDefinition } from '../../../lambdas/job-types/gap-detection/index.ts';
+import { definition as parseDocumentDefinition } from '../../../lambdas/job-types/parse-document/index.ts';
+import { definition as reportGenerationDefinition } from '../../../lambdas/job-types/report-generation/index.ts';
+import { definition as riskAnalysisDefinition } from '../../../lambdas/job-types/risk-analysis/index.ts';
 import type { JsonObject } from '../../../lambdas/domain/json.ts';
 import type { StructuredModel } from '../../../lambdas/domain/model.ts';
 import { worker as gapDetection } from '../../../lambdas/job-types/gap-detection/worker.ts';
@@ -25,9 +29,16 @@ export function workerType(name: string, model: StructuredModel, env: Record<str
   return type;
 }
 
-/** One attempt of `type` on `input` (parsed by its schema, as the worker does): its result, or what it threw. */
+/** `input` as `type`'s check returns it (as the worker does before it runs the processor); throws when it does not pass. */
+export function checkedInput<Input>(type: JobType<Input>, input: unknown): Input {
+  const checked = type.input.safeParse(input);
+  if (!checked.success) throw new Error(`The input does not pass ${type.name}'s check: ${JSON.stringify(input)}`);
+  return checked.data;
+}
+
+/** One attempt of `type` on `input` (checked, as the worker does): its result, or what it threw. */
 export async function attempt(type: JobType<any>, input: unknown, context: ProcessorContext) {
-  return type.process(type.input.parse(input), context).then(
+  return type.process(checkedInput(type, input), context).then(
     (result) => ({ result, failure: undefined }),
     (failure: unknown) => ({ result: undefined, failure }),
   );
@@ -72,6 +83,8 @@ const RISK = {
 export interface StructuredCase {
   readonly type: string;
   readonly worker: StructuredJobTypeWorker<any, any>;
+  /** Its definition (index.ts): the API's schema of its input. */
+  readonly definition: JobTypeDefinition<any>;
   /** The tool the model must call. */
   readonly tool: string;
   /** The ways the type takes its document, each with an input that gives it that way. */
@@ -95,6 +108,7 @@ export const STRUCTURED_CASES: readonly StructuredCase[] = [
   {
     type: 'PARSE_DOCUMENT',
     worker: parseDocument,
+    definition: parseDocumentDefinition,
     tool: 'record_document_structure',
     inputs: { text: { text: TEXT }, upload: { document: { uploadId: UPLOAD_ID, format: 'pdf' } } },
     valid: { title: 'Harvest plan', summary: 'When and how to harvest.', sections: [{ heading: 'Timing', text: 'Late September.' }] },
@@ -104,6 +118,7 @@ export const STRUCTURED_CASES: readonly StructuredCase[] = [
   {
     type: 'GAP_DETECTION',
     worker: gapDetection,
+    definition: gapDetectionDefinition,
     tool: 'record_gaps',
     inputs: {
       text: { text: TEXT, requiredTopics: ['budget', 'weather'] },
@@ -122,6 +137,7 @@ export const STRUCTURED_CASES: readonly StructuredCase[] = [
   {
     type: 'RISK_ANALYSIS',
     worker: riskAnalysis,
+    definition: riskAnalysisDefinition,
     tool: 'record_risks',
     inputs: {
       text: { text: TEXT },
@@ -138,6 +154,7 @@ export const STRUCTURED_CASES: readonly StructuredCase[] = [
   {
     type: 'REPORT_GENERATION',
     worker: reportGeneration,
+    definition: reportGenerationDefinition,
     tool: 'record_report',
     inputs: { sources: { sourceJobIds: [SOURCE_ID, SOURCE_ID_2], instructions: 'For the board.' } },
     valid: { title: 'Harvest review', markdown: '## Findings\n\n- Budget is missing.' },

@@ -12,7 +12,7 @@ import { NonRetryableError, RetryableError } from '../../../lambdas/domain/error
 import type { JobType } from '../../../lambdas/domain/job-types.ts';
 import { createJobTypes } from '../../../lambdas/job-types/processors.ts';
 import { processorContext } from '../../support/processor-context.ts';
-import { PDF, SOURCES, STRUCTURED_CASES, firstInput } from './fixtures.ts';
+import { PDF, SOURCES, STRUCTURED_CASES, checkedInput, firstInput } from './fixtures.ts';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 
@@ -42,7 +42,7 @@ beforeEach(() => {
 async function run(type: string, input: unknown) {
   const jobType = types.get(type)!;
   const { context } = processorContext({ sources: SOURCES, document: new Uint8Array(PDF) });
-  return jobType.process(jobType.input.parse(input), context);
+  return jobType.process(checkedInput(jobType, input), context);
 }
 
 describe.each(STRUCTURED_CASES.map((testCase) => ({ ...testCase, input: firstInput(testCase), tool: testCase.worker.output.tool })))('$type on Bedrock', (testCase) => {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ConfigurationError } from '../../../lambdas/domain/errors.ts';
 import { defineJobType } from '../../../lambdas/domain/job-types.ts';
 import { definition as aiPreview } from '../../../lambdas/job-types/ai-preview/index.ts';
+import { compileJobType } from '../../../lambdas/job-types/compile.ts';
 import {
   JOB_TYPE_DEFINITIONS,
   JOB_TYPE_FOLDERS,
@@ -21,13 +22,13 @@ import { defineWorker } from '../../../lambdas/job-types/job-type-worker.ts';
 import { MAX_JOB_TIMEOUT_SECONDS, createJobTypes, joinJobTypes, loadWorkers, renderSourceResult } from '../../../lambdas/job-types/processors.ts';
 import { processorContext } from '../../support/processor-context.ts';
 import { ScriptedModel } from '../../support/scripted-model.ts';
-import { SETTINGS, SOURCES, STRUCTURED_CASES, firstInput, workerType } from './fixtures.ts';
+import { SETTINGS, SOURCES, STRUCTURED_CASES, checkedInput, firstInput, workerType } from './fixtures.ts';
 
 /** The model request of one job of `testCase`'s type, its worker built from `env`. */
 async function requestOf(env: Record<string, string>, testCase: (typeof STRUCTURED_CASES)[number]) {
   const model = new ScriptedModel().answer({ value: testCase.valid });
   const type = workerType(testCase.type, model, env);
-  await type.process(type.input.parse(firstInput(testCase)), processorContext({ sources: SOURCES }).context);
+  await type.process(checkedInput(type, firstInput(testCase)), processorContext({ sources: SOURCES }).context);
   return model.requests[0]!;
 }
 
@@ -40,11 +41,11 @@ async function bundledFiles(entry: string, options: { packages?: 'external' } = 
 /** Worker-side code: the worker.ts files and the processor machinery, and the AWS SDK. */
 const WORKER_CODE = /^lambdas\/job-types\/(.*\/worker|processors|job-type-worker|structured|sources)\.ts$|@aws-sdk/;
 
-const fabricated = (name: string, timeoutSeconds: number) =>
-  defineWorker(defineJobType({ name, description: 'test type', input: z.object({}), timeoutSeconds }), {
-    processor: () => async () => ({ ok: true }),
-    render: () => undefined,
-  });
+/** A compiled type, as compile.ts makes one from a definition. */
+const compiled = (name: string, timeoutSeconds: number) =>
+  compileJobType(defineJobType({ name, description: 'test type', input: z.object({}), timeoutSeconds }), {});
+const workerOf = (name: string) => defineWorker(name, { processor: () => async () => ({ ok: true }), render: () => undefined });
+const fabricated = (name: string, timeoutSeconds: number) => ({ ...compiled(name, timeoutSeconds), worker: workerOf(name) });
 
 describe('the list of job types', () => {
   it('puts every type in the catalog the API uses, in its order', () => {
@@ -78,7 +79,8 @@ describe('the worker’s job types', () => {
 
     expect(jobTypes.map((type) => type.name)).toStrictEqual(JOB_TYPE_DEFINITIONS.map((type) => type.name));
     jobTypes.forEach((type, index) => {
-      expect(type).toMatchObject({ ...JOB_TYPE_DEFINITIONS[index], process: expect.any(Function) });
+      const { name, timeoutSeconds } = JOB_TYPE_DEFINITIONS[index]!;
+      expect(type).toStrictEqual({ name, timeoutSeconds, input: { safeParse: expect.any(Function) }, process: expect.any(Function) });
       expect(type.timeoutSeconds).toBeLessThanOrEqual(MAX_JOB_TIMEOUT_SECONDS);
     });
   });
@@ -127,20 +129,20 @@ describe('joining definitions with their workers', () => {
   const deps = { model: new ScriptedModel(), renderSource: renderSourceResult };
 
   it('fails at start-up when a type has no worker.ts', async () => {
-    const missing = fabricated('NO_WORKER', 30);
-
-    await expect(loadWorkers([missing.definition], () => Promise.reject(new Error('Cannot find module')))).rejects.toThrow(
+    await expect(loadWorkers([compiled('NO_WORKER', 30)], () => Promise.reject(new Error('Cannot find module')))).rejects.toThrow(
       'Job type NO_WORKER has no worker: add lambdas/job-types/no-worker/worker.ts',
     );
   });
 
-  it('fails at start-up when a worker.ts is built on another definition than its index.ts exports', async () => {
+  it('fails at start-up when a worker.ts exports the worker part of another type, or none', async () => {
     const lonely = fabricated('LONELY', 30);
+    const { worker, ...type } = lonely;
 
-    await expect(loadWorkers([lonely.definition], async () => ({ worker: gapDetectionWorker }))).rejects.toThrow(
-      'lambdas/job-types/lonely/worker.ts must export `worker`, built on the definition its index.ts exports',
+    await expect(loadWorkers([type], async () => ({ worker: gapDetectionWorker }))).rejects.toThrow(
+      'lambdas/job-types/lonely/worker.ts must export `worker`, the worker part of LONELY (defineWorker or structuredJobType)',
     );
-    await expect(loadWorkers([lonely.definition], async () => ({ worker: lonely }))).resolves.toStrictEqual([lonely]);
+    await expect(loadWorkers([type], async () => ({}))).rejects.toThrow('lambdas/job-types/lonely/worker.ts must export `worker`');
+    await expect(loadWorkers([type], async () => ({ worker }))).resolves.toStrictEqual([lonely]);
   });
 
   it('fails at start-up when a type’s timeout leaves no finish margin in the worker', () => {

@@ -60,7 +60,7 @@ describe.each(STRUCTURED_CASES)('$type', (testCase) => {
     const { requests, context } = await run(testCase, input, [{ value: testCase.valid }]);
 
     const request = requests[0]!;
-    expect(request.prompt).toBe(testCase.worker.prompt(testCase.worker.definition.input.parse(input)));
+    expect(request.prompt).toBe(testCase.worker.prompt(testCase.definition.input.parse(input)));
     expect(request.system).toBe(testCase.worker.system);
     expect(request.system).toContain(`Answer only by calling the ${testCase.tool} tool`);
     expect(request.tool).toBe(testCase.worker.output.tool);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NonRetryableError, RetryableError } from '../../../lambdas/domain/errors.ts';
+import { compiledSchema } from '../../../lambdas/job-types/compile.ts';
 import {
   generateStructured,
   structuredOutput,
@@ -16,11 +17,11 @@ const schema = z.object({
   level: z.enum(['low', 'high']),
 });
 
-const output = structuredOutput({
+const output = structuredOutput<z.infer<typeof schema>>({
   jobType: 'TEST_TYPE',
   toolName: 'record_answer',
   toolDescription: 'Records the answer.',
-  schema,
+  schema: compiledSchema('TEST_TYPE', 'output', schema),
 });
 
 const call = {
@@ -33,7 +34,7 @@ const VALID = { answer: 'forty-two', level: 'high' };
 const INVALID = { answer: '', level: 'extreme' };
 
 describe('structuredOutput', () => {
-  it('derives the tool input schema from the zod schema, without $schema', () => {
+  it('takes the compiled schema as the tool’s input schema: the zod schema’s JSON Schema, without $schema', () => {
     const { $schema, ...expected } = z.toJSONSchema(schema) as Record<string, unknown>;
 
     expect($schema).toBeDefined();
@@ -46,7 +47,7 @@ describe('structuredOutput', () => {
   });
 
   it('refuses a tool name Converse would reject', () => {
-    expect(() => structuredOutput({ jobType: 'X', toolName: 'record answer', toolDescription: 'd', schema })).toThrow(
+    expect(() => structuredOutput({ jobType: 'X', toolName: 'record answer', toolDescription: 'd', schema: output.tool.inputSchema })).toThrow(
       'Invalid tool name "record answer"',
     );
   });
