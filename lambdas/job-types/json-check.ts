@@ -5,13 +5,15 @@
  *
  * Only the keywords z.toJSONSchema emits for the schemas job types use are understood
  * (CHECKED_KEYWORDS); compile.ts refuses a schema with any other, so no constraint is ignored
- * unseen. Lengths count UTF-16 code units, as zod's do. Messages read like zod's.
+ * unseen. String lengths count code points, as JSON Schema's and zod's do. Messages read like zod's.
  *
  * Two options, for the two uses:
  * - `unknownKeys`: `strip` drops keys an object's `properties` do not name (a model's extra keys,
  *   as zod's non-strict objects do); `reject` is an issue for each (a stored input, from strict
  *   schemas).
- * - `trim`: trims every string before checking it (a model's reply: outputText trims).
+ * - `trim`: trims every free-text string (a string schema without `enum` or `const`) before
+ *   checking it: a model's reply, whose free-text strings all trim first (outputText; compile.ts
+ *   refuses a reply schema with one that does not).
  */
 
 /** A JSON Schema (the subset CHECKED_KEYWORDS lists). */
@@ -62,7 +64,7 @@ type Path = readonly (string | number)[];
 
 function check(schema: JsonSchema, value: unknown, path: Path, options: CheckOptions, issues: CheckIssue[]): unknown {
   const issue = (message: string) => issues.push({ path, message });
-  if (options.trim && typeof value === 'string') value = value.trim();
+  if (options.trim && typeof value === 'string' && schema.enum === undefined && !('const' in schema) && schema.anyOf === undefined) value = value.trim();
 
   if (Array.isArray(schema.anyOf)) {
     for (const option of schema.anyOf as JsonSchema[]) {
@@ -87,8 +89,9 @@ function check(schema: JsonSchema, value: unknown, path: Path, options: CheckOpt
   }
 
   if (typeof value === 'string') {
-    if (typeof schema.minLength === 'number' && value.length < schema.minLength) issue(`Too small: expected string to have >=${schema.minLength} characters`);
-    if (typeof schema.maxLength === 'number' && value.length > schema.maxLength) issue(`Too big: expected string to have <=${schema.maxLength} characters`);
+    const length = codePointLength(value);
+    if (typeof schema.minLength === 'number' && length < schema.minLength) issue(`Too small: expected string to have >=${schema.minLength} characters`);
+    if (typeof schema.maxLength === 'number' && length > schema.maxLength) issue(`Too big: expected string to have <=${schema.maxLength} characters`);
     if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) issue(`Invalid string: must match pattern /${schema.pattern}/`);
     return value;
   }
@@ -156,6 +159,18 @@ function hasType(value: unknown, type: string | readonly string[]): boolean {
         return false;
     }
   });
+}
+
+/** Code points: a surrogate pair counts once. */
+function codePointLength(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    if ((text.charCodeAt(i) & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length--;
+      i++;
+    }
+  }
+  return length;
 }
 
 function typeName(value: unknown): string {
