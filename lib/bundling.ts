@@ -115,16 +115,18 @@ function mergeMetafiles(a: Metafile, b: Metafile): Metafile {
 
 /**
  * The output files of a bundle that load whatever the function does: the entry and the chunks it
- * imports statically, transitively. The others load when a dynamic `import()` runs: at init for
+ * imports statically, transitively, and those of the modules (by source path) in `alsoAtInit`,
+ * imported dynamically at start-up. The others load when a dynamic `import()` runs: at init for
  * the job type modules the worker and create-job await at top level, on first use for the S3
  * client of lazy-payload-store.ts.
  */
-export function initialOutputs(metafile: Metafile): Set<string> {
+export function initialOutputs(metafile: Metafile, alsoAtInit?: RegExp): Set<string> {
   const outputs = metafile.outputs;
   // A dynamically imported module is an entry point of its own chunk: the function's is index.mjs.
   const entry = Object.keys(outputs).find((file) => file === BUNDLE_ENTRY_FILE || file.endsWith(`/${BUNDLE_ENTRY_FILE}`));
   const reached = new Set<string>();
-  const pending = entry ? [entry] : [];
+  const imported = Object.keys(outputs).filter((file) => alsoAtInit?.test(outputs[file]!.entryPoint ?? '') && file !== entry);
+  const pending = [...(entry ? [entry] : []), ...imported];
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     if (reached.has(file)) continue;
     reached.add(file);

@@ -32,14 +32,18 @@ function packagesIn(inputs: Iterable<string>): Set<string> {
   return new Set([...inputs].flatMap((input) => PACKAGE_OF.exec(input)?.[1] ?? []));
 }
 
-/** `entry` is relative to the project root; `define` as the stack's compile-time constants. */
-export async function bundleEntry(entry: string, define: Record<string, string> = {}): Promise<Bundle> {
+/**
+ * `entry` is relative to the project root; `define` as the stack's compile-time constants;
+ * `alsoAtInit`: the source paths of modules the function imports dynamically at start-up (loaded
+ * whatever it does, like its static imports).
+ */
+export async function bundleEntry(entry: string, define: Record<string, string> = {}, options: { alsoAtInit?: RegExp } = {}): Promise<Bundle> {
   const outdir = path.join(PROJECT_ROOT, 'cdk.out', 'bundle-test');
   const result = bundleFunction(path.join(PROJECT_ROOT, entry), outdir, define, { write: false, logLevel: 'silent' });
   const scripts = result.outputFiles.filter((file) => file.path.endsWith('.mjs'));
   scripts.sort((a, b) => Number(path.basename(b.path) === 'index.mjs') - Number(path.basename(a.path) === 'index.mjs'));
   const { metafile } = result;
-  const init = initialOutputs(metafile);
+  const init = initialOutputs(metafile, options.alsoAtInit);
   const initEntries = [...init].flatMap((output) => Object.entries(metafile.outputs[output]!.inputs));
   return {
     code: scripts.map((file) => file.text).join('\n'),
