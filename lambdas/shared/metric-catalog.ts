@@ -19,25 +19,40 @@ export interface MetricDefinition {
   readonly unit: MetricUnit;
   /** Extra dimensions of the breakdown set (`service` plus these); none: `service` only. */
   readonly by: readonly ('JobType' | 'FailureClass' | 'ModelId' | 'Repair')[];
-  readonly description: string;
 }
 
+/** The metrics, each with what it counts or times (a comment: every function bundles this list). */
 export const METRICS = {
-  jobsCreated: { name: 'JobsCreated', unit: 'Count', by: ['JobType'], description: 'Jobs accepted by a create (not replays, not reused results)' },
-  jobsReused: { name: 'JobsReused', unit: 'Count', by: ['JobType'], description: "Creates answered with an earlier job's result" },
-  jobsCompleted: { name: 'JobsCompleted', unit: 'Count', by: ['JobType'], description: 'Jobs that reached COMPLETED' },
-  jobsFailed: { name: 'JobsFailed', unit: 'Count', by: ['JobType', 'FailureClass'], description: 'Jobs that reached FAILED, by why' },
-  jobsRetried: { name: 'JobsRetried', unit: 'Count', by: ['JobType'], description: 'Explicit retries (POST …/retry)' },
-  jobsCancelled: { name: 'JobsCancelled', unit: 'Count', by: ['JobType'], description: 'Jobs cancelled by their caller' },
-  attemptsRequeued: { name: 'AttemptsRequeued', unit: 'Count', by: ['JobType'], description: 'Failed attempts that will be tried again' },
-  attemptDuration: { name: 'AttemptDuration', unit: 'Milliseconds', by: ['JobType'], description: 'Claim to the end of an attempt' },
-  queueDelay: { name: 'QueueDelay', unit: 'Milliseconds', by: ['JobType'], description: 'Created or requeued (or due, when scheduled) to claimed' },
-  modelLatency: { name: 'ModelLatency', unit: 'Milliseconds', by: ['ModelId'], description: 'One model call' },
-  modelInputTokens: { name: 'ModelInputTokens', unit: 'Count', by: ['ModelId'], description: 'Input tokens of model calls' },
-  modelOutputTokens: { name: 'ModelOutputTokens', unit: 'Count', by: ['ModelId'], description: 'Output tokens of model calls' },
-  modelThrottles: { name: 'ModelThrottles', unit: 'Count', by: ['ModelId'], description: 'Model calls refused by Bedrock for quota or throttling' },
-  jobsDeadLettered: { name: 'JobsDeadLettered', unit: 'Count', by: ['JobType'], description: 'Messages that reached the dead-letter queue' },
-  reconcilerRepairs: { name: 'ReconcilerRepairs', unit: 'Count', by: ['Repair'], description: 'Jobs the reconciler had to move on: a lost message or attempt' },
+  /** Jobs accepted by a create (not replays, not reused results). */
+  jobsCreated: { name: 'JobsCreated', unit: 'Count', by: ['JobType'] },
+  /** Creates answered with an earlier job's result. */
+  jobsReused: { name: 'JobsReused', unit: 'Count', by: ['JobType'] },
+  /** Jobs that reached COMPLETED. */
+  jobsCompleted: { name: 'JobsCompleted', unit: 'Count', by: ['JobType'] },
+  /** Jobs that reached FAILED, by why. */
+  jobsFailed: { name: 'JobsFailed', unit: 'Count', by: ['JobType', 'FailureClass'] },
+  /** Explicit retries (POST …/retry). */
+  jobsRetried: { name: 'JobsRetried', unit: 'Count', by: ['JobType'] },
+  /** Jobs cancelled by their caller. */
+  jobsCancelled: { name: 'JobsCancelled', unit: 'Count', by: ['JobType'] },
+  /** Failed attempts that will be tried again. */
+  attemptsRequeued: { name: 'AttemptsRequeued', unit: 'Count', by: ['JobType'] },
+  /** Claim to the end of an attempt. */
+  attemptDuration: { name: 'AttemptDuration', unit: 'Milliseconds', by: ['JobType'] },
+  /** Created or requeued (or due, when scheduled) to claimed. */
+  queueDelay: { name: 'QueueDelay', unit: 'Milliseconds', by: ['JobType'] },
+  /** One model call. */
+  modelLatency: { name: 'ModelLatency', unit: 'Milliseconds', by: ['ModelId'] },
+  /** Input tokens of model calls. */
+  modelInputTokens: { name: 'ModelInputTokens', unit: 'Count', by: ['ModelId'] },
+  /** Output tokens of model calls. */
+  modelOutputTokens: { name: 'ModelOutputTokens', unit: 'Count', by: ['ModelId'] },
+  /** Model calls refused by Bedrock for quota or throttling. */
+  modelThrottles: { name: 'ModelThrottles', unit: 'Count', by: ['ModelId'] },
+  /** Messages that reached the dead-letter queue. */
+  jobsDeadLettered: { name: 'JobsDeadLettered', unit: 'Count', by: ['JobType'] },
+  /** Jobs the reconciler had to move on: a lost message or attempt. */
+  reconcilerRepairs: { name: 'ReconcilerRepairs', unit: 'Count', by: ['Repair'] },
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricKey = keyof typeof METRICS;
