@@ -1,9 +1,11 @@
 /**
- * The read side of the jobs table: a job's record (GetItem), several records (BatchGetItem) and an
- * owner's jobs (the owner indexes, dynamo-owner-index.ts). The read routes use this class alone, so
- * their bundles carry none of the write side (conditional updates, expressions, due/failed/reuse
- * index reads); DynamoJobStore (dynamo-job-store.ts) extends it with those, so both read the same
- * way, through the same code. SDK errors are translated into domain errors here, at the edge.
+ * The read side of the jobs table: a job's record (GetItem) and several records (BatchGetItem)
+ * (DynamoJobRecords), and an owner's jobs (the owner indexes, dynamo-owner-index.ts: DynamoJobReader).
+ * The read routes use DynamoJobReader alone, so their bundles carry none of the write side
+ * (conditional updates, expressions, due/failed/reuse index reads); the worker's store
+ * (DynamoAttemptStore, dynamo-attempt-store.ts) extends DynamoJobRecords with an attempt's writes,
+ * and DynamoJobStore extends that with the rest, so all read the same way, through the same code.
+ * SDK errors are translated into domain errors here, at the edge.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -11,20 +13,23 @@ import { ServiceUnavailableError } from '../domain/errors.ts';
 import { isIdempotencyRecordId } from '../domain/fingerprints.ts';
 import type { Job } from '../domain/job.ts';
 import { systemClock, type Clock, type JobReader, type ListPage, type ListQuery } from '../domain/ports.ts';
-import { workspaceIdOfOwnerKey, type JobShardCounts } from '../domain/workspace.ts';
+import type { JobShardCounts } from '../domain/workspace.ts';
 import { translate } from './dynamo-errors.ts';
 import { fromItem, type Item } from './dynamo-items.ts';
-import { listOwnerJobs, type OwnerIndexReader } from './dynamo-owner-index.ts';
+import { OwnerJobs } from './dynamo-owner-index.ts';
 
 /** BatchGetItem's limit. */
 const BATCH_GET_MAX = 100;
 /** Rounds of BatchGetItem for keys DynamoDB left unprocessed (throttling). */
 const BATCH_GET_ROUNDS = 5;
 
-export interface DynamoJobReaderOptions {
+export interface DynamoJobRecordsOptions {
   readonly tableName: string;
   readonly client?: DynamoDBDocumentClient;
   readonly clock?: Clock;
+}
+
+export interface DynamoJobReaderOptions extends DynamoJobRecordsOptions {
   /**
    * Each workspace's jobShards (the workspaces table): needed by the functions that create, list or
    * count a workspace's jobs; without it those throw for a workspace's owner key.
@@ -38,20 +43,16 @@ export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient
   });
 }
 
-export class DynamoJobReader implements JobReader {
+/** A job's record and several records: what every store and reader of the jobs table reads. */
+export class DynamoJobRecords implements Pick<JobReader, 'get' | 'getMany'> {
   protected readonly tableName: string;
   protected readonly client: DynamoDBDocumentClient;
   protected readonly clock: Clock;
-  private readonly workspaces: JobShardCounts | undefined;
-  /** The sharded owner-index reads (dynamo-owner-index.ts) on this table. */
-  protected readonly indexReader: OwnerIndexReader;
 
-  constructor(options: DynamoJobReaderOptions) {
+  constructor(options: DynamoJobRecordsOptions) {
     this.tableName = options.tableName;
     this.client = options.client ?? createDocumentClient();
     this.clock = options.clock ?? systemClock;
-    this.workspaces = options.workspaces;
-    this.indexReader = { tableName: this.tableName, query: (input) => this.query(input), getMany: (ids) => this.getMany(ids) };
   }
 
   async get(id: string): Promise<Job | undefined> {
@@ -93,21 +94,6 @@ export class DynamoJobReader implements JobReader {
     });
   }
 
-  async list(ownerId: string, query: ListQuery): Promise<ListPage> {
-    return listOwnerJobs(this.indexReader, ownerId, await this.shardsOf(ownerId), query);
-  }
-
-  /**
-   * Over how many index shards the owner's entries are spread: 1 for a personal owner (no read),
-   * the workspace's jobShards for a workspace's owner key (one strongly consistent GetItem).
-   */
-  protected async shardsOf(ownerId: string): Promise<number> {
-    const workspaceId = workspaceIdOfOwnerKey(ownerId);
-    if (workspaceId === undefined) return 1;
-    if (!this.workspaces) throw new Error(`The job store needs the workspaces table (option workspaces) to read the jobs of ${ownerId}`);
-    return this.workspaces.jobShards(workspaceId);
-  }
-
   /** One Query page, SDK errors translated. */
   protected async query(input: QueryCommandInput) {
     try {
@@ -123,5 +109,19 @@ export class DynamoJobReader implements JobReader {
 
   protected isExpired(item: Item): boolean {
     return typeof item.expiresAt === 'number' && item.expiresAt <= this.epochNow();
+  }
+}
+
+/** The read routes' reader: records, and an owner's page of jobs on the owner indexes. */
+export class DynamoJobReader extends DynamoJobRecords implements JobReader {
+  private readonly owners: OwnerJobs;
+
+  constructor(options: DynamoJobReaderOptions) {
+    super(options);
+    this.owners = new OwnerJobs({ tableName: this.tableName, query: (input) => this.query(input), getMany: (ids) => this.getMany(ids) }, options.workspaces);
+  }
+
+  async list(ownerId: string, query: ListQuery): Promise<ListPage> {
+    return this.owners.list(ownerId, query);
   }
 }

@@ -14,54 +14,50 @@
  * the operator command) are sparse too (see JOBS_TABLE). Idempotency
  * records live in the same table under `idem#…` ids, in no index, and never read as jobs.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentUpdateError, JobAlreadyExistsError } from '../domain/errors.ts';
-import {
-  allowedFrom,
-  cancelPatch,
-  completePatch,
-  failPatch,
-  progressPatch,
-  requeuePatch,
-  retryPatch,
-  type Job,
-  type JobPatch,
-  type JobProgress,
-  type JobStatus,
-  type LifecycleSettings,
-  type StoredResult,
-} from '../domain/job.ts';
-import type { ActiveCount, AttemptRef, ClaimRequest, DueJob, DuePage, DuePosition, FailedPage, FailedQuery, JobStore, OwnerExpectation, PendingExpectation } from '../domain/ports.ts';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { JobAlreadyExistsError } from '../domain/errors.ts';
+import { allowedFrom, cancelPatch, failPatch, requeuePatch, retryPatch, type Job, type JobStatus } from '../domain/job.ts';
+import type { ActiveCount, AttemptRef, DueJob, DuePage, DuePosition, FailedPage, FailedQuery, JobStore, ListPage, ListQuery, OwnerExpectation, PendingExpectation } from '../domain/ports.ts';
 import { isIdempotencyRecordId, type IdempotencyRecord } from '../domain/fingerprints.ts';
 import { dueShardName, failedShardName, JOBS_TABLE } from '../shared/resources.ts';
 import { isConditionFailure, translate } from './dynamo-errors.ts';
-import { ExpressionBuilder, fromItem, running, toItem, type Guard, type Item } from './dynamo-items.ts';
-import { DynamoJobReader, type DynamoJobReaderOptions } from './dynamo-job-reader.ts';
-import { countOwnerActive, ownerIndexKey } from './dynamo-owner-index.ts';
-import { jobShardOf } from '../domain/workspace.ts';
+import { DynamoAttemptStore, type DynamoAttemptStoreOptions } from './dynamo-attempt-store.ts';
+import { running, toItem, type Item } from './dynamo-items.ts';
+import { OwnerJobs, ownerIndexKey } from './dynamo-owner-index.ts';
+import { jobShardOf, type JobShardCounts } from '../domain/workspace.ts';
 
 export { createDocumentClient } from './dynamo-job-reader.ts';
 
 /** Index pages findReusable reads before giving up. */
 const MAX_LIST_PAGES = 10;
 
-export interface DynamoJobStoreOptions extends DynamoJobReaderOptions {
-  /** How long a finished job is kept, when an unsent job is due. */
-  readonly lifecycle: LifecycleSettings;
+export interface DynamoJobStoreOptions extends DynamoAttemptStoreOptions {
+  /**
+   * Each workspace's jobShards (the workspaces table): needed by the functions that create, list or
+   * count a workspace's jobs; without it those throw for a workspace's owner key.
+   */
+  readonly workspaces?: JobShardCounts;
 }
 
-/** The read side (get, getMany, list) is DynamoJobReader's; the writes and the other index reads are here. */
-export class DynamoJobStore extends DynamoJobReader implements JobStore {
-  private readonly lifecycle: LifecycleSettings;
+/**
+ * Records and an attempt's writes are DynamoAttemptStore's (the worker's store); an owner's page
+ * is listed as DynamoJobReader lists it (OwnerJobs); every other transition and index read is here.
+ */
+export class DynamoJobStore extends DynamoAttemptStore implements JobStore {
+  private readonly owners: OwnerJobs;
 
   constructor(options: DynamoJobStoreOptions) {
     super(options);
-    this.lifecycle = options.lifecycle;
+    this.owners = new OwnerJobs({ tableName: this.tableName, query: (input) => this.query(input), getMany: (ids) => this.getMany(ids) }, options.workspaces);
+  }
+
+  async list(ownerId: string, query: ListQuery): Promise<ListPage> {
+    return this.owners.list(ownerId, query);
   }
 
   async create(job: Job): Promise<void> {
     // A workspace's job goes to one of its jobShards index shards, by a hash of its id, for good.
-    const shard = jobShardOf(job.id, await this.shardsOf(job.ownerId));
+    const shard = jobShardOf(job.id, await this.owners.shards(job.ownerId));
     try {
       await this.client.send(
         new PutCommand({
@@ -131,11 +127,11 @@ export class DynamoJobStore extends DynamoJobReader implements JobStore {
   }
 
   async countActive(ownerId: string, limit: number): Promise<number> {
-    return (await countOwnerActive(this.indexReader, ownerId, await this.shardsOf(ownerId), limit)).active;
+    return (await this.owners.countActive(ownerId, limit)).active;
   }
 
   async countActiveOfType(ownerId: string, limit: number, type: string): Promise<ActiveCount> {
-    return countOwnerActive(this.indexReader, ownerId, await this.shardsOf(ownerId), limit, type);
+    return this.owners.countActive(ownerId, limit, type);
   }
 
   async findReusable(reuseKey: string, completedSince: string): Promise<Job | undefined> {
@@ -200,68 +196,6 @@ export class DynamoJobStore extends DynamoJobReader implements JobStore {
     }
   }
 
-  async claim(id: string, request: ClaimRequest): Promise<Job | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { id },
-          UpdateExpression:
-            'SET #status = :processing, #runId = :runId, #lease = :lease, #updatedAt = :now, ' +
-            '#statusChangedAt = :now, #startedAt = if_not_exists(#startedAt, :now) REMOVE #progress ADD #attempts :one',
-          ConditionExpression:
-            'attribute_exists(#id) AND #attempts < #maxAttempts AND ' +
-            '(#status = :pending OR (#status = :processing AND #lease < :now)) AND #generation = :generation AND ' +
-            '(attribute_not_exists(#scheduledAt) OR #scheduledAt <= :now)',
-          ExpressionAttributeNames: {
-            '#id': 'id',
-            '#status': 'status',
-            '#runId': 'runId',
-            '#lease': 'leaseExpiresAt',
-            '#updatedAt': 'updatedAt',
-            '#statusChangedAt': 'statusChangedAt',
-            '#progress': 'progress',
-            '#startedAt': 'startedAt',
-            '#attempts': 'attempts',
-            '#maxAttempts': 'maxAttempts',
-            '#generation': 'generation',
-            '#scheduledAt': 'scheduledAt',
-          },
-          ExpressionAttributeValues: {
-            ':processing': 'PROCESSING' satisfies JobStatus,
-            ':pending': 'PENDING' satisfies JobStatus,
-            ':runId': request.runId,
-            ':lease': request.leaseExpiresAt,
-            ':now': request.now,
-            ':one': 1,
-            ':generation': request.generation,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes ? fromItem(Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw translate(error);
-    }
-  }
-
-  async reportProgress(id: string, attempt: AttemptRef, progress: JobProgress, at: Date): Promise<void> {
-    await this.apply(id, running(attempt), progressPatch(progress, at));
-  }
-
-  async complete(id: string, attempt: AttemptRef, result: StoredResult, at: Date): Promise<void> {
-    await this.apply(id, running(attempt), completePatch(result, at, this.lifecycle));
-  }
-
-  async fail(id: string, attempt: AttemptRef, error: string, at: Date): Promise<void> {
-    await this.apply(id, running(attempt), failPatch(error, at, this.lifecycle));
-  }
-
-  async requeue(id: string, attempt: AttemptRef, error: string, nextAttemptAt: Date, at: Date): Promise<void> {
-    await this.apply(id, running(attempt), requeuePatch(error, nextAttemptAt, at, this.lifecycle));
-  }
-
   async cancel(id: string, expected: OwnerExpectation, at: Date): Promise<Job> {
     return this.apply(id, { statusIn: allowedFrom('cancel'), ...expected }, cancelPatch(at, this.lifecycle));
   }
@@ -289,29 +223,5 @@ export class DynamoJobStore extends DynamoJobReader implements JobStore {
 
   async failUndeliverable(id: string, expected: PendingExpectation, error: string, at: Date): Promise<void> {
     await this.apply(id, { statusIn: ['PENDING', 'PROCESSING'], ...expected }, failPatch(error, at, this.lifecycle));
-  }
-
-  /** Applies the patch if the guard holds (and the job exists); ConcurrentUpdateError if not. */
-  private async apply(id: string, guard: Guard, patch: JobPatch): Promise<Job> {
-    const expression = new ExpressionBuilder();
-    const update = expression.update(id, patch);
-    const condition = expression.guard(guard);
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { id },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: expression.names,
-          ExpressionAttributeValues: expression.valuesOrUndefined(),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return fromItem(Attributes ?? {});
-    } catch (error) {
-      if (isConditionFailure(error)) throw new ConcurrentUpdateError(id);
-      throw translate(error);
-    }
   }
 }

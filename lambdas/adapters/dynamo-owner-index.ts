@@ -14,6 +14,7 @@
 import type { QueryCommandInput, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Job } from '../domain/job.ts';
 import type { ActiveCount, ListPage, ListPosition, ListQuery } from '../domain/ports.ts';
+import { workspaceIdOfOwnerKey, type JobShardCounts } from '../domain/workspace.ts';
 import { JOBS_TABLE } from '../shared/resources.ts';
 import type { Item } from './dynamo-items.ts';
 
@@ -172,4 +173,32 @@ export async function countOwnerActive(reader: OwnerIndexReader, ownerId: string
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * An owner's jobs on this table's owner indexes, spread over the owner's shards: 1 for a personal
+ * owner (no read), the workspace's jobShards for a workspace's owner key (one strongly consistent
+ * GetItem of `workspaces`). What DynamoJobReader and DynamoJobStore list, count and create with.
+ */
+export class OwnerJobs {
+  constructor(
+    private readonly reader: OwnerIndexReader,
+    private readonly workspaces: JobShardCounts | undefined,
+  ) {}
+
+  async list(ownerId: string, query: ListQuery): Promise<ListPage> {
+    return listOwnerJobs(this.reader, ownerId, await this.shards(ownerId), query);
+  }
+
+  async countActive(ownerId: string, limit: number, type?: string): Promise<ActiveCount> {
+    return countOwnerActive(this.reader, ownerId, await this.shards(ownerId), limit, type);
+  }
+
+  /** Over how many index shards the owner's entries are spread. */
+  async shards(ownerId: string): Promise<number> {
+    const workspaceId = workspaceIdOfOwnerKey(ownerId);
+    if (workspaceId === undefined) return 1;
+    if (!this.workspaces) throw new Error(`The job store needs the workspaces table (option workspaces) to read the jobs of ${ownerId}`);
+    return this.workspaces.jobShards(workspaceId);
+  }
 }

@@ -1,6 +1,7 @@
 /** Adapters every function builds the same way from its environment. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, DynamoJobReader } from '../adapters/dynamo-job-reader.ts';
+import { DynamoAttemptStore } from '../adapters/dynamo-attempt-store.ts';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
 import { DynamoWorkspaceReader } from '../adapters/dynamo-workspace-reader.ts';
 import { DynamoWorkspaceStore } from '../adapters/dynamo-workspace-store.ts';
@@ -15,6 +16,14 @@ import { ENV } from './resources.ts';
  */
 export function jobStoreFrom(env: Env, clock?: Clock): DynamoJobStore {
   return new DynamoJobStore({ ...jobTableFrom(env, clock), lifecycle: lifecycleSettings(env) });
+}
+
+/**
+ * The worker's store: the jobs table's records and an attempt's writes, without the workspaces
+ * table or the other transitions' code (the worker's cold start).
+ */
+export function attemptStoreFrom(env: Env, clock?: Clock): DynamoAttemptStore {
+  return new DynamoAttemptStore({ tableName: requireEnv(env, ENV.tableName), client: documentClientFrom(env), ...(clock ? { clock } : {}), lifecycle: lifecycleSettings(env) });
 }
 
 /** The read side of jobStoreFrom's store (a job, several, an owner's page): the read routes' store, without the write side's code. */

@@ -17,7 +17,7 @@ import { QUEUE_MAX_DELAY_SECONDS, queueDelayMs, retryDelaySeconds, type Job, typ
 import type { JobType, JobTypeCatalog, ProcessorContext, SourceJob } from '../domain/job-types.ts';
 import { isJsonObject, type JsonObject } from '../domain/json.ts';
 import { jsonBytes, loadInput, loadResult, MAX_RESULT_BYTES, payloadKeys, storeResult, UPLOADS } from '../domain/payloads.ts';
-import { noMetrics, systemClock, type AttemptRef, type Clock, type IdGenerator, type JobMetrics, type JobRef, type JobStore, type Logger, type PayloadStore } from '../domain/ports.ts';
+import { noMetrics, systemClock, type AttemptRef, type Clock, type IdGenerator, type JobMetrics, type JobRef, type AttemptStore, type Logger, type PayloadStore } from '../domain/ports.ts';
 import type { FailureClass } from '../shared/metric-catalog.ts';
 import { recordOutcome, type RunOutcome } from './outcome.ts';
 
@@ -32,7 +32,7 @@ export interface AttemptSettings {
 }
 
 export interface RunAttemptDependencies {
-  readonly store: JobStore;
+  readonly store: AttemptStore;
   /** Inputs and results too large for the record, and uploaded documents. */
   readonly payloads: PayloadStore;
   readonly types: JobTypeCatalog<JobType<any>>;

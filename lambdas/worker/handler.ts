@@ -17,7 +17,7 @@ import { FunctionLogger } from '../shared/logger.ts';
 import { ENV, WORKER } from '../shared/resources.ts';
 import { processBatch } from '../shared/sqs-batch.ts';
 import { jobQueueFrom } from '../shared/queue-wiring.ts';
-import { jobStoreFrom } from '../shared/wiring.ts';
+import { attemptStoreFrom } from '../shared/wiring.ts';
 import { RunAttempt } from '../use-cases/run-attempt.ts';
 
 export interface WorkerDependencies {
@@ -54,7 +54,7 @@ export function wireWorker(types: readonly JobType<any>[], env: Env = process.en
   const logger = FunctionLogger.create();
   const retry = retrySettings(env);
   const attempts = new RunAttempt({
-    store: jobStoreFrom(env, clock),
+    store: attemptStoreFrom(env, clock),
     payloads: lazyPayloadStore(requireEnv(env, ENV.payloadBucket)),
     types: new JobTypeCatalog(types),
     logger,
