@@ -16,7 +16,7 @@ import { systemClock, type Clock, type JobReader, type ListPage, type ListQuery 
 import type { JobShardCounts } from '../domain/workspace.ts';
 import { translate } from './dynamo-errors.ts';
 import { fromItem, type Item } from './dynamo-items.ts';
-import { OwnerJobs } from './dynamo-owner-index.ts';
+import { OwnerJobs, type OwnerIndexReader } from './dynamo-owner-index.ts';
 
 /** BatchGetItem's limit. */
 const BATCH_GET_MAX = 100;
@@ -110,6 +110,11 @@ export class DynamoJobRecords implements Pick<JobReader, 'get' | 'getMany'> {
   protected isExpired(item: Item): boolean {
     return typeof item.expiresAt === 'number' && item.expiresAt <= this.epochNow();
   }
+
+  /** What the owner indexes' reads (dynamo-owner-index.ts) need of this table. */
+  protected indexReader(): OwnerIndexReader {
+    return { tableName: this.tableName, query: (input) => this.query(input), getMany: (ids) => this.getMany(ids) };
+  }
 }
 
 /** The read routes' reader: records, and an owner's page of jobs on the owner indexes. */
@@ -118,7 +123,7 @@ export class DynamoJobReader extends DynamoJobRecords implements JobReader {
 
   constructor(options: DynamoJobReaderOptions) {
     super(options);
-    this.owners = new OwnerJobs({ tableName: this.tableName, query: (input) => this.query(input), getMany: (ids) => this.getMany(ids) }, options.workspaces);
+    this.owners = new OwnerJobs(this.indexReader(), options.workspaces);
   }
 
   async list(ownerId: string, query: ListQuery): Promise<ListPage> {

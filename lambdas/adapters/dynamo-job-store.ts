@@ -48,7 +48,7 @@ export class DynamoJobStore extends DynamoAttemptStore implements JobStore {
 
   constructor(options: DynamoJobStoreOptions) {
     super(options);
-    this.owners = new OwnerJobs({ tableName: this.tableName, query: (input) => this.query(input), getMany: (ids) => this.getMany(ids) }, options.workspaces);
+    this.owners = new OwnerJobs(this.indexReader(), options.workspaces);
   }
 
   async list(ownerId: string, query: ListQuery): Promise<ListPage> {
