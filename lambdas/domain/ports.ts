@@ -206,8 +206,8 @@ export interface JobStore {
 /** The read side of a JobStore: what the read routes use (a job, several, an owner's page), and no write. */
 export type JobReader = Pick<JobStore, 'get' | 'getMany' | 'list'>;
 
-/** What the worker's attempts use of a JobStore: a job's record, the claim and an attempt's writes. */
-export type AttemptStore = Pick<JobStore, 'get' | 'getMany' | 'claim' | 'reportProgress' | 'complete' | 'fail' | 'requeue'>;
+/** What the worker's attempts use of a JobStore: a job's record (sources too), the claim and an attempt's writes. */
+export type AttemptStore = Pick<JobStore, 'get' | 'claim' | 'reportProgress' | 'complete' | 'fail' | 'requeue'>;
 
 /**
  * Where payloads too large for the job record live (the claim check): object storage.

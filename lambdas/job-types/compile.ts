@@ -32,42 +32,55 @@ export function compileJobType(definition: JobTypeDefinition<any>, modelSettings
 }
 
 /**
- * The JSON Schema of `schema` (the `part` of job type `type`), checked to use only keywords
- * json-check.ts applies. A reply's (`output`) free-text strings must trim first (outputText), as
- * the worker's check trims them: the JSON Schema cannot say so, and the check must not differ.
+ * The JSON Schema of `schema` (the `part` of job type `type`), refused when the worker's check
+ * (json-check.ts) would check it otherwise than zod does:
+ * - any keyword the check does not apply (`format`, `$ref`, `default`, `prefixItems`…), and any
+ *   regex with flags (a JSON Schema pattern has none; the check runs it as zod does without);
+ * - in a reply (`output`), which the check trims and strips of unknown keys: a free-text string
+ *   that does not trim before its other checks (outputText), code the schema cannot carry (a
+ *   `refine`, `superRefine`, transform, `catch`, coercion), a value of any type, and a strict object.
+ * An input's code-only checks (`superRefine`: sizes, cross-field rules) are the create's, which
+ * checked the input before storing it; the worker checks its shape.
  */
 export function compiledSchema(type: string, part: 'input' | 'output', schema: z.ZodType): JsonSchema {
+  const refused: string[] = [];
   // zod calls `override` for each schema a path's schema was derived from (z.string(), then
-  // .trim(), .min()…): the path's own is the one with the most checks.
+  // .trim(), .min()…): a string path's own is the one with the most checks.
   const strings = new Map<string, readonly ZodCheckDef[]>();
   const override = ({ zodSchema, path }: { zodSchema: z.core.$ZodTypes; path: (string | number)[] }) => {
-    const def = zodSchema._zod.def as { type: string; checks?: readonly z.core.$ZodCheck[] };
+    const def = zodSchema._zod.def as ZodDef;
+    const where = path.join('/') || '(the root)';
     const checks = (def.checks ?? []).map((check) => check._zod.def as ZodCheckDef);
-    const key = path.join('/') || '(the reply)';
-    if (def.type === 'string' && checks.length >= (strings.get(key)?.length ?? 0)) strings.set(key, checks);
+    if (checks.some((check) => check.check === 'string_format' && check.format === 'regex' && (check.pattern?.flags ?? '') !== '')) refused.push(`a regex with flags at ${where}`);
+    if (part !== 'output') return;
+    if (checks.some((check) => check.check === 'custom')) refused.push(`a refine or superRefine at ${where}`);
+    if (def.coerce === true) refused.push(`a coercion at ${where}`);
+    if (REFUSED_IN_REPLIES.has(def.type)) refused.push(`${def.type === 'any' || def.type === 'unknown' ? 'a value of any type' : `a ${def.type}`} at ${where}`);
+    if (def.type === 'object' && def.catchall?._zod.def.type === 'never') refused.push(`a strict object at ${where} (the worker drops a reply's unknown keys)`);
+    if (def.type === 'string' && checks.length >= (strings.get(where)?.length ?? 0)) strings.set(where, checks);
   };
   // `$schema` is left out: Converse takes the schema itself as a tool's, not a document about it.
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'throw', override }) as Record<string, unknown>;
-  if (part === 'output') {
-    for (const [path, checks] of strings) {
+  const unchecked = uncheckedKeywords(json);
+  if (unchecked.length > 0) refused.unshift(`the keyword${unchecked.length > 1 ? 's' : ''} ${unchecked.join(', ')}`);
+  if (refused.length === 0 && part === 'output') {
+    for (const [where, checks] of strings) {
       const first = checks[0];
       const trimsFirst = first?.check === 'overwrite' && first.tx?.('  a  ') === 'a' && checks.filter((check) => check.check === 'overwrite').length === 1;
-      if (!trimsFirst) {
-        throw new Error(
-          `Job type ${type}: the string at ${path} of its output must be trimmed before its other checks, and changed no other way ` +
-            '(outputText in output-fields.ts): the worker trims every free-text string of a reply',
-        );
-      }
+      if (!trimsFirst) refused.push(`the string at ${where}, which must be trimmed before its other checks and changed no other way (outputText in output-fields.ts)`);
     }
   }
-  const unchecked = uncheckedKeywords(json);
-  if (unchecked.length > 0) {
-    throw new Error(`Job type ${type}: the JSON Schema of its ${part} uses ${unchecked.join(', ')}, which the worker's check (json-check.ts) does not apply`);
+  if (refused.length > 0) {
+    throw new Error(`Job type ${type}: its ${part} schema uses ${[...new Set(refused)].join('; ')}, which the worker's check (json-check.ts) would not check as zod does`);
   }
   return json;
 }
 
-type ZodCheckDef = { readonly check: string; readonly tx?: (value: string) => unknown };
+/** zod types a reply schema may not use: the check could not do what they do. */
+const REFUSED_IN_REPLIES: ReadonlySet<string> = new Set(['any', 'unknown', 'pipe', 'transform', 'catch', 'default', 'prefault', 'custom', 'template_literal', 'lazy', 'promise', 'success']);
+
+type ZodCheckDef = { readonly check: string; readonly format?: string; readonly pattern?: RegExp; readonly tx?: (value: string) => unknown };
+type ZodDef = { readonly type: string; readonly checks?: readonly z.core.$ZodCheck[]; readonly coerce?: boolean; readonly catchall?: z.core.$ZodType };
 
 /** Every job type of definitions.ts, compiled, in the API's order. */
 export async function compileJobTypes(definitions: readonly JobTypeDefinition<any>[] = JOB_TYPE_DEFINITIONS): Promise<CompiledJobType[]> {

@@ -4,14 +4,17 @@
  * (compile.ts), so the worker bundles no zod (a cold start ~45 ms and ~95 KB lighter).
  *
  * Only the keywords z.toJSONSchema emits for the schemas job types use are understood
- * (CHECKED_KEYWORDS); compile.ts refuses a schema with any other, so no constraint is ignored
- * unseen. String lengths count code points, as JSON Schema's and zod's do. Messages read like zod's.
+ * (CHECKED_KEYWORDS). compile.ts refuses a schema with any other keyword, and the zod features it
+ * cannot carry (a reply's refinements, transforms, regex flags…), so what it lets through is
+ * checked as zod checks it: the same verdict, value and issues (path and message), which
+ * test/unit/job-types/json-check.test.ts holds it to. String lengths count code points, as zod's do;
+ * patterns run without flags, as zod runs a regex written without.
  *
  * Two options, for the two uses:
  * - `unknownKeys`: `strip` drops keys an object's `properties` do not name (a model's extra keys,
  *   as zod's non-strict objects do); `reject` is an issue for each (a stored input, from strict
  *   schemas).
- * - `trim`: trims every free-text string (a string schema without `enum` or `const`) before
+ * - `trim`: trims every free-text string (a string schema, nullable or not, without `enum` or `const`) before
  *   checking it: a model's reply, whose free-text strings all trim first (outputText; compile.ts
  *   refuses a reply schema with one that does not).
  */
@@ -51,7 +54,7 @@ export const CHECKED_KEYWORDS: ReadonlySet<string> = new Set([
   'exclusiveMinimum',
   'exclusiveMaximum',
 ]);
-export const ANNOTATION_KEYWORDS: ReadonlySet<string> = new Set(['description', 'title', 'default', 'examples', '$schema']);
+export const ANNOTATION_KEYWORDS: ReadonlySet<string> = new Set(['description', 'title', 'examples', '$schema']);
 
 /** `value` checked against `schema`: the value as checked (strings trimmed, unknown keys stripped), or every issue found. */
 export function checkJson<T>(schema: JsonSchema, value: unknown, options: CheckOptions): Checked<T> {
@@ -64,10 +67,14 @@ type Path = readonly (string | number)[];
 
 function check(schema: JsonSchema, value: unknown, path: Path, options: CheckOptions, issues: CheckIssue[]): unknown {
   const issue = (message: string) => issues.push({ path, message });
-  if (options.trim && typeof value === 'string' && schema.enum === undefined && !('const' in schema) && schema.anyOf === undefined) value = value.trim();
+  if (options.trim && typeof value === 'string' && [schema.type].flat().includes('string') && schema.enum === undefined && !('const' in schema)) value = value.trim();
 
   if (Array.isArray(schema.anyOf)) {
-    for (const option of schema.anyOf as JsonSchema[]) {
+    // A nullable (zod writes `anyOf: [schema, {type: null}]`): null, or the schema's own issues, as zod says them.
+    const branches = schema.anyOf as JsonSchema[];
+    const nonNull = branches.filter((branch) => !(branch.type === 'null' && Object.keys(branch).length === 1));
+    if (branches.length === 2 && nonNull.length === 1) return value === null ? null : check(nonNull[0]!, value, path, options, issues);
+    for (const option of branches) {
       const own: CheckIssue[] = [];
       const checked = check(option, value, path, options, own);
       if (own.length === 0) return checked;
@@ -80,11 +87,15 @@ function check(schema: JsonSchema, value: unknown, path: Path, options: CheckOpt
     return value;
   }
   if (Array.isArray(schema.enum) && !schema.enum.includes(value)) {
-    issue(`Invalid option: expected one of ${schema.enum.map((option) => JSON.stringify(option)).join('|')}`);
+    const members = schema.enum.map((member) => JSON.stringify(member));
+    issue(members.length === 1 ? `Invalid input: expected ${members[0]}` : `Invalid option: expected one of ${members.join('|')}`);
     return value;
   }
-  if (schema.type !== undefined && !hasType(value, schema.type as string | string[])) {
-    issue(`Invalid input: expected ${[schema.type].flat().join(' or ')}, received ${typeName(value)}`);
+  const types = schema.type === undefined ? undefined : ([schema.type].flat() as string[]);
+  if (types !== undefined && !types.some((type) => hasType(value, type))) {
+    // A union of types (zod's z.union of primitives) says no more, as zod's does; a nullable says its type's.
+    const named = types.filter((type) => type !== 'null');
+    issue(named.length > 1 ? 'Invalid input' : `Invalid input: expected ${expected(named[0] ?? 'null', value)}, received ${typeName(value)}`);
     return value;
   }
 
@@ -92,21 +103,28 @@ function check(schema: JsonSchema, value: unknown, path: Path, options: CheckOpt
     const length = codePointLength(value);
     if (typeof schema.minLength === 'number' && length < schema.minLength) issue(`Too small: expected string to have >=${schema.minLength} characters`);
     if (typeof schema.maxLength === 'number' && length > schema.maxLength) issue(`Too big: expected string to have <=${schema.maxLength} characters`);
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) issue(`Invalid string: must match pattern /${schema.pattern}/`);
+    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern).test(value)) issue(`Invalid string: must match pattern /${schema.pattern}/`);
     return value;
   }
   if (typeof value === 'number') {
-    if (typeof schema.minimum === 'number' && value < schema.minimum) issue(`Too small: expected number to be >=${schema.minimum}`);
+    // zod names its int format's own (safe integer) bounds after it, and a schema's bounds after numbers.
+    const bound = (limit: number) => (types?.includes('integer') && Math.abs(limit) === Number.MAX_SAFE_INTEGER ? 'int' : 'number');
+    if (typeof schema.minimum === 'number' && value < schema.minimum) issue(`Too small: expected ${bound(schema.minimum)} to be >=${schema.minimum}`);
     if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum) issue(`Too small: expected number to be >${schema.exclusiveMinimum}`);
-    if (typeof schema.maximum === 'number' && value > schema.maximum) issue(`Too big: expected number to be <=${schema.maximum}`);
+    if (typeof schema.maximum === 'number' && value > schema.maximum) issue(`Too big: expected ${bound(schema.maximum)} to be <=${schema.maximum}`);
     if (typeof schema.exclusiveMaximum === 'number' && value >= schema.exclusiveMaximum) issue(`Too big: expected number to be <${schema.exclusiveMaximum}`);
     return value;
   }
   if (Array.isArray(value)) {
-    if (typeof schema.minItems === 'number' && value.length < schema.minItems) issue(`Too small: expected array to have >=${schema.minItems} items`);
-    if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) issue(`Too big: expected array to have <=${schema.maxItems} items`);
+    // As zod: a list over its maximum is refused before its items are read; otherwise items first.
+    if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
+      issue(`Too big: expected array to have <=${schema.maxItems} items`);
+      return value;
+    }
     const items = schema.items as JsonSchema | undefined;
-    return items ? value.map((item, index) => check(items, item, [...path, index], options, issues)) : value;
+    const checked = items ? value.map((item, index) => check(items, item, [...path, index], options, issues)) : value;
+    if (typeof schema.minItems === 'number' && value.length < schema.minItems) issue(`Too small: expected array to have >=${schema.minItems} items`);
+    return checked;
   }
   if (isObject(value) && (schema.properties !== undefined || schema.additionalProperties !== undefined)) {
     return checkObject(schema, value, path, options, issues);
@@ -120,8 +138,12 @@ function checkObject(schema: JsonSchema, value: Record<string, unknown>, path: P
   const result: Record<string, unknown> = {};
   for (const [key, property] of Object.entries(properties)) {
     if (value[key] === undefined) {
-      // A missing required key: the issue its schema has with `undefined`.
-      if (required.has(key)) check(property, undefined, [...path, key], options, issues);
+      // A missing required key: the issue its schema has with `undefined`; for a schema that takes anything, zod's "nonoptional".
+      if (required.has(key)) {
+        const before = issues.length;
+        check(property, undefined, [...path, key], options, issues);
+        if (issues.length === before) issues.push({ path: [...path, key], message: 'Invalid input: expected nonoptional, received undefined' });
+      }
       continue;
     }
     result[key] = check(property, value[key], [...path, key], options, issues);
@@ -138,27 +160,31 @@ function checkObject(schema: JsonSchema, value: Record<string, unknown>, path: P
   return result;
 }
 
-function hasType(value: unknown, type: string | readonly string[]): boolean {
-  return [type].flat().some((name) => {
-    switch (name) {
-      case 'string':
-        return typeof value === 'string';
-      case 'number':
-        return typeof value === 'number' && Number.isFinite(value);
-      case 'integer':
-        return Number.isSafeInteger(value);
-      case 'boolean':
-        return typeof value === 'boolean';
-      case 'null':
-        return value === null;
-      case 'array':
-        return Array.isArray(value);
-      case 'object':
-        return isObject(value);
-      default:
-        return false;
-    }
-  });
+function hasType(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'integer':
+      return Number.isInteger(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'null':
+      return value === null;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return isObject(value);
+    default:
+      return false;
+  }
+}
+
+/** What zod says it expected of a type: an int is a `number` unless the value is a finite number. */
+function expected(type: string, value: unknown): string {
+  if (type !== 'integer') return type;
+  return typeof value === 'number' && Number.isFinite(value) ? 'int' : 'number';
 }
 
 /** Code points: a surrogate pair counts once. */
@@ -176,6 +202,7 @@ function codePointLength(text: string): number {
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return typeof value;
 }
 

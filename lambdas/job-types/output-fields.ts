@@ -1,6 +1,7 @@
 /**
- * Pieces of the structured results the model returns (validated with zod, and turned into the
- * tool's JSON Schema). Objects are not strict: keys the model adds are dropped, not retried.
+ * Pieces of the structured results the model returns, for a type's result.ts: compiled into the
+ * tool's JSON Schema, against which the worker checks the reply (compile.ts, json-check.ts).
+ * Objects are not strict: keys the model adds are dropped, not retried.
  */
 import * as z from 'zod';
 

@@ -55,6 +55,14 @@ describe('the bundled worker’s job types', () => {
     expect(type.input.safeParse({ ...firstInput(testCase), unexpected: true }).success).toBe(false);
   });
 
+  it('AI_PREVIEW: checks a stored input’s shape', () => {
+    const type = bundled.createJobTypes({ model: new ScriptedModel() }, {}).find((candidate) => candidate.name === 'AI_PREVIEW')!;
+    expect(type.input.safeParse({ prompt: 'Hello', system: 'Be brief.', maxTokens: 100 })).toStrictEqual({ success: true, data: { prompt: 'Hello', system: 'Be brief.', maxTokens: 100 } });
+    for (const input of [{}, { prompt: 3 }, { prompt: 'Hello', maxTokens: 1.5 }, { prompt: 'Hello', extra: true }, 'Hello']) {
+      expect(type.input.safeParse(input).success, JSON.stringify(input)).toBe(false);
+    }
+  });
+
   it.each(STRUCTURED_CASES)('$type: sends an invalid reply back once, then fails the attempt naming the problems', async (testCase) => {
     const { type, model } = scripted(testCase, testCase.invalid, testCase.invalid);
 

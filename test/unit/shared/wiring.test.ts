@@ -13,7 +13,7 @@ import { wire as wireWorkspaceListJobs, workspaceListJobs } from '../../../lambd
 import { routeHandler } from '../../../lambdas/api/wiring.ts';
 import { workspaceOwnerKey } from '../../../lambdas/domain/workspace.ts';
 import { WORKSPACES_TABLE } from '../../../lambdas/shared/resources.ts';
-import { jobReaderFrom, jobStoreFrom, workspaceReaderFrom, workspaceStoreFrom } from '../../../lambdas/shared/wiring.ts';
+import { attemptStoreFrom, jobReaderFrom, jobStoreFrom, workspaceReaderFrom, workspaceStoreFrom } from '../../../lambdas/shared/wiring.ts';
 import { apiEvent, invoke } from '../../support/api-events.ts';
 import { JOB_ID, jobItem } from '../../support/items.ts';
 
@@ -59,16 +59,17 @@ describe('one wiring', () => {
     expect(new Set(calls.map((call) => call.client)).size).toBe(1);
   });
 
-  it('gives the job store, the job reader and both workspace adapters of one environment the same client', async () => {
+  it("gives the job store, the worker's attempt store, the job reader and both workspace adapters of one environment the same client", async () => {
     const env = freshEnv();
     await jobStoreFrom(env).get(JOB_ID);
+    await attemptStoreFrom(env).get(JOB_ID);
     await jobReaderFrom(env).get(JOB_ID);
     await workspaceStoreFrom(env).get(WID);
     await workspaceReaderFrom(env).get(WID);
     await jobReaderFrom(env).list(workspaceOwnerKey(WID), { limit: 1 });
 
     const calls = sent();
-    expect(calls.length).toBeGreaterThanOrEqual(7);
+    expect(calls.length).toBeGreaterThanOrEqual(8);
     expect(new Set(calls.map((call) => call.client)).size).toBe(1);
   });
 
