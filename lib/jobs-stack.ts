@@ -18,6 +18,7 @@ import { JobsTable } from './constructs/jobs-table.ts';
 import { WorkspacesTable } from './constructs/workspaces-table.ts';
 import { JobsBackground } from './constructs/jobs-background.ts';
 import { JobsMonitoring } from './constructs/jobs-monitoring.ts';
+import { OperatorPolicy } from './constructs/operator-policy.ts';
 import { ROUTES } from '../lambdas/api/routes.ts';
 import { JOBS_TABLE_INDEX_NAMES, STACK_OUTPUTS, WORKSPACES_TABLE } from '../lambdas/shared/resources.ts';
 import type { LocalJwks } from './local/tokens.ts';
@@ -43,6 +44,8 @@ export class JobsStack extends Stack {
   readonly background: JobsBackground;
   /** The alarms, their topic and the dashboard. */
   readonly monitoring: JobsMonitoring;
+  /** What `npm run ops` needs, for the operators' role (output OperatorPolicyArn). */
+  readonly operators: OperatorPolicy;
 
   constructor(scope: Construct, id: string, props: JobsStackProps) {
     super(scope, id, props);
@@ -94,6 +97,7 @@ export class JobsStack extends Stack {
       maxConcurrency: config.workerMaxConcurrency,
       ...(config.bedrockEndpoint ? { bedrockEndpoint: config.bedrockEndpoint } : {}),
     });
+    this.operators = new OperatorPolicy(this, 'Operators', { jobsTable: this.jobsTable.table, bandQueues: this.queues.bandQueues });
     this.monitoring = new JobsMonitoring(this, 'Monitoring', {
       alarms: config.alarms,
       restApi: this.api.restApi,
@@ -148,6 +152,10 @@ export class JobsStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.queues.high, { value: this.queues.bandQueues.high.queueUrl });
     new CfnOutput(this, STACK_OUTPUTS.queues.urgent, { value: this.queues.bandQueues.urgent.queueUrl });
     new CfnOutput(this, 'PayloadBucketName', { value: this.payloads.bucket.bucketName });
+    new CfnOutput(this, 'OperatorPolicyArn', {
+      value: this.operators.policy.managedPolicyArn,
+      description: 'Attach to the role or group that runs npm run ops (list and redrive FAILED jobs)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Every alarm notifies this SNS topic' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }
