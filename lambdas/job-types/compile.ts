@@ -18,7 +18,7 @@ import { loadJobTypeResults } from './results.ts';
  * One type compiled: its definition's plain fields, its model settings defaults, the JSON Schema
  * of its stored input (what zod's parse returns: types, required keys, enums; the limits and
  * cross-field rules that zod checks in code are the create's) and of its model's reply. Throws
- * when a schema uses a keyword json-check.ts does not apply.
+ * when the worker's check could not check one as zod does (compiledSchema).
  */
 export function compileJobType(definition: JobTypeDefinition<any>, modelSettings: ModelSettingsSpec, output?: z.ZodType): CompiledJobType {
   const input = compiledSchema(definition.name, 'input', definition.input);
